@@ -1,0 +1,41 @@
+# Two commands: `make run` (set up and start everything on embedded defaults) and
+# `make test` (the whole suite). Only Python 3.11 is needed on the machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+.PHONY: install run test lint bench migrate clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+# Web (gunicorn on 127.0.0.1:8000), Celery worker and Celery beat together; Ctrl-C stops all three.
+run: migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py seed_demo
+	@echo "Admin: http://127.0.0.1:8000/admin/   Customer pages: http://127.0.0.1:8000/   API docs: http://127.0.0.1:8000/api/docs/"
+	$(BIN)/honcho --procfile Procfile start
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,74 @@
+"""Login auditing, lockout response, and the staff (admin) login form with TOTP."""
+
+from __future__ import annotations
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.dispatch import receiver
+from django.http import JsonResponse
+from django.shortcuts import render
+from django_otp.admin import OTPAdminAuthenticationForm
+
+from fintech.models import AuditEvent
+from fintech.services.audit import audit_event_record
+
+
+@receiver(user_logged_in, dispatch_uid="fintech.audit.login")
+def _audit_login(sender, request, user, **kwargs):
+    audit_event_record(action="fintech.auth.login", actor=user, target=user, after={"staff": user.is_staff})
+
+
+@receiver(user_logged_out, dispatch_uid="fintech.audit.logout")
+def _audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit_event_record(action="fintech.auth.logout", actor=user, target=user)
+
+
+@receiver(user_login_failed, dispatch_uid="fintech.audit.login_failed")
+def _audit_login_failed(sender, credentials, request=None, **kwargs):
+    # Never the password: Django already replaces it, and only the username is kept.
+    username = str(credentials.get("username", ""))[:150]
+    with transaction.atomic():
+        audit_event_record(
+            action="fintech.auth.login_failed", actor_label=username, target_type="auth.user",
+            target_id=username[:64], outcome=AuditEvent.Outcome.FAILURE,
+        )
+
+
+@receiver(user_locked_out, dispatch_uid="fintech.audit.lockout")
+def _audit_lockout(sender, request, username, ip_address, **kwargs):
+    with transaction.atomic():
+        audit_event_record(
+            action="fintech.auth.locked_out", actor_label=str(username or "")[:150], target_type="auth.user",
+            target_id=str(username or "")[:64], outcome=AuditEvent.Outcome.DENIED,
+        )
+
+
+def lockout_response(request, credentials, *args, **kwargs):
+    """What a locked-out username sees (axes' AXES_LOCKOUT_CALLABLE)."""
+    message = "Too many failed sign-in attempts for this account. Try again in 30 minutes."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "locked_out", "detail": message}, status=429)
+    return render(request, "accounts/locked_out.html", {"message": message}, status=429)
+
+
+class StaffLoginForm(OTPAdminAuthenticationForm):
+    """The admin login: password *and* a TOTP code, always.
+
+    A wrong or missing code after a right password counts as a failed login, so it
+    feeds the username lockout like a wrong password does.
+    """
+
+    def clean_otp(self, user):
+        try:
+            super().clean_otp(user)
+        except ValidationError:
+            if user is not None:
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": user.get_username()},
+                    request=self.request,
+                )
+            raise

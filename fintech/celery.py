@@ -1,0 +1,12 @@
+"""The Celery app. Broker and result backend come from settings (Redis in production
+and CI, a file-system broker under var/ by default)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fintech.settings")
+
+app = Celery("fintech")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

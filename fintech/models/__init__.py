@@ -1,0 +1,5 @@
+from fintech.models.api_clients import ApiClient
+from fintech.models.audit import AuditChainHead, AuditEvent
+from fintech.models.customers import Customer
+
+__all__ = ["ApiClient", "AuditChainHead", "AuditEvent", "Customer"]

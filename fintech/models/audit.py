@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(models.Model):
+    """One row of the tamper-evident audit trail.
+
+    Append-only: written in the same transaction as the change it records, never
+    updated or deleted (a database trigger refuses both). Rows form a hash chain:
+    `hash = SHA-256(prev_hash || canonical JSON of the row)`, and `seq` counts from 1
+    without gaps, so an edited, deleted or reordered row is found by
+    `manage.py verify_audit_chain`.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        FAILURE = "failure", "Failure"
+        DENIED = "denied", "Denied"
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    occurred_at = models.DateTimeField(db_index=True)
+    # PROTECT: a user who appears in the trail can be deactivated, never deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["actor", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} by {self.actor_label or 'system'}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of the chain; writers lock this row so the chain cannot fork."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"audit chain head at #{self.seq}"

@@ -1,0 +1,63 @@
+"""Customer use-cases: sign-up and profile changes, each with its audit event."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from fintech.models import Customer
+from fintech.services.audit import audit_event_record
+from fintech.signals import customer_profile_changed
+
+# Fields written to the audit trail in clear; encrypted ones appear only as "changed".
+AUDITED_CLEAR_FIELDS = ("legal_name", "email", "entity_type", "country", "risk_rating", "status")
+AUDITED_SECRET_FIELDS = ("date_of_birth", "national_id")
+
+
+def customer_snapshot(customer: Customer) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {name: getattr(customer, name) for name in AUDITED_CLEAR_FIELDS}
+    for name in AUDITED_SECRET_FIELDS:
+        snapshot[name] = "<set>" if getattr(customer, name) else "<empty>"
+    return snapshot
+
+
+@transaction.atomic
+def customer_sign_up(
+    *,
+    email: str,
+    password: str,
+    legal_name: str,
+    country: str,
+    date_of_birth: datetime.date | None = None,
+) -> Customer:
+    """Create the login and the customer profile together, and announce the new party."""
+    user = get_user_model().objects.create_user(username=email.lower(), email=email.lower(), password=password)
+    customer = Customer.objects.create(
+        user=user, legal_name=legal_name, email=email.lower(), country=country.upper(),
+        date_of_birth=date_of_birth,
+    )
+    audit_event_record(
+        action="fintech.customer.signed_up", actor=user, target=customer, after=customer_snapshot(customer)
+    )
+    customer_profile_changed.send(sender=Customer, customer=customer, created=True)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor, changes: dict[str, Any]) -> Customer:
+    """Apply profile changes; audited with before/after; screening listens to the signal."""
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    before = customer_snapshot(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    audit_event_record(
+        action="fintech.customer.updated", actor=actor, target=locked,
+        before=before, after=customer_snapshot(locked),
+    )
+    customer_profile_changed.send(sender=Customer, customer=locked, created=False)
+    return locked

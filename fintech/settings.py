@@ -1,0 +1,304 @@
+"""Settings for the fintech back-office.
+
+How the settings are layered:
+1. Everything is read from the process environment (and from a `.env` file in the
+   project root, if one exists) through django-environ, with a typed default.
+2. The defaults are the *embedded* local setup: a SQLite file and a file-system
+   Celery broker under `var/`, development-only keys. Nothing needs a server.
+3. `DJANGO_ENV` selects the profile: `development` (default), `test` (set by the
+   test suite), or `production`. Production refuses to boot when a secret is missing,
+   refuses `DEBUG`, and turns on every transport-security setting so that
+   `manage.py check --deploy --fail-level WARNING` reports nothing.
+Celery is never switched to eager mode because a variable is missing: eager mode is
+only ever set explicitly by a test that wants it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development, test or production, not {DJANGO_ENV!r}")
+PRODUCTION = DJANGO_ENV == "production"
+
+# Development-only material. Production refuses to start with any of these missing
+# from the environment, so these values can never protect real data.
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-used-in-production-0123456789"  # noqa: S105
+_DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="  # base64 of 32 bytes  # noqa: S105
+_DEV_BLIND_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LW5vdC1mb3ItcHJvZA=="  # noqa: S105
+
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "FIELD_ENCRYPTION_KEYS",
+    "BLIND_INDEX_KEY",
+    "ALLOWED_HOSTS",
+    "REDIS_URL",
+)
+if PRODUCTION:
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="")]
+    if missing:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses to start without: " + ", ".join(missing)
+        )
+    if env.bool("DEBUG", default=False):
+        raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=1")
+
+DEBUG = False if PRODUCTION else env.bool("DEBUG", default=DJANGO_ENV == "development")
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Field encryption: comma-separated base64 32-byte keys; the first encrypts, all decrypt.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY])
+# HMAC key for blind indexes (lookup-by-value of encrypted fields). Rotating it means
+# recomputing every index, so it is kept apart from the encryption keys.
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_DEV_BLIND_INDEX_KEY)
+
+INSTALLED_APPS = [
+    "fintech.apps.StaffAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "fintech.apps.FintechConfig",
+    "payments.apps.PaymentsConfig",
+    "banking.apps.BankingConfig",
+    "compliance.apps.ComplianceConfig",
+]
+
+MIDDLEWARE = [
+    "fintech.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "fintech.middleware.IdleSessionTimeoutMiddleware",
+    "fintech.middleware.AccessDeniedAuditMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Axes must be last: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "fintech.urls"
+WSGI_APPLICATION = "fintech.wsgi.application"
+ASGI_APPLICATION = "fintech.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'fintech.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a web process, a worker and beat at once: WAL and
+    # IMMEDIATE transactions make SQLite queue writers instead of failing them.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -----------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_DATA_DIR = VAR_DIR / "celery"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_RESULT_BACKEND = env.str(
+    "CELERY_RESULT_BACKEND", default=REDIS_URL or f"file://{CELERY_DATA_DIR / 'results'}"
+)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("queue", "processed", "results"):
+        (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_DATA_DIR / "queue"),
+        "data_folder_out": str(CELERY_DATA_DIR / "queue"),
+        "data_folder_processed": str(CELERY_DATA_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {
+    "verify-audit-chain-nightly": {
+        "task": "fintech.verify_audit_chain",
+        "schedule": timedelta(hours=24),
+    },
+}
+
+# --- Authentication and sessions ----------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses locked-out usernames before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "customers:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lock the *username* (not the IP) after 10 failures for 30 minutes: an attacker
+# rotating source addresses must not get more guesses.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fintech.auth.lockout_response"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_VERBOSE = False
+# axes.W006 asks for the IP in the lockout parameters. Deliberately not: an IP lockout
+# locks out every user behind one office NAT or proxy, and an attacker who rotates
+# addresses walks around it anyway. The username lockout above plus API throttling
+# is the control; this is a decision, not an oversight.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
+CUSTOMER_SESSION_IDLE_SECONDS = env.int("CUSTOMER_SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute cap; the idle timeouts above are shorter
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+OTP_TOTP_ISSUER = "Fintech Back-office"
+
+# --- Django REST framework ---------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "fintech.api.authentication.ApiClientTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Deny by default: every view must say who may use it.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "fintech.api.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fintech back-office API",
+    "DESCRIPTION": "Partner API. Authenticate with `Authorization: Token <client token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Internationalisation, static files ---------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Security headers ------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = 63072000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Logging: JSON lines with the request id; secrets are redacted ----------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "fintech.logging.RequestIdFilter"},
+        "redact": {"()": "fintech.logging.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id", "redact"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,17 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+
+from fintech.models import Customer
+
+
+def home(request):
+    return redirect("customers:dashboard" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+def dashboard(request):
+    customer = Customer.objects.filter(user=request.user).first()
+    if customer is None:
+        raise PermissionDenied("This page is for customers.")
+    return render(request, "customers/dashboard.html", {"customer": customer})

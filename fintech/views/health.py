@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from fintech.celery import app as celery_app
+
+
+@require_GET
+def healthz(request):
+    """The process is alive and serving requests; nothing else is checked."""
+    return JsonResponse({"status": "ok"})
+
+
+def _database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not ready"
+        return False, type(exc).__name__
+    return True, "ok"
+
+
+def _broker_ok() -> tuple[bool, str]:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # any transport error means "not ready"
+        return False, type(exc).__name__
+    return True, "ok"
+
+
+@require_GET
+def readyz(request):
+    """Ready to take traffic: the database and the broker both answer (503 otherwise)."""
+    db_ok, db_detail = _database_ok()
+    broker_ok, broker_detail = _broker_ok()
+    ok = db_ok and broker_ok
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "checks": {"database": db_detail, "broker": broker_detail},
+        "environment": settings.DJANGO_ENV,
+    }
+    return JsonResponse(body, status=200 if ok else 503)
