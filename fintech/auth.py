@@ -9,6 +9,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import render
+from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
 
 from fintech.models import AuditEvent
@@ -60,6 +61,15 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
     A wrong or missing code after a right password counts as a failed login, so it
     feeds the username lockout like a wrong password does.
     """
+
+    def _chosen_device(self, user):
+        # Staff have one authenticator each: use it when none was picked from the list.
+        device = super()._chosen_device(user)
+        if device is None and not self.cleaned_data.get("otp_device"):
+            devices = list(devices_for_user(user, confirmed=True, for_verify=True))
+            if len(devices) == 1:
+                device = devices[0]
+        return device
 
     def clean_otp(self, user):
         try:

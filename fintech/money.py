@@ -8,7 +8,7 @@ only at the edge, with `format_money`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_UNNECESSARY, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 # Active ISO 4217 codes with their minor-unit exponent (SIX, ISO 4217 list one).
 _EXPONENT_0 = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
@@ -61,11 +61,10 @@ def to_minor_units(amount: str | Decimal | int, currency: str) -> int:
     if not value.is_finite():
         raise MoneyError(f"{amount!r} is not a finite amount")
     exponent = minor_unit_exponent(currency)
-    try:
-        minor = value.scaleb(exponent).quantize(Decimal(1), rounding=ROUND_UNNECESSARY)
-    except InvalidOperation as exc:
-        raise MoneyError(f"{amount} has more decimals than {currency} allows ({exponent})") from exc
-    return int(minor)
+    scaled = value.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise MoneyError(f"{amount} has more decimals than {currency} allows ({exponent})")
+    return int(scaled)
 
 
 def to_major_units(minor: int, currency: str) -> Decimal:

@@ -10,7 +10,7 @@ from fintech.services.audit import audit_chain_verify
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="fintech.ping", time_limit=30)
+@shared_task(name="fintech.ping", time_limit=30, soft_time_limit=25)
 def ping(message: str = "ping") -> dict:
     """Round-trip check for a worker: echoes the message with the worker's clock."""
     return {"echo": message, "at": timezone.now().isoformat()}

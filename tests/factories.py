@@ -17,7 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}@example.com")
     email = factory.LazyAttribute(lambda o: o.username)
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

@@ -33,7 +33,7 @@ SQLITE_REVERSE = [
 def add_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
+        schema_editor.execute(PG_FORWARD, params=None)
     elif vendor == "sqlite":
         for statement in SQLITE_FORWARD:
             schema_editor.execute(statement)
@@ -42,7 +42,7 @@ def add_triggers(apps, schema_editor):
 def drop_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_REVERSE)
+        schema_editor.execute(PG_REVERSE, params=None)
     elif vendor == "sqlite":
         for statement in SQLITE_REVERSE:
             schema_editor.execute(statement)

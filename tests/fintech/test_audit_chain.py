@@ -1,0 +1,138 @@
+import threading
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, connections, transaction
+
+from fintech.models import AuditEvent
+from fintech.services.audit import audit_chain_verify, audit_event_record
+from tests.factories import CustomerFactory
+
+SQLITE_TRIGGERS = {
+    "fintech_auditevent_no_update": "UPDATE",
+    "fintech_auditevent_no_delete": "DELETE",
+}
+
+
+@contextmanager
+def triggers_disabled():
+    """What an attacker with DDL rights does before editing history (restored after)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # fire pending FK checks before DDL
+            cursor.execute("ALTER TABLE fintech_auditevent DISABLE TRIGGER USER")
+            yield
+            cursor.execute("ALTER TABLE fintech_auditevent ENABLE TRIGGER USER")
+        else:
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER {name}")
+            yield
+            for name, op in SQLITE_TRIGGERS.items():
+                cursor.execute(
+                    f"CREATE TRIGGER {name} BEFORE {op} ON fintech_auditevent "
+                    f"BEGIN SELECT RAISE(ABORT, 'fintech_auditevent is append-only'); END;"
+                )
+
+
+def write_events(n: int) -> list[AuditEvent]:
+    customer = CustomerFactory()
+    return [
+        audit_event_record(action="tests.thing.done", target=customer, after={"n": i, "note": "café"})
+        for i in range(n)
+    ]
+
+
+@pytest.mark.django_db
+def test_an_untouched_chain_verifies():
+    write_events(5)
+    result = audit_chain_verify()
+    assert result.ok and result.checked == 5
+    call_command("verify_audit_chain", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.mark.django_db
+def test_rows_link_to_their_predecessor():
+    events = write_events(3)
+    assert events[0].seq == 1 and events[0].prev_hash == "0" * 64
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("statement", [
+    "UPDATE fintech_auditevent SET action = 'x'",
+    "DELETE FROM fintech_auditevent",
+])
+def test_the_database_refuses_update_and_delete(statement):
+    write_events(1)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert AuditEvent.objects.filter(action="tests.thing.done").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_edited_row_is_named_by_verify_audit_chain():
+    events = write_events(5)
+    with triggers_disabled(), connection.cursor() as cursor:
+        cursor.execute("UPDATE fintech_auditevent SET after = %s WHERE id = %s", ['{"n": 99}', events[2].pk])
+    with pytest.raises(CommandError, match=r"broken at seq 3 .*edited"):
+        call_command("verify_audit_chain")
+
+
+@pytest.mark.django_db
+def test_a_deleted_row_is_caught():
+    events = write_events(5)
+    with triggers_disabled(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM fintech_auditevent WHERE id = %s", [events[1].pk])
+    result = audit_chain_verify()
+    assert not result.ok and result.first_bad_seq == 3
+
+
+@pytest.mark.django_db
+def test_a_deleted_tail_is_caught():
+    events = write_events(4)
+    with triggers_disabled(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM fintech_auditevent WHERE id = %s", [events[-1].pk])
+    result = audit_chain_verify()
+    assert not result.ok and "deleted" in result.reason
+
+
+@pytest.mark.django_db
+def test_reordered_rows_are_caught():
+    events = write_events(4)
+    a, b = events[1], events[2]
+    with triggers_disabled(), connection.cursor() as cursor:
+        # swap the sequence numbers of two rows (through a free value: seq is unique)
+        cursor.execute("UPDATE fintech_auditevent SET seq = 1000000 WHERE id = %s", [a.pk])
+        cursor.execute("UPDATE fintech_auditevent SET seq = %s WHERE id = %s", [a.seq, b.pk])
+        cursor.execute("UPDATE fintech_auditevent SET seq = %s WHERE id = %s", [b.seq, a.pk])
+    result = audit_chain_verify()
+    assert not result.ok and result.first_bad_seq == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_do_not_fork_the_chain():
+    writers, per_writer = 6, 15
+    barrier = threading.Barrier(writers)
+    errors = []
+
+    def write():
+        try:
+            barrier.wait()
+            for i in range(per_writer):
+                with transaction.atomic():
+                    audit_event_record(action="tests.concurrent.write", after={"i": i})
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert AuditEvent.objects.count() == writers * per_writer
+    assert audit_chain_verify().ok

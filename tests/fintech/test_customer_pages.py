@@ -1,0 +1,68 @@
+import pytest
+
+from fintech.models import AuditEvent, Customer
+from tests.factories import PASSWORD, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGN_UP = {
+    "legal_name": "Ada Lovelace",
+    "email": "Ada@Example.com",
+    "country": "gb",
+    "date_of_birth": "1990-12-10",
+    "password1": "analytical-engine-1843",
+    "password2": "analytical-engine-1843",
+}
+
+
+def test_sign_up_creates_the_login_and_the_profile_and_signs_in(client):
+    response = client.post("/accounts/signup/", SIGN_UP)
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    customer = Customer.objects.get(email="ada@example.com")
+    assert customer.user.username == "ada@example.com" and customer.country == "GB"
+    assert str(customer.date_of_birth) == "1990-12-10"
+    event = AuditEvent.objects.get(action="fintech.customer.signed_up")
+    assert event.target_id == str(customer.pk) and event.after["date_of_birth"] == "<set>"
+    dashboard = client.get("/dashboard/")
+    assert dashboard.status_code == 200 and b"Welcome, Ada Lovelace" in dashboard.content
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("password1", "short-pw"), ("country", "G1"), ("email", "not-an-email"), ("password2", "something-else-xx")],
+)
+def test_invalid_sign_up_writes_nothing(client, field, value):
+    response = client.post("/accounts/signup/", {**SIGN_UP, field: value})
+    assert response.status_code == 200
+    assert not Customer.objects.exists()
+    assert not AuditEvent.objects.filter(action="fintech.customer.signed_up").exists()
+
+
+def test_login_and_logout(client):
+    customer = CustomerFactory()
+    response = client.post("/accounts/login/", {"username": customer.user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_dashboard_needs_a_login(client):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_logout_needs_csrf_token():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    customer = CustomerFactory()
+    strict.force_login(customer.user)
+    assert strict.post("/accounts/logout/").status_code == 403
+
+
+def test_responses_carry_a_request_id(client):
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="abc12345-req")
+    assert response["X-Request-ID"] == "abc12345-req"
+    generated = client.get("/healthz", HTTP_X_REQUEST_ID="bad id with spaces")
+    assert len(generated["X-Request-ID"]) == 32
