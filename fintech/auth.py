@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from axes.signals import user_locked_out
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -82,3 +84,22 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
                     request=self.request,
                 )
             raise
+
+
+@receiver(post_save, sender=LogEntry, dispatch_uid="fintech.audit.admin_change")
+def _audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs):
+    """Every add, change and delete made in the admin is an audit event, including the
+    models with no service of their own (users, groups, TOTP devices). It runs in the
+    admin view's transaction, so the change and its audit event commit together."""
+    if not created:
+        return
+    verb = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}.get(instance.action_flag, "touched")
+    content_type = instance.content_type
+    label = f"{content_type.app_label}.{content_type.model}" if content_type else "unknown"
+    audit_event_record(
+        action=f"admin.{label}.{verb}",
+        actor=instance.user,
+        target_type=label,
+        target_id=str(instance.object_id or "")[:64],
+        after={"object": instance.object_repr, "change": instance.get_change_message()},
+    )

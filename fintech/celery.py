@@ -10,3 +10,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fintech.settings")
 app = Celery("fintech")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+from fintech import celery_context  # noqa: E402,F401  (request id propagation into tasks)

@@ -132,3 +132,21 @@ def test_passwords_shorter_than_twelve_characters_are_refused():
     with pytest.raises(ValidationError):
         validate_password("Short-pw-11")
     validate_password("a-long-enough-passphrase")
+
+
+def test_changes_made_in_stock_admin_pages_are_audited(client):
+    user, device = make_staff("root", superuser=True)
+    target, _ = make_staff("analyst", roles.ANALYST)
+    admin_login(client, user, device, password=PASSWORD)
+    officers = Group.objects.get(name=roles.COMPLIANCE_OFFICER)
+    response = client.post(
+        f"/admin/auth/user/{target.pk}/change/",
+        {
+            "username": "analyst", "email": "analyst@back-office.example", "is_active": "on", "is_staff": "on",
+            "groups": [officers.pk], "date_joined_0": "2026-11-01", "date_joined_1": "09:00:00",
+            "initial-date_joined_0": "2026-11-01", "initial-date_joined_1": "09:00:00",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    event = AuditEvent.objects.get(action="admin.auth.user.changed", target_id=str(target.pk))
+    assert event.actor == user and "Groups" in event.after["change"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from fintech import request_context
 from fintech.tasks import ping
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +35,12 @@ def worker_queue():
             process.wait(timeout=10)
 
 
-def test_a_task_round_trips_through_a_real_worker(worker_queue):
-    result = ping.apply_async(args=["hello"], queue=worker_queue)
+def test_a_task_round_trips_through_a_real_worker_carrying_the_request_id(worker_queue):
+    token = request_context.bind(request_context.RequestContext(request_id="req-roundtrip-1"))
+    try:
+        result = ping.apply_async(args=["hello"], queue=worker_queue)
+    finally:
+        request_context.reset(token)
     answer = result.get(timeout=60)
     assert answer["echo"] == "hello"
+    assert answer["request_id"] == "req-roundtrip-1"
