@@ -124,6 +124,8 @@ def audit_chain_verify(*, events: Iterable[AuditEvent] | None = None) -> ChainVe
         checked += 1
         expected_seq, expected_prev = event.seq + 1, event.hash
     head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None and checked:
+        return ChainVerification(False, checked, None, None, "the chain head is missing (rows may have been deleted)")
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
         return ChainVerification(
             False, checked, expected_seq, None,
