@@ -11,7 +11,7 @@ from django.utils import timezone
 from fintech.models import ApiClient
 from fintech.services.audit import audit_event_record
 
-TOKEN_PREFIX = "fk_"  # noqa: S105  (a prefix, not a secret)
+TOKEN_PREFIX = "fk_"  # a prefix, not a secret  # noqa: S105  # nosec B105
 
 
 def hash_token(token: str) -> str:

@@ -47,7 +47,7 @@ def _rotate_column(model, field: EncryptedTextField, batch_size: int) -> int:
                 params = [last_pk] if last_pk is not None else []
                 # Identifiers come from model metadata and are quoted; values are parameters.
                 cursor.execute(
-                    f"SELECT {pk}, {column} FROM {table} {where}ORDER BY {pk} LIMIT %s{lock}",  # noqa: S608
+                    f"SELECT {pk}, {column} FROM {table} {where}ORDER BY {pk} LIMIT %s{lock}",  # noqa: S608  # nosec B608
                     [*params, batch_size],
                 )
                 rows = cursor.fetchall()
@@ -60,7 +60,7 @@ def _rotate_column(model, field: EncryptedTextField, batch_size: int) -> int:
                     if value and key_id_of(value) != ring.primary_id
                 ]
                 if stale:
-                    cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", stale)  # noqa: S608
+                    cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", stale)  # noqa: S608  # nosec B608
                     rewritten += len(stale)
 
 
