@@ -11,7 +11,9 @@ from pathlib import Path
 
 BASELINE = Path(".secrets.baseline")
 files = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True).stdout.split()  # noqa: S607
-scan = subprocess.run([".venv/bin/detect-secrets", "scan", *files], capture_output=True, text=True, check=True)
+scan = subprocess.run(  # noqa: S603  (our own tool, our own tracked file names)
+    [".venv/bin/detect-secrets", "scan", *files], capture_output=True, text=True, check=True
+)
 baseline = json.loads(scan.stdout)
 if "--accept" in sys.argv:
     for findings in baseline["results"].values():

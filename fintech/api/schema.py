@@ -29,7 +29,7 @@ _ref = {"$ref": "#/components/schemas/Error"}
 def add_error_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path, operations in result.get("paths", {}).items():
-        for method, operation in operations.items():
+        for operation in operations.values():
             codes = ["429"]
             if operation.get("security") != [{}]:
                 codes += ["401", "403"]

@@ -13,7 +13,6 @@ from fintech.services.api_clients import api_client_create
 from fintech.wsgi import application
 from tests.factories import CustomerFactory
 
-
 # Loaded at collection: producing the schema reads no database. (schemathesis'
 # fixture-based lazy loader uses a pytest internal that pytest 9 removed.)
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
