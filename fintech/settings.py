@@ -174,6 +174,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "fintech.verify_audit_chain",
         "schedule": timedelta(hours=24),
     },
+    # A delivery stored but whose task was lost (broker down at enqueue) is re-enqueued.
+    "payments-requeue-stale-webhook-deliveries": {
+        "task": "payments.requeue_stale_webhook_deliveries",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Authentication and sessions ----------------------------------------------------
@@ -230,7 +235,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
     },
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "fintech.api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fintech.api.exceptions.api_exception_handler",
@@ -306,5 +311,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},
     },
 }

@@ -33,3 +33,8 @@ urlpatterns = [
 for app in ("payments", "banking", "compliance"):
     if find_spec(f"{app}.urls"):
         urlpatterns.append(path("", include(f"{app}.urls")))
+
+handler400 = "fintech.views.errors.bad_request"
+handler403 = "fintech.views.errors.permission_denied"
+handler404 = "fintech.views.errors.page_not_found"
+handler500 = "fintech.views.errors.server_error"

@@ -7,6 +7,8 @@ with a 4xx. New endpoints are covered as soon as they are in the schema.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from fintech.services.api_clients import api_client_create
@@ -16,6 +18,18 @@ from tests.factories import CustomerFactory
 # Loaded at collection: producing the schema reads no database. (schemathesis'
 # fixture-based lazy loader uses a pytest internal that pytest 9 removed.)
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction_open():
+    """schemathesis calls the WSGI app directly, so Django's end-of-request handler would
+    close the test's connection mid-transaction; Django's own test client disconnects
+    the handler from both request signals in the same way."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -1,0 +1,99 @@
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from compliance.models import EntryName, ListSnapshot, SanctionsEntry, SanctionsList, ScreeningHit
+from compliance.services.hits import screening_hit_confirm, screening_hit_dismiss
+from fintech.admin import ReadOnlyAdmin
+from fintech.api.exceptions import DomainError
+
+
+class ReviewReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000,
+                             help_text="Why: this goes into the decision record and the audit trail.")
+
+
+@admin.register(ScreeningHit)
+class ScreeningHitAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "party_name", "party_type", "party_id", "list_code", "entry_uid", "matched_name",
+                    "score", "status", "reviewed_by")
+    list_filter = ("status", "list_code", "party_type")
+    search_fields = ("party_name", "matched_name", "entry_uid", "party_id")
+    list_select_related = ("reviewed_by",)
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in ScreeningHit._meta.fields]
+    actions = ["confirm_true_match", "mark_false_positive"]
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("compliance.review_screeninghit")
+
+    def _review(self, request, queryset, *, service, title: str, done: str):
+        """An intermediate page asks for the reason; each hit then goes through the service."""
+        form = ReviewReasonForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            decided = 0
+            for hit in queryset.filter(status=ScreeningHit.Status.PENDING):
+                try:
+                    service(hit=hit, actor=request.user, reason=form.cleaned_data["reason"])
+                    decided += 1
+                except DomainError as exc:
+                    self.message_user(request, f"Hit {hit.pk}: {exc.detail}", messages.WARNING)
+            self.message_user(request, f"{decided} hit(s) {done}.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request), "title": title, "form": form,
+            "hits": queryset, "action": request.POST.get("action"), "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/compliance/screeninghit/review.html", context)
+
+    @admin.action(description="Confirm true match (freezes the customer)", permissions=["review"])
+    def confirm_true_match(self, request, queryset):
+        return self._review(request, queryset, service=screening_hit_confirm,
+                            title="Confirm true match", done="confirmed")
+
+    @admin.action(description="Mark as false positive", permissions=["review"])
+    def mark_false_positive(self, request, queryset):
+        return self._review(request, queryset, service=screening_hit_dismiss,
+                            title="Mark as false positive", done="marked as false positive")
+
+
+@admin.register(SanctionsList)
+class SanctionsListAdmin(ReadOnlyAdmin):
+    list_display = ("code", "name", "created_at")
+
+
+@admin.register(ListSnapshot)
+class ListSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("sanctions_list", "version", "imported_at", "entry_count", "name_count", "source_checksum")
+    list_filter = ("sanctions_list",)
+    list_select_related = ("sanctions_list",)
+    readonly_fields = [f.name for f in ListSnapshot._meta.fields]
+
+
+class EntryNameInline(admin.TabularInline):
+    model = EntryName
+    fields = ("name", "is_primary", "normalised", "phonetic_key")
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SanctionsEntry)
+class SanctionsEntryAdmin(ReadOnlyAdmin):
+    list_display = ("uid", "primary_name", "entity_type", "snapshot")
+    list_filter = ("entity_type", "snapshot__sanctions_list")
+    search_fields = ("uid", "primary_name", "names__name")
+    list_select_related = ("snapshot__sanctions_list",)
+    show_full_result_count = False
+    readonly_fields = [f.name for f in SanctionsEntry._meta.fields]
+    inlines = [EntryNameInline]

@@ -1,0 +1,163 @@
+"""Payments in the staff admin: payments (with the refund action), the gateway's
+records, webhook deliveries and the ledger. Deliveries and the ledger are evidence:
+read-only here. Every change goes through a service, so it is audited."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from fintech.admin import ReadOnlyAdmin
+from fintech.api.exceptions import DomainError
+from fintech.money import format_money
+from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Payout, Posting, Refund, WebhookDelivery
+from payments.selectors import ledger_account_balance
+from payments.services.refunds import payment_refund
+from payments.services.webhooks import webhook_delivery_retry
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ("amount", "currency", "status", "gateway_reference", "reason", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "customer", "display_amount", "status", "display_refunded", "gateway", "gateway_reference",
+                    "created_at")
+    list_filter = ("status", "gateway", "currency", "created_at")
+    search_fields = ("gateway_reference", "gateway_charge_reference", "customer__legal_name", "customer__external_id")
+    list_select_related = ("customer",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [f.name for f in Payment._meta.fields if f.name != "client_secret"]
+    exclude = ("client_secret",)
+    inlines = [RefundInline]
+    actions = ["refund_in_full"]
+
+    @admin.display(description="amount", ordering="amount")
+    def display_amount(self, obj: Payment) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    @admin.display(description="refunded", ordering="amount_refunded")
+    def display_refunded(self, obj: Payment) -> str:
+        return format_money(obj.amount_refunded, obj.currency)
+
+    def has_refund_permission(self, request) -> bool:
+        return request.user.has_perm("payments.refund_payment")
+
+    @admin.action(description="Refund selected payments in full", permissions=["refund"])
+    def refund_in_full(self, request, queryset):
+        # Irreversible: the first POST shows what would be refunded; the confirmed one refunds.
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(request, "admin/payments/payment/refund_confirmation.html", {
+                **self.admin_site.each_context(request),
+                "title": "Refund payments in full?",
+                "payments": queryset.select_related("customer"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            })
+        refunded = 0
+        for payment in queryset:
+            try:
+                payment_refund(payment=payment, reason="admin: refund in full", actor=request.user)
+                refunded += 1
+            except DomainError as exc:
+                self.message_user(request, f"Payment #{payment.pk}: {exc.detail}", messages.ERROR)
+        if refunded:
+            self.message_user(request, f"{refunded} refund(s) sent to the gateway.", messages.SUCCESS)
+        return None
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("id", "payment", "amount", "currency", "status", "gateway_reference", "created_at")
+    list_filter = ("status", "currency")
+    search_fields = ("gateway_reference",)
+    list_select_related = ("payment",)
+    show_full_result_count = False
+    readonly_fields = [f.name for f in Refund._meta.fields]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = ("gateway_reference", "payment", "amount", "currency", "status", "funds_state", "created_at")
+    list_filter = ("status", "funds_state", "gateway")
+    search_fields = ("gateway_reference",)
+    list_select_related = ("payment",)
+    show_full_result_count = False
+    readonly_fields = [f.name for f in Dispute._meta.fields]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("gateway_reference", "amount", "currency", "status", "created_at")
+    list_filter = ("status", "gateway", "currency")
+    search_fields = ("gateway_reference",)
+    show_full_result_count = False
+    readonly_fields = [f.name for f in Payout._meta.fields]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "provider", "event_type", "event_key", "status", "attempts", "received_at", "processed_at")
+    list_filter = ("status", "provider", "event_type")
+    search_fields = ("event_key",)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["retry_failed"]
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("payments.retry_webhookdelivery")
+
+    @admin.action(description="Retry selected failed deliveries", permissions=["retry"])
+    def retry_failed(self, request, queryset):
+        retried = sum(
+            webhook_delivery_retry(delivery=delivery, actor=request.user)
+            for delivery in queryset.filter(status=WebhookDelivery.Status.FAILED)
+        )
+        self.message_user(request, f"{retried} deliveries queued to be applied again.", messages.SUCCESS)
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ("code", "currency", "kind", "name", "display_balance")
+    list_filter = ("kind", "currency")
+    search_fields = ("code", "name")
+    readonly_fields = [f.name for f in LedgerAccount._meta.fields]
+
+    @admin.display(description="balance (debits − credits)")
+    def display_balance(self, obj: LedgerAccount) -> str:
+        return format_money(ledger_account_balance(account=obj), obj.currency)
+
+
+class PostingInline(admin.TabularInline):
+    model = Posting
+    extra = 0
+    can_delete = False
+    fields = ("account", "amount", "currency")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "posted_at", "description", "idempotency_key", "reverses")
+    search_fields = ("description", "idempotency_key")
+    date_hierarchy = "posted_at"
+    list_select_related = ("reverses",)
+    show_full_result_count = False
+    readonly_fields = [f.name for f in JournalEntry._meta.fields]
+    inlines = [PostingInline]

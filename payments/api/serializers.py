@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from payments.models import Payment, Refund
+
+
+class MinorUnitsField(serializers.IntegerField):
+    """A JSON integer of minor units, nothing else: no strings, no floats, no booleans."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, int) or isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ("id", "payment", "amount", "currency", "status", "gateway_reference", "reason", "created_at")
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    refunds = RefundSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ("id", "amount", "currency", "amount_refunded", "status", "gateway", "gateway_reference",
+                  "created_at", "updated_at", "refunds")
+        read_only_fields = fields
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    amount = MinorUnitsField(min_value=1, required=False, help_text="Minor units; all that is left if omitted.")
+    reason = serializers.CharField(max_length=200, allow_blank=True, default="")
+    idempotency_key = serializers.CharField(
+        max_length=100, help_text="Yours: the same key on the same payment is the same refund."
+    )

@@ -1,0 +1,27 @@
+"""Domain errors of the payments app (mapped to 4xx by the API's exception handler)."""
+
+from __future__ import annotations
+
+from fintech.api.exceptions import ConflictError, DomainError
+
+
+class UnbalancedEntryError(DomainError):
+    code = "unbalanced_entry"
+
+
+class StateConflictError(ConflictError):
+    """Someone else moved the record first; the caller's view of it is stale."""
+
+
+class GatewayError(DomainError):
+    """The gateway refused the request; retrying the same request will not help."""
+
+    code = "gateway_error"
+    status_code = 502
+
+
+class GatewayUnavailableError(GatewayError):
+    """A transient gateway failure (network, rate limit, 5xx): safe to retry later."""
+
+    code = "gateway_unavailable"
+    status_code = 503

@@ -1,0 +1,46 @@
+"""Read use-cases of the payments app: balances come from postings, never from a stored total."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from payments.models import JournalEntry, LedgerAccount, Payment, Posting, WebhookDelivery
+
+
+def ledger_account_balance(*, account: LedgerAccount) -> int:
+    """Debits minus credits of `account`, in minor units of its currency."""
+    return Posting.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or 0
+
+
+def ledger_balances(*, currency: str | None = None) -> dict[tuple[str, str], int]:
+    """{(account code, currency): balance} for every account that has postings."""
+    rows = Posting.objects.all()
+    if currency:
+        rows = rows.filter(currency=currency)
+    totals = rows.values("account__code", "currency").annotate(total=Sum("amount")).order_by()
+    return {(row["account__code"], row["currency"]): row["total"] for row in totals}
+
+
+def journal_entry_totals(*, entry: JournalEntry) -> dict[str, int]:
+    """{currency: sum of postings}; every value is 0 for a balanced entry."""
+    totals = entry.postings.values("currency").annotate(total=Sum("amount")).order_by()
+    return {row["currency"]: row["total"] for row in totals}
+
+
+def payment_list_visible_to(*, user) -> QuerySet[Payment]:
+    """Every payment for staff who may view payments; a customer's own otherwise."""
+    payments = Payment.objects.select_related("customer")
+    if user.is_staff and user.has_perm("payments.view_payment"):
+        return payments
+    return payments.filter(customer__user=user)
+
+
+def webhook_delivery_stale_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
+    """Deliveries stored more than `older_than` ago and still not applied (their task
+    was lost, or is still retrying)."""
+    cutoff = timezone.now() - older_than
+    stale = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.RECEIVED, received_at__lt=cutoff)
+    return list(stale.order_by("received_at").values_list("pk", flat=True)[:limit])

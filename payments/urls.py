@@ -1,0 +1,7 @@
+from django.urls import path
+
+from payments.webhooks import stripe_webhook
+
+app_name = "payments"
+
+urlpatterns = [path("webhooks/stripe/", stripe_webhook, name="stripe-webhook")]

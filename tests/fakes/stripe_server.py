@@ -1,0 +1,213 @@
+"""A fake Stripe API: a real threaded HTTP server on 127.0.0.1 (random port).
+
+The official SDK talks to it over HTTP exactly as it would to Stripe (point
+`STRIPE_API_BASE` at `server.url`). Objects are shaped like Stripe's own fixtures
+(`/work/shared/external/stripe/fixtures3.json`, loaded when the server starts), with
+our values laid over them. POSTs honour `Idempotency-Key`: the same key on the same
+path replays the first response and creates nothing.
+
+Test controls: `payment_intent_set_status` (the customer confirms, the bank declines),
+`event` (a webhook body for an object), `fail_next` (transient 5xx), and `requests`
+(what the SDK sent).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+FIXTURES = Path(os.environ.get("STRIPE_FIXTURES", "/work/shared/external/stripe/fixtures3.json"))
+
+
+def _form_to_nested(body: str) -> dict:
+    """`a[b][c]=1&x=2` (the SDK's form encoding) -> {"a": {"b": {"c": "1"}}, "x": "2"}."""
+    result: dict = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        parts = re.findall(r"[^\[\]]+", key)
+        node = result
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return result
+
+
+class StripeApiError(Exception):
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error"):
+        super().__init__(message)
+        self.status, self.body = status, {"error": {"type": kind, "message": message}}
+
+
+class FakeStripeServer:
+    def __init__(self, fixtures: Path = FIXTURES):
+        self.shapes = json.loads(fixtures.read_text())["resources"]
+        self.objects: dict[str, dict] = {}
+        self.requests: list[tuple[str, str, str | None]] = []
+        self._replies: dict[tuple[str, str], tuple[int, dict]] = {}
+        self._failures: list[int] = []
+        self._lock = threading.RLock()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    # --- lifecycle -----------------------------------------------------------------
+    def start(self) -> FakeStripeServer:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- test controls -------------------------------------------------------------
+    def fail_next(self, count: int = 1, status: int = 503) -> None:
+        with self._lock:
+            self._failures.extend([status] * count)
+
+    def count(self, method: str, path: str) -> int:
+        return sum(1 for m, p, _ in self.requests if m == method and p == path)
+
+    def payment_intent_set_status(self, intent_id: str, status: str) -> dict:
+        """Move a PaymentIntent as Stripe would; success creates its charge."""
+        with self._lock:
+            intent = self.objects[intent_id]
+            intent["status"] = status
+            if status == "succeeded" and not intent["latest_charge"]:
+                charge = self._new("charge", "ch", amount=intent["amount"], currency=intent["currency"],
+                                   payment_intent=intent_id, amount_captured=intent["amount"], captured=True,
+                                   amount_refunded=0, refunded=False, paid=True, status="succeeded",
+                                   refunds={"object": "list", "data": [], "has_more": False,
+                                            "url": "/v1/refunds"})
+                intent["latest_charge"] = charge["id"]
+                intent["amount_received"] = intent["amount"]
+            return copy.deepcopy(intent)
+
+    def refund(self, intent_id: str, amount: int) -> dict:
+        """A refund made at the gateway (e.g. from Stripe's dashboard)."""
+        with self._lock:
+            return copy.deepcopy(self._create_refund({"payment_intent": intent_id, "amount": str(amount)}))
+
+    def event(self, event_type: str, obj: dict, event_id: str | None = None) -> dict:
+        """A webhook event (shaped like Stripe's) carrying a snapshot of `obj`."""
+        event = copy.deepcopy(self.shapes["event"])
+        event.update(id=event_id or f"evt_{secrets.token_hex(12)}", type=event_type, created=int(time.time()),
+                     data={"object": copy.deepcopy(obj)})
+        return event
+
+    def object(self, kind: str, **values) -> dict:
+        """A new stored object shaped like Stripe's `kind` (e.g. a dispute or payout)."""
+        with self._lock:
+            prefix = {"dispute": "dp", "payout": "po", "charge": "ch"}.get(kind, kind[:3])
+            return copy.deepcopy(self._new(kind, prefix, **values))
+
+    # --- the API -------------------------------------------------------------------
+    def _new(self, kind: str, prefix: str, **values) -> dict:
+        obj = copy.deepcopy(self.shapes[kind])
+        obj.update(id=f"{prefix}_{secrets.token_hex(12)}", created=int(time.time()), livemode=False, **values)
+        self.objects[obj["id"]] = obj
+        return obj
+
+    def _get(self, object_id: str, kind: str) -> dict:
+        obj = self.objects.get(object_id)
+        if obj is None or obj.get("object") != kind:
+            raise StripeApiError(404, f"No such {kind}: '{object_id}'")
+        return obj
+
+    def _create_payment_intent(self, params: dict) -> dict:
+        if not params.get("amount", "").isdigit() or not params.get("currency"):
+            raise StripeApiError(400, "amount and currency are required")
+        intent = self._new(
+            "payment_intent", "pi", amount=int(params["amount"]), currency=params["currency"],
+            metadata=params.get("metadata", {}), status="requires_payment_method", latest_charge=None,
+            amount_received=0, canceled_at=None, last_payment_error=None, next_action=None,
+        )
+        intent["client_secret"] = f"{intent['id']}_secret_{secrets.token_hex(8)}"
+        return intent
+
+    def _create_refund(self, params: dict) -> dict:
+        intent = self._get(params.get("payment_intent", ""), "payment_intent")
+        if intent["status"] != "succeeded" or not intent["latest_charge"]:
+            raise StripeApiError(400, "This PaymentIntent has no successful charge to refund.")
+        charge = self.objects[intent["latest_charge"]]
+        amount = int(params.get("amount") or charge["amount"] - charge["amount_refunded"])
+        if amount <= 0 or charge["amount_refunded"] + amount > charge["amount"]:
+            raise StripeApiError(400, "Refund amount is greater than the unrefunded amount.")
+        refund = self._new("refund", "re", amount=amount, currency=charge["currency"], charge=charge["id"],
+                           payment_intent=intent["id"], status="succeeded", metadata=params.get("metadata", {}))
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
+        return refund
+
+    def _route(self, method: str, path: str, params: dict) -> dict:
+        with self._lock:
+            if method == "POST" and path == "/v1/payment_intents":
+                return self._create_payment_intent(params)
+            if method == "POST" and path == "/v1/refunds":
+                return self._create_refund(params)
+            for prefix, kind in (("/v1/payment_intents/", "payment_intent"), ("/v1/charges/", "charge"),
+                                 ("/v1/refunds/", "refund"), ("/v1/disputes/", "dispute"),
+                                 ("/v1/payouts/", "payout")):
+                if method == "GET" and path.startswith(prefix) and "/" not in path[len(prefix):]:
+                    return self._get(path[len(prefix):], kind)
+        raise StripeApiError(404, f"Unrecognized request URL ({method}: {path})")
+
+    def _handle(self, method: str, path: str, body: str, key: str | None) -> tuple[int, dict]:
+        with self._lock:
+            self.requests.append((method, path, key))
+            if self._failures:
+                return self._failures.pop(0), {"error": {"type": "api_error", "message": "try again"}}
+            if method == "POST" and key and (path, key) in self._replies:
+                return self._replies[(path, key)]
+            try:
+                status, reply = 200, copy.deepcopy(self._route(method, path, _form_to_nested(body)))
+            except StripeApiError as exc:
+                status, reply = exc.status, exc.body
+            if method == "POST" and key:
+                self._replies[(path, key)] = (status, reply)
+            return status, reply
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8") if length else ""
+                parts = urlsplit(self.path)
+                if method == "GET" and parts.query:
+                    body = parts.query
+                status, reply = server._handle(method, parts.path, body, self.headers.get("Idempotency-Key"))
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Request-Id", f"req_{secrets.token_hex(6)}")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802
+                self._serve("GET")
+
+            def do_POST(self):  # noqa: N802
+                self._serve("POST")
+
+            def log_message(self, format, *args):  # noqa: A002
+                pass
+
+        return Handler

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import stripe
+
+from fintech.celery import app as celery_app
+from payments.models import Payment
+from payments.services.payments import payment_create, payment_submit
+from tests.factories import CustomerFactory
+from tests.fakes.stripe_server import FakeStripeServer
+
+WEBHOOK_SECRETS = ("whsec_old_secret", "whsec_new_secret")
+
+
+@pytest.fixture
+def fake_stripe(monkeypatch):
+    """The fake Stripe API, with the adapter configured to talk to it through the real SDK."""
+    server = FakeStripeServer().start()
+    monkeypatch.setenv("STRIPE_API_BASE", server.url)
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Explicitly, for one test: an enqueued task runs in the thread that committed,
+    instead of going to a broker."""
+    conf = celery_app.conf
+    previous = {"task_always_eager": conf.task_always_eager, "task_eager_propagates": conf.task_eager_propagates}
+    conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    conf.update(**previous)
+
+
+@pytest.fixture(autouse=True)
+def webhook_secrets(monkeypatch):
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRETS", ",".join(WEBHOOK_SECRETS))
+    return WEBHOOK_SECRETS
+
+
+def signed_headers(body: str, *, secret: str = WEBHOOK_SECRETS[0], timestamp: int | None = None) -> dict:
+    header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
+    return {"HTTP_STRIPE_SIGNATURE": header}
+
+
+def post_event(client, event: dict, **sign):
+    body = json.dumps(event)
+    return client.post("/webhooks/stripe/", data=body, content_type="application/json", **signed_headers(body, **sign))
+
+
+@pytest.fixture
+def submitted_payment(fake_stripe):
+    """A pending EUR 25.00 payment whose PaymentIntent exists at the fake gateway."""
+
+    def make(amount: int = 2500, currency: str = "EUR") -> Payment:
+        payment = payment_create(customer=CustomerFactory(), amount=amount, currency=currency)
+        return payment_submit(payment=payment)
+
+    return make
+
+
+def now() -> int:
+    return int(time.time())

@@ -1,0 +1,94 @@
+"""Deliveries racing on PostgreSQL: real commits, real threads, one effect."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from fintech.models import AuditEvent
+from payments.models import JournalEntry, Payment, WebhookDelivery
+from payments.tasks import apply_webhook_delivery
+from tests.payments.conftest import signed_headers
+
+THREADS = 6
+
+
+def _race(work) -> list:
+    """Run `work(i)` in THREADS threads released at the same instant."""
+    barrier = threading.Barrier(THREADS)
+    results: list = [None] * THREADS
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # reported through results
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def _post(body: str, headers: dict) -> int:
+    return Client().post("/webhooks/stripe/", data=body, content_type="application/json", **headers).status_code
+
+
+def _assert_one_success(payment: Payment) -> None:
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert JournalEntry.objects.filter(idempotency_key=f"payment-{payment.pk}-succeeded").count() == 1
+    assert JournalEntry.objects.count() == 1
+    assert AuditEvent.objects.filter(action="payments.payment.succeeded", target_id=str(payment.pk)).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe, submitted_payment, eager_tasks):
+    payment = submitted_payment()
+    intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
+    body = json.dumps(fake_stripe.event("payment_intent.succeeded", intent))
+    headers = signed_headers(body)
+    # when
+    statuses = _race(lambda i: _post(body, headers))
+    # then
+    assert statuses == [200] * THREADS
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.APPLIED
+    assert AuditEvent.objects.filter(action="payments.webhook_delivery.applied").count() == 1
+    _assert_one_success(payment)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_different_events_for_the_same_change_racing_have_one_effect(fake_stripe, submitted_payment, eager_tasks):
+    payment = submitted_payment()
+    intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
+    bodies = [json.dumps(fake_stripe.event("payment_intent.succeeded", intent)) for _ in range(THREADS)]
+    statuses = _race(lambda i: _post(bodies[i], signed_headers(bodies[i])))
+    assert statuses == [200] * THREADS
+    assert sorted(WebhookDelivery.objects.values_list("status", flat=True)) == ["applied"] + ["ignored"] * (THREADS - 1)
+    _assert_one_success(payment)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_task_run_by_several_workers_at_once_applies_once(client, fake_stripe, submitted_payment):
+    payment = submitted_payment()
+    intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
+    body = json.dumps(fake_stripe.event("payment_intent.succeeded", intent))
+    # stored without enqueueing (the on-commit enqueue goes to the test broker, not run here)
+    delivery = WebhookDelivery.objects.create(provider="stripe", event_key="evt_race", event_type="x", raw_body=body)
+    results = _race(lambda i: apply_webhook_delivery(delivery.pk))
+    assert results == ["applied"] * THREADS
+    assert AuditEvent.objects.filter(action="payments.webhook_delivery.applied").count() == 1
+    _assert_one_success(payment)
