@@ -35,7 +35,8 @@ def add_error_responses(result, generator, request, public):
                 codes += ["401", "403"]
             if operation.get("requestBody") or operation.get("parameters"):
                 codes.append("400")
-            if "{" in path:
+            takes_cursor = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
+            if "{" in path or takes_cursor:
                 codes.append("404")
             responses = operation.setdefault("responses", {})
             for code in codes:

@@ -2,7 +2,7 @@
 
 The official SDK talks to it over HTTP exactly as it would to Stripe (point
 `STRIPE_API_BASE` at `server.url`). Objects are shaped like Stripe's own fixtures
-(`/work/shared/external/stripe/fixtures3.json`, loaded when the server starts), with
+(`../shared/external/stripe/fixtures3.json`, loaded when the server starts), with
 our values laid over them. POSTs honour `Idempotency-Key`: the same key on the same
 path replays the first response and creates nothing.
 
@@ -24,7 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-FIXTURES = Path(os.environ.get("STRIPE_FIXTURES", "/work/shared/external/stripe/fixtures3.json"))
+from tests.shared_data import EXTERNAL
+
+FIXTURES = Path(os.environ.get("STRIPE_FIXTURES", EXTERNAL / "stripe" / "fixtures3.json"))
 
 
 def _form_to_nested(body: str) -> dict:
