@@ -181,6 +181,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.requeue_stale_webhook_deliveries",
         "schedule": timedelta(minutes=5),
     },
+    # Webhooks drive transaction syncs; this catches up any that were missed.
+    "banking-sync-all-items": {"task": "banking.sync_all_items", "schedule": timedelta(hours=6)},
+    "banking-sync-transfer-events": {"task": "banking.sync_transfer_events", "schedule": timedelta(hours=1)},
 }
 
 # --- Authentication and sessions ----------------------------------------------------

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from rest_framework import status
+
+from fintech.api.exceptions import DomainError
+
+
+class TransferRefusedError(DomainError):
+    """A pre-flight check refused the transfer; the refusal and its checks are recorded."""
+
+    code = "transfer_refused"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+    def __init__(self, detail: str, *, transfer=None):
+        super().__init__(detail)
+        self.transfer = transfer
+
+
+class BankLinkError(DomainError):
+    code = "bank_link_failed"
+    status_code = status.HTTP_400_BAD_REQUEST
+
+
+class SyncRestartLimitError(Exception):
+    """Plaid kept reporting mutations during pagination: try the whole sync again later."""

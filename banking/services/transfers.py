@@ -1,0 +1,219 @@
+"""Transfers with a customer's linked account: pre-flight checks, then Plaid Transfer.
+
+Every check is recorded (`TransferCheck`) before any call leaves the building; one
+failed check refuses the transfer, with the reason, an audit event, and no Plaid call.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rapidfuzz import fuzz, utils
+
+from banking import conf, plaid
+from banking.errors import TransferRefusedError
+from banking.models import BankAccount, PlaidItem, Transfer, TransferCheck, TransferEventCursor
+from fintech.models import AuditEvent, Customer
+from fintech.money import format_money, normalise_currency
+from fintech.services.audit import audit_event_record
+
+logger = logging.getLogger(__name__)
+SCREENING_MODULE = "compliance.services.screening"
+ELIGIBLE_SUBTYPES = {"checking", "savings"}
+EVENT_STATUSES = {
+    "pending": Transfer.Status.PENDING, "posted": Transfer.Status.POSTED, "settled": Transfer.Status.SETTLED,
+    "funds_available": Transfer.Status.FUNDS_AVAILABLE, "cancelled": Transfer.Status.CANCELLED,
+    "failed": Transfer.Status.FAILED, "returned": Transfer.Status.RETURNED,
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    detail: str
+
+
+def _institution(transfer: Transfer) -> CheckResult:
+    item = transfer.account.item
+    linked, actual = transfer.link_institution_id or item.link_institution_id, item.institution_id
+    ok = bool(linked) and linked == actual
+    return CheckResult("institution_matches", ok, f"Link said {linked or 'nothing'}, Plaid says {actual or 'nothing'}")
+
+
+def _account(transfer: Transfer) -> CheckResult:
+    account = transfer.account
+    if account.item.customer_id != transfer.customer_id:
+        return CheckResult("account_eligible", False, "the account is not on one of the customer's items")
+    ok = account.type == "depository" and account.subtype in ELIGIBLE_SUBTYPES
+    return CheckResult("account_eligible", ok, f"{account.type}/{account.subtype} ••••{account.mask}")
+
+
+def _item_healthy(transfer: Transfer) -> CheckResult:
+    status = transfer.account.item.status
+    return CheckResult("item_healthy", status == PlaidItem.Status.HEALTHY, f"item is {status}")
+
+
+def _owner_name(transfer: Transfer) -> CheckResult:
+    legal_name, owners = transfer.customer.legal_name, transfer.account.owner_names or []
+    best = max((fuzz.token_sort_ratio(legal_name, owner, processor=utils.default_process) for owner in owners),
+               default=0.0)
+    threshold = conf.owner_name_min_score()
+    return CheckResult("owner_name_matches", best >= threshold,
+                       f"best owner-name score {best:.0f} (needs {threshold:.0f}) over {len(owners)} owner name(s)")
+
+
+def _customer_active(transfer: Transfer) -> CheckResult:
+    status = transfer.customer.status
+    return CheckResult("customer_active", status == Customer.Status.ACTIVE, f"customer is {status}")
+
+
+def _sanctions(transfer: Transfer) -> CheckResult:
+    """Through compliance's one door; if that door is missing or fails, fail closed."""
+    if importlib.util.find_spec(SCREENING_MODULE) is None:
+        return CheckResult("sanctions_clear", False, "sanctions screening is not available")
+    screening = importlib.import_module(SCREENING_MODULE)
+    customer = transfer.customer
+    try:
+        result = screening.screen_party(name=customer.legal_name, date_of_birth=customer.date_of_birth,
+                                        country=customer.country or None, entity_type=customer.entity_type,
+                                        party=customer)
+    except Exception:  # screening broke: no money moves on an unknown answer
+        logger.exception("sanctions screening failed for a transfer")
+        return CheckResult("sanctions_clear", False, "sanctions screening failed")
+    return CheckResult("sanctions_clear", result.decision == "clear", f"screening decision: {result.decision}")
+
+
+def _amount(transfer: Transfer) -> CheckResult:
+    low, high = conf.transfer_min_amount(), conf.transfer_max_amount()
+    if transfer.currency != conf.TRANSFER_CURRENCY or transfer.currency != transfer.account.currency:
+        return CheckResult("amount_within_limits", False,
+                           f"{transfer.currency} transfers are not possible on a {transfer.account.currency} account")
+    ok = low <= transfer.amount <= high
+    return CheckResult("amount_within_limits", ok, f"{format_money(transfer.amount, transfer.currency)} "
+                       f"(limits {format_money(low, transfer.currency)} to {format_money(high, transfer.currency)})")
+
+
+PREFLIGHT_CHECKS = (_institution, _account, _item_healthy, _owner_name, _customer_active, _sanctions, _amount)
+
+
+def _transition(transfer: Transfer, *, to: str, action: str, outcome: str = AuditEvent.Outcome.SUCCESS,
+                **fields) -> Transfer:
+    """Conditional update from the status we hold: a concurrent move makes it fail loudly."""
+    with transaction.atomic():
+        moved = Transfer.objects.filter(pk=transfer.pk, status=transfer.status).update(
+            status=to, updated_at=timezone.now(), **fields
+        )
+        if moved != 1:
+            raise RuntimeError(f"transfer {transfer.pk} moved concurrently from {transfer.status}")
+        before = {"status": transfer.status}
+        transfer.refresh_from_db()
+        audit_event_record(action=action, target=transfer, before=before, outcome=outcome,
+                           after={"status": to, **fields})
+    return transfer
+
+
+def transfer_initiate(
+    *, customer: Customer, account: BankAccount, direction: str, amount: int, currency: str, idempotency_key: str,
+    description: str = "", link_institution_id: str = "", actor=None,
+) -> Transfer:
+    """Create a transfer, run and record every pre-flight check, then authorize and create it at Plaid.
+
+    Idempotent per (customer, idempotency_key): a repeat returns the first transfer.
+    Raises `TransferRefusedError` (after committing the refusal) when a check fails.
+    """
+    currency = normalise_currency(currency)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                transfer = Transfer.objects.create(
+                    customer=customer, account=account, direction=direction, amount=amount, currency=currency,
+                    idempotency_key=idempotency_key, description=description[:15],
+                    link_institution_id=link_institution_id,
+                )
+        except IntegrityError:
+            existing = Transfer.objects.get(customer=customer, idempotency_key=idempotency_key)
+            if existing.status == Transfer.Status.REFUSED:
+                raise TransferRefusedError(existing.failure_reason, transfer=existing) from None
+            return existing
+        audit_event_record(action="banking.transfer.requested", actor=actor, target=transfer,
+                           after={"direction": direction, "amount": amount, "currency": currency,
+                                  "account": account.mask})
+        results = [check(transfer) for check in PREFLIGHT_CHECKS]
+        TransferCheck.objects.bulk_create(
+            TransferCheck(transfer=transfer, name=r.name, passed=r.passed, detail=r.detail[:300]) for r in results
+        )
+        failed = [r for r in results if not r.passed]
+        if failed:
+            reason = "; ".join(f"{r.name}: {r.detail}" for r in failed)
+            transfer = _transition(transfer, to=Transfer.Status.REFUSED, action="banking.transfer.refused",
+                                   outcome=AuditEvent.Outcome.FAILURE, failure_reason=reason)
+        else:
+            transfer = _transition(transfer, to=Transfer.Status.AUTHORIZING, action="banking.transfer.checks_passed")
+    if failed:
+        raise TransferRefusedError(f"transfer refused: {reason}", transfer=transfer)
+    return _transfer_submit(transfer)
+
+
+def _transfer_submit(transfer: Transfer) -> Transfer:
+    """Authorize, then create, at Plaid; our reference is the idempotency key of both."""
+    account = transfer.account
+    key = str(transfer.reference)
+    try:
+        authorization = plaid.transfer_authorization_create(
+            access_token=account.item.access_token, account_id=account.account_id, direction=transfer.direction,
+            amount=transfer.amount, currency=transfer.currency, legal_name=transfer.customer.legal_name,
+            idempotency_key=key,
+        )
+        if authorization.decision != "approved":
+            return _transition(transfer, to=Transfer.Status.DECLINED, action="banking.transfer.declined",
+                               outcome=AuditEvent.Outcome.FAILURE,
+                               plaid_authorization_id=authorization.authorization_id,
+                               failure_reason=authorization.rationale or authorization.decision)
+        created = plaid.transfer_create(
+            access_token=account.item.access_token, account_id=account.account_id,
+            authorization_id=authorization.authorization_id, description=transfer.description or "transfer",
+            idempotency_key=key,
+        )
+    except (plaid.PlaidError, plaid.PlaidUnavailableError) as exc:
+        # Nothing moved: no transfer exists at Plaid unless /transfer/create answered.
+        return _transition(transfer, to=Transfer.Status.FAILED, action="banking.transfer.failed",
+                           outcome=AuditEvent.Outcome.FAILURE, failure_reason=f"Plaid: {exc}"[:500])
+    return _transition(transfer, to=EVENT_STATUSES.get(created.status, Transfer.Status.PENDING),
+                       action="banking.transfer.created", plaid_authorization_id=authorization.authorization_id,
+                       plaid_transfer_id=created.transfer_id)
+
+
+def transfer_events_sync() -> int:
+    """Apply `/transfer/event/sync` from the stored cursor; each event moves its transfer once."""
+    applied = 0
+    while True:
+        cursor, _ = TransferEventCursor.objects.get_or_create(pk=1)
+        events, has_more = plaid.transfer_event_sync(after_id=cursor.after_id)
+        with transaction.atomic():
+            cursor = TransferEventCursor.objects.select_for_update().get(pk=1)
+            for event in sorted(events, key=lambda e: e.event_id):
+                if event.event_id <= cursor.after_id:
+                    continue
+                cursor.after_id = event.event_id
+                status = EVENT_STATUSES.get(event.event_type)
+                transfer = Transfer.objects.select_for_update().filter(plaid_transfer_id=event.transfer_id).first()
+                if status is None or transfer is None or (transfer.last_event_id or 0) >= event.event_id:
+                    continue
+                before = {"status": transfer.status}
+                transfer.status, transfer.last_event_id = status, event.event_id
+                if event.failure_reason:
+                    transfer.failure_reason = event.failure_reason
+                transfer.save(update_fields=["status", "last_event_id", "failure_reason", "updated_at"])
+                audit_event_record(action="banking.transfer.status_changed", target=transfer, before=before,
+                                   after={"status": status, "event_id": event.event_id,
+                                          "failure_reason": event.failure_reason})
+                applied += 1
+            cursor.save()
+        if not has_more or not events:
+            return applied

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from banking.events import transaction_event
+from banking.models import PlaidItem
+from banking.services.items import item_link_exchange
+from tests.factories import CustomerFactory
+from tests.fakes.plaid_server import CLIENT_ID, SECRET, FakePlaidServer
+
+OWNER = "Alberta Bobbeth Charleson"
+INSTITUTION = "ins_109512"
+
+
+@pytest.fixture
+def fake_plaid(monkeypatch):
+    """The fake Plaid API, with the adapter talking to it through the real SDK."""
+    server = FakePlaidServer().start()
+    monkeypatch.setenv("PLAID_HOST", server.url)
+    monkeypatch.setenv("PLAID_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("PLAID_SECRET", SECRET)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Webhook verification keys are cached; each test has its own fake Plaid and key.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def published():
+    """Transaction events sent by banking (after commit)."""
+    payloads: list[dict] = []
+
+    def receiver(sender, payload, **kwargs):
+        payloads.append(payload)
+
+    transaction_event.connect(receiver, dispatch_uid="tests.banking.published")
+    yield payloads
+    transaction_event.disconnect(dispatch_uid="tests.banking.published")
+
+
+@pytest.fixture
+def linked_item(fake_plaid):
+    """A customer's item, exchanged and with its accounts loaded, as the exchange task leaves it."""
+
+    def make(*, customer=None, owner_names=(OWNER,), link_institution_id=INSTITUTION, **item) -> PlaidItem:
+        customer = customer or CustomerFactory(legal_name=OWNER)
+        public_token = fake_plaid.item_add(owner_names=owner_names, **item)
+        return item_link_exchange(customer_id=customer.pk, public_token=public_token,
+                                  link_institution_id=link_institution_id)
+
+    return make
+
+
+def post_webhook(client, server: FakePlaidServer, payload: dict | bytes, **sign):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return client.post("/webhooks/plaid/", data=body, content_type="application/json",
+                       HTTP_PLAID_VERIFICATION=server.sign_webhook(body, **sign))
