@@ -13,6 +13,7 @@ from banking import plaid
 from banking.errors import BankLinkError
 from banking.models import BankAccount, PlaidItem
 from banking.plaid.types import LinkToken
+from compliance.services.screening import screen_party
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record
 
@@ -108,6 +109,11 @@ def item_accounts_load(*, item: PlaidItem) -> PlaidItem:
             after={"institution_id": item.institution_id,
                    "accounts": [{"mask": a.mask, "type": a.type, "subtype": a.subtype} for a in found.accounts]},
         )
+        # Account owners are parties too: their names are screened, and a hit on an
+        # account blocks transfers from it until an analyst clears it.
+        for account in BankAccount.objects.filter(item=item):
+            for owner in account.owner_names:
+                screen_party(name=owner, party=account)
     return item
 
 

@@ -6,8 +6,6 @@ failed check refuses the transfer, with the reason, an audit event, and no Plaid
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from dataclasses import dataclass
 
@@ -18,12 +16,12 @@ from rapidfuzz import fuzz, utils
 from banking import conf, plaid
 from banking.errors import TransferRefusedError
 from banking.models import BankAccount, PlaidItem, Transfer, TransferCheck, TransferEventCursor
+from compliance.services.screening import party_is_blocked, screen_party
 from fintech.models import AuditEvent, Customer
 from fintech.money import format_money, normalise_currency
 from fintech.services.audit import audit_event_record
 
 logger = logging.getLogger(__name__)
-SCREENING_MODULE = "compliance.services.screening"
 ELIGIBLE_SUBTYPES = {"checking", "savings"}
 EVENT_STATUSES = {
     "pending": Transfer.Status.PENDING, "posted": Transfer.Status.POSTED, "settled": Transfer.Status.SETTLED,
@@ -74,19 +72,25 @@ def _customer_active(transfer: Transfer) -> CheckResult:
 
 
 def _sanctions(transfer: Transfer) -> CheckResult:
-    """Through compliance's one door; if that door is missing or fails, fail closed."""
-    if importlib.util.find_spec(SCREENING_MODULE) is None:
-        return CheckResult("sanctions_clear", False, "sanctions screening is not available")
-    screening = importlib.import_module(SCREENING_MODULE)
+    """Screen the customer through compliance's one door, then ask whether any hit is
+    open (pending review or confirmed) for the customer or the account's owners.
+
+    The decision alone is not the gate: a match an analyst cleared as a false positive
+    still scores as a match, and must not block the customer for ever. If screening
+    fails, no money moves on an unknown answer.
+    """
     customer = transfer.customer
     try:
-        result = screening.screen_party(name=customer.legal_name, date_of_birth=customer.date_of_birth,
-                                        country=customer.country or None, entity_type=customer.entity_type,
-                                        party=customer)
-    except Exception:  # screening broke: no money moves on an unknown answer
+        screen_party(name=customer.legal_name, date_of_birth=customer.date_of_birth,
+                     country=customer.country or None, entity_type=customer.entity_type, party=customer)
+        blocked = party_is_blocked(customer) or party_is_blocked(transfer.account)
+    except Exception:  # screening broke: fail closed
         logger.exception("sanctions screening failed for a transfer")
         return CheckResult("sanctions_clear", False, "sanctions screening failed")
-    return CheckResult("sanctions_clear", result.decision == "clear", f"screening decision: {result.decision}")
+    return CheckResult(
+        "sanctions_clear", not blocked,
+        "a screening hit is open for review" if blocked else "no open screening hit",
+    )
 
 
 def _amount(transfer: Transfer) -> CheckResult:

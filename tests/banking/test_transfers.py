@@ -7,7 +7,9 @@ import pytest
 from banking.errors import TransferRefusedError
 from banking.models import BankAccount, PlaidItem, Transfer, TransferCheck
 from banking.services.transfers import transfer_events_sync, transfer_initiate
+from fintech import roles
 from fintech.models import AuditEvent, Customer
+from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 CHECKS = ["institution_matches", "account_eligible", "item_healthy", "owner_name_matches", "customer_active",
@@ -177,3 +179,31 @@ def test_transfer_events_move_the_transfer_once(fake_plaid, linked_item):
     changes = list(AuditEvent.objects.filter(action="banking.transfer.status_changed", target_id=str(transfer.pk))
                    .order_by("seq").values_list("after__status", flat=True))
     assert changes == ["posted", "returned"]
+
+
+def test_a_hit_cleared_as_a_false_positive_no_longer_blocks(fake_plaid, linked_item, sdn_subset):
+    from compliance.models import ScreeningHit
+    from compliance.services.hits import screening_hit_dismiss
+
+    name = "Joaquin Guzman Loera"
+    item = linked_item(customer=None, owner_names=(name,))
+    Customer.objects.filter(pk=item.customer_id).update(legal_name=name)
+    item.customer.refresh_from_db()
+    with pytest.raises(TransferRefusedError, match="sanctions_clear"):
+        _initiate(item)
+    analyst = make_staff("analyst-fp", roles.ANALYST)[0]
+    for hit in ScreeningHit.objects.filter(status=ScreeningHit.Status.PENDING):
+        screening_hit_dismiss(hit=hit, actor=analyst, reason="different person: date of birth differs")
+    # when the same customer asks again
+    transfer = _initiate(item, key="second-try")
+    # then the cleared match no longer blocks the transfer
+    assert transfer.status == Transfer.Status.PENDING
+    assert transfer.checks.get(name="sanctions_clear").passed
+
+
+def test_a_sanctioned_account_owner_raises_a_hit_on_the_account(fake_plaid, linked_item, sdn_subset):
+    from compliance.models import ScreeningHit
+
+    item = linked_item(owner_names=("Joaquin Guzman Loera",))
+    account = item.accounts.first()
+    assert ScreeningHit.objects.filter(party_type="banking.BankAccount", party_id=str(account.pk)).exists()
