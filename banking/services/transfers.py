@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, utils
 from banking import conf, plaid
 from banking.errors import TransferRefusedError
 from banking.models import BankAccount, PlaidItem, Transfer, TransferCheck, TransferEventCursor
+from banking.services.transfer_ledger import transfer_ledger_post
 from compliance.services.screening import party_is_blocked, screen_party
 from fintech.models import AuditEvent, Customer
 from fintech.money import format_money, normalise_currency
@@ -217,6 +218,7 @@ def transfer_events_sync() -> int:
                 audit_event_record(action="banking.transfer.status_changed", target=transfer, before=before,
                                    after={"status": status, "event_id": event.event_id,
                                           "failure_reason": event.failure_reason})
+                transfer_ledger_post(transfer=transfer)
                 applied += 1
             cursor.save()
         if not has_more or not events:

@@ -30,6 +30,8 @@ class LedgerAccount(models.Model):
     REFUNDS = "refunds"
     DISPUTES = "disputes"
     PAYOUTS = "payouts"
+    # Money in flight on the bank (ACH) network for Plaid transfers.
+    BANK_CLEARING = "bank_clearing"
     STANDARD_KINDS = {
         CUSTOMER_BALANCES: Kind.LIABILITY,
         GATEWAY_CLEARING: Kind.ASSET,
@@ -37,6 +39,7 @@ class LedgerAccount(models.Model):
         REFUNDS: Kind.EXPENSE,
         DISPUTES: Kind.EXPENSE,
         PAYOUTS: Kind.ASSET,
+        BANK_CLEARING: Kind.ASSET,
     }
 
     code = models.CharField(max_length=64)

@@ -207,3 +207,26 @@ def test_a_sanctioned_account_owner_raises_a_hit_on_the_account(fake_plaid, link
     item = linked_item(owner_names=("Joaquin Guzman Loera",))
     account = item.accounts.first()
     assert ScreeningHit.objects.filter(party_type="banking.BankAccount", party_id=str(account.pk)).exists()
+
+
+def test_a_settled_debit_posts_to_the_ledger_once_and_a_return_reverses_it(fake_plaid, linked_item):
+    from payments.models import JournalEntry
+
+    item = linked_item()
+    transfer = _initiate(item, amount=12_345)
+    fake_plaid.transfer_event_add(transfer.plaid_transfer_id, "posted")
+    fake_plaid.transfer_event_add(transfer.plaid_transfer_id, "settled")
+    transfer_events_sync()
+    entry = JournalEntry.objects.get(idempotency_key=f"banking-transfer-{transfer.pk}-settled")
+    amounts = {p.account.code: p.amount for p in entry.postings.select_related("account")}
+    assert amounts == {"bank_clearing": 12_345, "customer_balances": -12_345}
+    assert AuditEvent.objects.filter(target_type="payments.JournalEntry", target_id=str(entry.pk)).exists()
+    # the same events again post nothing more
+    assert transfer_events_sync() == 0
+    assert JournalEntry.objects.filter(idempotency_key__startswith=f"banking-transfer-{transfer.pk}").count() == 1
+    # a return after settlement reverses the entry
+    fake_plaid.transfer_event_add(transfer.plaid_transfer_id, "returned", failure_reason="R01")
+    transfer_events_sync()
+    reversal = JournalEntry.objects.get(reverses=entry)
+    assert {p.account.code: p.amount for p in reversal.postings.select_related("account")} == {
+        "bank_clearing": -12_345, "customer_balances": 12_345}

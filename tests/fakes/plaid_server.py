@@ -67,9 +67,17 @@ def _id(prefix: str = "") -> str:
     return prefix + secrets.token_urlsafe(27)[:37]
 
 
+class FreshCopies(dict):
+    """Response examples: every read is a fresh deep copy, so a handler may fill one in
+    without changing the template (or an object an earlier response handed out)."""
+
+    def __getitem__(self, key):
+        return copy.deepcopy(super().__getitem__(key))
+
+
 class FakePlaidServer:
     def __init__(self):
-        self.shapes = examples()
+        self.shapes = FreshCopies(examples())
         self.items: dict[str, dict] = {}  # item_id -> state
         self.public_tokens: dict[str, str] = {}  # public token -> item_id (single use)
         self.requests: list[tuple[str, dict]] = []
@@ -308,7 +316,7 @@ class FakePlaidServer:
                 key = params.get("idempotency_key")
                 if key and (path, key) in self._idempotent:
                     return 200, copy.deepcopy(self._idempotent[(path, key)])
-                self.shapes = examples()
+                self.shapes = FreshCopies(examples())
                 body = self._route(path, params)
                 body["request_id"] = secrets.token_hex(6)
                 if key:
