@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ["bench.audit_chain", "bench.screening"]
+BENCHMARKS = ["bench.audit_chain", "bench.screening", "bench.monitoring", "bench.webhooks"]
 
 
 def main() -> int:

@@ -2,8 +2,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from compliance.models import EntryName, ListSnapshot, SanctionsEntry, SanctionsList, ScreeningHit
+from compliance.models import (
+    Alert,
+    AnomalyModel,
+    DeadLetterEvent,
+    EntryName,
+    ListSnapshot,
+    MonitoredTransaction,
+    Rule,
+    SanctionsEntry,
+    SanctionsList,
+    ScreeningHit,
+)
 from compliance.services.hits import screening_hit_confirm, screening_hit_dismiss
+from compliance.services.monitoring import rule_version_create
 from fintech.admin import ReadOnlyAdmin
 from fintech.api.exceptions import DomainError
 
@@ -97,3 +109,75 @@ class SanctionsEntryAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in SanctionsEntry._meta.fields]
     inlines = [EntryNameInline]
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ("code", "params", "enabled", "severity")
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    """Saving a change creates a new version (rule_version_create); old versions stay as rows."""
+
+    form = RuleForm
+    list_display = ("code", "version", "is_current", "enabled", "severity", "created_at")
+    list_filter = ("is_current", "enabled", "severity", "code")
+    readonly_fields = ("code", "version", "is_current", "created_at")
+
+    def get_fields(self, request, obj=None):
+        return ("code", "version", "is_current", "params", "enabled", "severity", "created_at")
+
+    def has_add_permission(self, request):
+        return False  # the library is code: rules come from migrations, parameters from here
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_current)
+
+    def save_model(self, request, obj, form, change):
+        new = rule_version_create(rule=obj, actor=request.user, params=form.cleaned_data["params"],
+                                  enabled=form.cleaned_data["enabled"], severity=form.cleaned_data["severity"])
+        obj.pk, obj.version, obj.is_current = new.pk, new.version, new.is_current
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "rule_code", "rule_version", "customer", "window_end", "score", "anomaly_score",
+                    "status")
+    list_filter = ("status", "rule_code")
+    search_fields = ("customer__external_id", "customer__legal_name", "dedupe_key")
+    list_select_related = ("customer",)
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Alert._meta.fields]
+
+
+@admin.register(MonitoredTransaction)
+class MonitoredTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_at", "source", "source_id", "customer", "direction", "amount", "currency", "channel",
+                    "counterparty_country")
+    list_filter = ("source", "direction", "channel")
+    search_fields = ("source_id", "customer__external_id", "counterparty_name")
+    list_select_related = ("customer",)
+    show_full_result_count = False
+    date_hierarchy = "occurred_at"
+    readonly_fields = [f.name for f in MonitoredTransaction._meta.fields]
+
+
+@admin.register(DeadLetterEvent)
+class DeadLetterEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "stream", "message_id", "attempts", "error")
+    list_filter = ("stream",)
+    search_fields = ("message_id",)
+    readonly_fields = [f.name for f in DeadLetterEvent._meta.fields]
+
+
+@admin.register(AnomalyModel)
+class AnomalyModelAdmin(ReadOnlyAdmin):
+    list_display = ("version", "created_at", "trained_on", "threshold")
+    readonly_fields = ("version", "created_at", "trained_on", "threshold", "feature_names", "blob_hmac")
+    exclude = ("blob",)

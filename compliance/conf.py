@@ -17,3 +17,10 @@ env = environ.Env()
 SCREENING_THRESHOLD: float = env.float("SCREENING_THRESHOLD", default=88.0)
 # Matches returned (and considered) per screened name.
 SCREENING_MAX_MATCHES: int = env.int("SCREENING_MAX_MATCHES", default=10)
+
+# Transaction monitoring: the Redis stream, its consumer group, and when an event is poison.
+AML_STREAM: str = env.str("AML_STREAM", default="transactions")
+AML_GROUP: str = env.str("AML_GROUP", default="aml")
+AML_MAX_ATTEMPTS: int = env.int("AML_MAX_ATTEMPTS", default=5)
+# Pending entries idle this long belong to a dead (or stuck) consumer and are reclaimed.
+AML_RECLAIM_IDLE_MS: int = env.int("AML_RECLAIM_IDLE_MS", default=60_000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from compliance.models import EntryName, ListSnapshot, ScreeningHit
+from compliance.models import Alert, EntryName, ListSnapshot, ScreeningHit
 from compliance.screening.index import IndexedEntry, NameIndex, cached_index
 
 
@@ -65,3 +65,15 @@ def party_hit_keys(*, party_type: str, party_id: str) -> dict[tuple[str, str, st
         "list_code", "entry_uid", "entry_content_hash", "status"
     )
     return {(code, uid, content_hash): status for code, uid, content_hash, status in rows}
+
+
+def alerts_list(*, status: str | None = None, rule_code: str | None = None,
+                customer_external_id: str | None = None) -> QuerySet[Alert]:
+    qs = Alert.objects.select_related("customer").order_by("-pk")
+    if status:
+        qs = qs.filter(status=status)
+    if rule_code:
+        qs = qs.filter(rule_code=rule_code)
+    if customer_external_id:
+        qs = qs.filter(customer__external_id=customer_external_id)
+    return qs

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -184,6 +185,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Webhooks drive transaction syncs; this catches up any that were missed.
     "banking-sync-all-items": {"task": "banking.sync_all_items", "schedule": timedelta(hours=6)},
     "banking-sync-transfer-events": {"task": "banking.sync_transfer_events", "schedule": timedelta(hours=1)},
+    # The batch AML scan of the previous UTC day (same rules as the real-time consumer).
+    "compliance-aml-scan-nightly": {"task": "compliance.run_aml_scan", "schedule": crontab(hour=1, minute=0)},
+    "compliance-train-anomaly-model-weekly": {
+        "task": "compliance.train_anomaly_model",
+        "schedule": crontab(hour=2, minute=30, day_of_week="sunday"),
+    },
 }
 
 # --- Authentication and sessions ----------------------------------------------------

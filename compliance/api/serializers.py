@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from compliance.models import Alert
 from compliance.models.lists import EntityType
 
 
@@ -26,3 +27,13 @@ class ScreeningResultSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["hit", "clear"])
     threshold = serializers.FloatField()
     matches = ScreeningMatchSerializer(many=True)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    customer_id = serializers.CharField(source="customer.external_id", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = ("id", "rule_code", "rule_version", "customer_id", "window_start", "window_end", "transaction_ids",
+                  "score", "anomaly_score", "top_features", "status", "created_at")
+        read_only_fields = fields

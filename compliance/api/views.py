@@ -1,9 +1,12 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.api.serializers import ScreeningRequestSerializer, ScreeningResultSerializer
+from compliance.api.serializers import AlertSerializer, ScreeningRequestSerializer, ScreeningResultSerializer
+from compliance.models import Alert
+from compliance.selectors import alerts_list
 from compliance.services.screening import screen_party
 
 
@@ -27,3 +30,19 @@ class ScreeningView(APIView):
             entity_type=data.get("entity_type") or None,
         )
         return Response(ScreeningResultSerializer(result.as_dict()).data)
+
+
+@extend_schema_view(get=extend_schema(
+    summary="Monitoring alerts, newest first",
+    description="Staff API clients only. Filter with `status`, `rule` (rule code) and `customer` (external id).",
+    parameters=[OpenApiParameter("status", str, enum=list(Alert.Status.values)), OpenApiParameter("rule", str),
+                OpenApiParameter("customer", str)],
+))
+class AlertListView(ListAPIView):
+    permission_classes = [IsAdminUser]
+    serializer_class = AlertSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return alerts_list(status=params.get("status"), rule_code=params.get("rule"),
+                           customer_external_id=params.get("customer"))

@@ -1,0 +1,38 @@
+"""A consumer of the `transactions` stream in the `aml` group. Run more processes to scale."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from compliance.monitoring.stream import EventStream
+
+
+class Command(BaseCommand):
+    help = "Consume monitoring events from the Redis stream until SIGTERM/SIGINT."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--name", default=f"{socket.gethostname()}-{os.getpid()}")
+        parser.add_argument("--count", type=int, default=500)
+        parser.add_argument("--block-ms", type=int, default=2000)
+
+    def handle(self, *args, name: str, count: int, block_ms: int, **options):
+        if not settings.REDIS_URL:
+            raise CommandError("REDIS_URL is not set: events are evaluated in process, there is nothing to consume")
+        stream = EventStream.from_url(settings.REDIS_URL)
+        stream.ensure_group()
+        running = True
+
+        def stop(signum, frame):
+            nonlocal running
+            running = False
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.stdout.write(f"consumer {name} on {stream.stream}/{stream.group}")
+        while running:
+            stream.consume_once(name, count=count, block_ms=block_ms)

@@ -1,0 +1,138 @@
+"""Transaction monitoring: the monitored transactions, the rule library, alerts, dead letters."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class MonitoredTransaction(models.Model):
+    """One money movement as monitoring sees it, whatever its origin.
+
+    Payments, bank transactions and imported files all become rows here; `(source,
+    source_id)` is unique, so a re-delivered event or a re-imported file adds nothing.
+    Amounts are integer minor units of `currency`.
+    """
+
+    class Direction(models.TextChoices):
+        IN = "in", "In"
+        OUT = "out", "Out"
+
+    source = models.CharField(max_length=32)
+    source_id = models.CharField(max_length=128)
+    customer = models.ForeignKey("fintech.Customer", on_delete=models.PROTECT, related_name="+")
+    account_id = models.CharField(max_length=64, blank=True)
+    occurred_at = models.DateTimeField()
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    amount = models.BigIntegerField(help_text="Minor units.")
+    currency = models.CharField(max_length=3)
+    channel = models.CharField(max_length=32, blank=True)
+    counterparty_name = models.CharField(max_length=200, blank=True)
+    counterparty_account = models.CharField(max_length=64, blank=True)
+    counterparty_country = models.CharField(max_length=2, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "source_id"], name="monitored_tx_source_unique")]
+        indexes = [models.Index(fields=["customer", "occurred_at"]), models.Index(fields=["occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id}"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Rule(models.Model):
+    """One version of a rule of the library. Versions are rows: a change adds a row.
+
+    Exactly one row per code is current (`is_current`); alerts name the version that
+    raised them, so an alert can always be explained with the parameters of its day.
+    """
+
+    code = models.CharField(max_length=40)
+    version = models.PositiveIntegerField(default=1)
+    params = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(default=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    is_current = models.BooleanField(default=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="rule_code_version_unique"),
+            models.UniqueConstraint(fields=["code"], condition=models.Q(is_current=True), name="rule_one_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class Alert(models.Model):
+    """A rule fired for a customer in a window. `dedupe_key` = rule, customer, window:
+    the same rule never alerts twice for the same customer and window, whichever mode
+    (batch scan or stream) or how many deliveries found it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        ESCALATED = "escalated", "Escalated"
+
+    rule_code = models.CharField(max_length=40)
+    rule_version = models.PositiveIntegerField()
+    customer = models.ForeignKey("fintech.Customer", on_delete=models.PROTECT, related_name="+")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    transaction_ids = models.JSONField(default=list, help_text="MonitoredTransaction ids: the evidence.")
+    score = models.FloatField()
+    anomaly_score = models.FloatField(null=True, blank=True)
+    top_features = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["customer", "created_at"]), models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule_code} {self.customer_id} {self.window_end:%Y-%m-%d}"
+
+
+class DeadLetterEvent(models.Model):
+    """A stream event that failed evaluation too many times; kept for an engineer to look at."""
+
+    stream = models.CharField(max_length=100)
+    message_id = models.CharField(max_length=64)
+    payload = models.JSONField()
+    attempts = models.PositiveIntegerField()
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["stream", "message_id"], name="dead_letter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.message_id}"
+
+
+class AnomalyModel(models.Model):
+    """A trained anomaly model. `blob` is ours (joblib); `blob_hmac` is checked before loading."""
+
+    version = models.PositiveIntegerField(unique=True)
+    blob = models.BinaryField()
+    blob_hmac = models.CharField(max_length=64)
+    feature_names = models.JSONField(default=list)
+    threshold = models.FloatField()
+    trained_on = models.PositiveIntegerField(help_text="Customers in the training set.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"anomaly model v{self.version}"

@@ -1,0 +1,148 @@
+"""The `transactions` Redis Stream and its `aml` consumer group.
+
+Delivery is at least once: a consumer acknowledges (XACK) an entry only after the
+decision for it has committed, so a crash redelivers rather than loses. Evaluation
+is idempotent (unique transaction source id, unique alert dedupe key), so a
+redelivery decides nothing twice. Entries left pending by a dead consumer are taken
+over with XAUTOCLAIM. An entry that fails `max_attempts` times is poison: it moves to
+the dead-letter stream and a DeadLetterEvent row, and is acknowledged.
+
+Without REDIS_URL, `events_publish` evaluates in process instead (tests, local use).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from compliance import conf
+from compliance.models import DeadLetterEvent
+from compliance.services.monitoring import events_evaluate
+
+logger = logging.getLogger(__name__)
+
+
+class EventStream:
+    def __init__(self, client: redis.Redis, *, stream: str = conf.AML_STREAM, group: str = conf.AML_GROUP,
+                 max_attempts: int = conf.AML_MAX_ATTEMPTS) -> None:
+        self.client, self.stream, self.group, self.max_attempts = client, stream, group, max_attempts
+        self.dead_stream = f"{stream}:dead"
+        self.attempts_key = f"{stream}:{group}:attempts"
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> EventStream:
+        return cls(redis.Redis.from_url(url, decode_responses=True), **kwargs)
+
+    def ensure_group(self) -> None:
+        try:
+            self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def publish(self, events: list[dict[str, Any]]) -> list[str]:
+        pipe = self.client.pipeline(transaction=False)
+        for event in events:
+            pipe.xadd(self.stream, {"event": json.dumps(event, separators=(",", ":"))})
+        return pipe.execute()
+
+    def read(self, consumer: str, *, count: int = 500, block_ms: int | None = 1000) -> list[tuple[str, dict]]:
+        reply = self.client.xreadgroup(self.group, consumer, {self.stream: ">"}, count=count, block=block_ms)
+        return [entry for _, entries in reply or [] for entry in entries]
+
+    def reclaim(self, consumer: str, *, min_idle_ms: int = conf.AML_RECLAIM_IDLE_MS,
+                count: int = 500) -> list[tuple[str, dict]]:
+        """Take over entries pending longer than min_idle_ms (their consumer died or hangs)."""
+        _, entries, _ = self.client.xautoclaim(self.stream, self.group, consumer, min_idle_ms, "0-0", count=count)
+        return [e for e in entries if e and e[1] is not None]
+
+    def process(self, entries: list[tuple[str, dict]]) -> int:
+        """Decide and acknowledge entries; returns how many were acknowledged. A failing batch is
+        retried entry by entry so one poison event cannot hold back the others."""
+        if not entries:
+            return 0
+        pipe = self.client.pipeline(transaction=False)
+        for message_id, _ in entries:
+            pipe.hincrby(self.attempts_key, message_id, 1)
+        attempts = dict(zip([m for m, _ in entries], pipe.execute(), strict=True))
+        try:
+            events_evaluate(events=[_decode(fields) for _, fields in entries])
+            self._ack([m for m, _ in entries])
+            return len(entries)
+        except Exception:  # noqa: BLE001 - isolate the poison entry below
+            logger.warning("batch of %d failed, evaluating one by one", len(entries), exc_info=True)
+        acked = 0
+        for message_id, fields in entries:
+            try:
+                events_evaluate(events=[_decode(fields)])
+            except Exception as exc:  # noqa: BLE001 - any failure counts as an attempt
+                logger.warning("event %s failed (attempt %d): %s", message_id, attempts[message_id], exc)
+                if attempts[message_id] >= self.max_attempts:
+                    self._dead_letter(message_id, fields, attempts[message_id], repr(exc))
+                    acked += 1
+                continue
+            self._ack([message_id])
+            acked += 1
+        return acked
+
+    def consume_once(self, consumer: str, *, count: int = 500, block_ms: int | None = 1000,
+                     min_idle_ms: int = conf.AML_RECLAIM_IDLE_MS) -> int:
+        claimed = self.reclaim(consumer, min_idle_ms=min_idle_ms, count=count)
+        done = self.process(claimed)
+        return done + self.process(self.read(consumer, count=count, block_ms=None if claimed else block_ms))
+
+    def _ack(self, message_ids: list[str]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.xack(self.stream, self.group, *message_ids)
+        pipe.hdel(self.attempts_key, *message_ids)
+        pipe.execute()
+
+    def _dead_letter(self, message_id: str, fields: dict, attempts: int, error: str) -> None:
+        payload = _raw_payload(fields)
+        try:
+            with transaction.atomic():
+                DeadLetterEvent.objects.create(stream=self.stream, message_id=message_id, payload=payload,
+                                               attempts=attempts, error=error[:2000])
+        except IntegrityError:
+            pass  # already dead-lettered by a consumer that died before acknowledging
+        self.client.xadd(self.dead_stream, {"message_id": message_id, "event": json.dumps(payload), "error": error})
+        self._ack([message_id])
+
+
+def _decode(fields: dict) -> dict[str, Any]:
+    value = json.loads(fields["event"])
+    if not isinstance(value, dict):
+        raise ValueError("event is not a JSON object")
+    return value
+
+
+def _raw_payload(fields: dict) -> Any:
+    try:
+        return _decode(fields)
+    except (KeyError, ValueError):
+        return {"raw": {str(k): str(v) for k, v in fields.items()}}
+
+
+def events_publish(events: list[dict[str, Any]]) -> None:
+    """Hand events to monitoring: the stream when REDIS_URL is set, else evaluate now, in process.
+    Call after the producing transaction has committed."""
+    try:
+        if settings.REDIS_URL:
+            EventStream.from_url(settings.REDIS_URL).publish(events)
+        else:
+            events_evaluate(events=events, mode="inprocess")
+    except Exception as exc:  # noqa: BLE001 - a monitoring failure must not fail the payment that committed
+        # Nothing is dropped silently: the event waits in the dead letters for a replay.
+        logger.exception("monitoring could not take %d event(s)", len(events))
+        where = conf.AML_STREAM if settings.REDIS_URL else "inprocess"
+        with transaction.atomic():
+            for event in events:
+                DeadLetterEvent.objects.get_or_create(
+                    stream=where, message_id=f"{event.get('source')}:{event.get('source_id')}"[:64],
+                    defaults={"payload": event, "attempts": 1, "error": repr(exc)[:2000]},
+                )

@@ -1,0 +1,65 @@
+"""Monitoring use-cases: ingest events, evaluate them, run the batch scan, version rules."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+
+from compliance.models import Alert, MonitoredTransaction, Rule
+from compliance.monitoring.events import transaction_fields
+from compliance.monitoring.scan import scan_new_transactions, scan_period
+from compliance.services.alerts import alerts_record
+from fintech.services.audit import audit_event_record
+
+
+def transactions_upsert(*, events: list[dict[str, Any]]) -> list[int]:
+    """Store the events as MonitoredTransactions (a repeat is ignored); return all their ids.
+    Raises EventError for a malformed event (nothing is written then)."""
+    rows = [MonitoredTransaction(**transaction_fields(e)) for e in events]
+    MonitoredTransaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    ids: list[int] = []
+    by_source: dict[str, list[str]] = {}
+    for row in rows:
+        by_source.setdefault(row.source, []).append(row.source_id)
+    for source, source_ids in by_source.items():
+        for i in range(0, len(source_ids), 900):
+            ids += MonitoredTransaction.objects.filter(
+                source=source, source_id__in=source_ids[i:i + 900]).values_list("id", flat=True)
+    return ids
+
+
+@transaction.atomic
+def events_evaluate(*, events: list[dict[str, Any]], mode: str = "stream") -> list[Alert]:
+    """The real-time decision for a batch of events, in one transaction: store, evaluate every
+    rule at these transactions over their customers' recent history, record new alerts.
+    Idempotent: the same events again store nothing and alert nothing."""
+    ids = transactions_upsert(events=events)
+    return alerts_record(candidates=scan_new_transactions(ids), mode=mode)
+
+
+def aml_scan_run(*, start: datetime.datetime, end: datetime.datetime) -> dict[str, int]:
+    """The batch scan of [start, end): every rule, set-wise; then the anomaly model if trained."""
+    from compliance.services.anomaly import anomaly_scan
+
+    candidates = scan_period(start=start, end=end)
+    created = alerts_record(candidates=candidates, mode="batch")
+    anomalies = anomaly_scan(start=start, end=end)
+    return {"candidates": len(candidates), "alerts": len(created), "anomaly_alerts": len(anomalies)}
+
+
+@transaction.atomic
+def rule_version_create(*, rule: Rule, actor, params: dict, enabled: bool, severity: str) -> Rule:
+    """A change to a rule is a new version; the old row stays, for the alerts it raised."""
+    current = Rule.objects.select_for_update().get(code=rule.code, is_current=True)
+    Rule.objects.filter(pk=current.pk).update(is_current=False)
+    new = Rule.objects.create(code=current.code, version=current.version + 1, params=params, enabled=enabled,
+                              severity=severity, is_current=True)
+    audit_event_record(
+        action="compliance.rule.versioned", actor=actor, target=new,
+        before={"version": current.version, "params": current.params, "enabled": current.enabled,
+                "severity": current.severity},
+        after={"version": new.version, "params": new.params, "enabled": new.enabled, "severity": new.severity},
+    )
+    return new
