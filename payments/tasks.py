@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 
 from payments.errors import GatewayUnavailableError
 from payments.selectors import webhook_delivery_stale_ids
+from payments.services.payments import payment_submit_pending
 from payments.services.webhooks import webhook_delivery_apply
 
 
@@ -40,3 +41,25 @@ def requeue_stale_webhook_deliveries(older_than_seconds: int = 900) -> int:
     for delivery_id in ids:
         apply_webhook_delivery.delay(delivery_id)
     return len(ids)
+
+
+@shared_task(
+    name="payments.submit_payment",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(GatewayUnavailableError, OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def submit_payment(payment_id: int) -> str:
+    """Create a pending payment at its gateway.
+
+    Safe to retry and to run twice: the gateway call carries an idempotency key derived
+    from our payment id (a second call gets the same PaymentIntent back), and the link
+    is written by a conditional update. Only transient errors retry.
+    """
+    return payment_submit_pending(payment_id=payment_id)

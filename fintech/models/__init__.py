@@ -1,5 +1,6 @@
 from fintech.models.api_clients import ApiClient
 from fintech.models.audit import AuditChainHead, AuditEvent
 from fintech.models.customers import Customer
+from fintech.models.idempotency import IdempotencyRecord
 
-__all__ = ["ApiClient", "AuditChainHead", "AuditEvent", "Customer"]
+__all__ = ["ApiClient", "AuditChainHead", "AuditEvent", "Customer", "IdempotencyRecord"]

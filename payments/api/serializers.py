@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from fintech.money import CURRENCY_CHOICES
 from payments.models import Payment, Refund
 
 
@@ -37,3 +38,8 @@ class RefundRequestSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(
         max_length=100, help_text="Yours: the same key on the same payment is the same refund."
     )
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    amount = MinorUnitsField(min_value=1, max_value=10**12, help_text="Minor units (1250 is 12.50 USD).")
+    currency = serializers.ChoiceField(choices=[code for code, _ in CURRENCY_CHOICES], help_text="ISO 4217.")

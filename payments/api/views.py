@@ -1,14 +1,23 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from fintech.api import idempotency
 from fintech.api.pagination import StableCursorPagination
-from payments.api.serializers import PaymentSerializer, RefundRequestSerializer, RefundSerializer
+from fintech.models import Customer
+from payments.api.serializers import (
+    PaymentCreateSerializer,
+    PaymentSerializer,
+    RefundRequestSerializer,
+    RefundSerializer,
+)
 from payments.selectors import payment_list_visible_to
+from payments.services.payments import payment_request
 from payments.services.refunds import payment_refund
 
 
@@ -22,7 +31,8 @@ class CanRefund(BasePermission):
 
 
 class PaymentListView(generics.ListAPIView):
-    """The caller's payments (all payments for staff who may view them), newest first."""
+    """The caller's payments (all payments for staff who may view them), newest first;
+    a customer's client creates payments here."""
 
     serializer_class = PaymentSerializer
     pagination_class = NewestFirst
@@ -30,6 +40,27 @@ class PaymentListView(generics.ListAPIView):
 
     def get_queryset(self):
         return payment_list_visible_to(user=self.request.user).prefetch_related("refunds")
+
+    @extend_schema(
+        request=PaymentCreateSerializer,
+        parameters=[OpenApiParameter(idempotency.HEADER, str, OpenApiParameter.HEADER, required=True,
+                                     description="Yours, 1-100 characters: the same key and body give the same "
+                                                 "response; the same key with another body is a 409.")],
+        responses={201: PaymentSerializer, 409: OpenApiResponse(description="Key reused with another body.")},
+        summary="Create a payment",
+    )
+    def post(self, request):
+        customer = Customer.objects.filter(user=request.user).first()
+        if customer is None:
+            raise PermissionDenied("Payments are created by the paying customer's own client.")
+
+        def create() -> Response:
+            body = PaymentCreateSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            payment = payment_request(customer=customer, actor=request.user, **body.validated_data)
+            return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+        return idempotency.idempotent(request=request, scope="payments.create", handle=create)
 
 
 class PaymentDetailView(generics.RetrieveAPIView):

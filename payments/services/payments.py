@@ -8,6 +8,8 @@ is derived from the payment, so it is posted at most once.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,6 +55,27 @@ def payment_create(*, customer: Customer | None, amount: int, currency: str, act
     payment = Payment.objects.create(customer=customer, amount=amount, currency=normalise_currency(currency))
     audit_event_record(action="payments.payment.created", actor=actor, target=payment, after=_snapshot(payment))
     return payment
+
+
+@transaction.atomic
+def payment_request(*, customer: Customer, amount: int, currency: str, actor=None) -> Payment:
+    """A customer's (or its API client's) payment: created pending here, sent to the
+    gateway by the Celery task `payments.submit_payment` after commit, so no gateway
+    call ever runs inside a database transaction."""
+    from payments.tasks import submit_payment  # tasks import services, not the reverse
+
+    payment = payment_create(customer=customer, amount=amount, currency=currency, actor=actor)
+    transaction.on_commit(partial(submit_payment.delay, payment.pk), robust=True)
+    return payment
+
+
+def payment_submit_pending(*, payment_id: int) -> str:
+    """The task body: submit a payment that is still pending and not yet at the gateway."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.gateway_reference or payment.status != Payment.Status.PENDING:
+        return "nothing to do"
+    payment_submit(payment=payment)
+    return "submitted"
 
 
 def payment_submit(*, payment: Payment, actor=None) -> Payment:
