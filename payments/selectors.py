@@ -44,3 +44,13 @@ def webhook_delivery_stale_ids(*, older_than: timedelta, limit: int = 500) -> li
     cutoff = timezone.now() - older_than
     stale = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.RECEIVED, received_at__lt=cutoff)
     return list(stale.order_by("received_at").values_list("pk", flat=True)[:limit])
+
+
+def payment_history_for_customer(*, customer, limit: int = 20) -> list[Payment]:
+    """A customer's latest payments, newest first (for their own pages only)."""
+    return list(Payment.objects.filter(customer=customer).order_by("-created_at", "-pk")[:limit])
+
+
+def payment_for_customer_user(*, user, pk: int) -> Payment | None:
+    """A payment if it belongs to the signed-in customer, else None (shown as 404)."""
+    return Payment.objects.select_related("customer").filter(customer__user=user, pk=pk).first()
