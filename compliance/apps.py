@@ -7,9 +7,9 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         from compliance.receivers import customer_profile_screen, transaction_event_monitor
+        from fintech.events import transaction_event
         from fintech.roles import ANALYST, COMPLIANCE_OFFICER, register_role_permissions
         from fintech.signals import customer_profile_changed
-        from payments.events import transaction_event
 
         customer_profile_changed.connect(customer_profile_screen, dispatch_uid="compliance.customer_profile_screen")
         # Payments now, banking later: both send this signal shape after commit.

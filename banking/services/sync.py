@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -10,10 +11,10 @@ from django.utils import timezone
 
 from banking import conf, plaid
 from banking.errors import SyncRestartLimitError
-from banking.events import publish_transaction_event
 from banking.models import BankTransaction, PlaidItem
 from banking.plaid.types import SyncPage, Transaction
 from banking.services.items import item_status_change
+from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
 
 logger = logging.getLogger(__name__)
@@ -83,10 +84,12 @@ def _upsert(item: PlaidItem, accounts: dict, found: Transaction) -> bool | None:
                   "removed": False},
     )
     if created:
+        # Plaid gives a posting date only: the event happens at the start of that UTC day.
+        occurred_at = datetime.datetime.combine(row.date, datetime.time(), tzinfo=datetime.UTC)
         publish_transaction_event(
-            kind="bank_transaction", reference=row.transaction_id, amount=abs(row.amount), currency=row.currency,
-            customer_id=item.customer_id, occurred_at=row.date.isoformat(),
-            direction="out" if row.amount > 0 else "in",
+            source="banking", kind="bank_transaction", reference=row.transaction_id, amount=abs(row.amount),
+            currency=row.currency, customer_id=item.customer_id, occurred_at=occurred_at.isoformat(),
+            direction="out" if row.amount > 0 else "in",  # Plaid: positive is money leaving the account
         )
     return created
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
-from payments.events import publish_transaction_event
 from payments.models import Dispute, LedgerAccount, Payment
 from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 
@@ -47,6 +47,7 @@ def _post(dispute: Dispute, *, withdraw: bool) -> None:
         idempotency_key=f"dispute-{dispute.pk}-funds-{verb}",
     )
     publish_transaction_event(
+        source="payments",
         kind=f"dispute_funds_{verb}", reference=f"dispute:{dispute.pk}", amount=dispute.amount,
         currency=dispute.currency, customer_id=dispute.payment.customer_id if dispute.payment else None,
         occurred_at=timezone.now().isoformat(), direction="out" if withdraw else "in",

@@ -13,11 +13,11 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from fintech.events import publish_transaction_event
 from fintech.models import Customer
 from fintech.money import MoneyError, normalise_currency
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayError, StateConflictError
-from payments.events import publish_transaction_event
 from payments.gateways import gateway_for
 from payments.gateways.base import GatewayPaymentIntent
 from payments.models import LedgerAccount, Payment, Refund
@@ -133,6 +133,7 @@ def payment_transition(*, payment: Payment, to: str, charge_reference: str = "",
             description=f"Payment #{payment.pk} succeeded", idempotency_key=f"payment-{payment.pk}-succeeded",
         )
         publish_transaction_event(
+            source="payments",
             kind="payment", reference=f"payment:{payment.pk}", amount=payment.amount, currency=payment.currency,
             customer_id=payment.customer_id, occurred_at=payment.updated_at.isoformat(), direction="in",
         )
@@ -190,6 +191,7 @@ def payment_refunded_total_apply(
         idempotency_key=f"payment-{locked.pk}-refunded-to-{amount_refunded}",
     )
     publish_transaction_event(
+        source="payments",
         kind="refund", reference=f"payment:{locked.pk}:refunded-to:{amount_refunded}", amount=delta,
         currency=locked.currency, customer_id=locked.customer_id, occurred_at=locked.updated_at.isoformat(),
         direction="out",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
-from payments.events import publish_transaction_event
 from payments.models import JournalEntry, LedgerAccount, Payout
 from payments.services.ledger import PostingLine, journal_entry_post, journal_entry_reverse, ledger_account_get
 
@@ -45,6 +45,7 @@ def payout_paid(*, payout: Payout) -> bool:
         description=f"Payout {payout.gateway_reference} paid", idempotency_key=f"payout-{payout.pk}-paid",
     )
     publish_transaction_event(
+        source="payments",
         kind="payout", reference=f"payout:{payout.pk}", amount=payout.amount, currency=payout.currency,
         customer_id=None, occurred_at=timezone.now().isoformat(), direction="out",
     )

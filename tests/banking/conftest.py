@@ -5,9 +5,9 @@ import json
 import pytest
 from django.core.cache import cache
 
-from banking.events import transaction_event
 from banking.models import PlaidItem
 from banking.services.items import item_link_exchange
+from fintech.events import transaction_event
 from tests.factories import CustomerFactory
 from tests.fakes.plaid_server import CLIENT_ID, SECRET, FakePlaidServer
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 
 from banking.errors import SyncRestartLimitError
 from banking.models import BankTransaction, PlaidItem
@@ -115,3 +116,18 @@ def test_transactions_of_unknown_accounts_are_counted_not_stored(fake_plaid, lin
     outcome = item_transactions_sync(item_id=item.pk)
     assert outcome.added == 0 and not BankTransaction.objects.exists()
     assert _synced_audits(item)[-1]["unknown_account"] == 1
+
+
+@override_settings(REDIS_URL="")  # the embedded pipeline: events are evaluated in process
+def test_synced_bank_transactions_reach_aml_monitoring(fake_plaid, linked_item, django_capture_on_commit_callbacks):
+    from compliance.models import DeadLetterEvent, MonitoredTransaction
+
+    item = linked_item()
+    account = item.accounts.get(subtype="checking").account_id
+    fake_plaid.transactions_push(item.item_id, added=[fake_plaid.transaction(account, transaction_id="m1", amount=42)])
+    with django_capture_on_commit_callbacks(execute=True):
+        item_transactions_sync(item_id=item.pk)
+    monitored = MonitoredTransaction.objects.get(source="banking", source_id="m1")
+    assert (monitored.customer_id, monitored.amount, monitored.direction) == (item.customer_id, 4200, "out")
+    assert monitored.occurred_at.tzinfo is not None
+    assert not DeadLetterEvent.objects.exists()

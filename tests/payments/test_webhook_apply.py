@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from fintech.events import publish_transaction_event, transaction_event
 from fintech.models import AuditEvent
 from payments.errors import GatewayUnavailableError
-from payments.events import publish_transaction_event, transaction_event
 from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Payout, Refund, WebhookDelivery
 from payments.selectors import journal_entry_totals, ledger_balances
 from payments.tasks import apply_webhook_delivery, requeue_stale_webhook_deliveries
@@ -276,7 +276,8 @@ def test_stale_deliveries_are_requeued_and_applied(client, fake_stripe, submitte
 
 @pytest.mark.django_db
 def test_transaction_event_is_sent_only_after_commit(published, django_capture_on_commit_callbacks):
-    kwargs = {"kind": "payment", "reference": "payment:1", "amount": 100, "currency": "EUR", "customer_id": None,
+    kwargs = {"source": "payments", "kind": "payment", "reference": "payment:1", "amount": 100, "currency": "EUR",
+              "customer_id": None,
               "occurred_at": "2026-01-01T00:00:00+00:00", "direction": "in"}
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -285,7 +286,7 @@ def test_transaction_event_is_sent_only_after_commit(published, django_capture_o
         assert published == []
         publish_transaction_event(**kwargs)
         assert published == []  # not yet committed
-    assert published == [{**kwargs, "source": "payments"}]
+    assert published == [kwargs]
 
 
 @pytest.mark.django_db

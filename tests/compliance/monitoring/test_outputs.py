@@ -11,9 +11,9 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from compliance.models import Alert, DeadLetterEvent, MonitoredTransaction, Rule
+from fintech.events import transaction_event
 from fintech.models import AuditEvent
 from fintech.services.api_clients import api_client_create
-from payments.events import transaction_event
 from tests.compliance.monitoring.helpers import T0, event, run
 from tests.factories import PASSWORD, CustomerFactory, UserFactory, make_staff
 from tests.helpers import admin_login
