@@ -45,7 +45,7 @@ class RedactSecretsFilter(logging.Filter):
             import traceback
 
             formatted = "".join(traceback.format_exception(*record.exc_info))
-            record.msg = f"{record.msg}\n{redact(formatted)}"
+            record.msg = f"{cleaned}\n{redact(formatted)}"  # the formatted message: args are dropped below
             record.args, record.exc_info, record.exc_text = None, None, None
         return True
 

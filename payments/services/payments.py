@@ -8,11 +8,10 @@ is derived from the payment, so it is posted at most once.
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 from django.utils import timezone
 
+from fintech.dispatch import enqueue_on_commit
 from fintech.events import publish_transaction_event
 from fintech.models import Customer
 from fintech.money import MoneyError, normalise_currency
@@ -21,6 +20,7 @@ from payments.errors import GatewayError, StateConflictError
 from payments.gateways import gateway_for
 from payments.gateways.base import GatewayPaymentIntent
 from payments.models import LedgerAccount, Payment, Refund
+from payments.models.money_movements import Gateway
 from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 
 Status = Payment.Status
@@ -48,11 +48,16 @@ def _snapshot(payment: Payment) -> dict:
 
 
 @transaction.atomic
-def payment_create(*, customer: Customer | None, amount: int, currency: str, actor=None) -> Payment:
-    """A pending payment of our own; `payment_submit` then creates it at the gateway."""
+def payment_create(
+    *, customer: Customer | None, amount: int, currency: str, actor=None, gateway: str = Gateway.STRIPE
+) -> Payment:
+    """A pending payment of our own; `payment_submit` (Stripe) or `braintree_sale_submit`
+    then creates it at the gateway."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise MoneyError("a payment amount is a positive int of minor units")
-    payment = Payment.objects.create(customer=customer, amount=amount, currency=normalise_currency(currency))
+    payment = Payment.objects.create(
+        customer=customer, amount=amount, currency=normalise_currency(currency), gateway=Gateway(gateway)
+    )
     audit_event_record(action="payments.payment.created", actor=actor, target=payment, after=_snapshot(payment))
     return payment
 
@@ -65,7 +70,7 @@ def payment_request(*, customer: Customer, amount: int, currency: str, actor=Non
     from payments.tasks import submit_payment  # tasks import services, not the reverse
 
     payment = payment_create(customer=customer, amount=amount, currency=currency, actor=actor)
-    transaction.on_commit(partial(submit_payment.delay, payment.pk), robust=True)
+    enqueue_on_commit(submit_payment, payment.pk)
     return payment
 
 

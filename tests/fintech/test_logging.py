@@ -34,3 +34,18 @@ def test_json_log_lines_carry_the_request_id(capsys):
     record = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert record["request_id"] == "req-12345678"
     assert record["message"] == "linked account ****3210"
+
+
+def test_a_traceback_keeps_the_formatted_message_and_is_redacted():
+    record = logging.LogRecord("tests", logging.WARNING, __file__, 1, "could not enqueue %s", ("payments.x",), None)
+    try:
+        raise ConnectionError("refused for token=fk_abc123def456ghi")
+    except ConnectionError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    RedactSecretsFilter().filter(record)
+    message = record.getMessage()
+    assert message.startswith("could not enqueue payments.x\n")
+    assert "ConnectionError" in message
+    assert "fk_abc123def456ghi" not in message
