@@ -1,3 +1,4 @@
+from compliance.models.cases import Case, CaseAttachment, CaseComment, CaseDecision, CaseTransition, SarDraft
 from compliance.models.hits import ScreeningHit
 from compliance.models.lists import EntryName, ListSnapshot, SanctionsEntry, SanctionsList
 from compliance.models.monitoring import (
@@ -10,6 +11,7 @@ from compliance.models.monitoring import (
 )
 
 __all__ = [
-    "Alert", "AnomalyModel", "DeadLetterEvent", "EntryName", "ListSnapshot", "MonitoredTransaction", "Rule",
-    "SanctionsEntry", "SanctionsList", "ScreeningHit", "Severity",
+    "Alert", "AnomalyModel", "Case", "CaseAttachment", "CaseComment", "CaseDecision", "CaseTransition",
+    "DeadLetterEvent", "EntryName", "ListSnapshot", "MonitoredTransaction", "Rule",
+    "SanctionsEntry", "SanctionsList", "SarDraft", "ScreeningHit", "Severity",
 ]

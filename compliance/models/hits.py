@@ -36,6 +36,9 @@ class ScreeningHit(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    case = models.ForeignKey(
+        "compliance.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="screening_hits"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

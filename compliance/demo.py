@@ -1,0 +1,76 @@
+"""Demo cases for `manage.py seed_demo`: suspicious histories for two demo customers go through the
+real monitoring (batch scan), which opens their cases; one is in review and assigned to the analyst,
+the other escalated with a SAR draft and a filing proposal waiting for the second officer.
+Idempotent: the transactions have fixed source ids, and each step runs only from the state before it."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from compliance.models import Case, CaseDecision
+from compliance.services.case_decisions import case_decision_propose
+from compliance.services.cases import case_assign, case_comment_add, case_transition
+from compliance.services.monitoring import aml_scan_run, transactions_upsert
+from compliance.services.sar import sar_draft_generate
+from fintech.models import Customer
+
+# customer email -> (hours after the start, amount in minor units, direction, counterparty, its country)
+HISTORIES = {
+    "dmitri@example.com": [
+        (0, 950_000, "in", "Cash deposit Limassol", "CY"), (3, 965_000, "in", "Cash deposit Limassol", "CY"),
+        (6, 940_000, "in", "Cash deposit Limassol", "CY"), (30, 2_700_000, "out", "Tehran Trading Co", "IR"),
+    ],
+    "farid@example.com": [
+        *[(i * 5, 120_000 + i * 1_000, "in", f"Sender {i:02d}", "AE") for i in range(12)],
+        (70, 1_500_000, "out", "Damascus Imports LLC", "SY"),
+    ],
+}
+
+
+def _events(start: datetime.datetime) -> list[dict]:
+    events = []
+    for email, rows in HISTORIES.items():
+        customer = Customer.objects.filter(email=email).first()
+        if customer is None:
+            continue
+        for i, (hours, amount, direction, name, country) in enumerate(rows):
+            events.append({
+                "source": "demo", "source_id": f"demo-aml-{email.split('@')[0]}-{i:02d}",
+                "customer_id": customer.pk, "occurred_at": (start + datetime.timedelta(hours=hours)).isoformat(),
+                "direction": direction, "amount": amount, "currency": "EUR", "channel": "wire",
+                "account_id": f"demo-{customer.pk}", "counterparty_name": name,
+                "counterparty_account": name.upper().replace(" ", "-")[:30], "counterparty_country": country,
+            })
+    return events
+
+
+def _open_case(email: str) -> Case | None:
+    return Case.objects.filter(customer__email=email).order_by("-opened_at").first()
+
+
+def seed(out) -> None:
+    users = get_user_model().objects
+    analyst, officer = users.filter(username="analyst").first(), users.filter(username="officer").first()
+    start = (timezone.now() - datetime.timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)
+    if not Case.objects.filter(customer__email__in=list(HISTORIES)).exists():
+        transactions_upsert(events=_events(start))
+        aml_scan_run(start=start - datetime.timedelta(days=1), end=timezone.now() + datetime.timedelta(days=1))
+    dmitri, farid = _open_case("dmitri@example.com"), _open_case("farid@example.com")
+    if analyst and dmitri and dmitri.state == Case.State.NEW:
+        case_assign([dmitri], assignee=analyst, actor=analyst, reason="demo: taking this one")
+        case_transition(dmitri, Case.State.IN_REVIEW, actor=analyst, reason="demo: reviewing the deposits")
+        case_comment_add(dmitri, actor=analyst, body="Three cash deposits just under 10,000 EUR, then Iran.")
+    if analyst and officer and farid and farid.state == Case.State.NEW:
+        case_transition(farid, Case.State.IN_REVIEW, actor=analyst, reason="demo: fan-in from new senders")
+        case_transition(farid, Case.State.ESCALATED, actor=analyst, reason="demo: funds forwarded to Syria")
+        sar_draft_generate(farid, actor=officer)
+        if not farid.decisions.filter(status=CaseDecision.Status.PENDING).exists():
+            case_decision_propose(farid, kind=CaseDecision.Kind.FILE_SAR, actor=officer,
+                                  reason="demo: file; needs officer2's approval")
+    out.write("Cases (admin: Compliance > Cases):")
+    for case in Case.objects.filter(customer__email__in=list(HISTORIES)).select_related("customer", "assignee"):
+        out.write(f"  {case.reference} {case.customer.legal_name:<22} {case.get_state_display():<12} "
+                  f"alerts {case.alerts.count():>2}  assignee {case.assignee or '-'}")
