@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from compliance.admin_queue import AlertQueueMixin
 from compliance.models import (
     Alert,
     AnomalyModel,
@@ -14,6 +15,7 @@ from compliance.models import (
     SanctionsList,
     ScreeningHit,
 )
+from compliance.services.dead_letters import dead_letter_replay
 from compliance.services.hits import screening_hit_confirm, screening_hit_dismiss
 from compliance.services.monitoring import rule_version_create
 from fintech.admin import ReadOnlyAdmin
@@ -145,14 +147,13 @@ class RuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "rule_code", "rule_version", "customer", "window_end", "score", "anomaly_score",
-                    "status")
-    list_filter = ("status", "rule_code")
-    search_fields = ("customer__external_id", "customer__legal_name", "dedupe_key")
-    list_select_related = ("customer",)
-    show_full_result_count = False
-    date_hierarchy = "created_at"
+class AlertAdmin(AlertQueueMixin, ReadOnlyAdmin):
+    """The alert queue: filters, bulk actions and bounded counts come from AlertQueueMixin.
+    No date_hierarchy: its year/month links scan every alert; the age filter replaces it.
+    Search is exact (indexed); the fuzzy search page handles names and typos."""
+
+    search_fields = ("=customer__external_id", "=case__reference", "=dedupe_key")
+    search_help_text = "Exact customer id, case reference or dedupe key (names: the compliance search page)."
     readonly_fields = [f.name for f in Alert._meta.fields]
 
 
@@ -170,10 +171,25 @@ class MonitoredTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(DeadLetterEvent)
 class DeadLetterEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "stream", "message_id", "attempts", "error")
-    list_filter = ("stream",)
+    list_display = ("created_at", "stream", "message_id", "attempts", "error", "replayed_at", "replayed_by")
+    list_filter = ("stream", ("replayed_at", admin.EmptyFieldListFilter))
     search_fields = ("message_id",)
     readonly_fields = [f.name for f in DeadLetterEvent._meta.fields]
+    actions = ["replay"]
+
+    def has_replay_permission(self, request) -> bool:
+        return request.user.has_perm("compliance.replay_deadletterevent")
+
+    @admin.action(description="Replay: hand the event to monitoring again", permissions=["replay"])
+    def replay(self, request, queryset):
+        replayed = 0
+        for dead_letter in queryset.order_by("pk"):
+            try:
+                dead_letter_replay(dead_letter=dead_letter, actor=request.user)
+                replayed += 1
+            except DomainError as exc:
+                self.message_user(request, exc.detail, messages.WARNING)
+        self.message_user(request, f"{replayed} event(s) replayed.", messages.SUCCESS)
 
 
 @admin.register(AnomalyModel)
@@ -181,3 +197,7 @@ class AnomalyModelAdmin(ReadOnlyAdmin):
     list_display = ("version", "created_at", "trained_on", "threshold")
     readonly_fields = ("version", "created_at", "trained_on", "threshold", "feature_names", "blob_hmac")
     exclude = ("blob",)
+
+
+# The case admin and its pages live in their own module.
+from compliance import admin_cases  # noqa: E402,F401

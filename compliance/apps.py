@@ -16,8 +16,20 @@ class ComplianceConfig(AppConfig):
         transaction_event.connect(transaction_event_monitor, dispatch_uid="compliance.transaction_event_monitor")
         read_lists = ["view_sanctionslist", "view_listsnapshot", "view_sanctionsentry", "view_entryname"]
         read_monitoring = ["view_monitoredtransaction", "view_rule", "view_alert", "view_deadletterevent"]
+        # Cases: Analysts triage (assign, review, escalate, comment, attach); Compliance Officers also
+        # decide (four-eyes closes and SARs, filing); Auditors get every view_ (fintech.roles); Payments
+        # Operations get nothing here.
+        read_cases = ["view_case", "view_casetransition", "view_casecomment", "view_caseattachment",
+                      "view_casedecision", "view_sardraft"]
         register_role_permissions("compliance", {
-            ANALYST: [*read_lists, "view_screeninghit", "review_screeninghit", *read_monitoring],
+            ANALYST: [*read_lists, "view_screeninghit", "review_screeninghit", *read_monitoring,
+                      *read_cases, "triage_case"],
             COMPLIANCE_OFFICER: [*read_lists, "view_screeninghit", "review_screeninghit", "change_screeninghit",
-                                 *read_monitoring, "change_rule"],
+                                 *read_monitoring, "change_rule", "replay_deadletterevent", *read_cases,
+                                 "triage_case", "decide_case", "change_sardraft"],
         })
+        from compliance.services.cases import screening_hit_confirmed_receiver
+        from compliance.signals import screening_hit_confirmed
+
+        # A confirmed hit joins (or opens) the customer's case, in the confirming transaction.
+        screening_hit_confirmed.connect(screening_hit_confirmed_receiver, dispatch_uid="compliance.case_for_hit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -19,7 +20,8 @@ class MonitoredTransaction(models.Model):
 
     source = models.CharField(max_length=32)
     source_id = models.CharField(max_length=128)
-    customer = models.ForeignKey("fintech.Customer", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the (customer, occurred_at) index below serves customer lookups too.
+    customer = models.ForeignKey("fintech.Customer", on_delete=models.PROTECT, related_name="+", db_index=False)
     account_id = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField()
     direction = models.CharField(max_length=3, choices=Direction.choices)
@@ -91,12 +93,25 @@ class Alert(models.Model):
     anomaly_score = models.FloatField(null=True, blank=True)
     top_features = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    # Copied from the rule version that raised the alert.
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    case = models.ForeignKey(
+        "compliance.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
     dedupe_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["customer", "created_at"]), models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["severity", "created_at"]),
+            # The alert queue (compliance/admin_queue.py): newest first (the admin adds -pk), by rule
+            # (and severity), and the dashboard's 30-day range.
+            models.Index(fields=["created_at", "id"], name="alert_queue_created_idx"),
+            models.Index(fields=["rule_code", "severity", "created_at"], name="alert_queue_rule_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_code} {self.customer_id} {self.window_end:%Y-%m-%d}"
@@ -111,10 +126,14 @@ class DeadLetterEvent(models.Model):
     attempts = models.PositiveIntegerField()
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+    replayed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["stream", "message_id"], name="dead_letter_unique")]
+        permissions = [("replay_deadletterevent", "Can replay dead-lettered monitoring events")]
 
     def __str__(self) -> str:
         return f"{self.stream} {self.message_id}"

@@ -7,8 +7,8 @@ of a period; the stream evaluates the same functions on the customer's recent
 history and keeps the rows of the new events. Same function, same data, same answer.
 
 Windows are half-open in seconds: a row at t sees the customer's rows in (t - w, t].
-Amount thresholds are minor units and compare across currencies without FX (the book
-is single-currency today; per-currency thresholds are a params change, not code).
+Amount thresholds are minor units of the base currency: `TxFrame.amount` is converted
+with the reference rates of `compliance.monitoring.fx` (`native` keeps the original).
 """
 
 from __future__ import annotations
@@ -42,31 +42,51 @@ DEFAULT_RULES: dict[str, dict] = {
 
 @dataclass(frozen=True)
 class TxFrame:
-    """Column arrays of transactions sorted by (customer, ts, id)."""
+    """Column arrays of transactions sorted by (customer, occurred_at, id)."""
 
     id: np.ndarray
     customer: np.ndarray
     ts: np.ndarray  # int64 seconds since the epoch
-    amount: np.ndarray  # int64 minor units
+    amount: np.ndarray  # int64 minor units of the base currency (compliance.monitoring.fx)
     is_in: np.ndarray  # bool
     cp_account: np.ndarray  # int64 codes of (customer, counterparty account); -1 when unknown
     cp_country: np.ndarray  # object
     customer_since: np.ndarray  # int64 seconds: customer creation
+    native: np.ndarray  # int64 minor units of the transaction's own currency
+    exp_shift: np.ndarray  # int64: the currency's minor-unit exponent minus the base currency's
+
+    @classmethod
+    def from_columns(cls, *, id, customer, ts_us, amount, currency, is_in, cp_account, cp_country,
+                     customer_since) -> TxFrame:
+        """Unsorted column arrays (occurred_at as int64 microseconds since the epoch) to a sorted frame."""
+        from compliance.monitoring.fx import to_base_minor
+
+        ids, customers, ts_us = (np.asarray(a, dtype=np.int64) for a in (id, customer, ts_us))
+        order = np.lexsort((ids, ts_us, customers))
+        accounts = np.asarray(cp_account, dtype=object)[order]
+        native = np.asarray(amount, dtype=np.int64)[order]
+        base, shift = to_base_minor(native, np.asarray(currency, dtype=object)[order])
+        account_codes, _ = pd.factorize(accounts)
+        codes, _ = pd.factorize(customers[order] * (int(account_codes.max(initial=0)) + 1) + account_codes)
+        codes = np.where(accounts == "", -1, codes).astype(np.int64)
+        return cls(
+            id=ids[order], customer=customers[order], ts=ts_us[order] // 1_000_000, amount=base,
+            is_in=np.asarray(is_in, dtype=bool)[order], cp_account=codes,
+            cp_country=np.asarray(cp_country, dtype=object)[order],
+            customer_since=np.asarray(customer_since, dtype=np.int64)[order], native=native, exp_shift=shift,
+        )
 
     @classmethod
     def from_dataframe(cls, df: pd.DataFrame) -> TxFrame:
-        """Columns: id, customer_id, occurred_at (tz-aware), direction, amount, counterparty_account,
+        """Columns: id, customer_id, occurred_at (tz-aware), direction, amount, currency, counterparty_account,
         counterparty_country, customer_since (tz-aware)."""
-        df = df.sort_values(["customer_id", "occurred_at", "id"], kind="stable")
-        ts = _epoch_seconds(df["occurred_at"])
-        accounts = df["counterparty_account"].fillna("").astype(str).to_numpy()
-        codes, _ = pd.factorize(pd.Series(df["customer_id"].astype(str).to_numpy()) + "|" + accounts)
-        codes = np.where(accounts == "", -1, codes).astype(np.int64)
-        return cls(
-            id=df["id"].to_numpy(np.int64), customer=df["customer_id"].to_numpy(np.int64), ts=ts,
-            amount=df["amount"].to_numpy(np.int64), is_in=(df["direction"] == "in").to_numpy(),
-            cp_account=codes, cp_country=df["counterparty_country"].fillna("").astype(str).to_numpy(),
-            customer_since=_epoch_seconds(df["customer_since"]),
+        return cls.from_columns(
+            id=df["id"].to_numpy(np.int64), customer=df["customer_id"].to_numpy(np.int64),
+            ts_us=_epoch_us(df["occurred_at"]), amount=df["amount"].to_numpy(np.int64),
+            currency=df["currency"].fillna("").astype(str).to_numpy(object), is_in=(df["direction"] == "in").to_numpy(),
+            cp_account=df["counterparty_account"].fillna("").astype(str).to_numpy(object),
+            cp_country=df["counterparty_country"].fillna("").astype(str).to_numpy(object),
+            customer_since=_epoch_us(df["customer_since"]) // 1_000_000,
         )
 
     def __len__(self) -> int:
@@ -77,14 +97,12 @@ class TxFrame:
         return self.customer * KEY_SHIFT + self.ts
 
 
-def _epoch_seconds(column: pd.Series) -> np.ndarray:
+def _epoch_us(column: pd.Series) -> np.ndarray:
     values = pd.to_datetime(column, utc=True)
-    return (values.astype("int64") // _unit_per_second(values)).to_numpy(np.int64)
-
-
-def _unit_per_second(values: pd.Series) -> int:
     unit = np.datetime_data(values.dt.tz_localize(None).dtype)[0]
-    return {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
+    per_us = {"s": 1e-6, "ms": 1e-3, "us": 1, "ns": 1000}[unit]
+    raw = values.astype("int64").to_numpy(np.int64)
+    return raw * int(1 / per_us) if per_us < 1 else raw // int(per_us)
 
 
 def window_sum(frame: TxFrame, values: np.ndarray, window: int) -> np.ndarray:
@@ -140,14 +158,44 @@ def velocity(f: TxFrame, p: dict) -> Firing:
     return Firing(count >= p["max_count"], count, p["max_count"], np.ones(len(f), dtype=bool), window)
 
 
+def window_min(frame: TxFrame, values: np.ndarray, window: int) -> np.ndarray:
+    """Minimum of `values` over each row's window (t - window, t] of the same customer, up to the row
+    (a sparse table of minima over runs of 2^k rows ending at each row)."""
+    n = len(values)
+    if not n:
+        return values.astype(np.float64)
+    key = frame.key
+    start = np.searchsorted(key, key - window, side="right")
+    length = np.arange(n) - start + 1
+    tables = [values.astype(np.float64)]
+    while (1 << len(tables)) <= length.max():
+        prev, half = tables[-1], 1 << (len(tables) - 1)
+        nxt = prev.copy()
+        nxt[half:] = np.minimum(prev[half:], prev[:-half])
+        tables.append(nxt)
+    table = np.stack(tables)
+    level = np.floor(np.log2(length)).astype(np.int64)
+    rows = np.arange(n)
+    return np.minimum(table[level, rows], table[level, start + (1 << level) - 1])
+
+
 def rapid_movement(f: TxFrame, p: dict) -> Firing:
-    """Money in, and most of it out again, within the window (pass-through account)."""
+    """Pass-through: an inflow of at least min_in_amount, of which at least out_ratio has left again
+    by this outflow, within the window. Fires at an outflow when, for some inflow j in its window,
+    the outflows after j reach out_ratio x amount_j; outflows before the inflow and unrelated
+    income do not count (a busy account with balanced two-way traffic is not a pass-through)."""
     window = int(p["window_hours"] * 3600)
+    cum_out = np.cumsum(np.where(f.is_in, 0, f.amount), dtype=np.float64)  # outflows up to and including the row
+    eligible = f.is_in & (f.amount >= p["min_in_amount"])
+    # Out after inflow j by row i: cum_out[i] - cum_out[j]; needs >= ratio * a_j, i.e.
+    # cum_out[i] >= cum_out[j] + ratio * a_j for the cheapest eligible j in the window.
+    need = np.where(eligible, cum_out + p["out_ratio"] * f.amount, np.inf)
+    fired = ~f.is_in & (cum_out >= window_min(f, need, window))
     money_in = window_sum(f, np.where(f.is_in, f.amount, 0), window)
     money_out = window_sum(f, np.where(f.is_in, 0, f.amount), window)
     ratio = np.divide(money_out, money_in, out=np.zeros(len(f)), where=money_in > 0)
-    fired = ~f.is_in & (money_in >= p["min_in_amount"]) & (ratio >= p["out_ratio"])
-    return Firing(fired, ratio, p["out_ratio"], np.ones(len(f), dtype=bool), window)
+    metric = np.where(fired, np.maximum(ratio, p["out_ratio"]), ratio)
+    return Firing(fired, metric, p["out_ratio"], np.ones(len(f), dtype=bool), window)
 
 
 def _fan(f: TxFrame, p: dict, direction_in: bool) -> Firing:
@@ -170,7 +218,9 @@ def fan_out(f: TxFrame, p: dict) -> Firing:
 
 def round_amounts(f: TxFrame, p: dict) -> Firing:
     window = int(p["window_days"] * DAY)
-    is_round = (f.amount >= p["min_amount"]) & (f.amount % p["round_unit"] == 0)
+    # Round in the transaction's own currency: round_unit (base minor units) at its exponent.
+    unit = np.maximum(1, np.rint(p["round_unit"] * 10.0 ** f.exp_shift)).astype(np.int64)
+    is_round = (f.amount >= p["min_amount"]) & (f.native % unit == 0)
     count = window_sum(f, is_round, window)
     return Firing(is_round & (count >= p["min_count"]), count, p["min_count"], is_round, window)
 

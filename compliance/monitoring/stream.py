@@ -32,7 +32,7 @@ class EventStream:
                  max_attempts: int = conf.AML_MAX_ATTEMPTS) -> None:
         self.client, self.stream, self.group, self.max_attempts = client, stream, group, max_attempts
         self.dead_stream = f"{stream}:dead"
-        self.attempts_key = f"{stream}:{group}:attempts"
+        self.attempts_key = f"{stream}:{group}:attempts"  # no longer written; kept so cleanups still name it
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> EventStream:
@@ -66,16 +66,13 @@ class EventStream:
         retried entry by entry so one poison event cannot hold back the others."""
         if not entries:
             return 0
-        pipe = self.client.pipeline(transaction=False)
-        for message_id, _ in entries:
-            pipe.hincrby(self.attempts_key, message_id, 1)
-        attempts = dict(zip([m for m, _ in entries], pipe.execute(), strict=True))
         try:
             events_evaluate(events=[_decode(fields) for _, fields in entries])
             self._ack([m for m, _ in entries])
             return len(entries)
         except Exception:  # noqa: BLE001 - isolate the poison entry below
             logger.warning("batch of %d failed, evaluating one by one", len(entries), exc_info=True)
+        attempts = self._attempts([m for m, _ in entries])
         acked = 0
         for message_id, fields in entries:
             try:
@@ -96,11 +93,17 @@ class EventStream:
         done = self.process(claimed)
         return done + self.process(self.read(consumer, count=count, block_ms=None if claimed else block_ms))
 
-    def _ack(self, message_ids: list[str]) -> None:
+    def _attempts(self, message_ids: list[str]) -> dict[str, int]:
+        """Deliveries of each pending entry so far (XREADGROUP counts one, each XAUTOCLAIM one more):
+        Redis keeps the count, so the happy path writes nothing per entry to count attempts."""
         pipe = self.client.pipeline(transaction=False)
-        pipe.xack(self.stream, self.group, *message_ids)
-        pipe.hdel(self.attempts_key, *message_ids)
-        pipe.execute()
+        for message_id in message_ids:
+            pipe.xpending_range(self.stream, self.group, min=message_id, max=message_id, count=1)
+        replies = pipe.execute()
+        return {m: (r[0]["times_delivered"] if r else 1) for m, r in zip(message_ids, replies, strict=True)}
+
+    def _ack(self, message_ids: list[str]) -> None:
+        self.client.xack(self.stream, self.group, *message_ids)
 
     def _dead_letter(self, message_id: str, fields: dict, attempts: int, error: str) -> None:
         payload = _raw_payload(fields)

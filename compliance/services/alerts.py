@@ -11,6 +11,7 @@ from django.utils import timezone
 from compliance.models import Alert, AnomalyModel
 from compliance.monitoring import anomaly
 from compliance.monitoring.scan import AlertCandidate, load_frame
+from compliance.services.cases import cases_group_alerts
 from fintech.models import AuditChainHead, Customer
 from fintech.services.audit import audit_event_record
 from fintech.services.customers import customer_update
@@ -30,7 +31,8 @@ def _risk_rating(score: int) -> str:
 @transaction.atomic
 def alerts_record(*, candidates: list[AlertCandidate], mode: str) -> list[Alert]:
     """Insert the candidates that are new (dedupe key UNIQUE: a repeat is ignored, not an error),
-    attach anomaly scores, audit, and raise (never lower) each alerted customer's risk.
+    attach anomaly scores, audit, raise (never lower) each alerted customer's risk, and group
+    the new alerts into the customers' open cases.
 
     Returns the alerts this call created. Safe to call twice with the same candidates.
     """
@@ -45,7 +47,7 @@ def alerts_record(*, candidates: list[AlertCandidate], mode: str) -> list[Alert]
     Alert.objects.bulk_create([
         Alert(rule_code=c.rule_code, rule_version=c.rule_version, customer_id=c.customer_id,
               window_start=c.window_start, window_end=c.window_end, transaction_ids=c.transaction_ids,
-              score=c.score, dedupe_key=c.dedupe_key)
+              score=c.score, severity=c.severity, dedupe_key=c.dedupe_key)
         for c in candidates
     ], ignore_conflicts=True, batch_size=1000)
     keys = sorted({c.dedupe_key for c in candidates})
@@ -61,6 +63,8 @@ def alerts_record(*, candidates: list[AlertCandidate], mode: str) -> list[Alert]
         after={"mode": mode, "count": len(created), "alert_ids": [a.pk for a in created[:1000]]},
     )
     customers_rerate(alerts=created)
+    # Each alert joins its customer's open case (opened if need be), set-wise.
+    cases_group_alerts(alert_ids=[a.pk for a in created], customer_ids={a.customer_id for a in created})
     return created
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import numpy as np
+import pandas as pd
 from django.db import IntegrityError, transaction
 
 from compliance.models import Alert, AnomalyModel
@@ -39,23 +41,64 @@ def anomaly_model_train(*, start: datetime.datetime, end: datetime.datetime) -> 
     return model
 
 
-def anomaly_scan(*, start: datetime.datetime, end: datetime.datetime) -> list[Alert]:
-    """An `anomaly` alert for each customer whose behaviour over [start, end) scores above the threshold."""
-    model = AnomalyModel.objects.order_by("-version").first()
-    if model is None:
+FEATURE_DAYS = 30
+_current: dict[str, tuple[int, float, dict]] = {}
+
+
+def current_model() -> tuple[int, float, dict] | None:
+    """(version, threshold, bundle) of the newest model, loaded once per process and version."""
+    latest = AnomalyModel.objects.order_by("-version").values_list("pk", "version").first()
+    if latest is None:
+        return None
+    cached = _current.get("model")
+    if cached is None or cached[0] != latest[1]:
+        model = AnomalyModel.objects.get(pk=latest[0])
+        _current["model"] = (model.version, model.threshold, anomaly.load(bytes(model.blob), model.blob_hmac))
+    return _current["model"]
+
+
+def anomaly_candidates(last_seen: dict[int, datetime.datetime]) -> list[AlertCandidate]:
+    """`anomaly` candidates: each customer's behaviour over the FEATURE_DAYS up to `last_seen[customer]`
+    (that moment included), scored by the current model. Both modes call this, the stream with each
+    customer's newest event of a batch, the batch scan with each customer's last transaction of the period."""
+    current = current_model()
+    if current is None or not last_seen:
         return []
-    bundle = anomaly.load(bytes(model.blob), model.blob_hmac)
-    frame = load_frame(start=start, end=end, lookback=0)
+    version, threshold, bundle = current
+    span = datetime.timedelta(days=FEATURE_DAYS)
+    end = max(last_seen.values()) + datetime.timedelta(seconds=1)
+    frame = load_frame(start=min(last_seen.values()) - span, end=end, lookback=0, customer_ids=last_seen)
+    customers = np.fromiter(last_seen, np.int64, len(last_seen))
+    ends = np.fromiter((int(at.timestamp()) for at in last_seen.values()), np.int64, len(last_seen))
+    order = np.argsort(customers)
+    row_end = ends[order][np.searchsorted(customers[order], frame.customer)]
+    inside = (frame.ts <= row_end) & (frame.ts > row_end - int(span.total_seconds()))
+    frame = dataclasses.replace(frame, **{f.name: getattr(frame, f.name)[inside] for f in dataclasses.fields(frame)})
     features = anomaly.customer_features(frame)
     if features.empty:
         return []
     scores, _ = anomaly.score(bundle, features)
     candidates = []
-    for customer_id in features.index[scores >= model.threshold]:
+    for customer_id in features.index[scores >= threshold]:
         rows = (frame.customer == customer_id) & (frame.id > 0)
-        top = frame.id[rows][np.argsort(-frame.amount[rows])[:20]]
+        top = frame.id[rows][np.argsort(-frame.amount[rows], kind="stable")[:20]]
+        end = datetime.datetime.fromtimestamp(int(frame.ts[rows].max()), tz=datetime.UTC)
         candidates.append(AlertCandidate(
-            rule_code="anomaly", rule_version=model.version, customer_id=int(customer_id), window_start=start,
+            rule_code="anomaly", rule_version=version, customer_id=int(customer_id), window_start=end - span,
             window_end=end, transaction_ids=sorted(int(x) for x in top), score=50.0,
         ))
-    return alerts_record(candidates=candidates, mode="batch")
+    return candidates
+
+
+def anomaly_scan(*, start: datetime.datetime, end: datetime.datetime) -> list[Alert]:
+    """An `anomaly` alert for each customer of [start, end) whose last FEATURE_DAYS, up to its last
+    transaction of the period, score above the model's threshold."""
+    if current_model() is None:
+        return []
+    period = load_frame(start=start, end=end, lookback=0)
+    real = period.id > 0
+    if not real.any():
+        return []
+    last = pd.Series(period.ts[real]).groupby(period.customer[real]).max()
+    last_seen = {int(c): datetime.datetime.fromtimestamp(int(t), tz=datetime.UTC) for c, t in last.items()}
+    return alerts_record(candidates=anomaly_candidates(last_seen), mode="batch")

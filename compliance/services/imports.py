@@ -11,6 +11,7 @@ from django.db import transaction
 
 from compliance.models import MonitoredTransaction
 from compliance.monitoring.events import EventError, parse_occurred_at
+from compliance.services.import_screening import imported_parties_screen
 from fintech.models import Customer
 from fintech.money import MoneyError, normalise_currency, to_minor_units
 from fintech.services.audit import audit_event_record
@@ -27,6 +28,8 @@ class ImportSummary:
     skipped: int = 0
     rejected: int = 0
     customers_created: int = 0
+    parties_screened: int = 0
+    screening_hits: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -79,7 +82,8 @@ def _batches(reader: csv.DictReader, summary: ImportSummary) -> Iterator[list[di
 
 
 @transaction.atomic
-def _import_batch(batch: list[dict], summary: ImportSummary) -> None:
+def _import_batch(batch: list[dict], summary: ImportSummary) -> tuple[list[int], list[int]]:
+    """Import one batch; returns the ids of the customers it created and of the transactions it added."""
     externals = sorted({r["customer_external_id"] for r in batch})
     known = dict(Customer.objects.filter(external_id__in=externals).values_list("external_id", "pk"))
     missing = [e for e in externals if e not in known]
@@ -90,6 +94,8 @@ def _import_batch(batch: list[dict], summary: ImportSummary) -> None:
         created = dict(Customer.objects.filter(external_id__in=missing).values_list("external_id", "pk"))
         summary.customers_created += len(created)
         known.update(created)
+    else:
+        created = {}
     ids = [r["source_id"] for r in batch]
     existing = set(MonitoredTransaction.objects.filter(source=SOURCE, source_id__in=ids)
                    .values_list("source_id", flat=True))
@@ -104,6 +110,9 @@ def _import_batch(batch: list[dict], summary: ImportSummary) -> None:
     # ignore_conflicts: a concurrent import of the same file inserts each row once.
     MonitoredTransaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     summary.imported += len(rows)
+    added = list(MonitoredTransaction.objects.filter(source=SOURCE, source_id__in=[r.source_id for r in rows])
+                 .values_list("pk", flat=True))
+    return list(created.values()), added
 
 
 def transactions_import(*, stream: IO[str], actor=None, filename: str = "") -> ImportSummary:
@@ -118,11 +127,19 @@ def transactions_import(*, stream: IO[str], actor=None, filename: str = "") -> I
         summary.rejected += 1
         summary.errors.append((1, f"header must be {','.join(COLUMNS)}"))
         return summary
+    screened_names: set[str] = set()
     for batch in _batches(reader, summary):
-        _import_batch(batch, summary)
+        customer_ids, transaction_ids = _import_batch(batch, summary)
+        # After the batch committed: its new parties are screened set-wise, never holding rows back.
+        screening = imported_parties_screen(customer_ids=customer_ids, transaction_ids=transaction_ids,
+                                            already_screened=screened_names)
+        summary.parties_screened += screening.screened
+        summary.screening_hits += screening.hits
     with transaction.atomic():
         audit_event_record(action="compliance.transactions.imported", actor=actor, target_type="file",
                            target_id=filename[:64],
                            after={"imported": summary.imported, "skipped": summary.skipped,
-                                  "rejected": summary.rejected, "customers_created": summary.customers_created})
+                                  "rejected": summary.rejected, "customers_created": summary.customers_created,
+                                  "parties_screened": summary.parties_screened,
+                                  "screening_hits": summary.screening_hits})
     return summary

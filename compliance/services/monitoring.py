@@ -7,9 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from compliance.models import Alert, MonitoredTransaction, Rule
+from compliance.models import Alert, Rule
 from compliance.monitoring.events import transaction_fields
 from compliance.monitoring.scan import scan_new_transactions, scan_period
+from compliance.monitoring.store import transactions_store
 from compliance.services.alerts import alerts_record
 from fintech.services.audit import audit_event_record
 
@@ -17,26 +18,23 @@ from fintech.services.audit import audit_event_record
 def transactions_upsert(*, events: list[dict[str, Any]]) -> list[int]:
     """Store the events as MonitoredTransactions (a repeat is ignored); return all their ids.
     Raises EventError for a malformed event (nothing is written then)."""
-    rows = [MonitoredTransaction(**transaction_fields(e)) for e in events]
-    MonitoredTransaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    ids: list[int] = []
-    by_source: dict[str, list[str]] = {}
-    for row in rows:
-        by_source.setdefault(row.source, []).append(row.source_id)
-    for source, source_ids in by_source.items():
-        for i in range(0, len(source_ids), 900):
-            ids += MonitoredTransaction.objects.filter(
-                source=source, source_id__in=source_ids[i:i + 900]).values_list("id", flat=True)
-    return ids
+    return [pk for pk, _, _ in transactions_store([transaction_fields(e) for e in events])]
 
 
 @transaction.atomic
 def events_evaluate(*, events: list[dict[str, Any]], mode: str = "stream") -> list[Alert]:
     """The real-time decision for a batch of events, in one transaction: store, evaluate every
-    rule at these transactions over their customers' recent history, record new alerts.
+    rule at these transactions over their customers' recent history, score each customer's last
+    FEATURE_DAYS with the current anomaly model (if one is trained), record new alerts.
     Idempotent: the same events again store nothing and alert nothing."""
-    ids = transactions_upsert(events=events)
-    return alerts_record(candidates=scan_new_transactions(ids), mode=mode)
+    from compliance.services.anomaly import anomaly_candidates
+
+    stored = transactions_store([transaction_fields(e) for e in events])
+    candidates = scan_new_transactions([pk for pk, _, _ in stored], [(cid, at) for _, cid, at in stored])
+    last_seen: dict[int, datetime.datetime] = {}
+    for _, cid, at in stored:
+        last_seen[cid] = max(at, last_seen.get(cid, at))
+    return alerts_record(candidates=candidates + anomaly_candidates(last_seen), mode=mode)
 
 
 def aml_scan_run(*, start: datetime.datetime, end: datetime.datetime) -> dict[str, int]:

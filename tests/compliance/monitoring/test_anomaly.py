@@ -55,3 +55,31 @@ def test_a_tampered_blob_is_refused(book):
 
 def test_too_few_customers_train_nothing(db):
     assert train_anomaly_model_task(start=T0.isoformat(), end=(T0 + days(1)).isoformat()) is None
+
+
+def test_both_modes_raise_the_anomaly_alert_on_the_same_data(book):
+    from compliance.models import MonitoredTransaction
+    from tests.compliance.monitoring.helpers import run as feed
+
+    train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(30)).isoformat())
+    events = [event(book, T0 + days(20) + hours(i), 3_912_345, "out", account=f"y-{i}", country="IR")
+              for i in range(3)]
+    Alert.objects.all().delete()
+    streamed = {(a.rule_code, a.customer_id, a.dedupe_key) for a in feed(events, "stream") if a.rule_code == "anomaly"}
+    Alert.objects.all().delete()
+    MonitoredTransaction.objects.filter(source_id__in=[e["source_id"] for e in events]).delete()
+    feed(events, "batch")
+    batched = {(a.rule_code, a.customer_id, a.dedupe_key) for a in Alert.objects.filter(rule_code="anomaly")}
+    # one anomaly alert per customer and day, whichever mode; the stream raised it at the first event
+    # of the day that scored above the threshold, the batch at the customer's last transaction
+    assert streamed == batched == {("anomaly", book.pk, f"anomaly:{book.pk}:{(T0 + days(20)).date().isoformat()}")}
+
+
+def test_a_retrained_model_is_picked_up_by_a_running_process(book):
+    from compliance.services.anomaly import current_model
+
+    train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(30)).isoformat())
+    first = current_model()
+    assert current_model() is first  # cached: the blob is not loaded again
+    train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(30)).isoformat())
+    assert current_model()[0] == first[0] + 1

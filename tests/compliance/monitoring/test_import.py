@@ -69,3 +69,26 @@ def test_a_wrong_header_imports_nothing():
     summary = transactions_import(stream=io.StringIO("a,b\n1,2\n"))
     assert summary.rejected == 1 and summary.errors[0][0] == 1
     assert not MonitoredTransaction.objects.exists()
+
+
+def test_created_customers_and_counterparties_are_screened_once_per_file(tmp_path, sdn_subset):
+    from compliance.models import ScreeningHit
+
+    path = tmp_path / "tx.csv"
+    path.write_text(_csv(
+        "s1,2026-05-01T10:00:00+00:00,C-9,A-9,out,10,GBP,wire,Joaquin Guzman Loera,MX01,MX\n",
+        "s2,2026-05-01T11:00:00+00:00,C-9,A-9,out,20,GBP,wire,joaquin  guzman loera,MX01,MX\n",
+        "s3,2026-05-01T12:00:00+00:00,C-10,A-9,in,30,GBP,wire,Jane Plain,GB02,GB\n",
+    ))
+    out = io.StringIO()
+    call_command("import_transactions", str(path), stdout=out)
+    # two new customers, two distinct counterparty names (the repeat is the same name)
+    assert "parties screened 4, new screening hits 1" in out.getvalue()
+    hit = ScreeningHit.objects.get()
+    first = MonitoredTransaction.objects.get(source_id="s1")
+    assert (hit.party_type, hit.party_id, hit.status) == ("compliance.MonitoredTransaction", str(first.pk), "pending")
+    # a re-run imports nothing, so screens nothing
+    out = io.StringIO()
+    call_command("import_transactions", str(path), stdout=out)
+    assert "imported 0, skipped 3" in out.getvalue() and "parties screened 0" in out.getvalue()
+    assert ScreeningHit.objects.count() == 1

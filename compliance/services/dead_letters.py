@@ -1,0 +1,49 @@
+"""Replaying a dead-lettered monitoring event once its cause is fixed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.models import DeadLetterEvent
+from compliance.monitoring.events import EventError, transaction_fields
+from fintech.api.exceptions import DomainError
+from fintech.services.audit import audit_event_record
+
+
+class DeadLetterReplayError(DomainError):
+    code = "dead_letter_replay"
+    status_code = 409
+
+
+@transaction.atomic
+def dead_letter_replay(*, dead_letter: DeadLetterEvent, actor) -> str:
+    """Hand the payload to monitoring again and mark the dead letter replayed (audited).
+
+    With REDIS_URL the payload goes back onto the stream (the consumers decide it; evaluation is
+    idempotent, so a replay of an event that was in fact decided adds nothing); without Redis it
+    is evaluated here, in this transaction. Returns "stream" or "inprocess".
+    Raises DeadLetterReplayError if it was replayed already or is still not a valid event.
+    """
+    from compliance.monitoring.stream import EventStream
+    from compliance.services.monitoring import events_evaluate
+
+    locked = DeadLetterEvent.objects.select_for_update().get(pk=dead_letter.pk)
+    if locked.replayed_at is not None:
+        raise DeadLetterReplayError(f"dead letter {locked.pk} was replayed at {locked.replayed_at:%Y-%m-%d %H:%M}")
+    try:
+        transaction_fields(locked.payload if isinstance(locked.payload, dict) else {})
+    except EventError as exc:
+        raise DeadLetterReplayError(f"dead letter {locked.pk} is still not a valid event: {exc}") from exc
+    if settings.REDIS_URL:
+        EventStream.from_url(settings.REDIS_URL).publish([locked.payload])
+        where = "stream"
+    else:
+        events_evaluate(events=[locked.payload], mode="replay")
+        where = "inprocess"
+    locked.replayed_at, locked.replayed_by = timezone.now(), actor
+    locked.save(update_fields=["replayed_at", "replayed_by"])
+    audit_event_record(action="compliance.dead_letter.replayed", actor=actor, target=locked,
+                       after={"stream": locked.stream, "message_id": locked.message_id, "to": where})
+    return where
