@@ -1,5 +1,14 @@
 from payments.models.ledger import JournalEntry, LedgerAccount, Posting
 from payments.models.money_movements import Dispute, Payment, Payout, Refund
+from payments.models.reconciliation import (
+    ReconciliationException,
+    ReconciliationItem,
+    ReconciliationRecord,
+    ReconciliationRun,
+)
 from payments.models.webhooks import WebhookDelivery
 
-__all__ = ["Dispute", "JournalEntry", "LedgerAccount", "Payment", "Payout", "Posting", "Refund", "WebhookDelivery"]
+__all__ = [
+    "Dispute", "JournalEntry", "LedgerAccount", "Payment", "Payout", "Posting", "ReconciliationException",
+    "ReconciliationItem", "ReconciliationRecord", "ReconciliationRun", "Refund", "WebhookDelivery",
+]
