@@ -161,3 +161,5 @@ class JournalEntryAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in JournalEntry._meta.fields]
     inlines = [PostingInline]
+
+from payments import admin_reconciliation  # noqa: E402,F401  (runs and the exceptions queue)

@@ -10,9 +10,13 @@ class PaymentsConfig(AppConfig):
 
         views = ["view_payment", "view_refund", "view_dispute", "view_payout"]
         ledger = ["view_ledgeraccount", "view_journalentry", "view_posting"]
+        # Reconciliation is Payments Operations' work (Auditors read it, as everything);
+        # other roles see neither runs nor the exceptions queue.
+        reconciliation = ["view_reconciliationrun", "start_reconciliationrun", "view_reconciliationitem",
+                          "view_reconciliationexception", "resolve_reconciliationexception"]
         roles.register_role_permissions("payments", {
             roles.PAYMENTS_OPERATIONS: [*views, *ledger, "refund_payment", "view_webhookdelivery",
-                                         "retry_webhookdelivery"],
+                                         "retry_webhookdelivery", *reconciliation],
             roles.COMPLIANCE_OFFICER: [*views, *ledger],
             roles.ANALYST: views,
         })

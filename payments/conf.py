@@ -3,11 +3,23 @@ so a rotated webhook secret or a test's fake gateway takes effect without a relo
 
 STRIPE_API_KEY           secret API key (sk_...)
 STRIPE_API_BASE          API base address; the default is Stripe's own
+STRIPE_PUBLISHABLE_KEY   publishable key (pk_...) for the checkout page's Payment Element
 STRIPE_WEBHOOK_SECRETS   comma-separated signing secrets (whsec_...); any may match,
                          so a secret can be rotated without losing deliveries
+
+BRAINTREE_MERCHANT_ID    the merchant id
+BRAINTREE_PUBLIC_KEY     API public key (also names the key in webhook signatures)
+BRAINTREE_PRIVATE_KEY    API private key (signs webhooks and the challenge answer)
+BRAINTREE_ENVIRONMENT    sandbox | production
+BRAINTREE_API_URL        override the gateway's address, e.g. http://127.0.0.1:PORT (tests' fake)
+BRAINTREE_MERCHANT_ACCOUNTS  comma-separated CUR=merchant_account_id; a sale in a listed
+                         currency goes to that account (Braintree settles one currency per
+                         merchant account); unlisted currencies use the default account
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import environ
 
@@ -21,9 +33,39 @@ def stripe_api_key() -> str:
     return env.str("STRIPE_API_KEY", default="")
 
 
+def stripe_publishable_key() -> str:
+    return env.str("STRIPE_PUBLISHABLE_KEY", default="")
+
+
 def stripe_api_base() -> str:
     return env.str("STRIPE_API_BASE", default=DEFAULT_STRIPE_API_BASE)
 
 
 def stripe_webhook_secrets() -> list[str]:
     return [secret.strip() for secret in env.list("STRIPE_WEBHOOK_SECRETS", default=[]) if secret.strip()]
+
+
+@dataclass(frozen=True)
+class BraintreeSettings:
+    merchant_id: str
+    public_key: str
+    private_key: str
+    environment: str
+    api_url: str
+    merchant_accounts: dict[str, str]
+
+
+def braintree_settings() -> BraintreeSettings:
+    accounts = {}
+    for item in env.list("BRAINTREE_MERCHANT_ACCOUNTS", default=[]):
+        currency, _, account = item.partition("=")
+        if currency.strip() and account.strip():
+            accounts[currency.strip().upper()] = account.strip()
+    return BraintreeSettings(
+        merchant_id=env.str("BRAINTREE_MERCHANT_ID", default=""),
+        public_key=env.str("BRAINTREE_PUBLIC_KEY", default=""),
+        private_key=env.str("BRAINTREE_PRIVATE_KEY", default=""),
+        environment=env.str("BRAINTREE_ENVIRONMENT", default="sandbox"),
+        api_url=env.str("BRAINTREE_API_URL", default=""),
+        merchant_accounts=accounts,
+    )

@@ -12,4 +12,13 @@ def gateway_for(name: str) -> PaymentGateway:
         from payments.gateways.stripe_gateway import StripeGateway
 
         return StripeGateway(api_key=conf.stripe_api_key(), api_base=conf.stripe_api_base())
+    if name == "braintree":
+        return braintree_adapter()
     raise LookupError(f"no gateway adapter for {name!r}")
+
+
+def braintree_adapter():
+    """The Braintree adapter (typed as itself: it offers more than the common interface)."""
+    from payments.gateways.braintree_gateway import BraintreeGateway
+
+    return BraintreeGateway(settings=conf.braintree_settings())

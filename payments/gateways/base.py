@@ -33,6 +33,7 @@ class GatewayCharge:
     currency: str
     refunded: bool = False
     disputed: bool = False
+    balance_transaction: str = ""  # txn_...; empty until the gateway has settled it to our balance
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,14 @@ refund in our database (the amount reserved against the payment), then
 `refund_submit` asks the gateway with an idempotency key derived from that refund's
 id; submitting again, after a timeout or a crash, returns the gateway's first answer
 instead of refunding twice. The money moves in the ledger when the gateway reports
-the refund (`charge.refunded`), like any refund made from the gateway's dashboard.
+the refund: for Stripe by `charge.refunded`, like any refund made from its dashboard;
+for Braintree, which sends no webhook that reliably reports a refund, by the
+successful answer itself (`refund_confirmed_record`, once, whatever the retries).
 """
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -18,7 +21,18 @@ from fintech.money import MoneyError
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayError, GatewayUnavailableError, StateConflictError
 from payments.gateways import gateway_for
+from payments.gateways.base import GatewayRefund
+from payments.gateways.braintree_records import (
+    CANCELED_STATUSES,
+    FAILED_STATUSES,
+    IN_FLIGHT_STATUSES,
+    SETTLED_STATUSES,
+)
 from payments.models import Payment, Refund
+from payments.models.money_movements import Gateway
+from payments.services.payments import payment_refunded_total_apply
+
+REFUND_LOCK_SECONDS = 120
 
 
 @transaction.atomic
@@ -54,9 +68,24 @@ def refund_request(
     return refund
 
 
+class RefundInProgressError(GatewayUnavailableError):
+    """Another request is submitting this refund right now: try again shortly."""
+
+    code = "refund_in_progress"
+
+
 def refund_submit(*, refund: Refund, actor=None) -> Refund:
-    """Send the pending refund to the gateway, once (see the module docstring)."""
+    """Send the pending refund to the gateway, once (see the module docstring).
+
+    Braintree has no idempotency key: its adapter finds an earlier credit by the order
+    id derived from the refund, and submissions of one refund are serialised here by a
+    short cache lock (Redis in production), so two requests at once cannot both pass
+    that search before either credit exists (as for sales, `braintree_payments`).
+    """
     payment = refund.payment
+    lock = f"payments:refund-submit:{refund.pk}" if payment.gateway == Gateway.BRAINTREE else ""
+    if lock and not cache.add(lock, "1", timeout=REFUND_LOCK_SECONDS):
+        raise RefundInProgressError(f"refund {refund.pk} is being submitted by another request")
     try:
         result = gateway_for(payment.gateway).refund_create(
             payment_intent=payment.gateway_reference, amount=refund.amount,
@@ -66,12 +95,11 @@ def refund_submit(*, refund: Refund, actor=None) -> Refund:
         raise  # still pending: submitting again is safe
     except GatewayError as exc:
         with transaction.atomic():
-            if Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
-                status=Refund.Status.FAILED, updated_at=timezone.now()
-            ):
-                audit_event_record(action="payments.refund.failed", actor=actor, target=refund, outcome="failure",
-                                   before={"status": "pending"}, after={"status": "failed", "error": exc.detail})
+            _refund_fail(refund=refund, detail=exc.detail, actor=actor)
         raise
+    finally:
+        if lock:
+            cache.delete(lock)
     with transaction.atomic():
         # The webhook may have linked the reference first; then this changes nothing.
         if Refund.objects.filter(pk=refund.pk, gateway_reference__isnull=True).update(
@@ -79,8 +107,53 @@ def refund_submit(*, refund: Refund, actor=None) -> Refund:
         ):
             audit_event_record(action="payments.refund.submitted", actor=actor, target=refund,
                                after={"gateway_reference": result.reference, "gateway_status": result.status})
+    if payment.gateway == Gateway.BRAINTREE:
+        refund_confirmed_record(refund=refund, answer=result, actor=actor)
     refund.refresh_from_db()
     return refund
+
+
+def _refund_fail(*, refund: Refund, detail: str, actor=None) -> bool:
+    if not Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+        status=Refund.Status.FAILED, updated_at=timezone.now()
+    ):
+        return False
+    audit_event_record(action="payments.refund.failed", actor=actor, target=refund, outcome="failure",
+                       before={"status": "pending"}, after={"status": "failed", "error": detail})
+    return True
+
+
+def refund_confirmed_record(*, refund: Refund, answer: GatewayRefund, actor=None) -> bool:
+    """Take the gateway's answer to our refund request as the refund's outcome (Braintree:
+    a credit transaction submitted for settlement is the refund; a voided or declined one
+    is a failure). Success marks the refund succeeded, raises the payment's refunded
+    total and posts the refund entry (refunds debited, gateway clearing credited), all
+    in one transaction under the payment's row lock.
+
+    Once only: a retried submit (the adapter finds the same credit by its order id) or
+    a concurrent one finds the refund no longer pending and changes nothing; and the
+    entry's key is the payment's cumulative refunded total, as for Stripe's refunds.
+    """
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+        current = Refund.objects.get(pk=refund.pk)
+        if current.status != Refund.Status.PENDING:
+            return False
+        if answer.status in FAILED_STATUSES | CANCELED_STATUSES:
+            return _refund_fail(refund=current, detail=f"the gateway's refund {answer.reference} is {answer.status}",
+                                actor=actor)
+        if answer.status not in IN_FLIGHT_STATUSES | SETTLED_STATUSES:
+            return False  # not final yet: still pending
+        if (answer.amount, answer.currency) != (current.amount, current.currency):
+            raise GatewayError(f"refund {current.pk} is {current.amount} {current.currency} but the gateway "
+                               f"refunded {answer.amount} {answer.currency}")
+        if current.gateway_reference not in (None, answer.reference):
+            raise StateConflictError(f"refund {current.pk} is linked to {current.gateway_reference}, "
+                                     f"not {answer.reference}")
+        return payment_refunded_total_apply(
+            payment=payment, amount_refunded=payment.amount_refunded + current.amount,
+            refund_references=[(answer.reference, current.amount, str(current.pk))],
+        )
 
 
 def payment_refund(

@@ -6,7 +6,7 @@ import json
 import logging
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from fintech.api.exceptions import DomainError
@@ -14,16 +14,55 @@ from fintech.money import MoneyError
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayUnavailableError
 from payments.models import WebhookDelivery
+from payments.services.braintree_events import (
+    braintree_event_apply,
+    braintree_event_prefetch,
+    braintree_notification_read,
+)
 from payments.services.stripe_events import stripe_event_apply, stripe_event_prefetch
+from payments.webhook_publisher import publisher
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
 
 
 def _enqueue(delivery_id: int) -> None:
-    from payments.tasks import apply_webhook_delivery  # tasks import services, not the reverse
+    """Hand a committed delivery to a worker, best effort, without waiting for the broker.
 
-    apply_webhook_delivery.delay(delivery_id)
+    The row is already stored, so a broker outage must neither fail the caller (the
+    webhook would answer 500 and Stripe redeliver a duplicate) nor hold the request:
+    the process's publisher (payments/webhook_publisher.py) sends the id in its next
+    batch, logs a failure, and the stale-delivery sweep enqueues whatever did not go.
+    """
+    publisher.submit(delivery_id)
+
+
+# The columns a new delivery is stored with; the others keep their database defaults.
+_STORED = ("provider", "event_key", "event_type", "raw_body", "status", "attempts", "error", "received_at")
+
+
+def _insert_once(delivery: WebhookDelivery) -> int | None:
+    """Store `delivery` in ONE statement; its new id, or None if its (provider, event_key)
+    is already stored.
+
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING id` outside a transaction block is a
+    transaction of its own: one round trip, committed (durable: synchronous_commit) when
+    it returns, instead of BEGIN, INSERT, COMMIT and a caught IntegrityError on a
+    redelivery. Inside a caller's atomic block it is part of that transaction.
+    PostgreSQL and SQLite (>= 3.35) both speak it.
+    """
+    meta, quote = WebhookDelivery._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in _STORED]
+    table, columns = quote(meta.db_table), ", ".join(quote(field.column) for field in fields)
+    values, key = ", ".join(["%s"] * len(fields)), f"{quote('provider')}, {quote('event_key')}"
+    # Identifiers from the model's metadata, quoted; every value is a bound parameter.
+    sql = (f"INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608  # nosec B608
+           f"ON CONFLICT ({key}) DO NOTHING RETURNING {quote(meta.pk.column)}")
+    params = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def webhook_delivery_record(
@@ -31,19 +70,23 @@ def webhook_delivery_record(
 ) -> tuple[WebhookDelivery, bool]:
     """Store a verified delivery once and enqueue its application after commit.
 
-    A redelivery (same provider and event key) hits the unique constraint: the
-    existing row is returned and nothing is enqueued, so nothing happens twice.
+    Returns (delivery, created). A redelivery (same provider and event key) meets the
+    unique constraint: the existing row is returned and nothing is enqueued, so
+    nothing happens twice. When this returns, a new row is committed (unless the
+    caller holds a transaction open), so a 2xx after it never acknowledges a delivery
+    that a crash or a broker outage could lose: if its task is never published, the
+    stale-delivery sweep enqueues it.
     """
-    try:
-        with transaction.atomic():
-            delivery = WebhookDelivery.objects.create(
-                provider=provider, event_key=event_key, event_type=event_type[:100], raw_body=raw_body
-            )
-            # robust: a broker outage must not turn a stored delivery into a 500 (Stripe
-            # would redeliver to a duplicate); the stale-delivery sweep enqueues it later.
-            transaction.on_commit(partial(_enqueue, delivery.pk), robust=True)
-    except IntegrityError:
+    delivery = WebhookDelivery(provider=provider, event_key=event_key, event_type=event_type[:100],
+                               raw_body=raw_body, received_at=timezone.now())
+    delivery_id = _insert_once(delivery)
+    if delivery_id is None:
         return WebhookDelivery.objects.get(provider=provider, event_key=event_key), False
+    delivery.pk = delivery_id
+    delivery._state.adding, delivery._state.db = False, connection.alias
+    # In autocommit (the webhook views) the row is committed and this runs at once;
+    # inside a caller's atomic block, after that block commits. `_enqueue` never raises.
+    transaction.on_commit(partial(_enqueue, delivery_id))
     return delivery, True
 
 
@@ -55,7 +98,7 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery, actor=None) -> bool:
         audit_event_record(action="payments.webhook_delivery.retried", actor=actor, target=delivery,
                            before={"status": Status.FAILED, "error": delivery.error},
                            after={"status": Status.RECEIVED})
-        transaction.on_commit(partial(_enqueue, delivery.pk), robust=True)
+        transaction.on_commit(partial(_enqueue, delivery.pk))
     return True
 
 
@@ -72,6 +115,22 @@ def _finish(delivery: WebhookDelivery, *, status: str, note: str) -> None:
     )
 
 
+def _stripe(raw_body: str):
+    event = json.loads(raw_body)
+    prefetched = stripe_event_prefetch(event)
+    return lambda: stripe_event_apply(event, prefetched)
+
+
+def _braintree(raw_body: str):
+    notification = braintree_notification_read(raw_body)
+    prefetched = braintree_event_prefetch(notification)
+    return lambda: braintree_event_apply(notification, prefetched)
+
+
+# provider -> reads a stored body (and the gateway) and returns the effect to apply
+PROVIDERS = {"stripe": _stripe, "braintree": _braintree}
+
+
 def webhook_delivery_apply(*, delivery_id: int) -> str:
     """Apply a stored delivery's effect, once; return the delivery's final status.
 
@@ -84,16 +143,15 @@ def webhook_delivery_apply(*, delivery_id: int) -> str:
     delivery = WebhookDelivery.objects.get(pk=delivery_id)
     if delivery.status != Status.RECEIVED:
         return delivery.status
-    if delivery.provider != "stripe":
+    if delivery.provider not in PROVIDERS:
         raise LookupError(f"no event handlers for provider {delivery.provider!r}")
     try:
-        event = json.loads(delivery.raw_body)
-        prefetched = stripe_event_prefetch(event)
+        apply = PROVIDERS[delivery.provider](delivery.raw_body)  # reads the gateway first, outside the transaction
         with transaction.atomic():
             locked = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
             if locked.status != Status.RECEIVED:
                 return locked.status
-            outcome = stripe_event_apply(event, prefetched)
+            outcome = apply()
             _finish(locked, status=outcome.status, note=outcome.note)
             return outcome.status
     except GatewayUnavailableError:

@@ -7,8 +7,12 @@ our values laid over them. POSTs honour `Idempotency-Key`: the same key on the s
 path replays the first response and creates nothing.
 
 Test controls: `payment_intent_set_status` (the customer confirms, the bank declines),
-`event` (a webhook body for an object), `fail_next` (transient 5xx), and `requests`
-(what the SDK sent).
+`event` (a webhook body for an object), `object` (e.g. a balance transaction or payout,
+listed by `GET /v1/balance_transactions` and `GET /v1/payouts` with cursor pagination),
+`payout_settles`, `fail_next` (transient 5xx), and `requests` (what the SDK sent).
+Fees: a succeeded charge's `balance_transaction` is null (not yet available) unless
+`charge_fees` set a price list, or until `charge_settles` gives it one; either serves
+it at `GET /v1/balance_transactions/{id}`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import re
 import secrets
 import threading
 import time
+from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -54,6 +59,8 @@ class FakeStripeServer:
         self.requests: list[tuple[str, str, str | None]] = []
         self._replies: dict[tuple[str, str], tuple[int, dict]] = {}
         self._failures: list[int] = []
+        self.payout_members: dict[str, list[str]] = {}
+        self.pricing: dict | None = None  # set by `charge_fees`
         self._lock = threading.RLock()
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -92,9 +99,11 @@ class FakeStripeServer:
                                    payment_intent=intent_id, amount_captured=intent["amount"], captured=True,
                                    amount_refunded=0, refunded=False, paid=True, status="succeeded",
                                    refunds={"object": "list", "data": [], "has_more": False,
-                                            "url": "/v1/refunds"})
+                                            "url": "/v1/refunds"}, balance_transaction=None)
                 intent["latest_charge"] = charge["id"]
                 intent["amount_received"] = intent["amount"]
+                if self.pricing is not None:
+                    self.charge_settles(charge["id"])
             return copy.deepcopy(intent)
 
     def refund(self, intent_id: str, amount: int) -> dict:
@@ -112,13 +121,51 @@ class FakeStripeServer:
     def object(self, kind: str, **values) -> dict:
         """A new stored object shaped like Stripe's `kind` (e.g. a dispute or payout)."""
         with self._lock:
-            prefix = {"dispute": "dp", "payout": "po", "charge": "ch"}.get(kind, kind[:3])
+            prefix = {"dispute": "dp", "payout": "po", "charge": "ch", "balance_transaction": "txn"}.get(kind, kind[:3])
             return copy.deepcopy(self._new(kind, prefix, **values))
+
+    def charge_fees(self, *, percent: str = "2.9", fixed: int = 30, balance_currency: str | None = None,
+                    exchange_rate: str | None = None) -> None:
+        """From now on a charge gets its balance transaction as it succeeds, priced
+        `percent` of the amount plus `fixed` minor units, in `balance_currency` (converted
+        at `exchange_rate`) when that is not the charge's currency."""
+        with self._lock:
+            self.pricing = {"percent": Decimal(percent), "fixed": fixed, "balance_currency": balance_currency,
+                            "exchange_rate": exchange_rate}
+
+    def charge_settles(self, charge_id: str, *, fee: int | None = None, balance_currency: str | None = None,
+                       exchange_rate: str | None = None) -> dict:
+        """The charge's balance transaction becomes available (gross, fee, net in the balance's currency)."""
+        with self._lock:
+            charge = self.objects[charge_id]
+            pricing = self.pricing or {"percent": Decimal("2.9"), "fixed": 30}
+            balance_currency = balance_currency or pricing.get("balance_currency") or charge["currency"]
+            rate = exchange_rate or pricing.get("exchange_rate")
+            amount = charge["amount"]
+            if rate is not None:
+                amount = int((Decimal(amount) * Decimal(rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            if fee is None:
+                fee = int((Decimal(amount) * pricing["percent"] / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+                fee += pricing["fixed"]
+            txn = self._new("balance_transaction", "txn", amount=amount, fee=fee, net=amount - fee,
+                            currency=balance_currency.lower(), source=charge_id, type="charge",
+                            reporting_category="charge", status="pending",
+                            exchange_rate=None if rate is None else float(rate),
+                            fee_details=[{"amount": fee, "application": None, "currency": balance_currency.lower(),
+                                          "description": "Stripe processing fees", "type": "stripe_fee"}])
+            charge["balance_transaction"] = txn["id"]
+            return copy.deepcopy(txn)
+
+    def payout_settles(self, payout_id: str, balance_transaction_ids: list[str]) -> None:
+        """Record which balance transactions a payout paid out (`GET /v1/balance_transactions?payout=`)."""
+        with self._lock:
+            self.payout_members.setdefault(payout_id, []).extend(balance_transaction_ids)
 
     # --- the API -------------------------------------------------------------------
     def _new(self, kind: str, prefix: str, **values) -> dict:
         obj = copy.deepcopy(self.shapes[kind])
-        obj.update(id=f"{prefix}_{secrets.token_hex(12)}", created=int(time.time()), livemode=False, **values)
+        obj.update(id=f"{prefix}_{secrets.token_hex(12)}", created=int(time.time()), livemode=False)
+        obj.update(values)  # may set `created` (e.g. a balance transaction of last week)
         self.objects[obj["id"]] = obj
         return obj
 
@@ -154,15 +201,39 @@ class FakeStripeServer:
         charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
         return refund
 
+    def _list(self, kind: str, params: dict) -> dict:
+        """A list page as Stripe sends it: newest first, `limit`, cursor `starting_after`,
+        `created[gte|lt]` filters, and `payout=` for the balance transactions a payout settled."""
+        rows = [obj for obj in self.objects.values() if obj.get("object") == kind]
+        rows = [obj for _, obj in sorted(enumerate(rows), key=lambda p: (p[1]["created"], p[0]), reverse=True)]
+        created = params.get("created", {})
+        if isinstance(created, dict):
+            if "gte" in created:
+                rows = [obj for obj in rows if obj["created"] >= int(created["gte"])]
+            if "lt" in created:
+                rows = [obj for obj in rows if obj["created"] < int(created["lt"])]
+        if params.get("payout"):
+            members = set(self.payout_members.get(params["payout"], []))
+            rows = [obj for obj in rows if obj["id"] in members]
+        if params.get("starting_after"):
+            ids = [obj["id"] for obj in rows]
+            if params["starting_after"] not in ids:
+                raise StripeApiError(400, f"No such object: '{params['starting_after']}'")
+            rows = rows[ids.index(params["starting_after"]) + 1:]
+        limit = min(max(int(params.get("limit") or 10), 1), 100)
+        return {"object": "list", "url": f"/v1/{kind}s", "has_more": len(rows) > limit, "data": rows[:limit]}
+
     def _route(self, method: str, path: str, params: dict) -> dict:
         with self._lock:
+            if method == "GET" and path in ("/v1/balance_transactions", "/v1/payouts"):
+                return self._list(path.removeprefix("/v1/").removesuffix("s"), params)
             if method == "POST" and path == "/v1/payment_intents":
                 return self._create_payment_intent(params)
             if method == "POST" and path == "/v1/refunds":
                 return self._create_refund(params)
             for prefix, kind in (("/v1/payment_intents/", "payment_intent"), ("/v1/charges/", "charge"),
                                  ("/v1/refunds/", "refund"), ("/v1/disputes/", "dispute"),
-                                 ("/v1/payouts/", "payout")):
+                                 ("/v1/payouts/", "payout"), ("/v1/balance_transactions/", "balance_transaction")):
                 if method == "GET" and path.startswith(prefix) and "/" not in path[len(prefix):]:
                     return self._get(path[len(prefix):], kind)
         raise StripeApiError(404, f"Unrecognized request URL ({method}: {path})")

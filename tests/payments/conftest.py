@@ -10,6 +10,7 @@ from fintech.celery import app as celery_app
 from payments.models import Payment
 from payments.services.payments import payment_create, payment_submit
 from tests.factories import CustomerFactory
+from tests.fakes.braintree_server import FakeBraintreeServer
 from tests.fakes.stripe_server import FakeStripeServer
 
 WEBHOOK_SECRETS = ("whsec_old_secret", "whsec_new_secret")
@@ -21,6 +22,23 @@ def fake_stripe(monkeypatch):
     server = FakeStripeServer().start()
     monkeypatch.setenv("STRIPE_API_BASE", server.url)
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_braintree(monkeypatch):
+    """The fake Braintree gateway, with the adapter configured to talk to it through the real SDK
+    (USD and EUR merchant accounts)."""
+    from tests.fakes import braintree_server as fake
+
+    server = FakeBraintreeServer(merchant_accounts={"fake_usd": "USD", "fake_eur": "EUR"}).start()
+    monkeypatch.setenv("BRAINTREE_API_URL", server.url)
+    monkeypatch.setenv("BRAINTREE_ENVIRONMENT", "development")
+    monkeypatch.setenv("BRAINTREE_MERCHANT_ID", fake.MERCHANT_ID)
+    monkeypatch.setenv("BRAINTREE_PUBLIC_KEY", fake.PUBLIC_KEY)
+    monkeypatch.setenv("BRAINTREE_PRIVATE_KEY", fake.PRIVATE_KEY)
+    monkeypatch.setenv("BRAINTREE_MERCHANT_ACCOUNTS", "USD=fake_usd,EUR=fake_eur")
     yield server
     server.stop()
 

@@ -1,6 +1,7 @@
 """A Hypothesis state machine over the real payment services and webhook path.
 
-Random payments, refunds, disputes, payouts and duplicate or re-sent webhooks go
+Random payments (with gateway fees known at success or reported later by
+`charge.updated`), refunds, disputes, payouts and duplicate or re-sent webhooks go
 through the real code: outbound calls (PaymentIntent creation, refunds) reach the
 fake Stripe server through the SDK; every gateway event is posted signed to the
 webhook endpoint (verify + store) and then applied by the task body. A small model
@@ -48,6 +49,7 @@ from tests.payments.conftest import post_event
 CURRENCIES = ["EUR", "USD", "JPY"]
 CLEARING, CUSTOMERS = LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES
 REFUNDS, DISPUTES, PAYOUTS = LedgerAccount.REFUNDS, LedgerAccount.DISPUTES, LedgerAccount.PAYOUTS
+FEES = LedgerAccount.FEES
 
 
 @dataclass
@@ -58,6 +60,7 @@ class PaymentModel:
     currency: str
     status: str = "pending"
     refunded: int = 0
+    fee: int | None = None  # booked gateway fee; None until the gateway reports it
 
 
 @dataclass
@@ -112,6 +115,7 @@ class LedgerMachine(RuleBasedStateMachine):
         # A fresh fake gateway per example: its idempotency replies are keyed by our
         # payment ids, which the rolled-back savepoint hands out again.
         self.fake = FakeStripeServer().start()
+        self.fake.charge_fees(percent="2.9", fixed=30)  # Stripe's card pricing
         os.environ["STRIPE_API_BASE"] = self.fake.url
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
@@ -143,14 +147,40 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model_payments.append(model)
         return model
 
-    @rule(target=deliveries, payment=payments)
-    def payment_succeeds(self, payment):
+    def _charge_fee(self, payment) -> int | None:
+        charge = self.fake.objects[self.fake.objects[payment.intent]["latest_charge"]]
+        txn = charge["balance_transaction"]
+        return self.fake.objects[txn]["fee"] if txn else None
+
+    def _fee_booked(self, payment) -> None:
+        fee = self._charge_fee(payment)
+        if payment.fee is None and fee:
+            payment.fee = fee
+            self.expected.move(payment.currency, FEES, CLEARING, fee)
+
+    @rule(target=deliveries, payment=payments, fee_known=st.booleans())
+    def payment_succeeds(self, payment, fee_known):
         if payment.status not in ("pending", "failed"):
             return multiple()
+        pricing, self.fake.pricing = self.fake.pricing, (self.fake.pricing if fee_known else None)
         intent = self.fake.payment_intent_set_status(payment.intent, "succeeded")
+        self.fake.pricing = pricing
         event = self._deliver("payment_intent.succeeded", intent)
         payment.status = "succeeded"
         self.expected.move(payment.currency, CLEARING, CUSTOMERS, payment.amount)
+        self._fee_booked(payment)
+        return event
+
+    @rule(target=deliveries, payment=payments)
+    def charge_updated(self, payment):
+        """Stripe settles the charge to our balance (if not yet) and says so: the fee, once."""
+        if payment.status != "succeeded":
+            return multiple()
+        charge_id = self.fake.objects[payment.intent]["latest_charge"]
+        if self._charge_fee(payment) is None:
+            self.fake.charge_settles(charge_id)
+        event = self._deliver("charge.updated", self.fake.objects[charge_id])
+        self._fee_booked(payment)
         return event
 
     @rule(target=deliveries, payment=payments)
@@ -216,6 +246,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(target=deliveries, dispute=consumes(disputes), outcome=st.sampled_from(["won", "lost"]))
     def dispute_closed(self, dispute, outcome):
+        self.fake.objects[dispute.stripe["id"]]["status"] = outcome
         return self._deliver("charge.dispute.closed", dict(dispute.stripe, status=outcome))
 
     # --- payouts ----------------------------------------------------------------------
@@ -226,6 +257,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(target=deliveries, payout=payouts)
     def payout_paid(self, payout):
+        if payout.status == "pending":  # a failed payout stays failed at Stripe
+            self.fake.objects[payout.stripe["id"]]["status"] = "paid"
         event = self._deliver("payout.paid", dict(payout.stripe, status="paid"))
         if payout.status == "pending":
             payout.status = "paid"
@@ -234,6 +267,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(target=deliveries, payout=payouts)
     def payout_failed(self, payout):
+        self.fake.objects[payout.stripe["id"]]["status"] = "failed"
         event = self._deliver("payout.failed", dict(payout.stripe, status="failed", failure_code="account_closed"))
         if payout.status == "paid":  # corrected by a reversing entry
             self.expected.move(payout.currency, CLEARING, PAYOUTS, payout.amount)

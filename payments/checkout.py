@@ -1,0 +1,136 @@
+"""The checkout pages: choose an amount, then pay with Stripe's Payment Element or
+Braintree's Drop-in (PayPal vault flow). The provider scripts load from the providers;
+our pages carry no inline script, only data attributes that `payments/checkout.js`
+reads. Card data goes from the browser to the provider; we receive a Stripe client
+secret's confirmation or a Braintree nonce, never a card number (a form carrying one
+is refused with 400).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fintech.api.exceptions import DomainError
+from fintech.models import Customer
+from fintech.money import CURRENCY_CHOICES, MoneyError, to_minor_units
+from payments import conf
+from payments.card_data import card_data_fields
+from payments.gateways import braintree_adapter
+from payments.selectors import payment_for_customer_user
+from payments.services.braintree_payments import braintree_customer_id, braintree_payment_request
+from payments.services.payments import payment_create, payment_submit
+
+PROVIDERS = [("stripe", "Card (Stripe)"), ("braintree", "PayPal or card (Braintree)")]
+CHECKOUT_CURRENCIES = [c for c in CURRENCY_CHOICES if c[0] in {"EUR", "USD", "GBP"}]
+
+
+class CheckoutForm(forms.Form):
+    amount = forms.DecimalField(min_value=0.01, max_digits=12, decimal_places=2, label="Amount")
+    currency = forms.ChoiceField(choices=CHECKOUT_CURRENCIES, label="Currency")
+    provider = forms.ChoiceField(choices=PROVIDERS, widget=forms.RadioSelect, initial="stripe", label="Pay with")
+
+    def clean(self):
+        data = super().clean()
+        if "amount" in data and "currency" in data:
+            try:
+                data["minor"] = to_minor_units(data["amount"], data["currency"])
+            except MoneyError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return data
+
+
+class NonceForm(forms.Form):
+    amount = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    currency = forms.ChoiceField(choices=CHECKOUT_CURRENCIES, widget=forms.HiddenInput)
+    payment_method_nonce = forms.CharField(max_length=200, widget=forms.HiddenInput)
+
+
+def _customer(request) -> Customer:
+    customer = Customer.objects.filter(user=request.user).first()
+    if customer is None:
+        raise PermissionDenied("This page is for customers.")
+    return customer
+
+
+def _refuse_card_data(request) -> HttpResponse | None:
+    if card_data_fields(request.POST):
+        return HttpResponseBadRequest("Card details must go to the payment provider, never to us.",
+                                      content_type="text/plain")
+    return None
+
+
+def _braintree_page(request, customer: Customer, *, amount: int, currency: str, form=None) -> HttpResponse:
+    try:
+        gateway = braintree_adapter()
+        vault_customer = gateway.customer_ensure(customer_id=braintree_customer_id(customer))
+        client_token = gateway.client_token(customer_id=vault_customer, currency=currency)
+    except DomainError as exc:
+        return render(request, "payments/checkout_unavailable.html", {"detail": exc.detail}, status=503)
+    form = form or NonceForm(initial={"amount": amount, "currency": currency})
+    return render(request, "payments/checkout_braintree.html", {
+        "form": form, "amount": amount, "currency": currency, "client_token": client_token,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    customer = _customer(request)
+    if request.method == "POST":
+        refused = _refuse_card_data(request)
+        if refused:
+            return refused
+        form = CheckoutForm(request.POST)
+        if form.is_valid():
+            amount, currency = form.cleaned_data["minor"], form.cleaned_data["currency"]
+            if form.cleaned_data["provider"] == "braintree":
+                return _braintree_page(request, customer, amount=amount, currency=currency)
+            payment = payment_create(customer=customer, amount=amount, currency=currency, actor=request.user)
+            try:
+                payment_submit(payment=payment, actor=request.user)
+            except DomainError as exc:
+                return render(request, "payments/checkout_unavailable.html", {"detail": exc.detail}, status=503)
+            return redirect("payments:pay-stripe", pk=payment.pk)
+    else:
+        form = CheckoutForm()
+    return render(request, "payments/checkout.html", {"form": form})
+
+
+@login_required
+@require_GET
+def pay_stripe(request, pk: int):
+    """The Payment Element for one of the customer's own pending Stripe payments."""
+    payment = payment_for_customer_user(user=request.user, pk=pk)
+    if payment is None or payment.gateway != "stripe":
+        raise Http404("No such payment")
+    return render(request, "payments/checkout_stripe.html", {
+        "payment": payment, "publishable_key": conf.stripe_publishable_key(),
+        "return_url": request.build_absolute_uri(f"/payments/{payment.pk}/receipt/"),
+    })
+
+
+@login_required
+@require_POST
+def pay_braintree(request):
+    """The Drop-in's nonce arrives here (CSRF-protected); the sale is made by a Celery task."""
+    customer = _customer(request)
+    refused = _refuse_card_data(request)
+    if refused:
+        return refused
+    form = NonceForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Amount, currency and the payment method nonce are required.",
+                                      content_type="text/plain")
+    try:
+        payment = braintree_payment_request(
+            customer=customer, amount=form.cleaned_data["amount"], currency=form.cleaned_data["currency"],
+            nonce=form.cleaned_data["payment_method_nonce"], actor=request.user,
+        )
+    except (DomainError, MoneyError) as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain")
+    return redirect("payments:receipt", pk=payment.pk)
