@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: install run test lint bench migrate clean chromium
+.PHONY: install run test lint bench load migrate clean chromium wrk
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,8 +43,20 @@ lint: install
 	$(BIN)/python .ci/secrets_baseline.py --check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-bench: install
+# The webhook benchmark drives gunicorn with wrk (C: it takes little of the CPU it measures).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is not installed: the webhook benchmark will report MISSED (apt-get install wrk)"; fi; }
+
+bench: install wrk
 	$(BIN)/python -m bench
+
+# Load test on loopback: gunicorn on DATABASE_URL (default: the CI database) driven by locust;
+# writes var/load/report.{json,md}. LOAD_USERS, LOAD_RUN_TIME, ... in loadtest/__main__.py.
+load: install
+	$(BIN)/python -m loadtest
 
 clean:
 	rm -rf $(VENV) var

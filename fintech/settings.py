@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Trigram lookups for the officers' fuzzy search on PostgreSQL; inert on SQLite.
+    "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -187,6 +189,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "banking-sync-transfer-events": {"task": "banking.sync_transfer_events", "schedule": timedelta(hours=1)},
     # The batch AML scan of the previous UTC day (same rules as the real-time consumer).
     "compliance-aml-scan-nightly": {"task": "compliance.run_aml_scan", "schedule": crontab(hour=1, minute=0)},
+    # Reconcile the previous UTC day of every gateway in RECONCILIATION_GATEWAYS.
+    "payments-reconcile-nightly": {"task": "payments.reconcile_previous_day", "schedule": crontab(hour=3, minute=0)},
     "compliance-train-anomaly-model-weekly": {
         "task": "compliance.train_anomaly_model",
         "schedule": crontab(hour=2, minute=30, day_of_week="sunday"),

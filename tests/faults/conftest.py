@@ -1,0 +1,53 @@
+"""Fixtures for fault injection: private processes, each stopped by its own pid."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from tests.faults.processes import PrivatePostgres, PrivateRedis, postgres_unavailable_reason
+from tests.payments.conftest import fake_stripe, submitted_payment  # noqa: F401  (shared fixtures)
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def subprocess_database_url() -> str:
+    """The database this test runs on (pytest-django's `test_<name>`), for subprocesses."""
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _unavailable(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"fault injection needs it (REQUIRE_SERVICES=1): {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        _unavailable("redis-server is not on PATH")
+    redis = PrivateRedis(tmp_path)
+    try:
+        yield redis.start()
+    finally:
+        redis.stop()
+
+
+@pytest.fixture
+def private_postgres():
+    reason = postgres_unavailable_reason()
+    if reason:
+        _unavailable(reason)
+    cluster = PrivatePostgres()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()

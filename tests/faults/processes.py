@@ -1,0 +1,244 @@
+"""Private processes for fault injection: a Redis, a PostgreSQL cluster, gunicorn and a
+Celery worker, each started by a test on 127.0.0.1 and a free port, and stopped by the
+pid it started (never the shared services on 5432 and 6379).
+
+Every wait is bounded; every `stop()` is safe to call twice and from a `finally`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import redis as redis_lib
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _stop_process(process: subprocess.Popen | None, *, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _tail(path: Path, size: int = 4000) -> str:
+    with contextlib.suppress(OSError):
+        return path.read_bytes()[-size:].decode("utf-8", "replace")
+    return ""
+
+
+class PrivateRedis:
+    """`redis-server` in memory only (no RDB, no AOF): killing it loses every queued message."""
+
+    def __init__(self, workdir: Path, port: int | None = None):
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def ping(self) -> bool:
+        try:
+            return bool(redis_lib.Redis(host="127.0.0.1", port=self.port, socket_timeout=1,
+                                        socket_connect_timeout=1).ping())
+        except redis_lib.RedisError:
+            return False
+
+    def start(self) -> PrivateRedis:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise FileNotFoundError("redis-server is not on PATH")
+        log = self.workdir / f"redis-{self.port}.log"
+        self.process = subprocess.Popen(  # noqa: S603
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir), "--logfile", str(log), "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        wait_for(self.ping, timeout=15, what=f"the private Redis on port {self.port} ({_tail(log)})")
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown save, no goodbye to clients."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        wait_for(lambda: not self.ping(), timeout=10, what="the private Redis to be gone")
+
+    def stop(self) -> None:
+        _stop_process(self.process, timeout=10)
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def postgres_unavailable_reason() -> str | None:
+    """Why a private cluster cannot be made here, or None when it can."""
+    bindir = _postgres_bin()
+    if bindir is None or not (bindir / "pg_ctl").exists():
+        return "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root and `runuser` is missing: initdb refuses root"
+    return None
+
+
+class PrivatePostgres:
+    """A throw-away PostgreSQL cluster in a temporary directory, trust auth, loopback only.
+
+    initdb refuses to run as root, so as root the server binaries run as the
+    `postgres` OS user through `runuser` (the directory is handed to that user).
+    """
+
+    def __init__(self, port: int | None = None):
+        self.bindir = _postgres_bin()
+        self.port = port or free_port()
+        # Not under pytest's tmp_path: that is mode 0700 for root, out of the postgres user's reach.
+        self.base = Path(tempfile.mkdtemp(prefix="faults-pg-"))
+        self.data = self.base / "data"
+        self.log = self.base / "server.log"
+        self.started = False
+
+    def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        command = [str(self.bindir / tool), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, check=True, capture_output=True, timeout=timeout)  # noqa: S603
+
+    def url(self, dbname: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def start(self) -> PrivatePostgres:
+        if os.geteuid() == 0:
+            shutil.chown(self.base, user="postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
+                   " -c full_page_writes=off -c synchronous_commit=off")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30", "start")
+        self.started = True
+        return self
+
+    def restart(self) -> None:
+        """`pg_ctl restart -m fast`: every session is terminated, open transactions roll back."""
+        # `-l` again: without it the new postmaster would hold our stdout pipe open.
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "-t", "30", "restart")
+
+    def createdb(self, name: str) -> None:
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+
+    def stop(self) -> None:
+        try:
+            if self.started:
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop")
+                self.started = False
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            self._kill_postmaster()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def _kill_postmaster(self) -> None:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+            os.kill(pid, signal.SIGKILL)
+
+
+def app_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of an app process pointed at the given database and Redis (as
+    broker, result backend and cache)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        **extra,
+    }
+
+
+class AppProcess:
+    """A subprocess of the project (gunicorn, a Celery worker, a manage.py command) with its log."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], logdir: Path):
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.log = logdir / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> AppProcess:
+        with self.log.open("ab") as stream:
+            self.process = subprocess.Popen(  # noqa: S603
+                self.argv, cwd=ROOT, env=self.env, stdout=stream, stderr=subprocess.STDOUT
+            )
+        return self
+
+    def check_running(self) -> bool:
+        """True while the process lives; a process that died fails the wait at once, with its log."""
+        if self.process is None or self.process.poll() is not None:
+            raise AssertionError(f"{self.name} is not running; its log ends:\n{_tail(self.log)}")
+        return True
+
+    def log_text(self) -> str:
+        return _tail(self.log, 1_000_000)
+
+    def stop(self) -> None:
+        _stop_process(self.process)
+
+
+def gunicorn(env: dict[str, str], logdir: Path, port: int) -> AppProcess:
+    return AppProcess(
+        "gunicorn",
+        [sys.executable, "-m", "gunicorn", "fintech.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--timeout", "30", "--graceful-timeout", "5", "--access-logfile", "-"],
+        env, logdir,
+    )
+
+
+def celery_worker(env: dict[str, str], logdir: Path, *, concurrency: int = 1) -> AppProcess:
+    return AppProcess(
+        "worker",
+        [sys.executable, "-m", "celery", "-A", "fintech", "worker", "--pool", "prefork",
+         "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
+         "--without-mingle"],
+        env, logdir,
+    )
+
