@@ -6,6 +6,11 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance: sanctions screening and transaction monitoring"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from compliance.services.rules import default_rules_ensure
+
+        post_migrate.connect(default_rules_ensure, sender=self, dispatch_uid="compliance.default_rules_ensure")
         from compliance.receivers import customer_profile_screen, transaction_event_monitor
         from fintech.events import transaction_event
         from fintech.roles import ANALYST, COMPLIANCE_OFFICER, register_role_permissions

@@ -124,7 +124,7 @@ def _ready(base_url: str) -> bool:
 def _sweep_stale_deliveries(redis_url: str) -> int:
     """Run the beat task `payments.requeue_stale_webhook_deliveries` on the real worker,
     with no age threshold, through a client of the private broker."""
-    client = Celery("faults-client", broker=redis_url, backend=redis_url)
+    client = Celery("faults-client", broker=redis_url, backend=redis_url, set_as_current=False)
     try:
         result = client.send_task("payments.requeue_stale_webhook_deliveries", kwargs={"older_than_seconds": 0})
         return result.get(timeout=60)

@@ -51,7 +51,7 @@ def test_worker_killed_mid_submit_then_restarted_links_one_payment_intent(fake_s
     env = app_env(database_url=subprocess_database_url(), redis_url=private_redis.url,
                   STRIPE_API_BASE=fake_stripe.url, STRIPE_API_KEY="sk_test_fake")  # pragma: allowlist secret
     worker = celery_worker(env, tmp_path)
-    client = Celery("faults-client", broker=private_redis.url, backend=private_redis.url)
+    client = Celery("faults-client", broker=private_redis.url, backend=private_redis.url, set_as_current=False)
     locker = connection.get_new_connection(connection.get_connection_params())
     try:
         worker.start()
