@@ -157,6 +157,18 @@ def _temp_bytes() -> int:
         return int(cursor.fetchone()[0])
 
 
+def _peak_rss_kib() -> int:
+    """This process's own peak RSS. `ru_maxrss` survives execve, so a child spawned by a big
+    parent (vfork + exec) would report the parent's peak; the kernel's VmHWM belongs to
+    this process's address space alone."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 def child(path: str) -> None:
     """The timed part, alone in its process so that its peak RSS is its own."""
     import django
@@ -169,7 +181,7 @@ def child(path: str) -> None:
     started = time.perf_counter()
     run = reconciliation_run_now(gateway=GATEWAY, period_start=DAY, source=SettlementFileSource(path, GATEWAY))
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    print(json.dumps({"seconds": seconds, "maxrss_kib": _peak_rss_kib(),
                       "records": run.records_fetched, "items": run.items_total, "counts": run.counts,
                       "matching_seconds": (run.finished_at - run.progress_at).total_seconds()
                       if run.progress_at and run.finished_at else None}))
