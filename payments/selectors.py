@@ -46,6 +46,14 @@ def webhook_delivery_stale_ids(*, older_than: timedelta, limit: int = 500) -> li
     return list(stale.order_by("received_at").values_list("pk", flat=True)[:limit])
 
 
+def payment_unsubmitted_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
+    """Stripe payments created more than `older_than` ago, still pending and never linked to
+    a PaymentIntent: their `submit_payment` message was lost (broker down at commit)."""
+    cutoff = timezone.now() - older_than
+    lost = Payment.objects.filter(gateway="stripe", status=Payment.Status.PENDING, gateway_reference__isnull=True,
+                                  created_at__lt=cutoff)
+    return list(lost.order_by("created_at").values_list("pk", flat=True)[:limit])
+
 def payment_history_for_customer(*, customer, limit: int = 20) -> list[Payment]:
     """A customer's latest payments, newest first (for their own pages only)."""
     return list(Payment.objects.filter(customer=customer).order_by("-created_at", "-pk")[:limit])

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from payments.errors import GatewayUnavailableError
-from payments.selectors import webhook_delivery_stale_ids
+from payments.selectors import payment_unsubmitted_ids, webhook_delivery_stale_ids
 from payments.services.braintree_payments import braintree_sale_submit
 from payments.services.payments import payment_submit_pending
 from payments.services.webhooks import webhook_delivery_apply
@@ -83,6 +83,18 @@ def submit_payment(payment_id: int) -> str:
     """
     return payment_submit_pending(payment_id=payment_id)
 
+
+
+@shared_task(name="payments.requeue_unsubmitted_payments", time_limit=120, soft_time_limit=100)
+def requeue_unsubmitted_payments(older_than_seconds: int = 600) -> int:
+    """Beat: send again the Stripe payments whose submit message never reached a worker.
+    Safe to overlap with a live task: the gateway call carries the payment's own
+    idempotency key and the link is a conditional update. (A Braintree sale cannot be
+    resent: its single-use nonce lived only in the lost message.)"""
+    ids = payment_unsubmitted_ids(older_than=timedelta(seconds=older_than_seconds))
+    for payment_id in ids:
+        submit_payment.delay(payment_id)
+    return len(ids)
 
 @shared_task(
     name="payments.submit_braintree_sale",

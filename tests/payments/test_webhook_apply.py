@@ -300,3 +300,28 @@ def test_refund_above_the_payment_amount_fails_the_delivery_and_moves_nothing(cl
     assert payment.amount_refunded == 0
     assert JournalEntry.objects.count() == 1
     assert AuditEvent.objects.filter(action="payments.webhook_delivery.failed").count() == 1
+
+
+@pytest.mark.django_db
+def test_payments_whose_submit_was_lost_are_sent_again_once(fake_stripe, eager_tasks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.services.payments import payment_create
+    from payments.tasks import requeue_unsubmitted_payments
+    from tests.factories import CustomerFactory
+
+    lost = payment_create(customer=CustomerFactory(), amount=1200, currency="EUR")  # no task was ever sent
+    recent = payment_create(customer=CustomerFactory(), amount=1300, currency="EUR")
+    braintree = payment_create(customer=CustomerFactory(), amount=1400, currency="EUR", gateway="braintree")
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Payment.objects.filter(pk__in=[lost.pk, braintree.pk]).update(created_at=an_hour_ago)
+
+    assert requeue_unsubmitted_payments(older_than_seconds=600) == 1
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    braintree.refresh_from_db()
+    assert lost.gateway_reference and lost.gateway_reference.startswith("pi_")
+    assert (recent.gateway_reference, braintree.gateway_reference) == (None, None)
+    assert requeue_unsubmitted_payments(older_than_seconds=600) == 0  # linked now: nothing to resend
