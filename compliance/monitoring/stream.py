@@ -16,6 +16,7 @@ import json
 import logging
 from typing import Any
 
+import orjson
 import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -48,7 +49,7 @@ class EventStream:
     def publish(self, events: list[dict[str, Any]]) -> list[str]:
         pipe = self.client.pipeline(transaction=False)
         for event in events:
-            pipe.xadd(self.stream, {"event": json.dumps(event, separators=(",", ":"))})
+            pipe.xadd(self.stream, {"event": orjson.dumps(event)})
         return pipe.execute()
 
     def read(self, consumer: str, *, count: int = 500, block_ms: int | None = 1000) -> list[tuple[str, dict]]:
@@ -118,7 +119,7 @@ class EventStream:
 
 
 def _decode(fields: dict) -> dict[str, Any]:
-    value = json.loads(fields["event"])
+    value = orjson.loads(fields["event"])
     if not isinstance(value, dict):
         raise ValueError("event is not a JSON object")
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -34,5 +35,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"consumer {name} on {stream.stream}/{stream.group}")
+        # The objects of start-up (Django, numpy, pandas) live as long as the process: taking them out of
+        # the cyclic collector keeps its full passes short while batches allocate (about 15% of the CPU).
+        gc.freeze()
         while running:
             stream.consume_once(name, count=count, block_ms=block_ms)
