@@ -26,6 +26,7 @@ from pathlib import Path
 from django.db import connection
 
 from fintech.money import CURRENCY_EXPONENTS
+from payments.reconciliation import config
 from payments.reconciliation.csv_format import OPTIONAL, REQUIRED, RowErrors, SettlementFileError, parse_row
 from payments.reconciliation.staging import records_copy
 
@@ -68,7 +69,7 @@ def _plain(path: Path) -> bool:
     return returns == 0 or returns == newlines == crlf
 
 
-def _check_sql(columns: dict[str, int | None], width: int) -> str:
+def _check_sql(columns: dict[str, int | None], width: int, raw: str) -> str:
     def col(name: str) -> str:
         index = columns.get(name)
         return f"COALESCE(f[{index}], '')" if index else "''"
@@ -79,15 +80,14 @@ def _check_sql(columns: dict[str, int | None], width: int) -> str:
     )
     return f"""
 CREATE TEMP TABLE recon_checked ON COMMIT DROP AS
-WITH s AS MATERIALIZED (  -- split once per row: inlined, every column would split the line again
-    SELECT id, line, string_to_array(line, ',') AS f FROM recon_raw WHERE line IS NOT NULL
-), p AS MATERIALIZED (
+WITH p AS (  -- the LATERAL splits each line once; every column below indexes that array
     SELECT id, line, cardinality(f) = {width} AS width_ok, {col('gateway')} AS gateway, {col('reference')} AS reference,
            lower({col('type')}) AS type, {col('amount')} AS amount, {col('fee')} AS fee, {col('net')} AS net,
            upper({col('currency')}) AS currency, {col('settled_at')} AS settled_at,
            {col('payout_reference')} AS payout_reference, {col('exchange_rate')} AS exchange_rate,
            {col('record_id')} AS record_id
-      FROM s
+      FROM {raw} CROSS JOIN LATERAL string_to_array(line, ',') AS f
+     WHERE line IS NOT NULL
 ), q AS (
     SELECT p.*, x.exponent, CASE
         WHEN NOT width_ok OR x.exponent IS NULL OR lower(gateway) <> %(gateway)s
@@ -97,7 +97,7 @@ WITH s AS MATERIALIZED (  -- split once per row: inlined, every column would spl
              OR length(record_id) > 100 OR record_id !~ {REFERENCE_PATTERN}
              OR NOT ({amounts})
              OR translate(settled_at, '123456789', '000000000') NOT IN ({SHAPES})
-             OR left(settled_at, 10) NOT IN (SELECT day FROM days)
+             OR NOT (left(settled_at, 10) = ANY(%(days)s::text[]))
              OR (exchange_rate <> '' AND (length(exchange_rate) > 25 OR exchange_rate !~ {RATE})) THEN false
         ELSE (length(settled_at) = 10 OR (substr(settled_at, 12, 2)::int <= 23 AND substr(settled_at, 15, 2)::int <= 59
                                           AND substr(settled_at, 18, 2)::int <= 59))
@@ -109,20 +109,28 @@ WITH s AS MATERIALIZED (  -- split once per row: inlined, every column would spl
              AND (exchange_rate = '' OR exchange_rate::numeric > 0)
         END AS ok
       FROM p LEFT JOIN (VALUES {CURRENCIES}) AS x (code, exponent) ON x.code = p.currency
+    OFFSET 0  -- a fence, not a limit: `ok` is computed once per line, not at each use below
 )
-SELECT * FROM q
-"""  # noqa: S608  # nosec B608 - column positions are ints from the header; every value is a parameter
+-- converted here, in the parallel scan, for the accepted lines only; a rejected line keeps its text
+SELECT id, ok, CASE WHEN NOT ok THEN line END AS line,
+       CASE WHEN ok THEN CASE WHEN record_id <> '' THEN record_id WHEN reference <> '' THEN type || ':' || reference
+                              ELSE 'line:' || (id + 1) END END AS record_id,
+       reference, type, currency, payout_reference,
+       CASE WHEN ok THEN (amount::numeric * 10 ^ exponent)::bigint END AS amount_minor,
+       CASE WHEN ok THEN (fee::numeric * 10 ^ exponent)::bigint END AS fee_minor,
+       CASE WHEN ok THEN (net::numeric * 10 ^ exponent)::bigint END AS net_minor,
+       CASE WHEN ok THEN NULLIF(exchange_rate, '')::numeric END AS rate,
+       CASE WHEN ok THEN settled_at::timestamptz END AS settled
+  FROM q
+"""  # noqa: S608  # nosec B608 - column positions are ints from the header, the table name is built from ints
 
 STAGE_SQL = """
 INSERT INTO payments_reconciliationrecord (run_id, attempt, record_id, reference, type, amount, fee, net, currency,
                                            exchange_rate, settled_at, payout_reference, line)
-SELECT %(run)s, %(attempt)s,
-       CASE WHEN record_id <> '' THEN record_id WHEN reference <> '' THEN type || ':' || reference
-            ELSE 'line:' || (id + 1) END,
-       reference, type, (amount::numeric * 10 ^ exponent)::bigint, (fee::numeric * 10 ^ exponent)::bigint,
-       (net::numeric * 10 ^ exponent)::bigint, currency, NULLIF(exchange_rate, '')::numeric,
-       settled_at::timestamptz, payout_reference, id + 1
+SELECT %(run)s, %(attempt)s, record_id, reference, type, amount_minor, fee_minor, net_minor, currency, rate, settled,
+       payout_reference, id + 1
   FROM recon_checked WHERE ok
+ ORDER BY id  -- file order: the parallel scan interleaves, and record ids break the matching's ties
 """
 
 
@@ -141,22 +149,30 @@ def settlement_file_stage(*, path: Path, gateway: str, start: dt.date, end: dt.d
         raise SettlementFileError([(1, f"header lacks column(s) {', '.join(missing)}")])
     columns = {name: header.index(name) + 1 if name in header else None for name in [*REQUIRED, *OPTIONAL]}
     days = [(start + dt.timedelta(days=n)).isoformat() for n in range(-1, (end - start).days + 1)]
+    # The raw lines go to an UNLOGGED table of this run and attempt, created and dropped in the
+    # caller's transaction (a rollback or a crash leaves nothing): unlike a temporary table, parallel
+    # workers can scan it, so the checks run on every core. No WAL is written for it.
+    raw = f"recon_raw_{int(run_id)}_{int(attempt)}"
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS recon_raw, days, recon_checked")
-        cursor.execute("CREATE TEMP TABLE recon_raw (id bigserial PRIMARY KEY, line text) ON COMMIT DROP")
-        cursor.execute("CREATE TEMP TABLE days ON COMMIT DROP AS SELECT unnest(%s::text[]) AS day", [days])
-        with cursor.copy("COPY recon_raw (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02', "
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [config.work_mem()])  # the sort by line
+        # JIT would compile the long check expression in every parallel worker: seconds, for nothing
+        cursor.execute("SELECT set_config('jit', 'off', true)")
+        cursor.execute(f"DROP TABLE IF EXISTS {raw}, recon_checked")
+        cursor.execute(f"CREATE UNLOGGED TABLE {raw} (id bigserial PRIMARY KEY, line text)")
+        with cursor.copy(f"COPY {raw} (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02', "
                          "HEADER true)") as copy, path.open("rb") as handle:
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
-        params = {"gateway": gateway, "start": start, "end": end, "run": run_id, "attempt": attempt}
-        cursor.execute(_check_sql(columns, len(header)), params)
+        cursor.execute(f"ANALYZE {raw}")  # the planner goes parallel only on a size it knows
+        params = {"gateway": gateway, "start": start, "end": end, "run": run_id, "attempt": attempt, "days": days}
+        cursor.execute(_check_sql(columns, len(header), raw), params)
+        cursor.execute(f"DROP TABLE {raw}")
         cursor.execute(STAGE_SQL, params)
         staged = cursor.rowcount
         # the lines the SQL did not accept: the reference parser decides
         cursor.execute("SELECT id + 1, line FROM recon_checked WHERE NOT ok ORDER BY id")
         leftovers = cursor.fetchall()
-        cursor.execute("DROP TABLE recon_raw, days, recon_checked")
+        cursor.execute("DROP TABLE recon_checked")
     errors = RowErrors()
     accepted = []
     for line, text in leftovers:

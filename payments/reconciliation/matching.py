@@ -107,6 +107,9 @@ STATEMENTS = [
          FROM payments_journalentry je JOIN payments_posting po ON po.entry_id = je.id
          JOIN payments_ledgeraccount a ON a.id = po.account_id AND a.code = %(fees)s
         WHERE je.idempotency_key LIKE 'gateway-fee-%%' GROUP BY 1""",
+    # small tables, but unanalysed the planner guesses their size and hashes the million records to
+    # probe them, rather than the reverse
+    "ANALYZE recon_fee",
     f"""CREATE TEMP TABLE recon_gw ON COMMIT DROP AS
        SELECT r.id AS rid, r.record_id, r.reference, r.type, r.amount, r.fee, r.net, r.currency, r.exchange_rate,
               r.settled_at, r.payout_reference, r.members_net, {KIND_OF_TYPE} AS kind,
@@ -150,13 +153,12 @@ STATEMENTS = [
                   AND NOT EXISTS (SELECT 1 FROM recon_match m WHERE m.lid = l.lid)) l
            ON l.kind = g.kind AND l.currency = g.currency AND l.amount = g.amount AND l.n = g.n
         WHERE abs(extract(epoch FROM l.at - g.settled_at)) <= %(window_seconds)s""",
-    "CREATE INDEX ON recon_match (rid)",
-    "CREATE INDEX ON recon_match (lid)",
     "ANALYZE recon_match",
     # 4. payouts: the nets of what each paid out (from the gateway, or the period's records)
     """CREATE TEMP TABLE recon_members ON COMMIT DROP AS
        SELECT payout_reference, sum(net) AS members_net FROM recon_gw
         WHERE payout_reference <> '' AND id_rank = 1 GROUP BY 1""",
+    "ANALYZE recon_members",
 ]
 
 ITEM_COLUMNS = """run_id, match_key, classification, match_method, detail, record_id, record_type, reference,
