@@ -64,7 +64,8 @@ SELECT row_number() OVER () AS lid, l.* FROM (
            NULLIF(p.gateway_charge_reference, '') AS alt_reference, po.amount, po.currency, je.posted_at AS at
       FROM payments_payment p
       JOIN payments_journalentry je ON je.idempotency_key = 'payment-' || p.id || '-succeeded'
-      JOIN payments_posting po ON po.entry_id = je.id AND po.account_id IN (SELECT id FROM clearing)
+      JOIN payments_posting po ON po.entry_id = je.id
+           AND po.account_id IN (SELECT id FROM payments_ledgeraccount WHERE code = %(clearing)s)
      WHERE p.gateway = %(gateway)s
     UNION ALL
     SELECT 'refund', r.id, r.gateway_reference, NULL, -r.amount, r.currency, r.updated_at
@@ -76,25 +77,26 @@ SELECT row_number() OVER () AS lid, l.* FROM (
       FROM payments_dispute d
       JOIN payments_journalentry je ON je.idempotency_key IN ('dispute-' || d.id || '-funds-withdrawn',
                                                               'dispute-' || d.id || '-funds-reinstated')
-      JOIN payments_posting po ON po.entry_id = je.id AND po.account_id IN (SELECT id FROM clearing)
+      JOIN payments_posting po ON po.entry_id = je.id
+           AND po.account_id IN (SELECT id FROM payments_ledgeraccount WHERE code = %(clearing)s)
      WHERE d.gateway = %(gateway)s
     UNION ALL
     SELECT 'payout', o.id, o.gateway_reference, NULL, po.amount, po.currency, je.posted_at
       FROM payments_payout o
       JOIN payments_journalentry je ON je.idempotency_key = 'payout-' || o.id || '-paid'
-      JOIN payments_posting po ON po.entry_id = je.id AND po.account_id IN (SELECT id FROM clearing)
+      JOIN payments_posting po ON po.entry_id = je.id
+           AND po.account_id IN (SELECT id FROM payments_ledgeraccount WHERE code = %(clearing)s)
      WHERE o.gateway = %(gateway)s AND o.status = 'paid'
 ) l
 """
 
-TEMP_TABLES = ("clearing, recon_ledger, recon_ledger_ref, recon_fee, recon_gw, recon_match, recon_members, "
+TEMP_TABLES = ("recon_ledger, recon_ledger_ref, recon_fee, recon_gw, recon_match, recon_members, "
                "recon_free_ledger, recon_free_gw")
 
 STATEMENTS = [
     # ON COMMIT DROP cleans up at commit; this also when the caller's transaction is a
     # savepoint inside a longer one (tests) and a period is matched twice in it.
     f"DROP TABLE IF EXISTS {TEMP_TABLES}",
-    "CREATE TEMP TABLE clearing ON COMMIT DROP AS SELECT id FROM payments_ledgeraccount WHERE code = %(clearing)s",
     LEDGER_SQL,
     "ANALYZE recon_ledger",  # temp tables have no statistics until analysed: plans need them
     """CREATE TEMP TABLE recon_ledger_ref ON COMMIT DROP AS
