@@ -1,6 +1,13 @@
+"""WSGI entry (gunicorn `fintech.wsgi`): gateway webhooks through a lean middleware
+stack, everything else through Django's usual one (see fintech/machine_handler.py)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fintech.settings")
-application = get_wsgi_application()
+_default = get_wsgi_application()  # sets Django up
+
+from fintech.machine_handler import MachineEndpointHandler, PathPrefixRouter  # noqa: E402 - after setup
+
+application = PathPrefixRouter(default=_default, machine=MachineEndpointHandler())

@@ -9,6 +9,7 @@ import stripe
 from fintech.celery import app as celery_app
 from payments.models import Payment
 from payments.services.payments import payment_create, payment_submit
+from payments.webhook_publisher import publisher
 from tests.factories import CustomerFactory
 from tests.fakes.braintree_server import FakeBraintreeServer
 from tests.fakes.stripe_server import FakeStripeServer
@@ -49,6 +50,10 @@ def eager_tasks():
     instead of going to a broker."""
     conf = celery_app.conf
     previous = {"task_always_eager": conf.task_always_eager, "task_eager_propagates": conf.task_eager_propagates}
+    # An earlier test's batch still waiting on the publisher's thread would otherwise run
+    # eagerly there, concurrently with this test, and Celery's process-wide "inside an
+    # eager task" flag, set and reset by both threads, could stay set.
+    assert publisher.flush(timeout=30)
     conf.update(task_always_eager=True, task_eager_propagates=True)
     yield
     conf.update(**previous)

@@ -11,6 +11,7 @@ import base64
 import json
 import socket
 import threading
+import time
 import uuid
 
 import pytest
@@ -119,6 +120,29 @@ def test_ids_submitted_while_a_batch_is_being_published_go_out_together_in_one_m
     finally:
         redis_lib.Redis.from_url(redis_url).delete(queue)
         client.close()
+
+
+def test_after_a_quiet_spell_an_id_goes_at_once_and_the_next_ones_wait_out_the_interval_together():
+    sent: list[tuple[float, list[int]]] = []
+    first_sent = threading.Event()
+
+    def publish_batch(ids: list[int]) -> None:
+        sent.append((time.monotonic(), ids))
+        first_sent.set()
+
+    publisher_under_test = WebhookDeliveryPublisher(publish_batch, min_interval=1.0)
+    submitted = time.monotonic()
+    # when: one id after a quiet spell, then ten more in quick succession
+    publisher_under_test.submit(1)
+    assert first_sent.wait(timeout=10)
+    for delivery_id in range(2, 12):
+        publisher_under_test.submit(delivery_id)
+        time.sleep(0.01)
+    assert publisher_under_test.flush(timeout=10) is True
+    # then: the first went alone without waiting; the rest in one message, one interval later
+    assert [ids for _, ids in sent] == [[1], list(range(2, 12))]
+    assert sent[0][0] - submitted < 0.9
+    assert sent[1][0] - sent[0][0] >= 1.0
 
 
 def test_a_dead_broker_neither_raises_nor_blocks_the_submitter_and_the_publisher_carries_on():
