@@ -78,6 +78,9 @@ class Refund(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["payment", "request_key"], name="payments_refund_request_once"),
         ]
+        # Reconciliation reads the succeeded refunds of its date window (ledger_side.py).
+        indexes = [models.Index(fields=["updated_at"], condition=models.Q(status="succeeded"),
+                                name="payments_refund_succeeded_at")]
 
     def __str__(self) -> str:
         return f"Refund #{self.pk} {self.amount} {self.currency} {self.status}"

@@ -4,8 +4,10 @@ No record is looked at one by one in Python: a handful of statements over tempor
 tables (dropped at commit) do the whole period, so the cost is a few hash joins and
 the memory is PostgreSQL's, not the worker's.
 
-The ledger side ("ledger records", temp table `recon_ledger`), signed as the movement
-affects the money held at the gateway, i.e. the posting on `gateway_clearing`:
+The ledger side ("ledger records", temp table `recon_ledger`: those posted in the
+period's date window and those the run's records reference, never the whole history;
+see ledger_side.py), signed as the movement affects the money held at the gateway,
+i.e. the posting on `gateway_clearing`:
 - payment: a succeeded payment's entry `payment-<id>-succeeded` (references pi_ and ch_);
 - refund: a succeeded refund (its entry is the payment's cumulative refund entry), -amount;
 - dispute / dispute_reinstated: entries `dispute-<id>-funds-withdrawn|reinstated`;
@@ -34,6 +36,7 @@ from django.db import connection
 
 from fintech.money import CURRENCY_EXPONENTS
 from payments.models import LedgerAccount, ReconciliationRun
+from payments.reconciliation.ledger_side import LEDGER_STATEMENTS
 
 KIND_OF_TYPE = """CASE
     WHEN r.type IN ('charge', 'payment', 'sale') THEN 'payment'
@@ -57,61 +60,13 @@ def _exponent_sql(column: str) -> str:
     return f"(CASE {whens} ELSE 2 END)"
 
 
-LEDGER_SQL = """
-CREATE TEMP TABLE recon_ledger ON COMMIT DROP AS
-SELECT row_number() OVER () AS lid, l.* FROM (
-    SELECT 'payment'::text AS kind, p.id AS object_id, p.gateway_reference AS reference,
-           NULLIF(p.gateway_charge_reference, '') AS alt_reference, po.amount, po.currency, je.posted_at AS at
-      FROM payments_payment p
-      JOIN payments_journalentry je ON je.idempotency_key = 'payment-' || p.id || '-succeeded'
-      JOIN payments_posting po ON po.entry_id = je.id
-           AND po.account_id IN (SELECT id FROM payments_ledgeraccount WHERE code = %(clearing)s)
-     WHERE p.gateway = %(gateway)s
-    UNION ALL
-    SELECT 'refund', r.id, r.gateway_reference, NULL, -r.amount, r.currency, r.updated_at
-      FROM payments_refund r JOIN payments_payment p ON p.id = r.payment_id
-     WHERE p.gateway = %(gateway)s AND r.status = 'succeeded'
-    UNION ALL
-    SELECT CASE WHEN je.idempotency_key LIKE '%%-withdrawn' THEN 'dispute' ELSE 'dispute_reinstated' END,
-           d.id, d.gateway_reference, NULL, po.amount, po.currency, je.posted_at
-      FROM payments_dispute d
-      JOIN payments_journalentry je ON je.idempotency_key IN ('dispute-' || d.id || '-funds-withdrawn',
-                                                              'dispute-' || d.id || '-funds-reinstated')
-      JOIN payments_posting po ON po.entry_id = je.id
-           AND po.account_id IN (SELECT id FROM payments_ledgeraccount WHERE code = %(clearing)s)
-     WHERE d.gateway = %(gateway)s
-    UNION ALL
-    SELECT 'payout', o.id, o.gateway_reference, NULL, po.amount, po.currency, je.posted_at
-      FROM payments_payout o
-      JOIN payments_journalentry je ON je.idempotency_key = 'payout-' || o.id || '-paid'
-      JOIN payments_posting po ON po.entry_id = je.id
-           AND po.account_id IN (SELECT id FROM payments_ledgeraccount WHERE code = %(clearing)s)
-     WHERE o.gateway = %(gateway)s AND o.status = 'paid'
-) l
-"""
-
-TEMP_TABLES = ("recon_ledger, recon_ledger_ref, recon_fee, recon_gw, recon_match, recon_members, "
-               "recon_free_ledger, recon_free_gw")
+TEMP_TABLES = ("recon_ledger, recon_ledger_ref, recon_late_refs, recon_ledger_late, recon_fee, recon_gw, "
+               "recon_match, recon_members, recon_free_ledger, recon_free_gw")
 
 STATEMENTS = [
     # ON COMMIT DROP cleans up at commit; this also when the caller's transaction is a
     # savepoint inside a longer one (tests) and a period is matched twice in it.
     f"DROP TABLE IF EXISTS {TEMP_TABLES}",
-    LEDGER_SQL,
-    "ANALYZE recon_ledger",  # temp tables have no statistics until analysed: plans need them
-    """CREATE TEMP TABLE recon_ledger_ref ON COMMIT DROP AS
-       SELECT lid, kind, reference FROM recon_ledger WHERE reference IS NOT NULL AND reference <> ''
-       UNION ALL SELECT lid, kind, alt_reference FROM recon_ledger WHERE alt_reference IS NOT NULL""",
-    "ANALYZE recon_ledger_ref",
-    # fees booked for a gateway record, by its reference
-    """CREATE TEMP TABLE recon_fee ON COMMIT DROP AS
-       SELECT substr(je.idempotency_key, 13) AS reference, sum(po.amount) AS fee
-         FROM payments_journalentry je JOIN payments_posting po ON po.entry_id = je.id
-         JOIN payments_ledgeraccount a ON a.id = po.account_id AND a.code = %(fees)s
-        WHERE je.idempotency_key LIKE 'gateway-fee-%%' GROUP BY 1""",
-    # small tables, but unanalysed the planner guesses their size and hashes the million records to
-    # probe them, rather than the reverse
-    "ANALYZE recon_fee",
     f"""CREATE TEMP TABLE recon_gw ON COMMIT DROP AS
        SELECT r.id AS rid, r.record_id, r.reference, r.type, r.amount, r.fee, r.net, r.currency, r.exchange_rate,
               r.settled_at, r.payout_reference, r.members_net, {KIND_OF_TYPE} AS kind,
@@ -131,6 +86,8 @@ STATEMENTS = [
                  GROUP BY 1, 2, 3 HAVING count(*) > 1)) d
         WHERE g.rid = d.rid AND d.n > 1""",
     "ANALYZE recon_gw",
+    # the ledger side: the window, and what the records reference outside it (ledger_side.py)
+    *LEDGER_STATEMENTS,
     # 2. by reference; a ledger record claimed twice: the later claim is a duplicate
     """CREATE TEMP TABLE recon_match ON COMMIT DROP AS
        SELECT g.rid, min(x.lid) AS lid, 'reference'::text AS method, 1::bigint AS lid_rank
@@ -280,7 +237,8 @@ def _window(run: ReconciliationRun, window_days: int) -> dict:
 def reconciliation_match(*, run: ReconciliationRun, attempt: int, window_days: int, work_mem: str = "128MB") -> None:
     """Write the run's items for `attempt`'s staged records (the caller's transaction,
     after it removed the run's previous items). PostgreSQL only."""
-    params = {"run": run.pk, "attempt": attempt, "gateway": run.gateway, "clearing": LedgerAccount.GATEWAY_CLEARING,
+    clearing_ids = list(LedgerAccount.objects.filter(code=LedgerAccount.GATEWAY_CLEARING).values_list("pk", flat=True))
+    params = {"run": run.pk, "attempt": attempt, "gateway": run.gateway, "clearing_ids": clearing_ids,
               "fees": LedgerAccount.FEES, **_window(run, window_days)}
     with connection.cursor() as cursor:
         # Big hash joins: with the default 4 MB each would spill to disk in batches.
