@@ -1,5 +1,7 @@
 """gunicorn settings of the web process (used by the Procfile and by `make bench`).
 
+Each worker freezes its imported heap out of the garbage collector (`post_worker_init`).
+
 WEB_BIND           address to listen on (default 127.0.0.1:8000)
 WEB_CONCURRENCY    worker processes (default: 2)
 WEB_THREADS        threads per worker (default 4)
@@ -19,3 +21,14 @@ keepalive = 30
 graceful_timeout = 5
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
 logger_class = "fintech.access_log.AccessLogger"
+
+
+def post_worker_init(worker):
+    """Move everything the worker loaded (Django, the apps, their libraries: a few
+    hundred thousand objects) out of the cyclic garbage collector's generations, once
+    the application is imported. The collector then walks only what requests allocate,
+    instead of the whole heap on every full collection.
+    The objects stay alive as before; this is what `gc.freeze` exists for."""
+    import gc
+
+    gc.freeze()

@@ -14,7 +14,7 @@ from payments import conf
 from payments.errors import GatewayError
 from payments.gateways import braintree_adapter
 from payments.gateways.braintree_gateway import WebhookVerificationError
-from payments.services.webhooks import webhook_delivery_record
+from payments.services.webhooks import webhook_delivery_store
 from payments.webhook_signatures import SignatureError, stripe_signature_verify
 
 
@@ -40,10 +40,10 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
             and event["id"]):
         return _refuse("invalid_event", "the body is not a Stripe event (id and type)")
-    delivery, created = webhook_delivery_record(
+    delivery_id, created = webhook_delivery_store(
         provider="stripe", event_key=event["id"], event_type=event["type"], raw_body=raw_body
     )
-    return JsonResponse({"received": True, "duplicate": not created, "delivery": delivery.pk}, status=200)
+    return JsonResponse({"received": True, "duplicate": not created, "delivery": delivery_id}, status=200)
 
 
 @csrf_exempt  # authenticated by the signature, not by a session
@@ -67,8 +67,8 @@ def braintree_webhook(request: HttpRequest) -> HttpResponse:
     except WebhookVerificationError as exc:
         return _refuse(exc.code, exc.detail)
     # Stored as the two verified fields exactly as received, form-encoded as Braintree sends them.
-    delivery, created = webhook_delivery_record(
+    delivery_id, created = webhook_delivery_store(
         provider="braintree", event_key=notification.event_key, event_type=notification.kind,
         raw_body=urlencode({"bt_signature": signature, "bt_payload": payload}),
     )
-    return JsonResponse({"received": True, "duplicate": not created, "delivery": delivery.pk}, status=200)
+    return JsonResponse({"received": True, "duplicate": not created, "delivery": delivery_id}, status=200)

@@ -6,7 +6,7 @@ import json
 import logging
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from fintech.api.exceptions import DomainError
@@ -19,6 +19,7 @@ from payments.services.braintree_events import (
     braintree_event_prefetch,
     braintree_notification_read,
 )
+from payments.services.delivery_store import delivery_insert_once
 from payments.services.stripe_events import stripe_event_apply, stripe_event_prefetch
 from payments.webhook_publisher import publisher
 
@@ -37,57 +38,35 @@ def _enqueue(delivery_id: int) -> None:
     publisher.submit(delivery_id)
 
 
-# The columns a new delivery is stored with; the others keep their database defaults.
-_STORED = ("provider", "event_key", "event_type", "raw_body", "status", "attempts", "error", "received_at")
+def webhook_delivery_store(*, provider: str, event_key: str, event_type: str, raw_body: str) -> tuple[int, bool]:
+    """Store a verified delivery once and enqueue its application after commit: the
+    webhook views' call, which needs only the delivery's id.
 
-
-def _insert_once(delivery: WebhookDelivery) -> int | None:
-    """Store `delivery` in ONE statement; its new id, or None if its (provider, event_key)
-    is already stored.
-
-    `INSERT ... ON CONFLICT DO NOTHING RETURNING id` outside a transaction block is a
-    transaction of its own: one round trip, committed (durable: synchronous_commit) when
-    it returns, instead of BEGIN, INSERT, COMMIT and a caught IntegrityError on a
-    redelivery. Inside a caller's atomic block it is part of that transaction.
-    PostgreSQL and SQLite (>= 3.35) both speak it.
-    """
-    meta, quote = WebhookDelivery._meta, connection.ops.quote_name
-    fields = [meta.get_field(name) for name in _STORED]
-    table, columns = quote(meta.db_table), ", ".join(quote(field.column) for field in fields)
-    values, key = ", ".join(["%s"] * len(fields)), f"{quote('provider')}, {quote('event_key')}"
-    # Identifiers from the model's metadata, quoted; every value is a bound parameter.
-    sql = (f"INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608  # nosec B608
-           f"ON CONFLICT ({key}) DO NOTHING RETURNING {quote(meta.pk.column)}")
-    params = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def webhook_delivery_record(
-    *, provider: str, event_key: str, event_type: str, raw_body: str
-) -> tuple[WebhookDelivery, bool]:
-    """Store a verified delivery once and enqueue its application after commit.
-
-    Returns (delivery, created). A redelivery (same provider and event key) meets the
-    unique constraint: the existing row is returned and nothing is enqueued, so
+    Returns (delivery id, created). A redelivery (same provider and event key) meets
+    the unique constraint: the stored row's id is returned and nothing is enqueued, so
     nothing happens twice. When this returns, a new row is committed (unless the
     caller holds a transaction open), so a 2xx after it never acknowledges a delivery
     that a crash or a broker outage could lose: if its task is never published, the
     stale-delivery sweep enqueues it.
     """
-    delivery = WebhookDelivery(provider=provider, event_key=event_key, event_type=event_type[:100],
-                               raw_body=raw_body, received_at=timezone.now())
-    delivery_id = _insert_once(delivery)
+    delivery_id = delivery_insert_once(provider=provider, event_key=event_key, event_type=event_type[:100],
+                                       raw_body=raw_body, received_at=timezone.now())
     if delivery_id is None:
-        return WebhookDelivery.objects.get(provider=provider, event_key=event_key), False
-    delivery.pk = delivery_id
-    delivery._state.adding, delivery._state.db = False, connection.alias
+        stored = WebhookDelivery.objects.filter(provider=provider, event_key=event_key)
+        return stored.values_list("pk", flat=True).get(), False
     # In autocommit (the webhook views) the row is committed and this runs at once;
     # inside a caller's atomic block, after that block commits. `_enqueue` never raises.
     transaction.on_commit(partial(_enqueue, delivery_id))
-    return delivery, True
+    return delivery_id, True
+
+
+def webhook_delivery_record(
+    *, provider: str, event_key: str, event_type: str, raw_body: str
+) -> tuple[WebhookDelivery, bool]:
+    """`webhook_delivery_store`, returning the stored row itself: (delivery, created)."""
+    delivery_id, created = webhook_delivery_store(provider=provider, event_key=event_key, event_type=event_type,
+                                                  raw_body=raw_body)
+    return WebhookDelivery.objects.get(pk=delivery_id), created
 
 
 def webhook_delivery_retry(*, delivery: WebhookDelivery, actor=None) -> bool:

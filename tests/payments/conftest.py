@@ -5,6 +5,7 @@ import time
 
 import pytest
 import stripe
+from celery.result import allow_join_result
 
 from fintech.celery import app as celery_app
 from payments.models import Payment
@@ -55,7 +56,13 @@ def eager_tasks():
     # eager task" flag, set and reset by both threads, could stay set.
     assert publisher.flush(timeout=30)
     conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
+    # An eager task runs under Celery's process-wide "inside a task" flag, saved and
+    # restored around each one; tests that race requests from several threads run eager
+    # tasks concurrently, and the interleaved restores can leave it set for the next
+    # tests ("Never call result.get() within a task"). `allow_join_result` puts back the
+    # value this fixture started with.
+    with allow_join_result():
+        yield
     conf.update(**previous)
 
 
