@@ -6,8 +6,9 @@ middleware (sessions, CSRF, authentication, OTP, idle timeout, messages, Axes,
 static files) does nothing for it but costs about a sixth of the web process's CPU per
 delivery. So the WSGI application sends those paths to a second Django handler built
 with `MACHINE_MIDDLEWARE` only (request id and the security headers and HTTPS
-redirect), and every other path to Django's usual handler. Both resolve the same URLconf
-and answer with the same error views.
+redirect), and every other path to Django's usual handler. The machine handler resolves
+against `fintech.machine_urls` (the apps' URLconfs only); both answer with the same
+error views.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
 MACHINE_PATH_PREFIXES = ("/webhooks/",)
+MACHINE_URLCONF = "fintech.machine_urls"
 MACHINE_MIDDLEWARE = [
     "fintech.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -43,6 +45,10 @@ class MachineEndpointHandler(WSGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
         with _middleware_setting(MACHINE_MIDDLEWARE):
             super().load_middleware(is_async)
+
+    def get_response(self, request):
+        request.urlconf = MACHINE_URLCONF  # Django resolves (and reverses) against it for this request
+        return super().get_response(request)
 
 
 class PathPrefixRouter:
