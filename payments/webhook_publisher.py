@@ -5,7 +5,7 @@ process's queue; a background thread publishes what has gathered as ONE message
 (`payments.fan_out_webhook_deliveries`), whose task gives every delivery its own apply
 task on the worker side. Publishing costs a web process about a millisecond of CPU per
 message, so under load one message per batch instead of one per delivery is most of the
-intake's CPU saved. A process publishes at most one message per `min_interval` (50 ms):
+intake's CPU saved. A process publishes at most one message per `min_interval` (200 ms):
 an id that arrives after a quiet spell goes out at once, alone; ids that arrive sooner
 after the last message gather until the interval has passed and go out together. Under
 load that makes a batch tens of ids rather than one or two, and the delay it adds is
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 500  # ids per message: keeps one message small (a few kB of JSON)
 MAX_PENDING = 20_000  # beyond this (a long broker outage) ids are left to the sweep
-MIN_INTERVAL_SECONDS = 0.05  # at most one message per 50 ms per process
+MIN_INTERVAL_SECONDS = 0.2  # at most one message per 200 ms per process: ~1 ms of web CPU each
 
 
 class WebhookDeliveryPublisher:
