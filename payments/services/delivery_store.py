@@ -10,15 +10,15 @@ On PostgreSQL this is the one statement a webhook request runs, so it is run the
 way: a psycopg server-binding cursor on Django's own connection (prepared on the server
 only if the connection's `prepare_threshold` asks for it; Django's default is never,
 which keeps a transaction-pooling PgBouncer working), plain values, and no per-request
-`SELECT 1` health check. Through Django's cursor (the health check's round trip, the cursor
-wrappers, the client-side quoting of a 2 kB body) the same request took about a third
-more of the web process's CPU, which bounds the intake rate. What the health check protected against (a
-connection the server closed while it sat idle) is handled here instead: the statement
-fails, the connection is found unusable, closed, and the insert runs once more on a new
-one. Running it twice is safe:
-the second run finds the row the first committed, if it did, and answers "already
-stored" (the stale-delivery sweep enqueues such a row, as it does after a crash).
-Errors come out as Django's database exceptions, as from any other query.
+`SELECT 1` health check. Through Django's cursor (the health check's round trip, the
+cursor wrappers, the client-side quoting of a 2 kB body) the same request took about a
+third more of the web process's CPU, which bounds the intake rate. What the health check
+protected against (a connection the server closed while it sat idle) is handled here
+instead: the statement fails, the connection is found unusable, closed, and the insert
+runs once more on a new one. Running it twice is safe: the second run finds the row the
+first committed, if it did, and answers "already stored" (the stale-delivery sweep
+enqueues such a row, as it does after a crash). Errors come out as Django's database
+exceptions, as from any other query.
 """
 
 from __future__ import annotations
