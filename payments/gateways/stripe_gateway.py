@@ -97,6 +97,14 @@ class StripeDispute:
     def funds_reinstated(self) -> bool:
         return any(txn.amount > 0 for txn in self.balance_transactions)
 
+    def fee_moved(self, *, reinstated: bool) -> tuple[int, str] | None:
+        """The fee Stripe took (positive) or gave back (negative) with the funds it moved one
+        way (withdrawn, or reinstated), in the balance's currency; None if none moved so."""
+        moved = [txn for txn in self.balance_transactions if (txn.amount > 0) == reinstated and txn.amount]
+        if not moved:
+            return None
+        return sum(txn.fee for txn in moved), moved[0].currency
+
 
 def _payout(obj: dict[str, Any]) -> StripePayout:
     return StripePayout(
@@ -112,6 +120,18 @@ def _balance_transaction(obj: dict[str, Any]) -> StripeBalanceTransaction:
         reference=obj["id"], type=str(obj["type"]), source=_id(obj.get("source")), amount=int(obj["amount"]),
         fee=int(obj.get("fee") or 0), net=int(obj["net"]), currency=str(obj["currency"]).upper(),
         created=int(obj["created"]), exchange_rate=None if rate is None else Decimal(str(rate)),
+    )
+
+
+def stripe_dispute_from(obj: dict[str, Any]) -> StripeDispute:
+    """A dispute object, as the API returns it or as an event carries it (its balance
+    transactions are always expanded there; an unexpanded id says nothing and is skipped)."""
+    return StripeDispute(
+        reference=obj["id"], charge=_id(obj.get("charge")), payment_intent=_id(obj.get("payment_intent")),
+        amount=int(obj["amount"]), currency=str(obj["currency"]).upper(), status=str(obj.get("status") or ""),
+        reason=str(obj.get("reason") or ""),
+        balance_transactions=tuple(_balance_transaction(txn) for txn in obj.get("balance_transactions") or []
+                                   if not isinstance(txn, str)),
     )
 
 
@@ -172,13 +192,7 @@ class StripeGateway:
         return _balance_transaction(_call(lambda: self._client.v1.balance_transactions.retrieve(reference)))
 
     def dispute_retrieve(self, *, reference: str) -> StripeDispute:
-        obj = _call(lambda: self._client.v1.disputes.retrieve(reference))
-        return StripeDispute(
-            reference=obj["id"], charge=_id(obj.get("charge")), payment_intent=_id(obj.get("payment_intent")),
-            amount=int(obj["amount"]), currency=str(obj["currency"]).upper(), status=str(obj.get("status") or ""),
-            reason=str(obj.get("reason") or ""),
-            balance_transactions=tuple(_balance_transaction(txn) for txn in obj.get("balance_transactions") or []),
-        )
+        return stripe_dispute_from(_call(lambda: self._client.v1.disputes.retrieve(reference)))
 
     def payout_retrieve(self, *, reference: str) -> StripePayout:
         return _payout(_call(lambda: self._client.v1.payouts.retrieve(reference)))

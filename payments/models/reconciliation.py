@@ -145,7 +145,9 @@ class ReconciliationItem(models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
     payout_reference = models.CharField(max_length=100, blank=True)
     # the ledger's side
-    ledger_kind = models.CharField(max_length=10, blank=True, help_text="payment, refund, dispute or payout")
+    ledger_kind = models.CharField(
+        max_length=20, blank=True, help_text="payment, refund, dispute, dispute_reinstated or payout",
+    )
     ledger_object_id = models.BigIntegerField(null=True, blank=True)
     ledger_amount = models.BigIntegerField(null=True, blank=True)
     ledger_fee = models.BigIntegerField(null=True, blank=True, help_text="Fees booked for this reference, if any.")

@@ -122,7 +122,8 @@ LEDGER_STATEMENTS = [
                 WHERE posted_at >= %(window_start)s AND idempotency_key LIKE 'gateway-fee-%%'
                UNION
                SELECT je.id, je.idempotency_key FROM payments_journalentry je
-                 JOIN recon_late_refs x ON je.idempotency_key = 'gateway-fee-' || x.reference) f
+                 JOIN recon_late_refs x ON je.idempotency_key IN ('gateway-fee-' || x.reference,
+                                                                  'gateway-fee-' || x.reference || '-reinstated')) f
          JOIN payments_posting po ON po.entry_id = f.id
          JOIN payments_ledgeraccount a ON a.id = po.account_id AND a.code = %(fees)s
         GROUP BY 1""",

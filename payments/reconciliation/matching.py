@@ -12,7 +12,8 @@ i.e. the posting on `gateway_clearing`:
 - refund: a succeeded refund (its entry is the payment's cumulative refund entry), -amount;
 - dispute / dispute_reinstated: entries `dispute-<id>-funds-withdrawn|reinstated`;
 - payout: a paid payout's entry `payout-<id>-paid`;
-- fees booked for a gateway record: entries `gateway-fee-<reference>` posting to `fees`.
+- fees booked for a gateway record: entries `gateway-fee-<reference>` posting to `fees`
+  (`gateway-fee-<reference>-reinstated` for a dispute's reinstatement).
 
 Matching, in order:
 1. duplicates: a second record with the same record id, or the same type + reference +
@@ -139,7 +140,8 @@ WITH j AS (
       FROM recon_gw g
       LEFT JOIN recon_match m ON m.rid = g.rid
       LEFT JOIN recon_ledger l ON l.lid = m.lid
-      LEFT JOIN recon_fee f ON f.reference = g.reference AND g.reference <> ''
+      LEFT JOIN recon_fee f ON g.reference <> '' AND f.reference = CASE WHEN g.kind = 'dispute_reinstated'
+                                   THEN g.reference || '-reinstated' ELSE g.reference END
       LEFT JOIN recon_members pm ON g.kind = 'payout' AND pm.payout_reference = g.reference
 ), k AS (
     SELECT j.*,

@@ -13,6 +13,7 @@ from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
 from payments.errors import StateConflictError
 from payments.models import JournalEntry, LedgerAccount, ReconciliationItem
+from payments.services.fees import dispute_fee_entry_key
 from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 
 Resolution = ReconciliationItem.Resolution
@@ -23,10 +24,11 @@ class ResolutionError(DomainError):
 
 
 def _entry_key(item: ReconciliationItem, debit_code: str) -> str:
-    """A fee booked for a gateway record is keyed `gateway-fee-<reference>`: the next
-    match finds it and compares it with the gateway's fee."""
+    """A fee booked for a gateway record is keyed `gateway-fee-<reference>` (a dispute's
+    reinstatement: `...-reinstated`): the next match finds it and compares it with the
+    gateway's fee."""
     if debit_code == LedgerAccount.FEES and item.reference:
-        return f"gateway-fee-{item.reference}"[:120]
+        return dispute_fee_entry_key(item.reference, reinstated=item.ledger_kind == "dispute_reinstated")
     return f"reconciliation-{item.run_id}-{item.match_key}"[:120]
 
 

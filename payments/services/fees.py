@@ -17,6 +17,13 @@ of which a payment has exactly one; `payment_fee_record` refuses any other refer
 Reconciliation looks fees up by the same key (and books a missing one with it), so a
 fee posted by either path is never posted again by the other, whether it became known
 at success (the webhook), later (`charge.updated`) or only in the settlement report.
+
+A dispute has fees too: Stripe takes one when it withdraws the disputed funds and may
+give it back (a negative fee) when it reinstates them. Each way's fee is posted once,
+keyed `gateway-fee-<dp_...>` (the withdrawal) and `gateway-fee-<dp_...>-reinstated`,
+which is how reconciliation finds the fee booked for each of the dispute's two records.
+A fee is posted whether or not the funds moved in our ledger (a reinstatement seen
+before its withdrawal nets the amounts to nothing, but Stripe still charged the fee).
 """
 
 from __future__ import annotations
@@ -28,13 +35,29 @@ from django.db import transaction
 from fintech.money import MoneyError, normalise_currency
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayError, StateConflictError
-from payments.models import JournalEntry, LedgerAccount, Payment
+from payments.models import Dispute, JournalEntry, LedgerAccount, Payment
 from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 
 
 def fee_entry_key(source_reference: str) -> str:
     """The idempotency key of the fee entry for the gateway charge `source_reference`."""
     return f"gateway-fee-{source_reference}"[:120]
+
+
+def dispute_fee_entry_key(dispute_reference: str, *, reinstated: bool) -> str:
+    """The idempotency key of the fee entry for a dispute's withdrawal or reinstatement."""
+    return fee_entry_key(f"{dispute_reference}-reinstated" if reinstated else dispute_reference)
+
+
+def _fee_post(*, fee_minor: int, currency: str, description: str, key: str, actor) -> JournalEntry:
+    """Fees debited, gateway clearing credited by `fee_minor` (negative: a fee given back)."""
+    return journal_entry_post(
+        lines=[
+            PostingLine(ledger_account_get(code=LedgerAccount.FEES, currency=currency), fee_minor),
+            PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=currency), -fee_minor),
+        ],
+        description=description, idempotency_key=key, actor=actor,
+    )
 
 
 def payment_fee_recorded(*, payment: Payment) -> bool:
@@ -69,13 +92,7 @@ def payment_fee_record(
     if existing is not None or fee_minor == 0:
         return existing
     description = f"Payment #{locked.pk} gateway fee ({source_reference})"
-    entry = journal_entry_post(
-        lines=[
-            PostingLine(ledger_account_get(code=LedgerAccount.FEES, currency=currency), fee_minor),
-            PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=currency), -fee_minor),
-        ],
-        description=description, idempotency_key=key, actor=actor,
-    )
+    entry = _fee_post(fee_minor=fee_minor, currency=currency, description=description, key=key, actor=actor)
     if entry.description != description:  # a reconciliation adjustment booked it a moment ago
         return entry
     audit_event_record(
@@ -84,3 +101,30 @@ def payment_fee_record(
                "exchange_rate": None if exchange_rate is None else str(exchange_rate), "entry": entry.pk},
     )
     return entry
+
+
+@transaction.atomic
+def dispute_fee_record(
+    *, dispute: Dispute, fee_minor: int, currency: str, reinstated: bool, actor=None
+) -> bool:
+    """Post the fee the gateway took (positive) or gave back (negative) when it withdrew
+    (or, `reinstated`, gave back) a dispute's funds: fees debited, clearing credited by
+    `fee_minor`. Once per dispute and way, under the dispute's row lock: whether this
+    call posted it (a second call, or a zero fee, writes nothing)."""
+    if not isinstance(fee_minor, int) or isinstance(fee_minor, bool):
+        raise MoneyError(f"a fee is an int of minor units, not {fee_minor!r}")
+    currency = normalise_currency(currency)
+    locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    key = dispute_fee_entry_key(locked.gateway_reference, reinstated=reinstated)
+    if fee_minor == 0 or JournalEntry.objects.filter(idempotency_key=key).exists():
+        return False
+    way = "reinstated" if reinstated else "withdrawn"
+    description = f"Dispute {locked.gateway_reference} gateway fee (funds {way})"
+    entry = _fee_post(fee_minor=fee_minor, currency=currency, description=description, key=key, actor=actor)
+    if entry.description != description:  # a reconciliation adjustment booked it a moment ago
+        return False
+    audit_event_record(
+        action="payments.dispute.fee_recorded", actor=actor, target=locked,
+        after={"fee": fee_minor, "currency": currency, "funds": way, "entry": entry.pk},
+    )
+    return True

@@ -16,7 +16,10 @@ object's current state through the SDK and the handler applies that instead:
   failure): the payout.
 And fees: `payment_intent.succeeded` (and `charge.updated`, when Stripe makes a
 charge's balance transaction available later) read the charge's balance transaction
-for the fee it reports, posted once per payment (`payments.services.fees`).
+for the fee it reports, posted once per payment (`payments.services.fees`). Every
+dispute event carries the dispute's balance transactions: the fee taken with its
+withdrawal (or given back with its reinstatement) is posted once each way, whichever
+event shows it first.
 """
 
 from __future__ import annotations
@@ -28,11 +31,16 @@ from dataclasses import dataclass
 from payments.errors import GatewayError, GatewayUnavailableError, StateConflictError
 from payments.gateways import gateway_for
 from payments.gateways.base import GatewayPaymentIntent
-from payments.gateways.stripe_gateway import StripeBalanceTransaction, StripeDispute, StripePayout
+from payments.gateways.stripe_gateway import (
+    StripeBalanceTransaction,
+    StripeDispute,
+    StripePayout,
+    stripe_dispute_from,
+)
 from payments.models import Dispute, Payment, Payout
 from payments.models.money_movements import Gateway
 from payments.services.disputes import dispute_close, dispute_funds_reinstated, dispute_funds_withdrawn, dispute_record
-from payments.services.fees import payment_fee_record, payment_fee_recorded
+from payments.services.fees import dispute_fee_record, payment_fee_record, payment_fee_recorded
 from payments.services.payments import payment_apply_intent, payment_refunded_total_apply
 from payments.services.payouts import payout_failed, payout_paid, payout_record
 
@@ -239,16 +247,32 @@ def _dispute(obj: dict) -> tuple[Dispute, bool]:
     )
 
 
+def _dispute_fees(dispute: Dispute, current: StripeDispute) -> bool:
+    """Post the fees `current`'s balance transactions show, each way once; whether any was new."""
+    posted = False
+    for reinstated in (False, True):
+        fee = current.fee_moved(reinstated=reinstated)
+        if fee is None:
+            continue
+        fee_minor, currency = fee
+        posted = dispute_fee_record(dispute=dispute, fee_minor=fee_minor, currency=currency,
+                                    reinstated=reinstated) or posted
+    return posted
+
+
 def _dispute_created(obj: dict, prefetched: Prefetched) -> Outcome:
-    _, created = _dispute(obj)
-    return Outcome(APPLIED) if created else Outcome(IGNORED, "dispute already recorded")
+    dispute, created = _dispute(obj)
+    moved = _dispute_fees(dispute, stripe_dispute_from(obj)) or created
+    return Outcome(APPLIED) if moved else Outcome(IGNORED, "dispute already recorded")
 
 
 def _dispute_step(step: Callable[..., bool], **kwargs) -> Callable[[dict, Prefetched], Outcome]:
     def handle(obj: dict, prefetched: Prefetched) -> Outcome:
         dispute, _ = _dispute(obj)
         extra = {"status": obj.get("status") or ""} if step is dispute_close else {}
-        return Outcome(APPLIED) if step(dispute=dispute, **extra) else Outcome(IGNORED, "dispute already there")
+        moved = step(dispute=dispute, **extra)
+        moved = _dispute_fees(dispute, stripe_dispute_from(obj)) or moved
+        return Outcome(APPLIED) if moved else Outcome(IGNORED, "dispute already there")
 
     return handle
 
@@ -268,6 +292,7 @@ def _dispute_closed(obj: dict, prefetched: Prefetched) -> Outcome:
         moved = dispute_funds_withdrawn(dispute=dispute) or moved
     if current.funds_reinstated:
         moved = dispute_funds_reinstated(dispute=dispute) or moved
+    moved = _dispute_fees(dispute, current) or moved
     status = current.status if current.status in DISPUTE_CLOSED_STATUSES else (obj.get("status") or current.status)
     moved = dispute_close(dispute=dispute, status=status) or moved
     return Outcome(APPLIED) if moved else Outcome(IGNORED, "dispute already there")

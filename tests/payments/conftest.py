@@ -8,8 +8,9 @@ import stripe
 from celery.result import allow_join_result
 
 from fintech.celery import app as celery_app
-from payments.models import Payment
+from payments.models import Payment, WebhookDelivery
 from payments.services.payments import payment_create, payment_submit
+from payments.tasks import apply_webhook_delivery
 from payments.webhook_publisher import publisher
 from tests.factories import CustomerFactory
 from tests.fakes.braintree_server import FakeBraintreeServer
@@ -82,6 +83,12 @@ def post_event(client, event: dict, **sign):
     return client.post("/webhooks/stripe/", data=body, content_type="application/json", **signed_headers(body, **sign))
 
 
+def deliver(client, event: dict) -> str:
+    """Post the signed event as Stripe would, then run the task body for it."""
+    assert post_event(client, event).status_code == 200
+    return apply_webhook_delivery(WebhookDelivery.objects.get(event_key=event["id"]).pk)
+
+
 @pytest.fixture
 def submitted_payment(fake_stripe):
     """A pending EUR 25.00 payment whose PaymentIntent exists at the fake gateway."""
@@ -91,6 +98,16 @@ def submitted_payment(fake_stripe):
         return payment_submit(payment=payment)
 
     return make
+
+
+@pytest.fixture
+def paid_payment(client, fake_stripe, submitted_payment) -> Payment:
+    """A EUR 25.00 payment that succeeded through its webhook (no fee reported yet)."""
+    payment = submitted_payment(2500, "EUR")
+    intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
+    assert deliver(client, fake_stripe.event("payment_intent.succeeded", intent)) == "applied"
+    payment.refresh_from_db()
+    return payment
 
 
 def now() -> int:

@@ -18,15 +18,10 @@ from payments.services.ledger import PostingLine, journal_entry_post, ledger_acc
 from payments.tasks import apply_webhook_delivery
 from tests.payments.braintree_helpers import deliver as deliver_braintree
 from tests.payments.braintree_helpers import submitted_braintree_payment
-from tests.payments.conftest import post_event, signed_headers
+from tests.payments.conftest import deliver, post_event, signed_headers
 from tests.payments.test_webhook_concurrency import THREADS, _post, _race
 
 FEES, CLEARING, CUSTOMERS = LedgerAccount.FEES, LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES
-
-
-def deliver(client, event: dict) -> str:
-    assert post_event(client, event).status_code == 200
-    return apply_webhook_delivery(WebhookDelivery.objects.get(event_key=event["id"]).pk)
 
 
 def fee_entries() -> list[JournalEntry]:

@@ -68,7 +68,10 @@ class DisputeModel:
     stripe: dict
     amount: int
     currency: str
+    fee: int  # Stripe's dispute fee, taken with the withdrawal
+    fee_given_back: bool  # and returned with the reinstatement, or kept
     funds: str = "none"
+    fees_booked: set = field(default_factory=set)  # "withdrawn", "reinstated"
 
 
 @dataclass
@@ -218,36 +221,69 @@ class LedgerMachine(RuleBasedStateMachine):
         return event
 
     # --- disputes ---------------------------------------------------------------------
-    @rule(target=disputes, payment=payments)
-    def dispute_opened(self, payment):
+    @rule(target=disputes, payment=payments, fee=st.integers(min_value=0, max_value=2000),
+          fee_given_back=st.booleans())
+    def dispute_opened(self, payment, fee, fee_given_back):
         if payment.status != "succeeded":
             return multiple()
         intent = self.fake.objects[payment.intent]
         obj = self.fake.object("dispute", amount=payment.amount, currency=payment.currency.lower(),
-                               charge=intent["latest_charge"], payment_intent=payment.intent, status="needs_response")
+                               charge=intent["latest_charge"], payment_intent=payment.intent, status="needs_response",
+                               balance_transactions=[])
         self._deliver("charge.dispute.created", obj)
-        return DisputeModel(stripe=obj, amount=payment.amount, currency=payment.currency)
+        return DisputeModel(stripe=obj, amount=payment.amount, currency=payment.currency, fee=fee,
+                            fee_given_back=fee_given_back)
+
+    def _stripe_moves_funds(self, dispute, *, reinstated: bool) -> dict:
+        """Stripe's dispute after it withdrew the funds (and, `reinstated`, gave them back),
+        each move a balance transaction with its fee, as every later event carries it."""
+        stored = self.fake.objects[dispute.stripe["id"]]
+        moves = stored["balance_transactions"]
+        for way, sign, fee in (("withdrawn", -1, dispute.fee),
+                               ("reinstated", 1, -dispute.fee if dispute.fee_given_back else 0)):
+            if way == "reinstated" and not reinstated:
+                break
+            if not any((txn["amount"] > 0) == (sign > 0) for txn in moves):
+                amount = sign * dispute.amount
+                moves.append(self.fake.object("balance_transaction", amount=amount, fee=fee, net=amount - fee,
+                                              currency=stored["currency"], source=stored["charge"],
+                                              type="adjustment", reporting_category="dispute"))
+        return dict(stored)
+
+    def _dispute_fees_booked(self, dispute, shown: dict) -> None:
+        for txn in shown["balance_transactions"]:
+            way = "reinstated" if txn["amount"] > 0 else "withdrawn"
+            if way not in dispute.fees_booked:
+                dispute.fees_booked.add(way)
+                self.expected.move(dispute.currency, FEES, CLEARING, txn["fee"])
 
     @rule(target=deliveries, dispute=disputes)
     def dispute_funds_withdrawn(self, dispute):
-        event = self._deliver("charge.dispute.funds_withdrawn", dispute.stripe)
+        shown = self._stripe_moves_funds(dispute, reinstated=dispute.funds == "reinstated")
+        event = self._deliver("charge.dispute.funds_withdrawn", shown)
         if dispute.funds == "none":
             dispute.funds = "withdrawn"
             self.expected.move(dispute.currency, DISPUTES, CLEARING, dispute.amount)
+        self._dispute_fees_booked(dispute, shown)
         return event
 
     @rule(target=deliveries, dispute=disputes)
     def dispute_funds_reinstated(self, dispute):
-        event = self._deliver("charge.dispute.funds_reinstated", dispute.stripe)
+        shown = self._stripe_moves_funds(dispute, reinstated=True)
+        event = self._deliver("charge.dispute.funds_reinstated", shown)
         if dispute.funds == "withdrawn":
             self.expected.move(dispute.currency, CLEARING, DISPUTES, dispute.amount)
-        dispute.funds = "reinstated"
+        dispute.funds = "reinstated"  # seen before its withdrawal, the amounts net to nothing
+        self._dispute_fees_booked(dispute, shown)  # but each fee Stripe took or gave back is booked
         return event
 
     @rule(target=deliveries, dispute=consumes(disputes), outcome=st.sampled_from(["won", "lost"]))
     def dispute_closed(self, dispute, outcome):
         self.fake.objects[dispute.stripe["id"]]["status"] = outcome
-        return self._deliver("charge.dispute.closed", dict(dispute.stripe, status=outcome))
+        shown = dict(self.fake.objects[dispute.stripe["id"]])
+        event = self._deliver("charge.dispute.closed", shown)
+        self._dispute_fees_booked(dispute, shown)  # already booked: every move was delivered
+        return event
 
     # --- payouts ----------------------------------------------------------------------
     @rule(target=payouts, amount=st.integers(min_value=1, max_value=200_000), currency=st.sampled_from(CURRENCIES))
@@ -325,6 +361,6 @@ def test_ledger_state_machine(monkeypatch):
     monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:9")  # each example points it at its own fake
     run_state_machine_as_test(
         LedgerMachine,
-        settings=settings(max_examples=12, stateful_step_count=25, deadline=None, derandomize=False,
+        settings=settings(max_examples=40, stateful_step_count=25, deadline=None, derandomize=False,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
     )

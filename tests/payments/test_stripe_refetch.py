@@ -8,29 +8,14 @@ import pytest
 from fintech.models import AuditEvent
 from payments.models import Dispute, JournalEntry, LedgerAccount, Payout, WebhookDelivery
 from payments.selectors import ledger_balances
-from payments.tasks import apply_webhook_delivery
-from tests.payments.conftest import post_event
+from tests.payments.conftest import deliver
 
 DISPUTES, CLEARING = LedgerAccount.DISPUTES, LedgerAccount.GATEWAY_CLEARING
-
-
-def deliver(client, event: dict) -> str:
-    assert post_event(client, event).status_code == 200
-    return apply_webhook_delivery(WebhookDelivery.objects.get(event_key=event["id"]).pk)
 
 
 def audit_actions(target) -> list[str]:
     return list(AuditEvent.objects.filter(target_type=target._meta.label, target_id=str(target.pk))
                 .order_by("seq").values_list("action", flat=True))
-
-
-@pytest.fixture
-def paid(client, fake_stripe, submitted_payment):
-    payment = submitted_payment(2500, "EUR")
-    intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
-    assert deliver(client, fake_stripe.event("payment_intent.succeeded", intent)) == "applied"
-    payment.refresh_from_db()
-    return payment
 
 
 def dispute_funds(fake_stripe, charge: str, *amounts: int) -> list[dict]:
@@ -42,11 +27,11 @@ def dispute_funds(fake_stripe, charge: str, *amounts: int) -> list[dict]:
 
 # --- disputes ----------------------------------------------------------------------
 @pytest.mark.django_db
-def test_dispute_closed_before_it_was_created_applies_the_disputes_current_state(client, fake_stripe, paid):
+def test_dispute_closed_before_it_was_created_applies_the_disputes_current_state(client, fake_stripe, paid_payment):
     # given: Stripe withdrew the funds and the dispute was lost; only the closing event reaches us first
-    charge = paid.gateway_charge_reference
+    charge = paid_payment.gateway_charge_reference
     dispute = fake_stripe.object("dispute", amount=2500, currency="eur", charge=charge,
-                                 payment_intent=paid.gateway_reference, status="lost", reason="fraudulent",
+                                 payment_intent=paid_payment.gateway_reference, status="lost", reason="fraudulent",
                                  balance_transactions=dispute_funds(fake_stripe, charge, -2500))
     stale = dict(dispute, status="needs_response", balance_transactions=[])
     # when
@@ -54,7 +39,7 @@ def test_dispute_closed_before_it_was_created_applies_the_disputes_current_state
     # then: recorded, funds withdrawn once, closed as lost, from one read of the dispute
     assert fake_stripe.count("GET", f"/v1/disputes/{dispute['id']}") == 1
     record = Dispute.objects.get()
-    assert (record.payment_id, record.status, record.funds_state) == (paid.pk, "lost", "withdrawn")
+    assert (record.payment_id, record.status, record.funds_state) == (paid_payment.pk, "lost", "withdrawn")
     assert record.closed_at is not None and record.reason == "fraudulent"
     assert ledger_balances(currency="EUR")[(DISPUTES, "EUR")] == 2500
     # when: the earlier events arrive late
@@ -64,14 +49,14 @@ def test_dispute_closed_before_it_was_created_applies_the_disputes_current_state
     assert ledger_balances(currency="EUR")[(DISPUTES, "EUR")] == 2500
     assert JournalEntry.objects.filter(idempotency_key__startswith="dispute-").count() == 1
     assert audit_actions(record) == ["payments.dispute.opened", "payments.dispute.funds_withdrawn",
-                                     "payments.dispute.closed"]
+                                     "payments.dispute.fee_recorded", "payments.dispute.closed"]
 
 
 @pytest.mark.django_db
-def test_dispute_won_before_we_saw_it_posts_both_fund_moves_once(client, fake_stripe, paid):
-    charge = paid.gateway_charge_reference
+def test_dispute_won_before_we_saw_it_posts_both_fund_moves_once(client, fake_stripe, paid_payment):
+    charge = paid_payment.gateway_charge_reference
     dispute = fake_stripe.object("dispute", amount=2500, currency="eur", charge=charge,
-                                 payment_intent=paid.gateway_reference, status="won",
+                                 payment_intent=paid_payment.gateway_reference, status="won",
                                  balance_transactions=dispute_funds(fake_stripe, charge, -2500, 2500))
     assert deliver(client, fake_stripe.event("charge.dispute.closed", dispute)) == "applied"
     for late in ("charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated", "charge.dispute.created"):
@@ -82,14 +67,15 @@ def test_dispute_won_before_we_saw_it_posts_both_fund_moves_once(client, fake_st
                                                                                                flat=True))
     assert keys == {f"dispute-{record.pk}-funds-withdrawn", f"dispute-{record.pk}-funds-reinstated"}
     assert ledger_balances(currency="EUR")[(DISPUTES, "EUR")] == 0
-    assert ledger_balances(currency="EUR")[(CLEARING, "EUR")] == 2500
+    # the 15.00 dispute fee Stripe took with the withdrawal, and did not give back
+    assert ledger_balances(currency="EUR")[(CLEARING, "EUR")] == 2500 - 1500
 
 
 @pytest.mark.django_db
-def test_closing_a_dispute_whose_funds_never_moved_reads_it_and_moves_nothing(client, fake_stripe, paid):
+def test_closing_a_dispute_whose_funds_never_moved_reads_it_and_moves_nothing(client, fake_stripe, paid_payment):
     # given: an inquiry (a warning): Stripe never withdraws funds for it
-    dispute = fake_stripe.object("dispute", amount=2500, currency="eur", charge=paid.gateway_charge_reference,
-                                 payment_intent=paid.gateway_reference, status="warning_needs_response")
+    dispute = fake_stripe.object("dispute", amount=2500, currency="eur", charge=paid_payment.gateway_charge_reference,
+                                 payment_intent=paid_payment.gateway_reference, status="warning_needs_response")
     assert deliver(client, fake_stripe.event("charge.dispute.created", dispute)) == "applied"
     fake_stripe.objects[dispute["id"]]["status"] = "warning_closed"
     # when
@@ -102,9 +88,9 @@ def test_closing_a_dispute_whose_funds_never_moved_reads_it_and_moves_nothing(cl
 
 
 @pytest.mark.django_db
-def test_closing_a_dispute_whose_funds_we_saw_move_needs_no_read(client, fake_stripe, paid):
-    dispute = fake_stripe.object("dispute", amount=2500, currency="eur", charge=paid.gateway_charge_reference,
-                                 payment_intent=paid.gateway_reference, status="needs_response")
+def test_closing_a_dispute_whose_funds_we_saw_move_needs_no_read(client, fake_stripe, paid_payment):
+    dispute = fake_stripe.object("dispute", amount=2500, currency="eur", charge=paid_payment.gateway_charge_reference,
+                                 payment_intent=paid_payment.gateway_reference, status="needs_response")
     deliver(client, fake_stripe.event("charge.dispute.created", dispute))
     deliver(client, fake_stripe.event("charge.dispute.funds_withdrawn", dispute))
     assert deliver(client, fake_stripe.event("charge.dispute.closed", dict(dispute, status="lost"))) == "applied"
@@ -115,7 +101,7 @@ def test_closing_a_dispute_whose_funds_we_saw_move_needs_no_read(client, fake_st
 # --- payouts -----------------------------------------------------------------------
 @pytest.mark.django_db
 def test_payout_paid_after_payout_failed_reads_the_payout_and_moves_nothing(client, fake_stripe):
-    # given: the payout was paid, then failed; the failure is delivered first
+    # given: the payout was paid_payment, then failed; the failure is delivered first
     payout = fake_stripe.object("payout", amount=1100, currency="usd", status="failed",
                                 failure_code="account_closed", failure_message="The bank account has been closed")
     assert deliver(client, fake_stripe.event("payout.failed", payout)) == "applied"

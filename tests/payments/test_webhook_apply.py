@@ -11,13 +11,7 @@ from payments.errors import GatewayUnavailableError
 from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Payout, Refund, WebhookDelivery
 from payments.selectors import journal_entry_totals, ledger_balances
 from payments.tasks import apply_webhook_delivery, requeue_stale_webhook_deliveries
-from tests.payments.conftest import post_event
-
-
-def deliver(client, event: dict) -> str:
-    """Post the signed event as Stripe would, then run the task body for it."""
-    assert post_event(client, event).status_code == 200
-    return apply_webhook_delivery(WebhookDelivery.objects.get(event_key=event["id"]).pk)
+from tests.payments.conftest import deliver, post_event
 
 
 def audit_actions(target) -> list[str]:

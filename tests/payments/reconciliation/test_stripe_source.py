@@ -116,3 +116,34 @@ def test_gateway_unavailable_fails_the_attempt_and_keeps_the_run_queued_for_a_re
     from payments.reconciliation.runs import reconciliation_run_execute
 
     assert reconciliation_run_execute(run_id=run.pk).status == ReconciliationRun.Status.SUCCEEDED
+
+
+def test_a_disputes_withdrawal_and_reinstatement_are_matched_each_with_the_fee_booked_for_it(fake_stripe):
+    # given: the ledger holds a dispute withdrawn with a 15.00 fee and reinstated with the fee given back,
+    # and a second dispute whose fee was booked at 15.00 where Stripe reports 20.00
+    from payments.services.disputes import dispute_funds_reinstated
+    from payments.services.fees import dispute_fee_record
+
+    won = disputed(paid(3000, charge="ch_won"), "dp_won")
+    dispute_fee_record(dispute=won, fee_minor=1500, currency="EUR", reinstated=False)
+    assert dispute_funds_reinstated(dispute=won)
+    dispute_fee_record(dispute=won, fee_minor=-1500, currency="EUR", reinstated=True)
+    lost = disputed(paid(2000, charge="ch_lost"), "dp_lost")
+    dispute_fee_record(dispute=lost, fee_minor=1500, currency="EUR", reinstated=False)
+    _txn(fake_stripe, "ch_won", "charge", 3000)
+    _txn(fake_stripe, "ch_lost", "charge", 2000)
+    _txn(fake_stripe, "dp_won", "adjustment", -3000, fee=1500)
+    _txn(fake_stripe, "dp_won", "adjustment", 3000, fee=-1500)
+    _txn(fake_stripe, "dp_lost", "adjustment", -2000, fee=2000)
+    start, end = period()
+    # when
+    run = reconciliation_run_now(gateway="stripe", period_start=start, period_end=end, source=StripeSource())
+    # then: each of dp_won's two records is matched to its own fund move and fee
+    items = ReconciliationItem.objects.filter(run=run)
+    won_items = {i.ledger_kind: i for i in items.filter(reference="dp_won")}
+    assert {kind: (i.classification, i.gateway_fee, i.ledger_fee) for kind, i in won_items.items()} == {
+        "dispute": (C.MATCHED, 1500, 1500), "dispute_reinstated": (C.MATCHED, -1500, -1500)}
+    # and the fee booked wrong for dp_lost is an exception that says so
+    wrong = items.get(reference="dp_lost")
+    assert (wrong.classification, wrong.difference, wrong.detail) == (C.UNDERPAID, -500, "fee 2000 vs booked 1500")
+    assert not items.exclude(reference__in=["dp_won", "dp_lost"]).exclude(classification=C.MATCHED).exists()
