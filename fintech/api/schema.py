@@ -2,8 +2,9 @@
 
 The exception handler (`fintech.api.exceptions`) gives every error the same body, and
 every authenticated operation can answer 401 (no or bad credentials), 403 (not allowed)
-and 429 (throttled); operations that take input can answer 400. Declaring them here
-keeps the schema true without repeating them on every view.
+and 429 (throttled); operations that take input can answer 400, and those with a body
+415 when it is sent in a media type they do not parse (the schema lists those they do).
+Declaring them here keeps the schema true without repeating them on every view.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ DESCRIPTIONS = {
     "401": "No valid credentials were sent.",
     "403": "The credentials are valid but not allowed to do this.",
     "404": "No such object (or not one the caller may see).",
+    "415": "The body's media type (Content-Type) is not one this operation accepts; nothing was written.",
     "429": "Too many requests; retry later.",
 }
 _ref = {"$ref": "#/components/schemas/Error"}
@@ -35,6 +37,8 @@ def add_error_responses(result, generator, request, public):
                 codes += ["401", "403"]
             if operation.get("requestBody") or operation.get("parameters"):
                 codes.append("400")
+            if operation.get("requestBody"):
+                codes.append("415")
             takes_cursor = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
             if "{" in path or takes_cursor:
                 codes.append("404")

@@ -75,6 +75,26 @@ def test_invalid_requests_are_refused_and_write_nothing(customer_api, body, key)
     assert not Payment.objects.exists() and not IdempotencyRecord.objects.exists()
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", ""])
+def test_a_body_in_a_media_type_the_api_does_not_parse_is_a_documented_415(customer_api, content_type):
+    # given: the schema says which media types the operation takes, and that others get 415
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/payments/"]["post"]
+    assert "text/plain" not in operation["requestBody"]["content"]
+    assert operation["responses"]["415"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"}
+    # when
+    _, api = customer_api
+    response = api.generic("POST", "/api/v1/payments/", '{"amount": 1250, "currency": "EUR"}',
+                           content_type=content_type, HTTP_IDEMPOTENCY_KEY="order-1")
+    # then
+    assert response.status_code == 415
+    assert response.json()["error"] == "unsupported_media_type"
+    assert not Payment.objects.exists() and not IdempotencyRecord.objects.exists()
+
+
 def test_a_corrected_retry_may_reuse_the_key_of_a_refused_request(customer_api):
     _, api = customer_api
     assert post(api, {"amount": "bad", "currency": "EUR"}).status_code == 400
