@@ -45,7 +45,9 @@ SECONDS = int(os.environ.get("BENCH_WEBHOOK_SECONDS", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_WEBHOOK_CONNECTIONS", "8"))
 WRK_THREADS = int(os.environ.get("BENCH_WEBHOOK_WRK_THREADS", "2"))
 WARMUP_SECONDS, WARMUP_EVENTS = 4, 4000
-HEADROOM, MAX_EVENTS = 1.5, 120_000
+# The measured run can outpace the 4 s warm-up by more than half (seen: 1,100/s warm, 1,698/s
+# measured), and an event sent twice is answered as a duplicate: sign 2.5x what the warm-up rate needs.
+HEADROOM, MAX_EVENTS = 2.5, 150_000
 TARGET_RATE, TARGET_P99_MS = 1000, 50
 
 
