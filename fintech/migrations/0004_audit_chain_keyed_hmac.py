@@ -11,6 +11,7 @@ The upgrade step, run by the table owner (the role that runs migrations):
 Then write the first checkpoint: `manage.py audit_checkpoint` (beat also does it).
 """
 
+import datetime
 import hashlib
 import json
 
@@ -35,7 +36,7 @@ def legacy_hash(event, prev_hash):
     """The hash the chain used before it was keyed: SHA-256(prev_hash || canonical JSON)."""
     row = {name: getattr(event, name) for name in LEGACY_FIELDS}
     row["prev_hash"] = prev_hash
-    row["occurred_at"] = canonical_fields(event)["occurred_at"]
+    row["occurred_at"] = event.occurred_at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
     text = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
     return hashlib.sha256(prev_hash.encode("ascii") + text.encode("utf-8")).hexdigest()
 

@@ -133,7 +133,8 @@ class _Walk:
     ring: AuditKeyRing
     expected_seq: int = 1
     expected_prev: str = GENESIS_HASH
-    pinned: dict[int, list[Checkpoint]] = field(default_factory=dict)
+    # seq -> {hash: first checkpoint pinning it}; one row's checkpoints normally agree.
+    pinned: dict[int, dict[str, Checkpoint]] = field(default_factory=dict)
     checked: int = 0
     segments: list[KeySegment] = field(default_factory=list)
     failure: ChainVerification | None = None
@@ -160,7 +161,7 @@ class _Walk:
             return f"expected seq {self.expected_seq}, found {event.seq} (a row is missing, inserted or moved)"
         if event.prev_hash != self.expected_prev:
             return "prev_hash does not link to the previous row"
-        for checkpoint in self.pinned.get(event.seq, ()):
+        for checkpoint in self.pinned.get(event.seq, {}).values():
             if checkpoint.hash != event.hash:
                 return (
                     f"hash differs from the signed checkpoint written at {checkpoint.written_at} "
@@ -211,7 +212,7 @@ def audit_chain_verify(*, events: Iterable[AuditEvent] | None = None) -> ChainVe
         return ChainVerification(False, 0, None, None, str(exc))
     walk = _Walk(ring=ring)
     for checkpoint in checkpoints:
-        walk.pinned.setdefault(checkpoint.seq, []).append(checkpoint)
+        walk.pinned.setdefault(checkpoint.seq, {}).setdefault(checkpoint.hash, checkpoint)
     rows = events if events is not None else AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
     walk.run(rows)
     if walk.failure is not None:
