@@ -38,11 +38,13 @@ PRODUCTION = DJANGO_ENV == "production"
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-used-in-production-0123456789"  # noqa: S105  # nosec B105
 _DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="  # base64 of 32 bytes  # noqa: S105
 _DEV_BLIND_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LW5vdC1mb3ItcHJvZA=="  # noqa: S105
+_DEV_AUDIT_CHAIN_KEY = "ZGV2LW9ubHktYXVkaXQtY2hhaW4ta2V5LW5vdC1wcm9kIQ=="  # noqa: S105
 
 REQUIRED_IN_PRODUCTION = (
     "SECRET_KEY",
     "FIELD_ENCRYPTION_KEYS",
     "BLIND_INDEX_KEY",
+    "AUDIT_CHAIN_KEYS",
     "ALLOWED_HOSTS",
     "REDIS_URL",
 )
@@ -65,6 +67,13 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KE
 # HMAC key for blind indexes (lookup-by-value of encrypted fields). Rotating it means
 # recomputing every index, so it is kept apart from the encryption keys.
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_DEV_BLIND_INDEX_KEY)
+# Audit chain: comma-separated base64 keys (32+ bytes), newest first. The first keys new
+# events and signs checkpoints; every listed key verifies, so old segments still verify
+# after rotation. Kept out of the database so its owner cannot recompute the chain.
+AUDIT_CHAIN_KEYS = env.list("AUDIT_CHAIN_KEYS", default=[_DEV_AUDIT_CHAIN_KEY])
+# Signed checkpoints of the chain head, appended, never rewritten. In production this is
+# a file on storage the database host cannot write (see docs/security/auditchain.md).
+AUDIT_CHECKPOINT_PATH = Path(env.str("AUDIT_CHECKPOINT_PATH", default=str(VAR_DIR / "audit" / "checkpoints.jsonl")))
 
 INSTALLED_APPS = [
     "fintech.apps.StaffAdminConfig",
@@ -179,6 +188,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "fintech.verify_audit_chain",
         "schedule": timedelta(hours=24),
     },
+    # Anchors the chain head outside the database: a deleted tail is found back to here.
+    "audit-checkpoint-write": {"task": "fintech.audit_checkpoint_write", "schedule": timedelta(minutes=5)},
     # A delivery stored but whose task was lost (broker down at enqueue) is re-enqueued.
     "payments-requeue-stale-webhook-deliveries": {
         "task": "payments.requeue_stale_webhook_deliveries",

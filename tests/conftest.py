@@ -62,3 +62,9 @@ def redis_url() -> str:
     if problem:
         _missing(problem)
     return os.environ["REDIS_URL"]
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(settings, tmp_path):
+    """Each test's audit chain starts empty, so its signed checkpoints live with the test."""
+    settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit-checkpoints.jsonl"

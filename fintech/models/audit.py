@@ -3,17 +3,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-GENESIS_HASH = "0" * 64
+from fintech.audit_chain import GENESIS_HASH
+
+__all__ = ["GENESIS_HASH", "AuditChainHead", "AuditEvent"]
 
 
 class AuditEvent(models.Model):
     """One row of the tamper-evident audit trail.
 
     Append-only: written in the same transaction as the change it records, never
-    updated or deleted (a database trigger refuses both). Rows form a hash chain:
-    `hash = SHA-256(prev_hash || canonical JSON of the row)`, and `seq` counts from 1
-    without gaps, so an edited, deleted or reordered row is found by
-    `manage.py verify_audit_chain`.
+    updated or deleted (a database trigger refuses both, and the runtime role holds only
+    SELECT and INSERT on the table). Rows form a keyed hash chain:
+    `hash = HMAC(audit key, prev_hash, canonical fields)` (see `fintech.audit_chain`) under
+    the key named by `key_id`, which lives outside the database; `seq` counts from 1
+    without gaps. An edited, deleted, inserted or reordered row, or a chain rebuilt by
+    someone without the key, is found by `manage.py verify_audit_chain`, and a deleted
+    tail by the signed checkpoints kept outside the database.
     """
 
     class Outcome(models.TextChoices):
@@ -38,6 +43,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
     prev_hash = models.CharField(max_length=64)
+    # Which AUDIT_CHAIN_KEYS key computed `hash` (the first 8 hex digits of its SHA-256).
+    key_id = models.CharField(max_length=16, editable=False)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:

@@ -1,3 +1,4 @@
+import json
 import threading
 from contextlib import contextmanager
 
@@ -6,7 +7,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 
 from fintech.models import AuditChainHead, AuditEvent
-from fintech.services.audit import audit_chain_verify, audit_event_record
+from fintech.services.audit import audit_chain_verify, audit_checkpoint_write, audit_event_record
+from fintech.tasks import audit_checkpoint_write as audit_checkpoint_write_task
+from fintech.tasks import verify_audit_chain as verify_audit_chain_task
 from tests.factories import CustomerFactory
 
 SQLITE_TRIGGERS = {"fintech_auditevent_no_update": "UPDATE"}
@@ -141,3 +144,45 @@ def test_concurrent_writers_do_not_fork_the_chain():
     assert errors == []
     assert AuditEvent.objects.count() == writers * per_writer
     assert audit_chain_verify().ok
+
+
+@pytest.mark.django_db
+def test_an_inserted_row_is_caught():
+    events = write_events(4)
+    forged = AuditEvent(
+        seq=3, occurred_at=events[1].occurred_at, actor_label="system", action="tests.thing.done",
+        prev_hash=events[1].hash, key_id=events[1].key_id, hash="f" * 64,
+    )
+    with triggers_disabled():
+        # make room at #3 (highest first: seq is unique), then slip the forged row in
+        for event in reversed(events[2:]):
+            AuditEvent.objects.filter(pk=event.pk).update(seq=event.seq + 1)
+        forged.save(force_insert=True)
+    result = audit_chain_verify()
+    assert not result.ok and result.first_bad_seq == 3 and result.first_bad_id == forged.pk
+
+
+@pytest.mark.django_db
+def test_checkpoints_are_signed_and_appended_never_rewritten(settings):
+    write_events(2)
+    first = audit_checkpoint_write()
+    first_line = settings.AUDIT_CHECKPOINT_PATH.read_text()
+    write_events(1)
+    assert verify_audit_chain_task() == {"ok": True, "checked": 3, "first_bad_seq": None}
+    assert audit_checkpoint_write_task() == {"ok": True, "seq": 3, "key_id": first.key_id}
+    lines = settings.AUDIT_CHECKPOINT_PATH.read_text().splitlines(keepends=True)
+    assert lines[0] == first_line and len(lines) == 2
+    assert [json.loads(line)["seq"] for line in lines] == [2, 3]
+    result = audit_chain_verify()
+    assert result.ok and result.checkpoints == 2 and result.anchored_seq == 3
+
+
+@pytest.mark.django_db
+def test_no_checkpoint_is_written_over_a_broken_chain(settings):
+    events = write_events(3)
+    with triggers_disabled(), connection.cursor() as cursor:
+        cursor.execute("UPDATE fintech_auditevent SET after = %s WHERE id = %s", ['{"n": 99}', events[2].pk])
+    assert audit_checkpoint_write_task() == {"ok": False, "first_bad_seq": 3}
+    with pytest.raises(CommandError, match=r"checkpoint refused: audit chain broken at seq 3"):
+        call_command("audit_checkpoint")
+    assert not settings.AUDIT_CHECKPOINT_PATH.exists()

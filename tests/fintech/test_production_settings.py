@@ -21,6 +21,7 @@ PRODUCTION = {
     "SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
     "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
+    "AUDIT_CHAIN_KEYS": base64.b64encode(os.urandom(32)).decode(),
     "ALLOWED_HOSTS": "back-office.example.com",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
