@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from banking import plaid
 from banking.models import PlaidItem
 from banking.selectors import customer_items
 from banking.services.items import bank_link_submit, link_token_create
+from fintech.json_input import JsonInputError, json_body_parse
 from fintech.models import Customer
 
 logger = logging.getLogger(__name__)
@@ -54,9 +54,9 @@ def link_complete(request: HttpRequest) -> JsonResponse:
     """Link's onSuccess posts `{public_token, metadata}` here (with the CSRF token)."""
     customer = _customer(request)
     try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return JsonResponse({"error": "invalid_json", "detail": "the body is not JSON"}, status=400)
+        body = json_body_parse(request.body)
+    except JsonInputError as exc:
+        return JsonResponse({"error": exc.code, "detail": exc.detail}, status=400)
     public_token = body.get("public_token") if isinstance(body, dict) else None
     metadata = body.get("metadata") if isinstance(body, dict) else None
     if not (isinstance(public_token, str) and public_token.startswith("public-") and len(public_token) <= 200):

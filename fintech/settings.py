@@ -22,6 +22,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from fintech.key_policy import production_key_problems
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -34,10 +36,12 @@ if DJANGO_ENV not in {"development", "test", "production"}:
 PRODUCTION = DJANGO_ENV == "production"
 
 # Development-only material. Production refuses to start with any of these missing
-# from the environment, so these values can never protect real data.
+# from the environment, or set to one of these, or too short (fintech/key_policy.py), so
+# these values can never protect real data.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-used-in-production-0123456789"  # noqa: S105  # nosec B105
 _DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="  # base64 of 32 bytes  # noqa: S105
 _DEV_BLIND_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LW5vdC1mb3ItcHJvZA=="  # noqa: S105
+COMMITTED_KEYS = frozenset({_DEV_SECRET_KEY, _DEV_FIELD_KEY, _DEV_BLIND_INDEX_KEY})
 
 REQUIRED_IN_PRODUCTION = (
     "SECRET_KEY",
@@ -65,6 +69,10 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KE
 # HMAC key for blind indexes (lookup-by-value of encrypted fields). Rotating it means
 # recomputing every index, so it is kept apart from the encryption keys.
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_DEV_BLIND_INDEX_KEY)
+if PRODUCTION and (key_problems := production_key_problems(
+        secret_key=SECRET_KEY, field_keys=FIELD_ENCRYPTION_KEYS, blind_index_key=BLIND_INDEX_KEY,
+        committed_keys=COMMITTED_KEYS)):
+    raise ImproperlyConfigured("DJANGO_ENV=production refuses these keys: " + "; ".join(key_problems.values()))
 
 INSTALLED_APPS = [
     "fintech.apps.StaffAdminConfig",
@@ -261,6 +269,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fintech.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, bounded in size and JSON depth (fintech/json_input.py): a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "fintech.api.parsers.BoundedJSONParser",
+        "fintech.api.parsers.BoundedFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fintech back-office API",
@@ -276,6 +290,12 @@ SPECTACULAR_SETTINGS = {
         "fintech.api.schema.add_error_responses",
     ],
 }
+
+# --- Request bodies ---------------------------------------------------------------------
+# The ceiling on any body read into memory: forms (Django), the API's parsers and the
+# webhooks' raw bodies (fintech/json_input.py). 1 MiB is far above any gateway event (a
+# Stripe event is a few kilobytes); uploaded files are not counted (Django streams them).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Internationalisation, static files ---------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -11,13 +11,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fintech.api.exceptions import DomainError
 from fintech.models import Customer
-from fintech.money import CURRENCY_CHOICES, MoneyError, to_minor_units
+from fintech.money import AMOUNT_CEILING, CURRENCY_CHOICES, MoneyError, amount_check_maximum, to_minor_units
 from payments import conf
 from payments.card_data import card_data_fields
 from payments.gateways import braintree_adapter
@@ -38,16 +38,27 @@ class CheckoutForm(forms.Form):
         data = super().clean()
         if "amount" in data and "currency" in data:
             try:
-                data["minor"] = to_minor_units(data["amount"], data["currency"])
+                data["minor"] = amount_check_maximum(to_minor_units(data["amount"], data["currency"]),
+                                                     data["currency"])
             except MoneyError as exc:
                 raise forms.ValidationError(str(exc)) from exc
         return data
 
 
 class NonceForm(forms.Form):
-    amount = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    amount = forms.IntegerField(min_value=1, max_value=AMOUNT_CEILING, widget=forms.HiddenInput)
     currency = forms.ChoiceField(choices=CHECKOUT_CURRENCIES, widget=forms.HiddenInput)
     payment_method_nonce = forms.CharField(max_length=200, widget=forms.HiddenInput)
+
+    def clean(self):
+        # The hidden amount comes back from the browser: bounded again, never trusted.
+        data = super().clean()
+        if "amount" in data and "currency" in data:
+            try:
+                amount_check_maximum(data["amount"], data["currency"])
+            except MoneyError as exc:
+                self.add_error("amount", str(exc))
+        return data
 
 
 def _customer(request) -> Customer:
@@ -124,8 +135,7 @@ def pay_braintree(request):
         return refused
     form = NonceForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Amount, currency and the payment method nonce are required.",
-                                      content_type="text/plain")
+        return JsonResponse({"error": "invalid_payment", "detail": form.errors.get_json_data()}, status=400)
     try:
         payment = braintree_payment_request(
             customer=customer, amount=form.cleaned_data["amount"], currency=form.cleaned_data["currency"],
