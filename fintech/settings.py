@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "fintech.apps.FintechConfig",
     "payments.apps.PaymentsConfig",
     "banking.apps.BankingConfig",
@@ -98,12 +100,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fintech.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "fintech.middleware.NoStoreMiddleware",
     "fintech.middleware.IdleSessionTimeoutMiddleware",
     "fintech.middleware.AccessDeniedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -324,6 +328,26 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp): our own origin only, scripts by origin or by the
+# per-response nonce (`request.csp_nonce`), nothing may frame us. Pages that load a
+# provider's script add its origins with `csp.decorators.csp_update` next to the view
+# (payments/checkout.py, banking/views.py), so no other page trusts them. Inline styles
+# stay allowed: the admin and the charts use style attributes, and CSS cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "frame-src": [csp.NONE],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 
 # --- Logging: JSON lines with the request id; secrets are redacted ----------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -8,6 +8,7 @@ is refused with 400).
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,6 +27,25 @@ from payments.services.braintree_payments import braintree_customer_id, braintre
 from payments.services.payments import payment_create, payment_submit
 
 PROVIDERS = [("stripe", "Card (Stripe)"), ("braintree", "PayPal or card (Braintree)")]
+
+# What each provider's script needs the page's Content-Security-Policy to allow, from the
+# providers' own CSP guides; only the page that loads the script allows it. Neither
+# script can carry Subresource Integrity: Stripe.js is versioned server-side and must
+# load from js.stripe.com as served, and the Drop-in loader fetches further scripts
+# (hosted fields, PayPal) at run time, which no hash on the loader can pin.
+STRIPE_CSP = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+BRAINTREE_CSP = {
+    "script-src": ["https://js.braintreegateway.com", "https://assets.braintreegateway.com",
+                   "https://www.paypalobjects.com", "https://*.paypal.com"],
+    "frame-src": ["https://assets.braintreegateway.com", "https://*.paypal.com"],
+    "connect-src": ["https://api.braintreegateway.com", "https://client-analytics.braintreegateway.com",
+                    "https://*.braintree-api.com", "https://*.paypal.com"],
+    "img-src": ["https://assets.braintreegateway.com", "https://checkout.paypal.com"],
+}
 CHECKOUT_CURRENCIES = [c for c in CURRENCY_CHOICES if c[0] in {"EUR", "USD", "GBP"}]
 
 
@@ -90,6 +110,7 @@ def _braintree_page(request, customer: Customer, *, amount: int, currency: str, 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@csp_update(BRAINTREE_CSP)  # the POST that chooses Braintree renders the Drop-in page
 def checkout(request):
     customer = _customer(request)
     if request.method == "POST":
@@ -114,6 +135,7 @@ def checkout(request):
 
 @login_required
 @require_GET
+@csp_update(STRIPE_CSP)
 def pay_stripe(request, pk: int):
     """The Payment Element for one of the customer's own pending Stripe payments."""
     payment = payment_for_customer_user(user=request.user, pk=pk)
