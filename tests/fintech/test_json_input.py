@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 from fintech.json_input import MAX_DEPTH, JsonInputError, json_body_parse
 from fintech.services.api_clients import api_client_create
-from payments.models import Payment
+from payments.models import Payment, WebhookDelivery
 from tests.factories import CustomerFactory
+from tests.payments.conftest import signed_headers, webhook_secrets  # noqa: F401  (fixture)
 
 
 def _nested(depth: int) -> bytes:
@@ -49,3 +50,12 @@ def test_the_api_refuses_a_body_over_the_ceiling(settings):
     response = api.post("/api/v1/payments/", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
     assert response.status_code == 400 and response.json()["error"]
     assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_webhook_body_over_the_ceiling_is_a_json_400_and_not_stored(client, settings, webhook_secrets):  # noqa: F811
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = json.dumps({"id": "evt_big", "type": "charge.succeeded", "padding": "x" * 2048})
+    response = client.post("/webhooks/stripe/", data=body, content_type="application/json", **signed_headers(body))
+    assert response.status_code == 400 and response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
