@@ -25,7 +25,7 @@ UPDATE_MODE_STATUSES = {PlaidItem.Status.NEEDS_UPDATE, PlaidItem.Status.PENDING_
 PLAID_CSP = {
     "script-src": ["https://cdn.plaid.com"],
     "frame-src": ["https://cdn.plaid.com"],
-    "connect-src": ["https://production.plaid.com"],
+    "connect-src": ["https://production.plaid.com", "https://sandbox.plaid.com"],
 }
 
 

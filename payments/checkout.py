@@ -43,6 +43,8 @@ BRAINTREE_CSP = {
                    "https://www.paypalobjects.com", "https://*.paypal.com"],
     "frame-src": ["https://assets.braintreegateway.com", "https://*.paypal.com"],
     "connect-src": ["https://api.braintreegateway.com", "https://client-analytics.braintreegateway.com",
+                    "https://api.sandbox.braintreegateway.com",  # the sandbox, for staging accounts
+                    "https://client-analytics.sandbox.braintreegateway.com",
                     "https://*.braintree-api.com", "https://*.paypal.com"],
     "img-src": ["https://assets.braintreegateway.com", "https://checkout.paypal.com"],
 }
