@@ -7,8 +7,8 @@ every door:
 - size: at most `settings.DATA_UPLOAD_MAX_MEMORY_SIZE` bytes, the same ceiling Django
   applies to form bodies;
 - depth: at most `MAX_DEPTH` nested arrays/objects. Python's own parser recurses and
-  raises `RecursionError` near a thousand levels (a 500 before this module existed);
-  orjson refuses beyond 1024 levels in C, and the walk below enforces our lower
+  raises `RecursionError` (not `ValueError`) near a thousand levels, so it is not used
+  here; orjson refuses beyond 1024 levels in C, and the walk below enforces our lower
   bound on the parsed value without recursion. No legitimate body comes close: a
   Stripe event, the deepest we receive, nests about ten levels;
 - grammar: strict JSON (no NaN or Infinity), UTF-8, integers within 64 bits (orjson
