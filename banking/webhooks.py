@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from django.http import HttpRequest, JsonResponse
@@ -15,6 +14,7 @@ from banking.webhook_verification import (
     WebhookVerificationError,
     plaid_webhook_verify,
 )
+from fintech.json_input import JsonInputError, json_body_parse
 
 
 def _refuse(code: str, detail: str, status: int = 400) -> JsonResponse:
@@ -32,9 +32,9 @@ def plaid_webhook(request: HttpRequest) -> JsonResponse:
         # Not the sender's fault: a 5xx makes Plaid deliver again later.
         return _refuse("verification_unavailable", "the verification key cannot be fetched now", status=503)
     try:
-        payload = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return _refuse("invalid_json", "the body is not JSON")
+        payload = json_body_parse(request.body)
+    except JsonInputError as exc:
+        return _refuse(exc.code, exc.detail)
     if not (isinstance(payload, dict) and isinstance(payload.get("webhook_type"), str)
             and isinstance(payload.get("webhook_code"), str)):
         return _refuse("invalid_webhook", "the body is not a Plaid webhook (webhook_type and webhook_code)")

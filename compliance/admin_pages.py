@@ -8,7 +8,9 @@ Auditors); anyone else (Payments Operations) gets 403. Both only read.
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -59,9 +61,17 @@ def _url(kind: str, found) -> str:
     return reverse("admin:compliance_case_page", args=[found.pk])
 
 
+class SearchQueryForm(forms.Form):
+    # Django's CharField refuses a NUL, which PostgreSQL cannot take in a query parameter.
+    q = forms.CharField(required=False)
+
+
 def search_view(model_admin, request):
     require_compliance_viewer(request)
-    query = request.GET.get("q", "").strip()
+    form = SearchQueryForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": "invalid_query", "detail": form.errors.get_json_data()}, status=400)
+    query = form.cleaned_data["q"]
     results = []
     if query:
         found = fuzzy_search(query)

@@ -8,7 +8,10 @@ class FintechConfig(AppConfig):
     verbose_name = "Core: customers, audit trail, API clients"
 
     def ready(self) -> None:
-        from fintech import auth  # noqa: F401  (connects the login audit receivers)
+        from fintech import (
+            auth,  # noqa: F401  (connects the login audit receivers)
+            checks,  # noqa: F401  (registers the deploy checks)
+        )
         from fintech.roles import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="fintech.roles.sync")

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import transaction
+from django.utils.cache import add_never_cache_headers
 
 from fintech import request_context
 from fintech.models import AuditEvent
@@ -93,4 +94,27 @@ class AccessDeniedAuditMiddleware:
                     after={"method": request.method, "path": request.path},
                     outcome=AuditEvent.Outcome.DENIED,
                 )
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every API answer and every page shown to a signed-in
+    user, unless the view chose its own caching.
+
+    Those responses carry personal data or secrets (a payment's client secret, a Plaid
+    link token, balances): no browser history, back button on a shared computer or
+    intermediate cache may keep a copy. One rule here instead of a decorator on each view,
+    so a page added later cannot forget it. API clients authenticate by token inside DRF,
+    after this middleware's view of the user, hence the path test.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and (
+            request.path.startswith("/api/") or request.user.is_authenticated
+        ):
+            add_never_cache_headers(response)
         return response

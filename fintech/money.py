@@ -31,6 +31,17 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 }
 CURRENCY_CHOICES = [(code, code) for code in sorted(CURRENCY_EXPONENTS)]
 
+# The largest single amount (a payment, a refund, a transfer) any entry point accepts,
+# in major units of the currencies the business operates in: one million, far above any
+# retail payment or transfer the product carries, so it refuses no real business, and
+# an amount beyond it is an error or an attack, never a customer. Business limits that
+# are tighter (a transfer's per-day limit) apply on top, in the services.
+BUSINESS_MAXIMUM_MAJOR: dict[str, int] = {"EUR": 1_000_000, "GBP": 1_000_000, "USD": 1_000_000}
+# Any other ISO currency: 10^12 minor units (ten billion in a two-decimal currency).
+# A million such amounts still sum inside PostgreSQL's bigint (9.2 x 10^18), so no
+# amount that passes can overflow a column, a balance or a report total.
+AMOUNT_CEILING = 10**12
+
 
 class MoneyError(ValueError):
     """An amount or currency that cannot be represented exactly."""
@@ -65,6 +76,22 @@ def to_minor_units(amount: str | Decimal | int, currency: str) -> int:
     if scaled != scaled.to_integral_value():
         raise MoneyError(f"{amount} has more decimals than {currency} allows ({exponent})")
     return int(scaled)
+
+
+def amount_maximum(currency: str) -> int:
+    """The largest amount accepted in `currency`, in minor units (see BUSINESS_MAXIMUM_MAJOR)."""
+    code = normalise_currency(currency)
+    if code in BUSINESS_MAXIMUM_MAJOR:
+        return BUSINESS_MAXIMUM_MAJOR[code] * 10 ** CURRENCY_EXPONENTS[code]
+    return AMOUNT_CEILING
+
+
+def amount_check_maximum(amount: int, currency: str) -> int:
+    """`amount` (minor units) if it is within the currency's maximum; MoneyError otherwise."""
+    maximum = amount_maximum(currency)
+    if amount > maximum:
+        raise MoneyError(f"the largest amount accepted is {format_money(maximum, currency)}")
+    return amount
 
 
 def to_major_units(minor: int, currency: str) -> Decimal:

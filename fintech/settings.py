@@ -18,9 +18,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from fintech.key_policy import production_key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -34,11 +37,13 @@ if DJANGO_ENV not in {"development", "test", "production"}:
 PRODUCTION = DJANGO_ENV == "production"
 
 # Development-only material. Production refuses to start with any of these missing
-# from the environment, so these values can never protect real data.
+# from the environment, or set to one of these, or too short (fintech/key_policy.py), so
+# these values can never protect real data.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-used-in-production-0123456789"  # noqa: S105  # nosec B105
 _DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="  # base64 of 32 bytes  # noqa: S105
 _DEV_BLIND_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LW5vdC1mb3ItcHJvZA=="  # noqa: S105
 _DEV_AUDIT_CHAIN_KEY = "ZGV2LW9ubHktYXVkaXQtY2hhaW4ta2V5LW5vdC1wcm9kIQ=="  # noqa: S105
+COMMITTED_KEYS = frozenset({_DEV_SECRET_KEY, _DEV_FIELD_KEY, _DEV_BLIND_INDEX_KEY, _DEV_AUDIT_CHAIN_KEY})
 
 REQUIRED_IN_PRODUCTION = (
     "SECRET_KEY",
@@ -74,6 +79,10 @@ AUDIT_CHAIN_KEYS = env.list("AUDIT_CHAIN_KEYS", default=[_DEV_AUDIT_CHAIN_KEY])
 # Signed checkpoints of the chain head, appended, never rewritten. In production this is
 # a file on storage the database host cannot write (see docs/security/auditchain.md).
 AUDIT_CHECKPOINT_PATH = Path(env.str("AUDIT_CHECKPOINT_PATH", default=str(VAR_DIR / "audit" / "checkpoints.jsonl")))
+if PRODUCTION and (key_problems := production_key_problems(
+        secret_key=SECRET_KEY, field_keys=FIELD_ENCRYPTION_KEYS, blind_index_key=BLIND_INDEX_KEY,
+        audit_chain_keys=AUDIT_CHAIN_KEYS, committed_keys=COMMITTED_KEYS)):
+    raise ImproperlyConfigured("DJANGO_ENV=production refuses these keys: " + "; ".join(key_problems.values()))
 
 INSTALLED_APPS = [
     "fintech.apps.StaffAdminConfig",
@@ -90,6 +99,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "fintech.apps.FintechConfig",
     "payments.apps.PaymentsConfig",
     "banking.apps.BankingConfig",
@@ -99,12 +109,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fintech.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "fintech.middleware.NoStoreMiddleware",
     "fintech.middleware.IdleSessionTimeoutMiddleware",
     "fintech.middleware.AccessDeniedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -272,6 +284,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fintech.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, bounded in size and JSON depth (fintech/json_input.py): a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "fintech.api.parsers.BoundedJSONParser",
+        "fintech.api.parsers.BoundedFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fintech back-office API",
@@ -287,6 +305,12 @@ SPECTACULAR_SETTINGS = {
         "fintech.api.schema.add_error_responses",
     ],
 }
+
+# --- Request bodies ---------------------------------------------------------------------
+# The ceiling on any body read into memory: forms (Django), the API's parsers and the
+# webhooks' raw bodies (fintech/json_input.py). 1 MiB is far above any gateway event (a
+# Stripe event is a few kilobytes); uploaded files are not counted (Django streams them).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Internationalisation, static files ---------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -315,6 +339,26 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp): our own origin only, scripts by origin or by the
+# per-response nonce (`request.csp_nonce`), nothing may frame us. Pages that load a
+# provider's script add its origins with `csp.decorators.csp_update` next to the view
+# (payments/checkout.py, banking/views.py), so no other page trusts them. Inline styles
+# stay allowed: the admin and the charts use style attributes, and CSS cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "frame-src": [csp.NONE],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 
 # --- Logging: JSON lines with the request id; secrets are redacted ----------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -8,16 +8,17 @@ is refused with 400).
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fintech.api.exceptions import DomainError
 from fintech.models import Customer
-from fintech.money import CURRENCY_CHOICES, MoneyError, to_minor_units
+from fintech.money import AMOUNT_CEILING, CURRENCY_CHOICES, MoneyError, amount_check_maximum, to_minor_units
 from payments import conf
 from payments.card_data import card_data_fields
 from payments.gateways import braintree_adapter
@@ -26,6 +27,27 @@ from payments.services.braintree_payments import braintree_customer_id, braintre
 from payments.services.payments import payment_create, payment_submit
 
 PROVIDERS = [("stripe", "Card (Stripe)"), ("braintree", "PayPal or card (Braintree)")]
+
+# What each provider's script needs the page's Content-Security-Policy to allow, from the
+# providers' own CSP guides; only the page that loads the script allows it. Neither
+# script can carry Subresource Integrity: Stripe.js is versioned server-side and must
+# load from js.stripe.com as served, and the Drop-in loader fetches further scripts
+# (hosted fields, PayPal) at run time, which no hash on the loader can pin.
+STRIPE_CSP = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+BRAINTREE_CSP = {
+    "script-src": ["https://js.braintreegateway.com", "https://assets.braintreegateway.com",
+                   "https://www.paypalobjects.com", "https://*.paypal.com"],
+    "frame-src": ["https://assets.braintreegateway.com", "https://*.paypal.com"],
+    "connect-src": ["https://api.braintreegateway.com", "https://client-analytics.braintreegateway.com",
+                    "https://api.sandbox.braintreegateway.com",  # the sandbox, for staging accounts
+                    "https://client-analytics.sandbox.braintreegateway.com",
+                    "https://*.braintree-api.com", "https://*.paypal.com"],
+    "img-src": ["https://assets.braintreegateway.com", "https://checkout.paypal.com"],
+}
 CHECKOUT_CURRENCIES = [c for c in CURRENCY_CHOICES if c[0] in {"EUR", "USD", "GBP"}]
 
 
@@ -38,16 +60,27 @@ class CheckoutForm(forms.Form):
         data = super().clean()
         if "amount" in data and "currency" in data:
             try:
-                data["minor"] = to_minor_units(data["amount"], data["currency"])
+                data["minor"] = amount_check_maximum(to_minor_units(data["amount"], data["currency"]),
+                                                     data["currency"])
             except MoneyError as exc:
                 raise forms.ValidationError(str(exc)) from exc
         return data
 
 
 class NonceForm(forms.Form):
-    amount = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    amount = forms.IntegerField(min_value=1, max_value=AMOUNT_CEILING, widget=forms.HiddenInput)
     currency = forms.ChoiceField(choices=CHECKOUT_CURRENCIES, widget=forms.HiddenInput)
     payment_method_nonce = forms.CharField(max_length=200, widget=forms.HiddenInput)
+
+    def clean(self):
+        # The hidden amount comes back from the browser: bounded again, never trusted.
+        data = super().clean()
+        if "amount" in data and "currency" in data:
+            try:
+                amount_check_maximum(data["amount"], data["currency"])
+            except MoneyError as exc:
+                self.add_error("amount", str(exc))
+        return data
 
 
 def _customer(request) -> Customer:
@@ -79,6 +112,7 @@ def _braintree_page(request, customer: Customer, *, amount: int, currency: str, 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@csp_update(BRAINTREE_CSP)  # the POST that chooses Braintree renders the Drop-in page
 def checkout(request):
     customer = _customer(request)
     if request.method == "POST":
@@ -103,6 +137,7 @@ def checkout(request):
 
 @login_required
 @require_GET
+@csp_update(STRIPE_CSP)
 def pay_stripe(request, pk: int):
     """The Payment Element for one of the customer's own pending Stripe payments."""
     payment = payment_for_customer_user(user=request.user, pk=pk)
@@ -124,8 +159,7 @@ def pay_braintree(request):
         return refused
     form = NonceForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Amount, currency and the payment method nonce are required.",
-                                      content_type="text/plain")
+        return JsonResponse({"error": "invalid_payment", "detail": form.errors.get_json_data()}, status=400)
     try:
         payment = braintree_payment_request(
             customer=customer, amount=form.cleaned_data["amount"], currency=form.cleaned_data["currency"],

@@ -13,6 +13,12 @@ class StateConflictError(ConflictError):
     """Someone else moved the record first; the caller's view of it is stale."""
 
 
+class RequestKeyReusedError(ConflictError):
+    """The caller's idempotency key already named a different request: not a retry."""
+
+    code = "idempotency_key_reused"
+
+
 class GatewayError(DomainError):
     """The gateway refused the request; retrying the same request will not help."""
 

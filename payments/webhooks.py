@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from urllib.parse import urlencode
 
@@ -10,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fintech.json_input import JsonInputError, json_body_parse
 from payments import conf
 from payments.errors import GatewayError
 from payments.gateways import braintree_adapter
@@ -33,10 +33,10 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     except SignatureError as exc:
         return _refuse(exc.code, exc.detail)
     try:
-        raw_body = request.body.decode("utf-8")
-        event = json.loads(raw_body)
-    except (UnicodeDecodeError, ValueError):
-        return _refuse("invalid_json", "the body is not JSON")
+        event = json_body_parse(request.body)
+    except JsonInputError as exc:
+        return _refuse(exc.code, exc.detail)
+    raw_body = request.body.decode("utf-8")  # valid UTF-8: the parser refuses anything else
     if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
             and event["id"]):
         return _refuse("invalid_event", "the body is not a Stripe event (id and type)")

@@ -3,7 +3,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from banking.models import BankAccount, Transfer, TransferCheck
-from fintech.money import MoneyError, normalise_currency
+from fintech.api.serializers import AmountWithinMaximum
+from fintech.money import AMOUNT_CEILING, MoneyError, normalise_currency
 
 
 class BankAccountSerializer(serializers.ModelSerializer):
@@ -37,10 +38,11 @@ class TransferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransferCreateSerializer(serializers.Serializer):
+class TransferCreateSerializer(AmountWithinMaximum, serializers.Serializer):
     account = serializers.PrimaryKeyRelatedField(queryset=BankAccount.objects.none())
     direction = serializers.ChoiceField(choices=Transfer.Direction.choices)
-    amount = serializers.IntegerField(min_value=1, help_text="Minor units (cents).")
+    amount = serializers.IntegerField(min_value=1, max_value=AMOUNT_CEILING,
+                                      help_text="Minor units (cents); at most the currency's business maximum.")
     currency = serializers.CharField(max_length=3)
     idempotency_key = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=15, required=False, allow_blank=True, default="")

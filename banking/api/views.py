@@ -3,17 +3,17 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from banking.api.serializers import BankAccountSerializer, TransferCreateSerializer, TransferSerializer
 from banking.models import BankAccount
 from banking.selectors import bank_accounts_visible_to, transfers_visible_to
 from banking.services.transfers import transfer_initiate
+from fintech.api.pagination import StableCursorPagination
 from fintech.models import Customer
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(StableCursorPagination):
     ordering = ("-created_at", "-id")
 
 

@@ -37,3 +37,12 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = ("id", "rule_code", "rule_version", "customer_id", "window_start", "window_end", "transaction_ids",
                   "score", "anomaly_score", "top_features", "status", "created_at")
         read_only_fields = fields
+
+
+class AlertFilterSerializer(serializers.Serializer):
+    """The alert list's query parameters, validated like a body (a NUL or an overlong value
+    is a 400, not a database error)."""
+
+    status = serializers.ChoiceField(choices=Alert.Status.choices, required=False, allow_blank=True)
+    rule = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    customer = serializers.CharField(max_length=64, required=False, allow_blank=True)

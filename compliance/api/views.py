@@ -4,7 +4,12 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.api.serializers import AlertSerializer, ScreeningRequestSerializer, ScreeningResultSerializer
+from compliance.api.serializers import (
+    AlertFilterSerializer,
+    AlertSerializer,
+    ScreeningRequestSerializer,
+    ScreeningResultSerializer,
+)
 from compliance.models import Alert
 from compliance.selectors import alerts_list
 from compliance.services.screening import screen_party
@@ -43,6 +48,8 @@ class AlertListView(ListAPIView):
     serializer_class = AlertSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
+        filters = AlertFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        params = filters.validated_data
         return alerts_list(status=params.get("status"), rule_code=params.get("rule"),
                            customer_external_id=params.get("customer"))

@@ -39,8 +39,7 @@ def add_error_responses(result, generator, request, public):
                 codes.append("400")
             if operation.get("requestBody"):
                 codes.append("415")
-            takes_cursor = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
-            if "{" in path or takes_cursor:
+            if "{" in path:  # an invalid list cursor is a 400 (fintech.api.pagination)
                 codes.append("404")
             responses = operation.setdefault("responses", {})
             for code in codes:

@@ -2,12 +2,19 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from fintech.money import CURRENCY_CHOICES
+from fintech.api.serializers import AmountWithinMaximum
+from fintech.money import AMOUNT_CEILING, CURRENCY_CHOICES
 from payments.models import Payment, Refund
 
 
 class MinorUnitsField(serializers.IntegerField):
-    """A JSON integer of minor units, nothing else: no strings, no floats, no booleans."""
+    """A JSON integer of minor units, nothing else: no strings, no floats, no booleans;
+    never above the ceiling of any currency (the currency's own maximum is checked by
+    the serializer that knows the currency)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_value", AMOUNT_CEILING)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, int) or isinstance(data, bool):
@@ -40,6 +47,7 @@ class RefundRequestSerializer(serializers.Serializer):
     )
 
 
-class PaymentCreateSerializer(serializers.Serializer):
-    amount = MinorUnitsField(min_value=1, max_value=10**12, help_text="Minor units (1250 is 12.50 USD).")
+class PaymentCreateSerializer(AmountWithinMaximum, serializers.Serializer):
+    amount = MinorUnitsField(min_value=1, help_text="Minor units (1250 is 12.50 USD); at most the currency's "
+                                                   "business maximum (1,000,000.00 EUR, GBP or USD).")
     currency = serializers.ChoiceField(choices=[code for code, _ in CURRENCY_CHOICES], help_text="ISO 4217.")

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from fintech.money import MoneyError
 from fintech.services.audit import audit_event_record
-from payments.errors import GatewayError, GatewayUnavailableError, StateConflictError
+from payments.errors import GatewayError, GatewayUnavailableError, RequestKeyReusedError, StateConflictError
 from payments.gateways import gateway_for
 from payments.gateways.base import GatewayRefund
 from payments.gateways.braintree_records import (
@@ -42,12 +42,21 @@ def refund_request(
     """A pending refund of `amount` (default: all that is left) of a succeeded payment.
 
     With a `request_key`, asking again with the same key returns the first refund
-    (the unique constraint decides, under the payment's row lock).
+    (the unique constraint decides, under the payment's row lock); the same key with
+    another amount or reason is not a retry but a different request, refused with
+    `RequestKeyReusedError` (409) and nothing written. An omitted amount means "all that
+    was left", which the first refund under the key was.
     """
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if request_key:
         existing = Refund.objects.filter(payment=locked, request_key=request_key).first()
         if existing is not None:
+            if (amount is not None and amount != existing.amount) or reason[:200] != existing.reason:
+                raise RequestKeyReusedError(
+                    f"idempotency key {request_key!r} was already used for refund {existing.pk} of "
+                    f"{existing.amount} {existing.currency} (reason {existing.reason!r}); use a new key for a new "
+                    "refund"
+                )
             return existing
     if locked.status != Payment.Status.SUCCEEDED or not locked.gateway_reference:
         raise StateConflictError(f"payment {locked.pk} is {locked.status}: only succeeded payments are refunded")

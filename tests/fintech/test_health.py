@@ -2,6 +2,8 @@ import pytest
 from django.test import override_settings
 
 from fintech.celery import app as celery_app
+from tests.factories import PASSWORD, make_staff
+from tests.helpers import admin_login
 
 
 def test_healthz_answers_without_touching_services(client):
@@ -10,6 +12,8 @@ def test_healthz_answers_without_touching_services(client):
 
 @pytest.mark.django_db
 def test_readyz_checks_database_and_broker(client):
+    staff, device = make_staff("operator")
+    admin_login(client, staff, device, password=PASSWORD)
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
     assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
