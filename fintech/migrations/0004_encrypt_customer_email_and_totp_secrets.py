@@ -14,9 +14,9 @@ def customer_logins_detach_email(apps, schema_editor):
     """A customer's login was named by their email: rename it to the customer reference
     and clear its email, so the email is stored only encrypted, on the customer."""
     Customer = apps.get_model("fintech", "Customer")
-    for customer in Customer.objects.exclude(user=None).exclude(email="").select_related("user").iterator():
+    for customer in Customer.objects.exclude(user=None).select_related("user").iterator():
         user, email = customer.user, customer.email.casefold()
-        if user.is_staff:
+        if user.is_staff or not email:
             continue
         if user.username.casefold() == email:
             user.username = customer.external_id

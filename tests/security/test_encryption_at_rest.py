@@ -245,6 +245,23 @@ def test_data_migration_encrypts_rows_stored_in_clear_and_fills_the_blind_index(
     assert customer_by_email("old.two@example.com").email == "Old.Two@Example.com"
 
 
+def test_migration_renames_customer_logins_named_by_their_email(client):
+    # given a customer whose login was named by their email, as sign-up used to do
+    customer = CustomerFactory(user__username="grace@example.com", user__email="grace@example.com",
+                               email="grace@example.com")
+    staff, _ = make_staff("ops@example.com", roles.PAYMENTS_OPERATIONS)
+    # when the migration's step runs
+    _migration("fintech", "encrypt_customer_email_and_totp_secrets").customer_logins_detach_email(
+        _historical_apps("fintech"), connection.schema_editor())
+    # then the login carries the opaque reference and no email; staff logins are left alone
+    customer.user.refresh_from_db()
+    assert (customer.user.username, customer.user.email) == (customer.external_id, "")
+    staff.refresh_from_db()
+    assert staff.username == "ops@example.com"
+    # and the customer still signs in with their email
+    assert client.post("/accounts/login/", {"username": "grace@example.com", "password": PASSWORD}).status_code == 302
+
+
 def _migration(app: str, name_suffix: str):
     """A migration module of this change, found by name (the number changes at merge)."""
     import importlib
