@@ -96,5 +96,9 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(customer_emails_encrypt, migrations.RunPython.noop, elidable=False),
+        migrations.AddConstraint(
+            model_name='customer',
+            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False), models.Q(('email_index', ''), _negated=True)), fields=('email_index',), name='customer_login_email_unique'),
+        ),
         migrations.RunPython(totp_devices_move, migrations.RunPython.noop, elidable=False),
     ]

@@ -63,6 +63,12 @@ class Customer(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["risk_rating", "status"])]
+        constraints = [
+            # One login per email (what the username did while it was the email); sign-up
+            # checks first, this holds under a race. Customers without a login may share one.
+            models.UniqueConstraint(fields=["email_index"], condition=models.Q(user__isnull=False)
+                                    & ~models.Q(email_index=""), name="customer_login_email_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.external_id})"
