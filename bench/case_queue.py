@@ -45,8 +45,8 @@ def _staff():
     accounts are never deleted (the audit trail names them)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from fintech.models import StaffTOTPDevice
     from fintech.roles import ANALYST, COMPLIANCE_OFFICER
 
     users = get_user_model().objects
@@ -54,7 +54,7 @@ def _staff():
     officer.set_password(BENCH_PASSWORD)
     officer.save()
     officer.groups.add(Group.objects.get(name=COMPLIANCE_OFFICER))
-    device = TOTPDevice.objects.filter(user=officer, confirmed=True).first() or TOTPDevice.objects.create(
+    device = StaffTOTPDevice.objects.filter(user=officer, confirmed=True).first() or StaffTOTPDevice.objects.create(
         user=officer, name="bench", confirmed=True)
     analysts = []
     for i in range(ANALYSTS):
@@ -68,10 +68,10 @@ def _generate(cursor, *, n_alerts: int, n_customers: int, analysts: list[int]) -
     first = "ARRAY[" + ",".join(f"'{n}'" for n in FIRST) + "]"
     last = "ARRAY[" + ",".join(f"'{n}'" for n in LAST) + "]"
     cursor.execute(f"""
-        INSERT INTO fintech_customer (external_id, legal_name, email, entity_type, country, national_id,
+        INSERT INTO fintech_customer (external_id, legal_name, email, email_index, entity_type, country, national_id,
             national_id_index, risk_rating, risk_score, status, created_at, updated_at)
         SELECT '{PREFIX}_' || g, ({first})[1 + g % {len(FIRST)}] || ' ' || ({last})[1 + (g / 7) % {len(LAST)}]
-               || ' ' || g, '', 'individual', 'GB', '', '', 'low', 0, 'active', now(), now()
+               || ' ' || g, '', '', 'individual', 'GB', '', '', 'low', 0, 'active', now(), now()
         FROM generate_series(1, {int(n_customers)}) g""")  # noqa: S608 - constants  # nosec B608
     assignees = "ARRAY[" + ",".join(str(a) for a in analysts) + ", NULL]::integer[]"
     # open cases: one per customer, opened 0-60 days ago (30-day SLA: about half breached)

@@ -103,8 +103,10 @@ def _customers(n: int) -> list[int]:
 def _copy_rows(pks: list[int], rows) -> int:
     from django.db import connection
 
+    from compliance.monitoring.store import counterparty_account_sealed
+
     cols = ("source, source_id, customer_id, account_id, occurred_at, direction, amount, currency, channel, "
-            "counterparty_name, counterparty_account, counterparty_country, created_at")
+            "counterparty_name, counterparty_account, counterparty_account_index, counterparty_country, created_at")
     now = datetime.datetime.now(tz=datetime.UTC)
     count = 0
     with connection.cursor() as cursor, cursor.copy(
@@ -113,7 +115,7 @@ def _copy_rows(pks: list[int], rows) -> int:
         for cust, ts, direction, amount, cp, country in rows:
             count += 1
             copy.write_row(("bench", f"b{count}", pks[cust], "acc", datetime.datetime.fromtimestamp(ts, datetime.UTC),
-                            direction, amount, "GBP", "card", cp, cp, country, now))
+                            direction, amount, "GBP", "card", cp, *counterparty_account_sealed(cp), country, now))
     with connection.cursor() as cursor:
         # A bulk load leaves the visibility map unset until autovacuum comes by; vacuum now, as it would
         # have on a live table, so the stream phase reads history index-only, and not while autovacuum runs.

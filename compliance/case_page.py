@@ -1,7 +1,8 @@
 """What the case page shows, loaded in a fixed number of queries whatever the case's size.
 
 Alerts, evidence transactions, the timeline and counterparties are each one query (the
-latter two bounded by a window and a row limit); nothing is fetched per alert or per row.
+latter two bounded by a window and a row limit; counterparties take a second query to
+open their encrypted account numbers); nothing is fetched per alert or per row.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 
 from compliance.models import Alert, Case, MonitoredTransaction
 from fintech.money import format_money
@@ -44,6 +45,22 @@ class CasePageData:
     sar_draft: object | None
 
 
+
+def _counterparties(in_window) -> list[dict]:
+    """The window's counterparties by total. Accounts are grouped by their blind index (the
+    stored numbers are ciphertexts, each different) and shown from one row of each group."""
+    groups = list(
+        in_window.exclude(counterparty_name="", counterparty_account_index="")
+        .values("counterparty_name", "counterparty_account_index", "counterparty_country", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"), sample=Min("id"),
+                  n_in=Count("id", filter=Q(direction="in")), n_out=Count("id", filter=Q(direction="out")))
+        .order_by("-total")[:COUNTERPARTY_LIMIT]
+    )
+    accounts = dict(MonitoredTransaction.objects.filter(pk__in=[g["sample"] for g in groups])
+                    .values_list("pk", "counterparty_account"))
+    return [{**g, "counterparty_account": accounts.get(g["sample"], ""),
+             "total_display": format_money(g["total"] or 0, g["currency"])} for g in groups]
+
 def case_load(pk: int) -> Case:
     return Case.objects.select_related("customer", "assignee", "sar_draft").get(pk=pk)
 
@@ -73,14 +90,7 @@ def case_page_data(case: Case) -> CasePageData:
         timeline = list(in_window.order_by("-occurred_at", "-pk")[:TIMELINE_LIMIT + 1])
         truncated = len(timeline) > TIMELINE_LIMIT
         timeline = timeline[:TIMELINE_LIMIT]
-        counterparties = [
-            {**row, "total_display": format_money(row["total"] or 0, row["currency"])}
-            for row in in_window.exclude(counterparty_name="", counterparty_account="")
-            .values("counterparty_name", "counterparty_account", "counterparty_country", "currency")
-            .annotate(n=Count("id"), total=Sum("amount"),
-                      n_in=Count("id", filter=Q(direction="in")), n_out=Count("id", filter=Q(direction="out")))
-            .order_by("-total")[:COUNTERPARTY_LIMIT]
-        ]
+        counterparties = _counterparties(in_window)
     evidence_set = set(evidence)
     for tx in timeline:
         tx.is_evidence = tx.pk in evidence_set

@@ -15,7 +15,8 @@ from compliance.services.case_decisions import case_decision_propose
 from compliance.services.cases import case_assign, case_comment_add, case_transition
 from compliance.services.monitoring import aml_scan_run, transactions_upsert
 from compliance.services.sar import sar_draft_generate
-from fintech.models import Customer
+from fintech.models.customers import customer_email_index
+from fintech.selectors import customer_by_email
 
 # customer email -> (hours after the start, amount in minor units, direction, counterparty, its country)
 HISTORIES = {
@@ -33,7 +34,7 @@ HISTORIES = {
 def _events(start: datetime.datetime) -> list[dict]:
     events = []
     for email, rows in HISTORIES.items():
-        customer = Customer.objects.filter(email=email).first()
+        customer = customer_by_email(email)
         if customer is None:
             continue
         for i, (hours, amount, direction, name, country) in enumerate(rows):
@@ -47,15 +48,19 @@ def _events(start: datetime.datetime) -> list[dict]:
     return events
 
 
+def _demo_indexes() -> list[str]:
+    return [customer_email_index(email) for email in HISTORIES]
+
+
 def _open_case(email: str) -> Case | None:
-    return Case.objects.filter(customer__email=email).order_by("-opened_at").first()
+    return Case.objects.filter(customer__email_index=customer_email_index(email)).order_by("-opened_at").first()
 
 
 def seed(out) -> None:
     users = get_user_model().objects
     analyst, officer = users.filter(username="analyst").first(), users.filter(username="officer").first()
     start = (timezone.now() - datetime.timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)
-    if not Case.objects.filter(customer__email__in=list(HISTORIES)).exists():
+    if not Case.objects.filter(customer__email_index__in=_demo_indexes()).exists():
         transactions_upsert(events=_events(start))
         aml_scan_run(start=start - datetime.timedelta(days=1), end=timezone.now() + datetime.timedelta(days=1))
     dmitri, farid = _open_case("dmitri@example.com"), _open_case("farid@example.com")
@@ -71,6 +76,6 @@ def seed(out) -> None:
             case_decision_propose(farid, kind=CaseDecision.Kind.FILE_SAR, actor=officer,
                                   reason="demo: file; needs officer2's approval")
     out.write("Cases (admin: Compliance > Cases):")
-    for case in Case.objects.filter(customer__email__in=list(HISTORIES)).select_related("customer", "assignee"):
+    for case in Case.objects.filter(customer__email_index__in=_demo_indexes()).select_related("customer", "assignee"):
         out.write(f"  {case.reference} {case.customer.legal_name:<22} {case.get_state_display():<12} "
                   f"alerts {case.alerts.count():>2}  assignee {case.assignee or '-'}")

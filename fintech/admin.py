@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
-from fintech.models import ApiClient, AuditEvent, Customer
+from fintech.models import ApiClient, AuditEvent, Customer, StaffTOTPDevice
+from fintech.models.customers import customer_email_index
 from fintech.services.api_clients import api_client_create, api_client_revoke
 from fintech.services.customers import customer_update
 
@@ -33,13 +34,23 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ("external_id", "legal_name", "entity_type", "country", "risk_rating", "status", "created_at")
     list_filter = ("risk_rating", "status", "entity_type")
-    search_fields = ("external_id", "legal_name", "email")
+    # The email is encrypted: a search term that is an email also matches it exactly
+    # through its blind index (get_search_results); it is never a substring search.
+    search_fields = ("external_id", "legal_name")
+    search_help_text = "Reference or name (partial), or an email address (exact)."
     readonly_fields = ("external_id", "user", "risk_score", "created_at", "updated_at")
     fields = (
         "external_id", "user", "legal_name", "email", "entity_type", "country", "date_of_birth",
         "national_id", "risk_rating", "risk_score", "status", "created_at", "updated_at",
     )
     show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if "@" in term:
+            results |= queryset.filter(email_index=customer_email_index(term))
+        return results, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -82,3 +93,23 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def has_revoke_permission(self, request):
         return request.user.has_perm("fintech.delete_apiclient")
+
+
+@admin.register(StaffTOTPDevice)
+class StaffTOTPDeviceAdmin(admin.ModelAdmin):
+    """Staff authenticators: listed, confirmed or deleted (a lost phone), never shown.
+
+    The secret is never displayed nor typed here: `create_staff_user` makes a device and
+    prints its secret once, to the person enrolling it.
+    """
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username", "name")
+    fields = ("user", "name", "confirmed", "step", "digits", "created_at", "last_used_at",
+              "throttling_failure_count", "throttling_failure_timestamp")
+    readonly_fields = ("user", "step", "digits", "created_at", "last_used_at", "throttling_failure_timestamp")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False

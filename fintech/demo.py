@@ -13,10 +13,10 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fintech import roles
-from fintech.models import ApiClient, Customer
+from fintech.models import ApiClient, StaffTOTPDevice
+from fintech.selectors import customer_by_email
 from fintech.services.api_clients import api_client_create, hash_token
 from fintech.services.customers import customer_sign_up
 from fintech.services.staff import staff_user_create, totp_secret_base32
@@ -55,14 +55,14 @@ def seed(out) -> None:
                 username=username, email=f"{username}@back-office.example", password=demo_password(username),
                 role=role, totp_key_hex=_derived(f"demo-totp:{username}", 40),
             )
-        device = TOTPDevice.objects.get(user__username=username)
+        device = StaffTOTPDevice.objects.get(user__username=username)
         out.write(
             f"  {role:<20} user {username:<9} password {demo_password(username):<28} "
             f"TOTP secret {totp_secret_base32(device)}"
         )
     out.write("Customers (sign in at /accounts/login/):")
     for email, name, country, dob in DEMO_CUSTOMERS:
-        if not Customer.objects.filter(email=email).exists():
+        if customer_by_email(email) is None:
             customer_sign_up(
                 email=email, password=demo_password(email.split("@")[0]), legal_name=name, country=country,
                 date_of_birth=dob,
@@ -70,6 +70,6 @@ def seed(out) -> None:
         out.write(f"  {name:<22} user {email:<20} password {demo_password(email.split('@')[0])}")
     token = "fk_demo_" + _derived("demo-api-client:alice", 32)
     if not ApiClient.objects.filter(token_hash=hash_token(token)).exists():
-        client, _ = api_client_create(name="Alice's bookkeeping app", user=users.get(username="alice@example.com"))
+        client, _ = api_client_create(name="Alice's bookkeeping app", user=customer_by_email("alice@example.com").user)
         ApiClient.objects.filter(pk=client.pk).update(token_hash=hash_token(token), token_prefix=token[:10])
     out.write(f"API client for alice@example.com: Authorization: Token {token}")

@@ -9,7 +9,9 @@ query that could never match fails loudly instead.
 from __future__ import annotations
 
 import datetime
+import json
 
+from django.core import validators
 from django.core.exceptions import FieldError
 from django.db import models
 
@@ -72,6 +74,41 @@ class EncryptedDateField(EncryptedTextField):
         return models.Field.formfield(self, form_class=forms.DateField, **kwargs)
 
 
+class EncryptedEmailField(EncryptedTextField):
+    """An email address encrypted at rest, validated and edited as an email."""
+
+    description = "Email address encrypted at rest"
+    default_validators = [validators.validate_email]
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return models.Field.formfield(self, form_class=forms.EmailField, **kwargs)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (e.g. a list of names) encrypted at rest as one ciphertext."""
+
+    description = "JSON encrypted at rest"
+
+    def to_python_value(self, plaintext: str):
+        return json.loads(plaintext)
+
+    def to_plaintext(self, value) -> str:
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+    def get_prep_value(self, value):
+        # An empty list or object is still a value: encrypt it, so "no owners" reads back as [].
+        if value is None:
+            return None
+        return key_ring().encrypt(self.to_plaintext(value).encode(), associated_data=self.associated_data())
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return models.Field.formfield(self, form_class=forms.JSONField, **kwargs)
+
+
 class BlindIndexField(models.CharField):
     """HMAC of another field's plaintext, kept in step on every save.
 
@@ -92,8 +129,11 @@ class BlindIndexField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
         kwargs["purpose"] = self.purpose
+        # Drop what __init__ sets by default; keep a deliberate db_index=False.
         for key in ("editable", "db_index", "blank"):
             kwargs.pop(key, None)
+        if not self.db_index:
+            kwargs["db_index"] = False
         if kwargs.get("max_length") == 64:
             kwargs.pop("max_length")
         return name, path, args, kwargs

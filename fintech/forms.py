@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from fintech.selectors import customer_by_email
+
 
 class SignUpForm(forms.Form):
     legal_name = forms.CharField(max_length=200, label="Full legal name")
@@ -15,7 +17,7 @@ class SignUpForm(forms.Form):
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
-        if get_user_model().objects.filter(username=email).exists():
+        if customer_by_email(email) is not None:
             raise forms.ValidationError("An account with this email already exists.")
         return email
 

@@ -94,7 +94,8 @@ INSTALLED_APPS = [
     # Trigram lookups for the officers' fuzzy search on PostgreSQL; inert on SQLite.
     "django.contrib.postgres",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    # No django_otp.plugins.otp_totp: its device keeps the TOTP secret in clear; staff
+    # authenticators are fintech.StaffTOTPDevice, whose secret is encrypted at rest.
     "axes",
     "rest_framework",
     "drf_spectacular",
@@ -230,6 +231,8 @@ AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out usernames before a password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Customers sign in with their email, found by its blind index (the username is opaque).
+    "fintech.auth_backends.CustomerEmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

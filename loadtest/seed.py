@@ -17,10 +17,10 @@ PAYMENTS = 40
 
 
 def seed() -> dict:
-    from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from fintech.models import ApiClient, Customer
+    from fintech.models import ApiClient
+    from fintech.selectors import customer_by_email
     from fintech.services.api_clients import api_client_create, api_client_revoke
     from fintech.services.customers import customer_sign_up
     from payments.models import Payment
@@ -28,14 +28,14 @@ def seed() -> dict:
 
     password = secrets.token_urlsafe(18)
     with transaction.atomic():
-        user = get_user_model().objects.filter(username=LOAD_EMAIL).first()
-        if user is None:
+        existing = customer_by_email(LOAD_EMAIL)
+        if existing is None:
             customer = customer_sign_up(email=LOAD_EMAIL, password=password, legal_name="Load Test Customer",
                                         country="GB")
         else:
+            customer, user = existing, existing.user
             user.set_password(password)  # a fresh password per run: it is never written anywhere
             user.save(update_fields=["password"])
-            customer = Customer.objects.get(user=user)
         for index in range(Payment.objects.filter(customer=customer).count(), PAYMENTS):
             payment_create(customer=customer, amount=1_000 + index, currency="EUR")
         for client in ApiClient.objects.filter(user=customer.user, name="load test", revoked_at__isnull=True):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from fintech.models import Customer
 from fintech.money import format_money
+from fintech.selectors import customer_by_email
 from payments.models import Payment
 from payments.models.money_movements import Gateway
 from payments.selectors import ledger_balances
@@ -29,7 +29,7 @@ def _demo_payment(index: int, email: str, amount: int, currency: str, status: st
     payment = Payment.objects.filter(gateway=Gateway.STRIPE, gateway_reference=reference).first()
     if payment is None:
         payment = Payment.objects.create(
-            customer=Customer.objects.filter(email=email).first(), amount=amount, currency=currency,
+            customer=customer_by_email(email), amount=amount, currency=currency,
             gateway=Gateway.STRIPE, gateway_reference=reference, gateway_charge_reference=f"ch_demo_{index:04d}",
         )
         payment_transition(payment=payment, to=status, reason="demo: card declined")

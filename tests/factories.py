@@ -3,9 +3,8 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fintech.models import Customer
+from fintech.models import Customer, StaffTOTPDevice
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -35,5 +34,5 @@ def make_staff(username: str, role: str | None = None, superuser: bool = False):
     user = UserFactory(username=username, is_staff=True, is_superuser=superuser)
     if role:
         user.groups.add(Group.objects.get(name=role))
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device = StaffTOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     return user, device

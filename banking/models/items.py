@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from fintech.fields import EncryptedTextField
+from fintech.fields import EncryptedJSONField, EncryptedTextField
 from fintech.models import Customer
 from fintech.money import CURRENCY_CHOICES, format_money
 
@@ -64,7 +64,8 @@ class BankAccount(models.Model):
     available_balance = models.BigIntegerField(null=True, blank=True, help_text="Minor units.")
     account_number = EncryptedTextField(blank=True)
     routing_number = EncryptedTextField(blank=True)
-    owner_names = models.JSONField(default=list, blank=True)
+    # The account holders' names as the bank reports them: personal data, encrypted at rest.
+    owner_names = EncryptedJSONField(default=list, blank=True)
     balances_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from fintech.fields import EncryptedJSONField
+
 
 class PlaidWebhookEvent(models.Model):
     """A verified Plaid webhook, stored before its effect runs.
@@ -19,7 +21,7 @@ class PlaidWebhookEvent(models.Model):
     webhook_type = models.CharField(max_length=50)
     webhook_code = models.CharField(max_length=80)
     item_id = models.CharField(max_length=100, blank=True, db_index=True)
-    payload = models.JSONField()
+    payload = EncryptedJSONField(help_text="The webhook as received; encrypted at rest.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     result = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from fintech.fields import BlindIndexField, EncryptedTextField
+
 
 class MonitoredTransaction(models.Model):
     """One money movement as monitoring sees it, whatever its origin.
@@ -29,7 +31,11 @@ class MonitoredTransaction(models.Model):
     currency = models.CharField(max_length=3)
     channel = models.CharField(max_length=32, blank=True)
     counterparty_name = models.CharField(max_length=200, blank=True)
-    counterparty_account = models.CharField(max_length=64, blank=True)
+    # An account number (IBAN, card, wallet) identifies a person: encrypted at rest. The rules group
+    # and join counterparties by equality, which the keyed blind index serves without the number.
+    counterparty_account = EncryptedTextField(blank=True)
+    counterparty_account_index = BlindIndexField(source="counterparty_account",
+                                                 purpose="monitoring.counterparty_account", db_index=False)
     counterparty_country = models.CharField(max_length=2, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -39,7 +45,7 @@ class MonitoredTransaction(models.Model):
             # Covering: the stream's history load (compliance.monitoring.scan) reads a customer's recent rows
             # from the index alone, a few adjacent index pages instead of a heap page per row.
             models.Index(fields=["customer", "occurred_at"], name="monitoredtx_customer_history",
-                         include=["id", "direction", "amount", "currency", "counterparty_account",
+                         include=["id", "direction", "amount", "currency", "counterparty_account_index",
                                   "counterparty_country"]),
             models.Index(fields=["occurred_at"]),
         ]

@@ -20,6 +20,7 @@ from compliance.models import MonitoredTransaction, Rule
 from compliance.monitoring.rules import DAY, RULES, TxFrame, lookback_seconds
 from fintech.models import Customer
 
+# The counterparty is its account's blind index: the rules only compare accounts for equality.
 COLUMNS = ["id", "customer_id", "occurred_at", "direction", "amount", "currency", "counterparty_account",
            "counterparty_country", "customer_since"]
 SEVERITY_POINTS = {"low": 25.0, "medium": 50.0, "high": 75.0}
@@ -69,7 +70,7 @@ def load_frame(
     if ids is not None:
         qs = qs.filter(customer_id__in=ids)
     rows = list(qs.values_list("id", "customer_id", "occurred_at", "direction", "amount", "currency",
-                               "counterparty_account", "counterparty_country", "customer__created_at"))
+                               "counterparty_account_index", "counterparty_country", "customer__created_at"))
     if ids is None:
         last = earlier.values("customer_id").annotate(last=Max("occurred_at"))
         found = last.values_list("customer_id", "last", "customer__created_at")
@@ -95,7 +96,7 @@ def load_frame(
 _US = "(date_part('epoch', {}) * 1000000)::bigint"
 _ROWS_SQL = f"""
     SELECT m.id, m.customer_id, {_US.format("m.occurred_at")}, m.direction = 'in', m.amount, m.currency,
-           m.counterparty_account, m.counterparty_country, {_US.format("c.created_at")}
+           m.counterparty_account_index, m.counterparty_country, {_US.format("c.created_at")}
     FROM compliance_monitoredtransaction m JOIN fintech_customer c ON c.id = m.customer_id
     WHERE m.occurred_at >= %(start)s AND m.occurred_at < %(end)s
     UNION ALL
@@ -108,9 +109,9 @@ _ROWS_SQL = f"""
 # from flattening the LATERAL into a scan of every customer's rows of the period.)
 _SOME_ROWS_SQL = f"""
     SELECT m.id, c.id, {_US.format("m.occurred_at")}, m.direction = 'in', m.amount, m.currency,
-           m.counterparty_account, m.counterparty_country, {_US.format("c.created_at")}
+           m.counterparty_account_index, m.counterparty_country, {_US.format("c.created_at")}
     FROM fintech_customer c CROSS JOIN LATERAL (
-        SELECT id, occurred_at, direction, amount, currency, counterparty_account, counterparty_country
+        SELECT id, occurred_at, direction, amount, currency, counterparty_account_index, counterparty_country
         FROM compliance_monitoredtransaction
         WHERE customer_id = c.id AND occurred_at >= %(start)s AND occurred_at < %(end)s
         OFFSET 0) m

@@ -15,8 +15,26 @@ from django.db import connection
 from compliance.models import MonitoredTransaction
 
 COLUMNS = ["source", "source_id", "customer_id", "account_id", "occurred_at", "direction", "amount", "currency",
-           "channel", "counterparty_name", "counterparty_account", "counterparty_country"]
-TYPES = ["text", "text", "bigint", "text", "timestamptz", "text", "bigint", "text", "text", "text", "text", "text"]
+           "channel", "counterparty_name", "counterparty_account", "counterparty_account_index",
+           "counterparty_country"]
+TYPES = ["text", "text", "bigint", "text", "timestamptz", "text", "bigint", "text", "text", "text", "text", "text",
+         "text"]
+_ACCOUNT = MonitoredTransaction._meta.get_field("counterparty_account")
+_ACCOUNT_INDEX = MonitoredTransaction._meta.get_field("counterparty_account_index")
+
+
+def counterparty_account_sealed(account: str) -> tuple[str, str]:
+    """(ciphertext, blind index) of a counterparty account, as the row stores them; both
+    empty for no account. The set-wise insert below bypasses the model's fields."""
+    if not account:
+        return "", ""
+    return _ACCOUNT.get_prep_value(account), _ACCOUNT_INDEX.lookup_value(account)
+
+
+def _stored_values(row: dict[str, Any]) -> dict[str, Any]:
+    sealed, index = counterparty_account_sealed(row["counterparty_account"])
+    return {**{c: row[c] for c in COLUMNS if c != "counterparty_account_index"}, "counterparty_account": sealed,
+            "counterparty_account_index": index}
 
 # The batch travels as one JSON array (orjson, in C, writes datetimes as RFC 3339; no per-value
 # parameter adaptation).
@@ -42,7 +60,7 @@ def transactions_store(rows: list[dict[str, Any]]) -> list[Stored]:
         return _store_orm(rows)
     by_key = {(r["source"], r["source_id"]): r for r in rows}
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, [orjson.dumps([{c: r[c] for c in COLUMNS} for r in by_key.values()]).decode()])
+        cursor.execute(_INSERT_SQL, [orjson.dumps([_stored_values(r) for r in by_key.values()]).decode()])
         inserted = cursor.fetchall()
     found = {(source, source_id): (pk, by_key[(source, source_id)]["customer_id"],
                                    by_key[(source, source_id)]["occurred_at"])

@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from fintech.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
+from fintech.fields import BlindIndexField, EncryptedDateField, EncryptedEmailField, EncryptedTextField
 
 
 def new_customer_reference() -> str:
@@ -17,7 +17,8 @@ class Customer(models.Model):
 
     The legal name stays in clear text on purpose: sanctions screening and the
     officers' fuzzy search must read it. Identifiers that are not needed to search
-    (date of birth, national id) are encrypted at rest.
+    (email, date of birth, national id) are encrypted at rest; the email and the
+    national id are found by equality through their blind indexes.
     """
 
     class EntityType(models.TextChoices):
@@ -46,7 +47,8 @@ class Customer(models.Model):
         help_text="Our public reference, or the id in the core-banking system it came from.",
     )
     legal_name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
+    email = EncryptedEmailField(blank=True, help_text="Contact and sign-in email; encrypted at rest.")
+    email_index = BlindIndexField(source="email", purpose="customer.email")
     entity_type = models.CharField(max_length=16, choices=EntityType.choices, default=EntityType.INDIVIDUAL)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 country of residence.")
     date_of_birth = EncryptedDateField(null=True, blank=True)
@@ -61,6 +63,17 @@ class Customer(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["risk_rating", "status"])]
+        constraints = [
+            # One login per email (what the username did while it was the email); sign-up
+            # checks first, this holds under a race. Customers without a login may share one.
+            models.UniqueConstraint(fields=["email_index"], condition=models.Q(user__isnull=False)
+                                    & ~models.Q(email_index=""), name="customer_login_email_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.external_id})"
+
+
+def customer_email_index(email: str) -> str:
+    """The blind index value under which a customer with this email is stored."""
+    return Customer._meta.get_field("email_index").lookup_value(email)

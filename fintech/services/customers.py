@@ -9,12 +9,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from fintech.models import Customer
+from fintech.models.customers import new_customer_reference
 from fintech.services.audit import audit_event_record
 from fintech.signals import customer_profile_changed
 
 # Fields written to the audit trail in clear; encrypted ones appear only as "changed".
-AUDITED_CLEAR_FIELDS = ("legal_name", "email", "entity_type", "country", "risk_rating", "status")
-AUDITED_SECRET_FIELDS = ("date_of_birth", "national_id")
+AUDITED_CLEAR_FIELDS = ("legal_name", "entity_type", "country", "risk_rating", "status")
+AUDITED_SECRET_FIELDS = ("email", "date_of_birth", "national_id")
 
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
@@ -33,10 +34,16 @@ def customer_sign_up(
     country: str,
     date_of_birth: datetime.date | None = None,
 ) -> Customer:
-    """Create the login and the customer profile together, and announce the new party."""
-    user = get_user_model().objects.create_user(username=email.lower(), email=email.lower(), password=password)
+    """Create the login and the customer profile together, and announce the new party.
+
+    The login's username is the customer's opaque reference and the user row holds no
+    email: the email lives only encrypted on the customer, and sign-in finds the login
+    through its blind index (fintech.auth_backends.CustomerEmailBackend).
+    """
+    reference = new_customer_reference()
+    user = get_user_model().objects.create_user(username=reference, email="", password=password)
     customer = Customer.objects.create(
-        user=user, legal_name=legal_name, email=email.lower(), country=country.upper(),
+        user=user, external_id=reference, legal_name=legal_name, email=email.lower(), country=country.upper(),
         date_of_birth=date_of_birth,
     )
     audit_event_record(

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fintech.models import StaffTOTPDevice
 from fintech.roles import ROLES
 from fintech.services.audit import audit_event_record
 
 
-def totp_secret_base32(device: TOTPDevice) -> str:
-    """The secret as authenticator apps want it (base32), from django-otp's hex key."""
-    return base64.b32encode(binascii.unhexlify(device.key)).decode("ascii").rstrip("=")
+def totp_secret_base32(device: StaffTOTPDevice) -> str:
+    """The secret as authenticator apps want it (base32)."""
+    return device.secret_base32
 
 
 @transaction.atomic
@@ -31,7 +28,7 @@ def staff_user_create(
     )
     user.groups.set([Group.objects.get(name=role)])
     device_kwargs = {"key": totp_key_hex} if totp_key_hex else {}
-    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, **device_kwargs)
+    device = StaffTOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, **device_kwargs)
     audit_event_record(
         action="fintech.staff.created", actor=actor, actor_label=None if actor else "system", target=user,
         after={"username": username, "role": role},

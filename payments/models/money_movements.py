@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from fintech.fields import EncryptedTextField
 from fintech.models import Customer
 from fintech.money import CURRENCY_CHOICES
 
@@ -35,7 +36,8 @@ class Payment(models.Model):
     gateway = models.CharField(max_length=10, choices=Gateway.choices, default=Gateway.STRIPE)
     gateway_reference = models.CharField(max_length=100, null=True, blank=True, help_text="e.g. pi_...")
     gateway_charge_reference = models.CharField(max_length=100, blank=True, help_text="e.g. ch_...")
-    client_secret = models.CharField(max_length=200, blank=True, help_text="Handed to the browser to confirm.")
+    # Whoever holds it can confirm the payment intent from a browser: encrypted at rest.
+    client_secret = EncryptedTextField(blank=True, help_text="Handed to the browser to confirm.")
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

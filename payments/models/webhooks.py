@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from fintech.fields import EncryptedTextField
+
 
 class WebhookDelivery(models.Model):
     """One verified gateway event, stored raw before anything acts on it.
@@ -19,7 +21,8 @@ class WebhookDelivery(models.Model):
     provider = models.CharField(max_length=20)
     event_key = models.CharField(max_length=120, help_text="The provider's event id, e.g. evt_...")
     event_type = models.CharField(max_length=100, db_index=True)
-    raw_body = models.TextField(help_text="The body exactly as received and verified.")
+    # Gateway events carry names, emails and billing addresses: encrypted at rest.
+    raw_body = EncryptedTextField(help_text="The body exactly as received and verified; encrypted at rest.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)

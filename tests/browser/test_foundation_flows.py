@@ -1,7 +1,8 @@
 import pytest
 
 from fintech import roles
-from fintech.models import AuditEvent, Customer
+from fintech.models import AuditEvent
+from fintech.selectors import customer_by_email
 from tests.factories import PASSWORD, make_staff
 from tests.helpers import current_totp
 
@@ -42,4 +43,4 @@ def test_a_customer_signs_up_and_sees_the_dashboard(page, screenshot):
     page.click("button[type=submit]")
     page.wait_for_selector("text=Welcome, Ada Lovelace")
     screenshot("customer-dashboard")
-    assert Customer.objects.get(email="ada@example.com").country == "GB"
+    assert customer_by_email("ada@example.com").country == "GB"

@@ -1,6 +1,7 @@
 import pytest
 
 from fintech.models import AuditEvent, Customer
+from fintech.selectors import customer_by_email
 from tests.factories import PASSWORD, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +19,10 @@ SIGN_UP = {
 def test_sign_up_creates_the_login_and_the_profile_and_signs_in(client):
     response = client.post("/accounts/signup/", SIGN_UP)
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
-    customer = Customer.objects.get(email="ada@example.com")
-    assert customer.user.username == "ada@example.com" and customer.country == "GB"
+    customer = customer_by_email("ada@example.com")
+    # the login is named by the opaque customer reference; the email lives only on the customer, encrypted
+    assert customer.user.username == customer.external_id and customer.user.email == ""
+    assert customer.email == "ada@example.com" and customer.country == "GB"
     assert str(customer.date_of_birth) == "1990-12-10"
     event = AuditEvent.objects.get(action="fintech.customer.signed_up")
     assert event.target_id == str(customer.pk) and event.after["date_of_birth"] == "<set>"

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from fintech.models import StaffTOTPDevice
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, username, **options):
         if settings.PRODUCTION:
             raise CommandError("demo_totp_code never runs with DJANGO_ENV=production")
-        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+        device = StaffTOTPDevice.objects.filter(user__username=username, confirmed=True).first()
         if device is None:
             raise CommandError(f"{username!r} has no TOTP device")
         code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
