@@ -21,8 +21,11 @@ refuses to run as root: as root, it runs as the unprivileged account `embedded_p
 the checkout's folders (a clone under /root), the engines' directory and a copy of the server
 binaries go to the system's temporary folder instead. A server left running by a killed
 wrapper is stopped the next time its directory is used (only if its command line still names
-that directory). Only the Makefile (`make run`, `make test`, `make bench`) and this module's
-tests use it; the product never imports it.
+that directory). While a wrapper runs the engines of --keep NAME (a `make run`), another command
+with the same --keep uses them as they are and stops nothing (a second terminal:
+`.venv/bin/python -m tools.engines --keep dev -- .venv/bin/python manage.py celery_ping`); they
+stop when the run that started them ends. Only the Makefile (`make run`, `make test`, `make bench`,
+`make load`) and this module's tests use it; the product never imports it.
 """
 
 from __future__ import annotations
@@ -327,30 +330,33 @@ def _credentials(data: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _exclusive(data: Path) -> Iterator[None]:
-    """One wrapper per directory: a second `make run` on the same data is refused, not let in."""
+def _exclusive(data: Path) -> Iterator[bool]:
+    """Whether this wrapper owns the directory's engines: one owner at a time starts and stops them."""
     with open(data / ".lock", "a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise EngineError(f"{data} is in use by another run of its engines") from None
-        yield
+            yield False
+            return
+        yield True
 
 
 def _remove_abandoned() -> None:
     """Directories of earlier runs whose wrapper was killed: stop what they left running, delete them."""
     for data in ENGINES_DIR.glob("run-*"):
-        with contextlib.suppress(EngineError, OSError), _exclusive(data):
-            _stop_leftover(data / "postgres" / "cluster" / "postmaster.pid", str(data), signal.SIGINT)
-            _stop_leftover(data / "redis" / "redis.pid", str(data), signal.SIGTERM)
-            shutil.rmtree(data)
+        with contextlib.suppress(OSError), _exclusive(data) as abandoned:
+            if abandoned:
+                _stop_leftover(data / "postgres" / "cluster" / "postmaster.pid", str(data), signal.SIGINT)
+                _stop_leftover(data / "redis" / "redis.pid", str(data), signal.SIGTERM)
+                shutil.rmtree(data)
 
 
 @contextlib.contextmanager
 def embedded_engines(keep: str | None = None, environ: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
     """DATABASE_URL and REDIS_URL: those set in `environ`, and for each missing one an engine started
     with its data in ENGINES_DIR/`keep` (default: a new directory, deleted afterwards), stopped on
-    leaving the block."""
+    leaving the block. While another wrapper runs the engines of `keep` (a `make run`), a second
+    command uses them as they are (`manage.py shell` in a second terminal) and stops nothing."""
     environ = os.environ if environ is None else environ
     urls = {name: environ[name] for name in URL_NAMES if environ.get(name)}
     if len(urls) == len(URL_NAMES):
@@ -365,8 +371,16 @@ def embedded_engines(keep: str | None = None, environ: dict[str, str] | None = N
     data.mkdir(parents=True, exist_ok=True)
     data.chmod(0o711)  # passable (not readable) for the server account when root starts it
     started: list[EmbeddedPostgres | EmbeddedRedis] = []
+    running = data / "urls.json"  # the owner's engines, for a second command on the same data
     try:
-        with _exclusive(data):
+        with _exclusive(data) as owner:
+            if not owner:
+                if temporary or not running.exists():
+                    raise EngineError(f"{data} is in use by a run that has not started its engines yet")
+                print("tools.engines: using the engines that another run started", file=sys.stderr, flush=True)
+                yield {**json.loads(running.read_text()), **urls}
+                return
+            running.unlink(missing_ok=True)  # left by an owner that was killed
             try:
                 passwords = _credentials(data)
                 if "DATABASE_URL" not in urls:
@@ -378,8 +392,11 @@ def embedded_engines(keep: str | None = None, environ: dict[str, str] | None = N
                 where = data.relative_to(ROOT) if data.is_relative_to(ROOT) else data
                 print(f"tools.engines: {', '.join(e.describe() for e in started)} (data in {where}); "
                       "stopped when the command ends", file=sys.stderr, flush=True)
+                running.touch(mode=0o600)
+                running.write_text(json.dumps({k: v for k, v in urls.items() if k not in environ}))
                 yield urls
             finally:
+                running.unlink(missing_ok=True)
                 for engine in reversed(started):
                     engine.stop()
     finally:

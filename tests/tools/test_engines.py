@@ -27,10 +27,11 @@ with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
         "SELECT current_setting('server_version_num')::int, similarity('Дмитрий Иванов', 'Дмитри Иванов'),"
         " rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
 client = redis.Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
-client.xgroup_create("probe", "g", id="0", mkstream=True)
-client.xadd("probe", {"n": "1"})
-client.xreadgroup("g", "dead-consumer", {"probe": ">"})
-claimed = client.xautoclaim("probe", "g", "live-consumer", 0, "0-0")[1]
+stream = f"probe-{os.getpid()}"
+client.xgroup_create(stream, "g", id="0", mkstream=True)
+client.xadd(stream, {"n": "1"})
+client.xreadgroup("g", "dead-consumer", {stream: ">"})
+claimed = client.xautoclaim(stream, "g", "live-consumer", 0, "0-0")[1]
 print(json.dumps({
     "postgres": version, "trigram_similarity": similarity, "superuser": superuser,
     "redis": client.info("server")["redis_version"], "claimed": len(claimed),
@@ -130,3 +131,22 @@ def test_servers_left_by_a_killed_wrapper_are_stopped_when_their_directory_is_us
     # then the leftovers were stopped first, and the new engines ran and stopped
     assert result.returncode == 0, result.stderr
     assert not any(_listening(port) for port in [*left_ports, *json.loads(result.stdout)["ports"]])
+
+
+def test_a_second_command_on_kept_engines_in_use_shares_them_and_stops_nothing(kept):
+    name, _ = kept
+    owner = subprocess.Popen(_wrapper("--keep", name, sleep=120), cwd=ROOT, env=_environ(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ports = _started(owner)["ports"]
+        # when a second terminal runs a command on the same kept engines
+        second = subprocess.run(_wrapper("--keep", name), cwd=ROOT, env=_environ(), capture_output=True,
+                                text=True, timeout=120)
+        # then it ran on the owner's engines, and they still run after it
+        assert second.returncode == 0, second.stderr
+        assert json.loads(second.stdout)["ports"] == ports
+        assert all(_listening(port) for port in ports) and owner.poll() is None
+    finally:
+        owner.send_signal(signal.SIGTERM)
+        owner.wait(timeout=120)
+    assert not any(_listening(port) for port in ports)
