@@ -50,6 +50,18 @@ def _wrapper(*args: str, sleep: float = 0, status: int = 0) -> list[str]:
     return [sys.executable, "-m", "tools.engines", *args, "--", sys.executable, "-c", PROBE, str(sleep), str(status)]
 
 
+def _run(*args: str, status: int = 0) -> subprocess.CompletedProcess:
+    """The wrapper around a probe that ends at once."""
+    return subprocess.run(_wrapper(*args, status=status), cwd=ROOT, env=_environ(), capture_output=True, text=True,
+                          timeout=300)
+
+
+def _running(*args: str, **popen: object) -> subprocess.Popen:
+    """The wrapper around a probe that runs until it is stopped."""
+    return subprocess.Popen(_wrapper(*args, sleep=120), cwd=ROOT, env=_environ(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **popen)
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(1)
@@ -72,8 +84,7 @@ def kept():
 
 def test_without_urls_the_command_runs_on_real_engines_that_are_gone_afterwards():
     before = set(ENGINES_DIR.glob("run-*")) if ENGINES_DIR.exists() else set()
-    result = subprocess.run(_wrapper(status=3), cwd=ROOT, env=_environ(), capture_output=True, text=True,
-                            timeout=300)
+    result = _run(status=3)
     # the command's exit status is the wrapper's
     assert result.returncode == 3, result.stderr
     probe = json.loads(result.stdout)
@@ -99,8 +110,7 @@ def test_urls_already_set_are_kept_and_no_engine_is_started():
 
 def test_sigterm_stops_the_command_then_the_engines(kept):
     name, data_dir = kept
-    wrapper = subprocess.Popen(_wrapper("--keep", name, sleep=120), cwd=ROOT, env=_environ(),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wrapper = _running("--keep", name)
     try:
         ports = _started(wrapper)["ports"]
         assert all(_listening(port) for port in ports)
@@ -115,8 +125,7 @@ def test_sigterm_stops_the_command_then_the_engines(kept):
 
 def test_servers_left_by_a_killed_wrapper_are_stopped_when_their_directory_is_used_again(kept):
     name, _ = kept
-    killed = subprocess.Popen(_wrapper("--keep", name, sleep=120), cwd=ROOT, env=_environ(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    killed = _running("--keep", name, start_new_session=True)
     try:
         left_ports = _started(killed)["ports"]
     finally:
@@ -126,8 +135,7 @@ def test_servers_left_by_a_killed_wrapper_are_stopped_when_their_directory_is_us
         killed.wait(timeout=30)
     assert all(_listening(port) for port in left_ports)
     # when the same directory is used again
-    result = subprocess.run(_wrapper("--keep", name), cwd=ROOT, env=_environ(), capture_output=True,
-                            text=True, timeout=300)
+    result = _run("--keep", name)
     # then the leftovers were stopped first, and the new engines ran and stopped
     assert result.returncode == 0, result.stderr
     assert not any(_listening(port) for port in [*left_ports, *json.loads(result.stdout)["ports"]])
@@ -135,13 +143,11 @@ def test_servers_left_by_a_killed_wrapper_are_stopped_when_their_directory_is_us
 
 def test_a_second_command_on_kept_engines_in_use_shares_them_and_stops_nothing(kept):
     name, _ = kept
-    owner = subprocess.Popen(_wrapper("--keep", name, sleep=120), cwd=ROOT, env=_environ(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    owner = _running("--keep", name)
     try:
         ports = _started(owner)["ports"]
         # when a second terminal runs a command on the same kept engines
-        second = subprocess.run(_wrapper("--keep", name), cwd=ROOT, env=_environ(), capture_output=True,
-                                text=True, timeout=120)
+        second = _run("--keep", name)
         # then it ran on the owner's engines, and they still run after it
         assert second.returncode == 0, second.stderr
         assert json.loads(second.stdout)["ports"] == ports
