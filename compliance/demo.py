@@ -1,4 +1,5 @@
-"""Demo cases for `manage.py seed_demo`: suspicious histories for two demo customers go through the
+"""Demo data for `manage.py seed_demo`: the OFAC SDN list kept in the repository (imported once), and
+demo cases: suspicious histories for two demo customers go through the
 real monitoring (batch scan), which opens their cases; one is in review and assigned to the analyst,
 the other escalated with a SAR draft and a filing proposal waiting for the second officer.
 Idempotent: the transactions have fixed source ids, and each step runs only from the state before it."""
@@ -10,9 +11,12 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from compliance.models import Case, CaseDecision
+from compliance.demo_data import OFAC_SDN_DIR, OFAC_SDN_SOURCE
+from compliance.importers import ofac
+from compliance.models import Case, CaseDecision, ListSnapshot
 from compliance.services.case_decisions import case_decision_propose
 from compliance.services.cases import case_assign, case_comment_add, case_transition
+from compliance.services.lists import sanctions_list_import
 from compliance.services.monitoring import aml_scan_run, transactions_upsert
 from compliance.services.sar import sar_draft_generate
 from fintech.models.customers import customer_email_index
@@ -56,7 +60,21 @@ def _open_case(email: str) -> Case | None:
     return Case.objects.filter(customer__email_index=customer_email_index(email)).order_by("-opened_at").first()
 
 
+def _sanctions_list(out) -> None:
+    """The OFAC SDN list kept in the repository, imported once, so screening has a real list to match."""
+    snapshot = ListSnapshot.objects.filter(sanctions_list__code="ofac_sdn").order_by("-version").first()
+    if snapshot is None:
+        entries, checksum = ofac.parse_directory(OFAC_SDN_DIR)
+        snapshot = sanctions_list_import(
+            list_code="ofac_sdn", list_name="OFAC Specially Designated Nationals", entries=entries,
+            source=OFAC_SDN_SOURCE, checksum=checksum, rescreen=False,
+        )
+    out.write(f"Sanctions list (admin: Compliance > Sanctions lists): {snapshot.sanctions_list.name} "
+              f"v{snapshot.version}, {snapshot.entry_count} entries")
+
+
 def seed(out) -> None:
+    _sanctions_list(out)
     users = get_user_model().objects
     analyst, officer = users.filter(username="analyst").first(), users.filter(username="officer").first()
     start = (timezone.now() - datetime.timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)

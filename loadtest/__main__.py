@@ -7,8 +7,9 @@ var/load/report.json and var/load/report.md. It stops only the processes it star
 by their pids, and stops by itself (locust `--run-time`, and a hard deadline beyond it).
 
 Environment (all optional):
-  DATABASE_URL           the database (default: the CI database on 127.0.0.1:5432)
-  LOAD_REDIS_URL         Redis for the broker and cache (default redis://127.0.0.1:6379/14); its
+  DATABASE_URL           the database (default: the CI database on 127.0.0.1:5432; `make load` starts
+                         an embedded one when it is not set)
+  LOAD_REDIS_URL         Redis for the broker and cache (default REDIS_URL, else redis://127.0.0.1:6379/14); its
                          Celery queue is emptied at the end (the webhooks enqueue one task each)
   LOAD_USERS             concurrent locust users (default 24)
   LOAD_SPAWN_RATE        users started per second (default 8)
@@ -113,7 +114,7 @@ def main() -> int:
     run_time = os.environ.get("LOAD_RUN_TIME", "30s")
     workers = os.environ.get("LOAD_GUNICORN_WORKERS", "2")
     database_url = os.environ.get("DATABASE_URL") or CI_DATABASE_URL
-    redis_url = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis_url = os.environ.get("LOAD_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
     OUT.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,

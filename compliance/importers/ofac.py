@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gzip
 import hashlib
 import re
 from pathlib import Path
@@ -42,11 +43,20 @@ def _clean(value: str) -> str:
     return "" if value == "-0-" else value
 
 
+def read_file(path: Path) -> bytes:
+    """The bytes of one list file, as published: `sdn.csv`, or `sdn.csv.gz` beside it when only the
+    compressed copy is there (the demo list kept in the repository)."""
+    if path.is_file():
+        return path.read_bytes()
+    compressed = path.with_name(path.name + ".gz")
+    if compressed.is_file():
+        return gzip.decompress(compressed.read_bytes())
+    raise ListFormatError(f"{path} is missing")
+
+
 def read_rows(path: Path, columns: int) -> list[list[str]]:
     """Rows of one legacy CSV file, empty fields as ""."""
-    if not path.is_file():
-        raise ListFormatError(f"{path} is missing")
-    text = path.read_bytes().decode("latin-1").rstrip("\x1a\r\n ")
+    text = read_file(path).decode("latin-1").rstrip("\x1a\r\n ")
     rows = []
     for number, row in enumerate(csv.reader(text.splitlines()), start=1):
         if not row:
@@ -110,10 +120,7 @@ def parse_directory(directory: Path) -> tuple[list[ParsedEntry], str]:
     directory = Path(directory)
     checksum = hashlib.sha256()
     for name in FILES:
-        path = directory / name
-        if not path.is_file():
-            raise ListFormatError(f"{path} is missing")
-        checksum.update(path.read_bytes())
+        checksum.update(read_file(directory / name))
     entries: dict[str, ParsedEntry] = {}
     for row in read_rows(directory / "sdn.csv", SDN_COLUMNS):
         uid, name, kind, program, remarks, flag = row[0], row[1], row[2].lower(), row[3], row[11], row[9]

@@ -59,7 +59,10 @@ class EventStream:
     def reclaim(self, consumer: str, *, min_idle_ms: int = conf.AML_RECLAIM_IDLE_MS,
                 count: int = 500) -> list[tuple[str, dict]]:
         """Take over entries pending longer than min_idle_ms (their consumer died or hangs)."""
-        _, entries, _ = self.client.xautoclaim(self.stream, self.group, consumer, min_idle_ms, "0-0", count=count)
+        # The reply is (next id, entries) on Redis 6.2 (the embedded development engine) and gains a third
+        # element, the ids deleted from the stream meanwhile, on 7. A pending entry deleted from the stream
+        # comes back as (None, None) on 6.2 and not at all on 7: nothing to decide either way.
+        entries = self.client.xautoclaim(self.stream, self.group, consumer, min_idle_ms, "0-0", count=count)[1]
         return [e for e in entries if e and e[1] is not None]
 
     def process(self, entries: list[tuple[str, dict]]) -> int:

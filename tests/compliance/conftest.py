@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from compliance.demo_data import OFAC_SDN_DIR
 from compliance.importers import ofac
 from compliance.screening.index import clear_index_cache, name_index_from_entries
 from compliance.services.lists import sanctions_list_import
-from tests.conftest import REQUIRE_SERVICES
-from tests.shared_data import EXTERNAL
 
 DATA = Path(__file__).parent / "data"
 SUBSET_DIR = DATA / "ofac_subset"
-OFAC_DIR = EXTERNAL / "ofac"
 
 
 @pytest.fixture(autouse=True)
@@ -27,12 +25,7 @@ def _fresh_name_index():
 
 @pytest.fixture(scope="session")
 def full_sdn_entries():
-    if not (OFAC_DIR / "sdn.csv").is_file():
-        message = f"the OFAC files are not at {OFAC_DIR} (set SHARED_DIR)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
-    entries, _ = ofac.parse_directory(OFAC_DIR)
+    entries, _ = ofac.parse_directory(OFAC_SDN_DIR)
     return entries
 
 

@@ -3,10 +3,11 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from compliance.demo_data import OFAC_SDN_DIR
 from compliance.models import EntryName, ListSnapshot, SanctionsEntry
 from compliance.selectors import current_snapshot_ids
 from fintech.models import AuditEvent
-from tests.compliance.conftest import OFAC_DIR, import_subset
+from tests.compliance.conftest import import_subset
 from tests.compliance.edits import copy_subset, edit_entry
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_full_ofac_list_imports_as_one_snapshot(full_sdn_entries, capsys):
     # when
-    call_command("import_sanctions_list", "--format", "ofac", "--dir", str(OFAC_DIR), "--no-rescreen")
+    call_command("import_sanctions_list", "--format", "ofac", "--dir", str(OFAC_SDN_DIR), "--no-rescreen")
     # then
     snapshot = ListSnapshot.objects.get()
     assert (snapshot.sanctions_list.code, snapshot.version) == ("ofac_sdn", 1)

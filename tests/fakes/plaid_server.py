@@ -2,7 +2,7 @@
 
 The official SDK talks to it over HTTP as it would to Plaid (point `PLAID_HOST` at
 `server.url`). Every answer starts from the endpoint's example in Plaid's OpenAPI file
-(`shared/external/plaid/2020-09-14.yml` beside the checkout, read once per process), with our values
+(`tests/data/plaid/2020-09-14.yml.gz`, read once per process), with our values
 laid over it, so every field the SDK requires is present.
 
 Test controls: `item_add` (a customer's bank login, returns a public token),
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import gzip
 import hashlib
 import json
 import os
@@ -31,9 +32,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from tests.shared_data import EXTERNAL
-
-SPEC = Path(os.environ.get("PLAID_SPEC", EXTERNAL / "plaid" / "2020-09-14.yml"))
+SPEC = Path(os.environ.get("PLAID_SPEC", Path(__file__).resolve().parents[1] / "data/plaid/2020-09-14.yml.gz"))
 ENDPOINTS = (
     "/link/token/create", "/item/public_token/exchange", "/accounts/get", "/accounts/balance/get", "/auth/get",
     "/identity/get", "/institutions/get_by_id", "/transactions/sync", "/webhook_verification_key/get",
@@ -48,7 +47,8 @@ def examples() -> dict[str, dict]:
     """The 200 example of each endpoint we fake, from Plaid's OpenAPI file (parsed once)."""
     with _examples_lock:
         if not _examples:
-            spec = yaml.load(SPEC.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            text = gzip.decompress(SPEC.read_bytes()) if SPEC.suffix == ".gz" else SPEC.read_bytes()
+            spec = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
             for path in ENDPOINTS:
                 content = spec["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]
                 _examples[path] = content["examples"]["example-1"]["value"]

@@ -2,7 +2,7 @@
 
 The official SDK talks to it over HTTP exactly as it would to Stripe (point
 `STRIPE_API_BASE` at `server.url`). Objects are shaped like Stripe's own fixtures
-(`../shared/external/stripe/fixtures3.json`, loaded when the server starts), with
+(`tests/data/stripe/fixtures3.json`, loaded when the server starts), with
 our values laid over them. POSTs honour `Idempotency-Key`: the same key on the same
 path replays the first response and creates nothing.
 
@@ -29,9 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.shared_data import EXTERNAL
-
-FIXTURES = Path(os.environ.get("STRIPE_FIXTURES", EXTERNAL / "stripe" / "fixtures3.json"))
+FIXTURES = Path(os.environ.get("STRIPE_FIXTURES", Path(__file__).resolve().parents[1] / "data/stripe/fixtures3.json"))
 
 
 def _form_to_nested(body: str) -> dict:

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from compliance.models import ListSnapshot
 from fintech import roles
 from fintech.models import ApiClient, Customer
 from fintech.services.audit import audit_chain_verify
@@ -26,3 +27,7 @@ def test_seed_demo_is_idempotent_and_prints_credentials():
     staff = get_user_model().objects.filter(is_staff=True)
     assert {g for u in staff for g in u.groups.values_list("name", flat=True)} == set(roles.ROLES)
     assert audit_chain_verify().ok
+    # the OFAC list kept in the repository, imported once
+    snapshot = ListSnapshot.objects.get()
+    assert (snapshot.sanctions_list.code, snapshot.version, snapshot.entry_count) == ("ofac_sdn", 1, 8976)
+    assert "OFAC Specially Designated Nationals v1, 8976 entries" in output

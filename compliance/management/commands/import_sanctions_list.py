@@ -16,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "Import a sanctions list as a new versioned snapshot (diffed against the previous one) and enqueue "
         "the re-screen of every customer.\n\n"
-        "--format ofac --dir DIR  reads OFAC's legacy SDN CSV files DIR/sdn.csv, alt.csv and add.csv.\n"
+        "--format ofac --dir DIR  reads OFAC's legacy SDN CSV files DIR/sdn.csv, alt.csv and add.csv\n"
+        "                         (or sdn.csv.gz, ... as kept in compliance/demo_data/ofac_sdn).\n"
         "--format generic FILE    reads a generic CSV (give --list-code for it):\n" + GENERIC_HELP
     )
 
