@@ -21,7 +21,12 @@ from payments.gateways import gateway_for
 from payments.gateways.base import GatewayPaymentIntent
 from payments.models import LedgerAccount, Payment, Refund
 from payments.models.money_movements import Gateway
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
+from payments.services.ledger import (
+    PostingLine,
+    customer_balance_account_get,
+    journal_entry_post,
+    ledger_account_get,
+)
 
 Status = Payment.Status
 # new status -> the statuses it may be reached from. A failed attempt can be retried
@@ -113,7 +118,7 @@ def payment_transition(*, payment: Payment, to: str, charge_reference: str = "",
     """Move `payment` to `to` if its current status allows; False if the move was stale.
 
     Runs inside the caller's transaction. Success posts the payment's entry
-    (gateway clearing debited, customer balances credited) and publishes a
+    (gateway clearing debited, the customer's own balance credited) and publishes a
     transaction event.
     """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -132,7 +137,7 @@ def payment_transition(*, payment: Payment, to: str, charge_reference: str = "",
             lines=[
                 PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=payment.currency),
                             payment.amount),
-                PostingLine(ledger_account_get(code=LedgerAccount.CUSTOMER_BALANCES, currency=payment.currency),
+                PostingLine(customer_balance_account_get(customer=payment.customer, currency=payment.currency),
                             -payment.amount),
             ],
             description=f"Payment #{payment.pk} succeeded", idempotency_key=f"payment-{payment.pk}-succeeded",
