@@ -220,12 +220,13 @@ def transfer_initiate(
                 raise TransferRefusedError(existing.failure_reason, transfer=existing,
                                            failed_checks=failed_checks) from None
             return existing
+        # Lock order: the customer's balance account before the audit chain's head (taken
+        # by the first audit event), as every service that holds the customer's money does.
+        customer_balance_account_lock(customer=customer, currency=conf.TRANSFER_CURRENCY)
         audit_event_record(action="banking.transfer.requested", actor=actor, target=transfer,
                            after={"direction": direction, "amount": amount, "currency": currency,
                                   "account": account.mask})
-        results = [check(transfer) for check in PREFLIGHT_CHECKS]
-        customer_balance_account_lock(customer=customer, currency=conf.TRANSFER_CURRENCY)
-        results += [check(transfer) for check in MONEY_CHECKS]
+        results = [check(transfer) for check in PREFLIGHT_CHECKS + MONEY_CHECKS]
         TransferCheck.objects.bulk_create(
             TransferCheck(transfer=transfer, name=r.name, passed=r.passed, detail=r.detail[:300]) for r in results
         )

@@ -31,7 +31,9 @@ class LedgerAccount(models.Model):
         INCOME = "income", "Income"
         EXPENSE = "expense", "Expense"
 
-    # The accounts the payment flows post to (one per currency).
+    # The accounts the payment flows post to (one per currency; customer balances one per
+    # customer and currency). Refunds and withdrawn dispute funds come out of the customer's
+    # balance; `refunds` and `disputes` hold only entries booked before that, and adjustments.
     CUSTOMER_BALANCES = "customer_balances"
     GATEWAY_CLEARING = "gateway_clearing"
     FEES = "fees"

@@ -22,10 +22,16 @@ from payments.selectors import account_available_balance
 from payments.services.ledger import customer_balance_account_get
 
 
+def refund_hold_reference(refund_id: int) -> str:
+    return f"payments-refund-{refund_id}"
+
+
 def customer_balance_account_lock(*, customer: Customer, currency: str) -> LedgerAccount:
     """`customer`'s balance account in `currency`, locked (`SELECT ... FOR UPDATE`) until
     the caller's transaction ends. Whoever checks or spends the customer's funds takes
-    this lock first: it is the one lock that serialises them."""
+    this lock: it is the one lock that serialises them. Take it after the row of the
+    business record (payment, transfer) and before the first audit event, whose chain
+    head lock every audited writer shares: that order everywhere rules out a deadlock."""
     account = customer_balance_account_get(customer=customer, currency=currency)
     return LedgerAccount.objects.select_for_update(of=("self",)).get(pk=account.pk)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -19,8 +20,12 @@ from banking.models import BankAccount, Transfer
 from banking.services.transfers import transfer_events_sync, transfer_initiate
 from fintech.models import AuditEvent
 from fintech.services.api_clients import api_client_create
-from payments.models import LedgerAccount, LedgerHold, Posting
+from payments.errors import InsufficientFundsError
+from payments.models import LedgerAccount, LedgerHold, Posting, Refund
 from payments.selectors import available_balance
+from payments.services.disputes import dispute_funds_withdrawn, dispute_record
+from payments.services.payments import payment_refunded_total_apply
+from payments.services.refunds import payment_refund
 from tests.banking.conftest import fake_plaid, fund_customer, linked_item  # noqa: F401 (fixtures)
 from tests.factories import PASSWORD, make_staff
 from tests.helpers import admin_login, thread_race
@@ -139,6 +144,49 @@ def test_money_held_for_a_payout_is_spent_once_settled_and_freed_when_it_fails(f
                    .values_list("action", flat=True))
     assert actions == ["payments.ledger_hold.placed", "payments.ledger_hold.captured",
                        "payments.ledger_hold.placed", "payments.ledger_hold.released"]
+
+
+def _refunded_to_the_card(payment) -> None:
+    payment_refunded_total_apply(payment=payment, amount_refunded=payment.amount, refund_references=[])
+
+
+def _charged_back(payment) -> None:
+    dispute, _ = dispute_record(gateway="stripe", reference=f"dp_{payment.pk}", payment=payment,
+                                amount=payment.amount, currency=payment.currency, status="lost", reason="fraudulent")
+    assert dispute_funds_withdrawn(dispute=dispute)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("money_back", [_refunded_to_the_card, _charged_back], ids=lambda f: f.__name__)
+def test_money_given_back_to_the_card_cannot_also_be_paid_out(fake_plaid, linked_item, money_back):  # noqa: F811
+    # given the customer paid in, then got the money back on their card (what the gateway's webhook applies)
+    item = linked_item()
+    payment = fund_customer(item.customer, PAID_IN)
+    with transaction.atomic():
+        money_back(payment)
+    # when they ask for the same money by bank transfer
+    with pytest.raises(TransferRefusedError) as refused:
+        _payout(item, PAID_IN, "again")
+    # then it is refused: their balance no longer holds it
+    assert refused.value.extra["failed_checks"] == [
+        {"name": "funds_available", "detail": "1,000.00 USD asked, 0.00 USD available"}]
+    assert available_balance(customer=item.customer, currency="USD") == 0
+    assert fake_plaid.count("/transfer/create") == 0
+
+
+@pytest.mark.django_db
+def test_a_refund_of_money_already_paid_out_is_refused(fake_plaid, linked_item):  # noqa: F811
+    # given the customer paid in by card, then had all of it paid out to their bank
+    item = linked_item()
+    payment = fund_customer(item.customer, PAID_IN)
+    _payout(item, PAID_IN, "all-of-it")
+    # when an operator is asked to refund the card payment too
+    with pytest.raises(InsufficientFundsError):
+        payment_refund(payment=payment, reason="customer asked")
+    # then nothing is refunded: no refund recorded, nothing held or moved
+    assert not Refund.objects.exists()
+    assert LedgerHold.objects.filter(status=LedgerHold.Status.ACTIVE).count() == 1
+    assert available_balance(customer=item.customer, currency="USD") == 0
 
 
 @pytest.mark.django_db
