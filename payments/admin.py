@@ -21,7 +21,7 @@ from payments.models import (
     Refund,
     WebhookDelivery,
 )
-from payments.selectors import ledger_account_balance
+from payments.selectors import ledger_accounts_with_balance
 from payments.services.refunds import payment_refund
 from payments.services.webhooks import webhook_delivery_retry
 
@@ -145,9 +145,13 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in LedgerAccount._meta.fields]
 
-    @admin.display(description="balance (debits − credits)")
+    def get_queryset(self, request):
+        # One sum per page, not one query per row: there is an account per customer.
+        return ledger_accounts_with_balance(accounts=super().get_queryset(request))
+
+    @admin.display(description="balance (debits − credits)", ordering="balance")
     def display_balance(self, obj: LedgerAccount) -> str:
-        return format_money(ledger_account_balance(account=obj), obj.currency)
+        return format_money(obj.balance, obj.currency)
 
 
 @admin.register(LedgerHold)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fintech.models import Customer
@@ -15,6 +16,11 @@ from payments.models import JournalEntry, LedgerAccount, LedgerHold, Payment, Po
 def ledger_account_balance(*, account: LedgerAccount) -> int:
     """Debits minus credits of `account`, in minor units of its currency."""
     return Posting.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or 0
+
+
+def ledger_accounts_with_balance(*, accounts: QuerySet[LedgerAccount]) -> QuerySet[LedgerAccount]:
+    """`accounts`, each annotated with `balance` (debits minus credits) in one query."""
+    return accounts.annotate(balance=Coalesce(Sum("postings__amount"), 0))
 
 
 def account_available_balance(*, account: LedgerAccount) -> int:
