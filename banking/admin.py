@@ -1,9 +1,11 @@
 """Banking in the admin: read-only evidence. Access tokens and account numbers never appear."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from banking.models import BankAccount, BankTransaction, PlaidItem, PlaidWebhookEvent, Transfer, TransferCheck
+from banking.services.owner_review import bank_account_owner_verify
 from fintech.admin import ReadOnlyAdmin
+from fintech.api.exceptions import DomainError
 
 
 class BankAccountInline(admin.TabularInline):
@@ -35,14 +37,30 @@ class PlaidItemAdmin(ReadOnlyAdmin):
 
 @admin.register(BankAccount)
 class BankAccountAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "item", "type", "subtype", "currency", "current_balance", "available_balance")
-    list_filter = ("type", "subtype")
+    list_display = ("__str__", "item", "type", "subtype", "currency", "current_balance", "available_balance",
+                    "owner_review")
+    list_filter = ("owner_review", "type", "subtype")
     search_fields = ("account_id", "name", "mask", "item__customer__legal_name")
     list_select_related = ("item",)
     show_full_result_count = False
     fields = ("account_id", "item", "name", "official_name", "mask", "type", "subtype", "currency",
-              "current_balance", "available_balance", "balances_updated_at", "owner_names", "created_at")
+              "current_balance", "available_balance", "balances_updated_at", "owner_names", "owner_review",
+              "owner_review_name", "owner_reviewed_by", "owner_reviewed_at", "created_at")
     readonly_fields = fields
+    actions = ["verify_owner"]
+
+    def has_verify_owner_permission(self, request) -> bool:
+        return request.user.has_perm("banking.verify_owner")
+
+    @admin.action(description="Verify the owner name (documents checked)", permissions=["verify_owner"])
+    def verify_owner(self, request, queryset):
+        verified = 0
+        for account in queryset:
+            try:
+                verified += bank_account_owner_verify(account=account, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{account}: {exc.detail}", messages.ERROR)
+        self.message_user(request, f"{verified} account owner name(s) verified.", messages.SUCCESS)
 
 
 @admin.register(BankTransaction)
@@ -72,7 +90,8 @@ class TransferCheckInline(admin.TabularInline):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "customer", "account", "direction", "amount", "currency", "status", "created_at")
+    list_display = ("reference", "customer", "account", "direction", "amount", "currency", "status", "failure_reason",
+                    "created_at")
     list_filter = ("status", "direction")
     search_fields = ("reference", "plaid_transfer_id", "customer__legal_name", "idempotency_key")
     list_select_related = ("customer", "account")

@@ -6,7 +6,12 @@ PLAID_HOST                      API base address (default: Plaid's sandbox)
 PLAID_WEBHOOK_URL               the address Plaid posts webhooks to (…/webhooks/plaid/)
 PLAID_COUNTRY_CODES             countries offered in Link (default US)
 TRANSFER_MIN_AMOUNT, TRANSFER_MAX_AMOUNT   limits per transfer, in minor units
-TRANSFER_OWNER_NAME_MIN_SCORE   rapidfuzz token_sort_ratio an owner name needs (0-100)
+TRANSFER_FIRST_MAX_AMOUNT       per-transfer limit until the customer's first transfer settled
+TRANSFER_NEW_ACCOUNT_MAX_AMOUNT per-transfer limit to an account linked less than
+TRANSFER_NEW_ACCOUNT_DAYS       days ago
+TRANSFER_DAILY_LIMIT            per customer and direction, over the last 24 hours
+TRANSFER_30_DAY_LIMIT           per customer and direction, over the last 30 days
+All amounts in minor units of TRANSFER_CURRENCY.
 """
 
 from __future__ import annotations
@@ -51,5 +56,21 @@ def transfer_max_amount() -> int:
     return env.int("TRANSFER_MAX_AMOUNT", default=1_000_000)
 
 
-def owner_name_min_score() -> float:
-    return env.float("TRANSFER_OWNER_NAME_MIN_SCORE", default=85.0)
+def transfer_first_max_amount() -> int:
+    return env.int("TRANSFER_FIRST_MAX_AMOUNT", default=250_000)
+
+
+def transfer_new_account_max_amount() -> int:
+    return env.int("TRANSFER_NEW_ACCOUNT_MAX_AMOUNT", default=250_000)
+
+
+def transfer_new_account_days() -> int:
+    return env.int("TRANSFER_NEW_ACCOUNT_DAYS", default=7)
+
+
+def transfer_daily_limit() -> int:
+    return env.int("TRANSFER_DAILY_LIMIT", default=2_500_000)
+
+
+def transfer_30_day_limit() -> int:
+    return env.int("TRANSFER_30_DAY_LIMIT", default=10_000_000)

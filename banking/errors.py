@@ -11,9 +11,11 @@ class TransferRefusedError(DomainError):
     code = "transfer_refused"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
-    def __init__(self, detail: str, *, transfer=None):
+    def __init__(self, detail: str, *, transfer=None, failed_checks: list[dict] | None = None):
         super().__init__(detail)
         self.transfer = transfer
+        # The API answer names each failed check, so a caller can tell "no funds" from "limit".
+        self.extra = {"transfer": getattr(transfer, "pk", None), "failed_checks": failed_checks or []}
 
 
 class BankLinkError(DomainError):

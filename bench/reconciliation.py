@@ -56,7 +56,8 @@ LEDGER_SQL = [
        SELECT je.id, a.id, CASE WHEN a.code = 'gateway_clearing' THEN p.amount ELSE -p.amount END, 'EUR'
          FROM payments_payment p
          JOIN payments_journalentry je ON je.idempotency_key = 'payment-' || p.id || '-succeeded'
-         JOIN payments_ledgeraccount a ON a.currency = 'EUR' AND a.code IN ('gateway_clearing', 'customer_balances')
+         JOIN payments_ledgeraccount a ON a.currency = 'EUR' AND a.customer_id IS NULL
+                                      AND a.code IN ('gateway_clearing', 'customer_balances')
         WHERE p.gateway = %(gateway)s""",
 ]
 

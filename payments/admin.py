@@ -10,8 +10,18 @@ from django.template.response import TemplateResponse
 from fintech.admin import ReadOnlyAdmin
 from fintech.api.exceptions import DomainError
 from fintech.money import format_money
-from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Payout, Posting, Refund, WebhookDelivery
-from payments.selectors import ledger_account_balance
+from payments.models import (
+    Dispute,
+    JournalEntry,
+    LedgerAccount,
+    LedgerHold,
+    Payment,
+    Payout,
+    Posting,
+    Refund,
+    WebhookDelivery,
+)
+from payments.selectors import ledger_accounts_with_balance
 from payments.services.refunds import payment_refund
 from payments.services.webhooks import webhook_delivery_retry
 
@@ -128,14 +138,30 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
-    list_display = ("code", "currency", "kind", "name", "display_balance")
-    list_filter = ("kind", "currency")
-    search_fields = ("code", "name")
+    list_display = ("code", "currency", "customer", "kind", "name", "display_balance")
+    list_filter = ("kind", "currency", "code")
+    search_fields = ("code", "name", "customer__legal_name", "customer__external_id")
+    list_select_related = ("customer",)
+    show_full_result_count = False
     readonly_fields = [f.name for f in LedgerAccount._meta.fields]
 
-    @admin.display(description="balance (debits − credits)")
+    def get_queryset(self, request):
+        # One sum per page, not one query per row: there is an account per customer.
+        return ledger_accounts_with_balance(accounts=super().get_queryset(request))
+
+    @admin.display(description="balance (debits − credits)", ordering="balance")
     def display_balance(self, obj: LedgerAccount) -> str:
-        return format_money(ledger_account_balance(account=obj), obj.currency)
+        return format_money(obj.balance, obj.currency)
+
+
+@admin.register(LedgerHold)
+class LedgerHoldAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "account", "amount", "currency", "status", "created_at", "resolved_at")
+    list_filter = ("status", "currency")
+    search_fields = ("reference", "account__customer__legal_name")
+    list_select_related = ("account__customer",)
+    show_full_result_count = False
+    readonly_fields = [f.name for f in LedgerHold._meta.fields]
 
 
 class PostingInline(admin.TabularInline):

@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
         from fintech import roles
 
         views = ["view_payment", "view_refund", "view_dispute", "view_payout"]
-        ledger = ["view_ledgeraccount", "view_journalentry", "view_posting"]
+        ledger = ["view_ledgeraccount", "view_journalentry", "view_posting", "view_ledgerhold"]
         # Reconciliation is Payments Operations' work (Auditors read it, as everything);
         # other roles see neither runs nor the exceptions queue.
         reconciliation = ["view_reconciliationrun", "start_reconciliationrun", "view_reconciliationitem",

@@ -31,3 +31,9 @@ class GatewayUnavailableError(GatewayError):
 
     code = "gateway_unavailable"
     status_code = 503
+
+
+class InsufficientFundsError(DomainError):
+    """The customer's available balance does not cover the money asked for."""
+
+    code = "insufficient_funds"

@@ -15,3 +15,30 @@ def admin_login(client, user, device, *, password: str, ip: str = "127.0.0.1"):
         {"username": user.get_username(), "password": password, "otp_token": current_totp(device)},
         REMOTE_ADDR=ip,
     )
+
+
+def thread_race(target, count: int = 4, *, timeout: float = 120) -> list:
+    """Run `target` in `count` threads released together; their results (or exceptions)
+    in finishing order. Each thread closes its own database connection (use in a
+    `django_db(transaction=True)` test, so they see each other's commits)."""
+    import threading
+
+    from django.db import connection
+
+    results, barrier = [], threading.Barrier(count)
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(target())
+        except Exception as exc:  # collected, asserted by the test
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results

@@ -57,3 +57,17 @@ class TransferCreateSerializer(AmountWithinMaximum, serializers.Serializer):
             return normalise_currency(value)
         except MoneyError as exc:
             raise serializers.ValidationError(str(exc)) from exc
+
+
+class FailedCheckSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class TransferRefusedSerializer(serializers.Serializer):
+    """The 422 answer when a pre-flight check refuses a transfer (schema only)."""
+
+    error = serializers.CharField(help_text="transfer_refused")
+    detail = serializers.CharField()
+    transfer = serializers.IntegerField(allow_null=True, help_text="The refused transfer, kept as evidence.")
+    failed_checks = FailedCheckSerializer(many=True)

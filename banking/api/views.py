@@ -5,7 +5,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from banking.api.serializers import BankAccountSerializer, TransferCreateSerializer, TransferSerializer
+from banking.api.serializers import (
+    BankAccountSerializer,
+    TransferCreateSerializer,
+    TransferRefusedSerializer,
+    TransferSerializer,
+)
 from banking.models import BankAccount
 from banking.selectors import bank_accounts_visible_to, transfers_visible_to
 from banking.services.transfers import transfer_initiate
@@ -37,7 +42,9 @@ class BankAccountViewSet(viewsets.ReadOnlyModelViewSet):
     create=extend_schema(
         summary="Request a transfer", tags=["banking"], request=TransferCreateSerializer,
         responses={201: TransferSerializer, 400: OpenApiResponse(description="Invalid request"),
-                   422: OpenApiResponse(description="A pre-flight check refused the transfer")},
+                   422: OpenApiResponse(TransferRefusedSerializer,
+                                        description="A pre-flight check refused the transfer; each failed "
+                                                    "check is named (funds, limits, owner name, ...)")},
     ),
 )
 class TransferViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

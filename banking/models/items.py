@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from fintech.fields import EncryptedJSONField, EncryptedTextField
@@ -52,6 +53,11 @@ class BankAccount(models.Model):
     """One account of an item. Account and routing numbers are encrypted; pages, admin
     and API show `mask` (the last digits) only."""
 
+    class OwnerReview(models.TextChoices):
+        NONE = "", "Not needed"
+        PENDING = "pending", "Waiting for staff review"
+        VERIFIED = "verified", "Verified by staff"
+
     item = models.ForeignKey(PlaidItem, on_delete=models.PROTECT, related_name="accounts")
     account_id = models.CharField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
@@ -66,12 +72,21 @@ class BankAccount(models.Model):
     routing_number = EncryptedTextField(blank=True)
     # The account holders' names as the bank reports them: personal data, encrypted at rest.
     owner_names = EncryptedJSONField(default=list, blank=True)
+    # An owner name that only plausibly matches the customer (an initial, a short form,
+    # other middle names) stops transfers until a staff member checked documents and
+    # verified that name for this account.
+    owner_review = models.CharField(max_length=10, choices=OwnerReview.choices, blank=True, default="")
+    owner_review_name = EncryptedTextField(blank=True)  # a person's name: encrypted like owner_names
+    owner_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+")
+    owner_reviewed_at = models.DateTimeField(null=True, blank=True)
     balances_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("verify_owner", "Can verify a bank account's owner name after review")]
 
     def __str__(self) -> str:
         return f"{self.name} ••••{self.mask}"

@@ -12,7 +12,8 @@ from fintech.money import CURRENCY_CHOICES
 class Transfer(models.Model):
     """An ACH transfer with a customer's linked account, through Plaid Transfer.
 
-    `debit` pulls money from the customer's account, `credit` pushes money to it. A
+    `debit` pulls money from the customer's account, `credit` pushes money to it (a payout
+    from the customer's balance with us, held from the checks until it settles). A
     transfer is created only after every pre-flight check (`TransferCheck`) passed;
     `reference` is the idempotency key we send to Plaid, so a retried call never moves
     money twice.
@@ -58,6 +59,8 @@ class Transfer(models.Model):
             models.UniqueConstraint(fields=["customer", "idempotency_key"], name="banking_transfer_idempotency"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="banking_transfer_amount_positive"),
         ]
+        # The limits sum a customer's recent transfers each way.
+        indexes = [models.Index(fields=["customer", "direction", "created_at"], name="banking_transfer_velocity")]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.amount} {self.currency} ({self.status})"

@@ -2,25 +2,33 @@
 
 Every check is recorded (`TransferCheck`) before any call leaves the building; one
 failed check refuses the transfer, with the reason, an audit event, and no Plaid call.
+
+The checks on money (limits, funds) run under the lock of the customer's balance
+account, and a payout's hold is placed in the same transaction: two requests racing
+for the same funds are serialised, and the second sees the first one's hold.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
-from rapidfuzz import fuzz, utils
 
 from banking import conf, plaid
 from banking.errors import TransferRefusedError
 from banking.models import BankAccount, PlaidItem, Transfer, TransferCheck, TransferEventCursor
-from banking.services.transfer_ledger import transfer_ledger_post
+from banking.services.owner_names import NameMatch, owner_name_match
+from banking.services.transfer_ledger import SETTLED, transfer_hold_place, transfer_ledger_post
 from compliance.services.screening import party_is_blocked, screen_party
 from fintech.models import AuditEvent, Customer
 from fintech.money import format_money, normalise_currency
 from fintech.services.audit import audit_event_record
+from payments.selectors import available_balance
+from payments.services.holds import customer_balance_account_lock
 
 logger = logging.getLogger(__name__)
 ELIGIBLE_SUBTYPES = {"checking", "savings"}
@@ -29,6 +37,8 @@ EVENT_STATUSES = {
     "funds_available": Transfer.Status.FUNDS_AVAILABLE, "cancelled": Transfer.Status.CANCELLED,
     "failed": Transfer.Status.FAILED, "returned": Transfer.Status.RETURNED,
 }
+NOT_COUNTED = {Transfer.Status.CHECKING, Transfer.Status.REFUSED, Transfer.Status.DECLINED, Transfer.Status.FAILED,
+               Transfer.Status.CANCELLED}
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class CheckResult:
     name: str
     passed: bool
     detail: str
+    needs_review: bool = False
 
 
 def _institution(transfer: Transfer) -> CheckResult:
@@ -59,12 +70,20 @@ def _item_healthy(transfer: Transfer) -> CheckResult:
 
 
 def _owner_name(transfer: Transfer) -> CheckResult:
-    legal_name, owners = transfer.customer.legal_name, transfer.account.owner_names or []
-    best = max((fuzz.token_sort_ratio(legal_name, owner, processor=utils.default_process) for owner in owners),
-               default=0.0)
-    threshold = conf.owner_name_min_score()
-    return CheckResult("owner_name_matches", best >= threshold,
-                       f"best owner-name score {best:.0f} (needs {threshold:.0f}) over {len(owners)} owner name(s)")
+    """Given and family name must match (see `owner_names`); a plausible-only match passes
+    once staff verified that owner name on the account, and otherwise waits for them."""
+    customer, account = transfer.customer, transfer.account
+    owners = account.owner_names or []
+    result = owner_name_match(legal_name=customer.legal_name, owner_names=owners,
+                              organisation=customer.entity_type == Customer.EntityType.ORGANISATION)
+    detail = f"{result.outcome}: {result.reason} (best of {len(owners)} owner name(s))"
+    if result.outcome == NameMatch.REVIEW:
+        verified = (account.owner_review == BankAccount.OwnerReview.VERIFIED
+                    and account.owner_review_name == result.owner)
+        if verified:
+            return CheckResult("owner_name_matches", True, f"{detail}; verified by staff")
+        return CheckResult("owner_name_matches", False, f"owner name needs review: {detail}", needs_review=True)
+    return CheckResult("owner_name_matches", result.outcome == NameMatch.MATCH, detail)
 
 
 def _customer_active(transfer: Transfer) -> CheckResult:
@@ -95,21 +114,64 @@ def _sanctions(transfer: Transfer) -> CheckResult:
 
 
 def _amount(transfer: Transfer) -> CheckResult:
-    low, high = conf.transfer_min_amount(), conf.transfer_max_amount()
+    """Per-transfer limits, lower while the customer has no settled transfer yet and for
+    an account linked recently: the two moments an account taken over is emptied."""
     if transfer.currency != conf.TRANSFER_CURRENCY or transfer.currency != transfer.account.currency:
         return CheckResult("amount_within_limits", False,
                            f"{transfer.currency} transfers are not possible on a {transfer.account.currency} account")
+    low, high, which = conf.transfer_min_amount(), conf.transfer_max_amount(), "per transfer"
+    new_since = timezone.now() - timedelta(days=conf.transfer_new_account_days())
+    if transfer.account.created_at > new_since and conf.transfer_new_account_max_amount() < high:
+        high, which = conf.transfer_new_account_max_amount(), "to an account linked recently"
+    first = not Transfer.objects.filter(customer_id=transfer.customer_id, status__in=SETTLED).exists()
+    if first and conf.transfer_first_max_amount() < high:
+        high, which = conf.transfer_first_max_amount(), "until a first transfer settled"
     ok = low <= transfer.amount <= high
     return CheckResult("amount_within_limits", ok, f"{format_money(transfer.amount, transfer.currency)} "
-                       f"(limits {format_money(low, transfer.currency)} to {format_money(high, transfer.currency)})")
+                       f"(limits {format_money(low, transfer.currency)} to {format_money(high, transfer.currency)} "
+                       f"{which})")
 
 
-PREFLIGHT_CHECKS = (_institution, _account, _item_healthy, _owner_name, _customer_active, _sanctions, _amount)
+def _velocity(transfer: Transfer) -> CheckResult:
+    """The customer's transfers the same way over the last 24 hours and 30 days, this one
+    included, stay within the limits. Refused, declined, failed and cancelled transfers
+    moved nothing and do not count; returned ones do (returns are a fraud signal)."""
+    now, currency = timezone.now(), transfer.currency
+    earlier = (Transfer.objects.filter(customer_id=transfer.customer_id, direction=transfer.direction,
+                                       currency=currency)
+               .exclude(pk=transfer.pk).exclude(status__in=NOT_COUNTED))
+    failed = []
+    for label, days, limit in (("24 hours", 1, conf.transfer_daily_limit()),
+                               ("30 days", 30, conf.transfer_30_day_limit())):
+        total = transfer.amount + (earlier.filter(created_at__gte=now - timedelta(days=days))
+                                   .aggregate(total=Sum("amount"))["total"] or 0)
+        if total > limit:
+            failed.append(f"{format_money(total, currency)} over {label} exceeds {format_money(limit, currency)}")
+    detail = "; ".join(failed) or f"within the {transfer.direction} limits for 24 hours and 30 days"
+    return CheckResult("velocity_within_limits", not failed, detail)
+
+
+def _funds(transfer: Transfer) -> CheckResult:
+    """A credit pays out of the customer's balance: it needs that much available (settled
+    balance minus holds). A debit brings money in and needs none."""
+    if transfer.direction != Transfer.Direction.CREDIT:
+        return CheckResult("funds_available", True, "money coming in: no funds needed")
+    available = available_balance(customer=transfer.customer, currency=transfer.currency)
+    asked = format_money(transfer.amount, transfer.currency)
+    shown = format_money(max(available, 0), transfer.currency)
+    return CheckResult("funds_available", transfer.amount <= available, f"{asked} asked, {shown} available")
+
+
+PREFLIGHT_CHECKS = (_institution, _account, _item_healthy, _owner_name, _customer_active, _sanctions)
+# Run under the customer's balance lock: what they read (balance, holds, recent
+# transfers) cannot change between the check and the hold.
+MONEY_CHECKS = (_amount, _velocity, _funds)
 
 
 def _transition(transfer: Transfer, *, to: str, action: str, outcome: str = AuditEvent.Outcome.SUCCESS,
                 **fields) -> Transfer:
-    """Conditional update from the status we hold: a concurrent move makes it fail loudly."""
+    """Conditional update from the status we hold: a concurrent move makes it fail loudly.
+    The ledger follows in the same transaction (a hold released on failure)."""
     with transaction.atomic():
         moved = Transfer.objects.filter(pk=transfer.pk, status=transfer.status).update(
             status=to, updated_at=timezone.now(), **fields
@@ -120,7 +182,17 @@ def _transition(transfer: Transfer, *, to: str, action: str, outcome: str = Audi
         transfer.refresh_from_db()
         audit_event_record(action=action, target=transfer, before=before, outcome=outcome,
                            after={"status": to, **fields})
+        transfer_ledger_post(transfer=transfer)
     return transfer
+
+
+def _owner_review_request(*, account: BankAccount, actor=None) -> None:
+    """Put the account in staff's queue, once (a conditional update)."""
+    if BankAccount.objects.filter(pk=account.pk, owner_review=BankAccount.OwnerReview.NONE).update(
+        owner_review=BankAccount.OwnerReview.PENDING, updated_at=timezone.now()
+    ):
+        audit_event_record(action="banking.bank_account.owner_review_requested", actor=actor, target=account,
+                           before={"owner_review": ""}, after={"owner_review": BankAccount.OwnerReview.PENDING})
 
 
 def transfer_initiate(
@@ -144,24 +216,33 @@ def transfer_initiate(
         except IntegrityError:
             existing = Transfer.objects.get(customer=customer, idempotency_key=idempotency_key)
             if existing.status == Transfer.Status.REFUSED:
-                raise TransferRefusedError(existing.failure_reason, transfer=existing) from None
+                failed_checks = list(existing.checks.filter(passed=False).values("name", "detail"))
+                raise TransferRefusedError(existing.failure_reason, transfer=existing,
+                                           failed_checks=failed_checks) from None
             return existing
+        # Lock order: the customer's balance account before the audit chain's head (taken
+        # by the first audit event), as every service that holds the customer's money does.
+        customer_balance_account_lock(customer=customer, currency=conf.TRANSFER_CURRENCY)
         audit_event_record(action="banking.transfer.requested", actor=actor, target=transfer,
                            after={"direction": direction, "amount": amount, "currency": currency,
                                   "account": account.mask})
-        results = [check(transfer) for check in PREFLIGHT_CHECKS]
+        results = [check(transfer) for check in PREFLIGHT_CHECKS + MONEY_CHECKS]
         TransferCheck.objects.bulk_create(
             TransferCheck(transfer=transfer, name=r.name, passed=r.passed, detail=r.detail[:300]) for r in results
         )
         failed = [r for r in results if not r.passed]
+        if any(r.needs_review for r in failed):
+            _owner_review_request(account=account, actor=actor)
         if failed:
             reason = "; ".join(f"{r.name}: {r.detail}" for r in failed)
             transfer = _transition(transfer, to=Transfer.Status.REFUSED, action="banking.transfer.refused",
                                    outcome=AuditEvent.Outcome.FAILURE, failure_reason=reason)
         else:
+            transfer_hold_place(transfer=transfer, actor=actor)
             transfer = _transition(transfer, to=Transfer.Status.AUTHORIZING, action="banking.transfer.checks_passed")
     if failed:
-        raise TransferRefusedError(f"transfer refused: {reason}", transfer=transfer)
+        raise TransferRefusedError(f"transfer refused: {reason}", transfer=transfer,
+                                   failed_checks=[{"name": r.name, "detail": r.detail} for r in failed])
     return _transfer_submit(transfer)
 
 

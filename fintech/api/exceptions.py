@@ -1,6 +1,7 @@
 """One place that maps domain errors to clear 4xx bodies.
 
-Every error body is `{"error": <code>, "detail": <message or field errors>}`.
+Every error body is `{"error": <code>, "detail": <message or field errors>}`; a domain
+error may add fields of its own (`DomainError.extra`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class DomainError(Exception):
 
     code = "refused"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    extra: dict = {}  # noqa: RUF012 (read-only default; subclasses set their own per instance)
 
     def __init__(self, detail: str):
         super().__init__(detail)
@@ -31,7 +33,7 @@ class ConflictError(DomainError):
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({"error": exc.code, "detail": exc.detail}, status=exc.status_code)
+        return Response({**exc.extra, "error": exc.code, "detail": exc.detail}, status=exc.status_code)
     if isinstance(exc, MoneyError):
         return Response({"error": "invalid_amount", "detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

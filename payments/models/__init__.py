@@ -1,4 +1,4 @@
-from payments.models.ledger import JournalEntry, LedgerAccount, Posting
+from payments.models.ledger import JournalEntry, LedgerAccount, LedgerHold, Posting
 from payments.models.money_movements import Dispute, Payment, Payout, Refund
 from payments.models.reconciliation import (
     ReconciliationException,
@@ -9,6 +9,6 @@ from payments.models.reconciliation import (
 from payments.models.webhooks import WebhookDelivery
 
 __all__ = [
-    "Dispute", "JournalEntry", "LedgerAccount", "Payment", "Payout", "Posting", "ReconciliationException",
+    "Dispute", "JournalEntry", "LedgerAccount", "LedgerHold", "Payment", "Payout", "Posting", "ReconciliationException",
     "ReconciliationItem", "ReconciliationRecord", "ReconciliationRun", "Refund", "WebhookDelivery",
 ]

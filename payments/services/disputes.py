@@ -1,5 +1,9 @@
 """Disputes (chargebacks): recorded once; money moves only when the gateway withdraws
-or reinstates the funds, each at most once, as conditional updates of `funds_state`."""
+or reinstates the funds, each at most once, as conditional updates of `funds_state`.
+
+Withdrawn funds come out of the paying customer's own balance (the card was paid back,
+so the business no longer owes them that money) and a reinstatement puts them back; a
+balance already paid out goes negative, and no payout is possible until it is repaid."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from django.utils import timezone
 from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
 from payments.models import Dispute, LedgerAccount, Payment
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
+from payments.services.ledger import PostingLine, customer_balance_account_get, journal_entry_post, ledger_account_get
 
 FundsState = Dispute.FundsState
 
@@ -38,7 +42,8 @@ def _post(dispute: Dispute, *, withdraw: bool) -> None:
     verb = "withdrawn" if withdraw else "reinstated"
     journal_entry_post(
         lines=[
-            PostingLine(ledger_account_get(code=LedgerAccount.DISPUTES, currency=dispute.currency),
+            PostingLine(customer_balance_account_get(customer=dispute.payment.customer if dispute.payment else None,
+                                                     currency=dispute.currency),
                         sign * dispute.amount),
             PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=dispute.currency),
                         -sign * dispute.amount),

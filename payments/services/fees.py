@@ -3,7 +3,7 @@
 Sign convention (the ledger's: a positive posting debits, a negative one credits):
 a fee is an expense that the gateway takes out of the money it holds for us, so the
 `fees` account is debited (+fee) and `gateway_clearing` credited (-fee), the same
-shape as a refund or a dispute's withdrawal (expense debited, clearing credited).
+shape as a payout (the debit side debited, clearing credited).
 After a payment of A with a fee F, clearing holds A - F: the net the gateway pays out.
 
 The fee is posted in the currency the gateway charged it in. For Stripe that is the

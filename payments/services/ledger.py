@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from fintech.models import Customer
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
 from payments.errors import UnbalancedEntryError
@@ -34,9 +35,26 @@ def ledger_account_get(*, code: str, currency: str) -> LedgerAccount:
     currency = normalise_currency(currency)
     kind = LedgerAccount.STANDARD_KINDS.get(code)
     if kind is None:
-        return LedgerAccount.objects.get(code=code, currency=currency)
+        return LedgerAccount.objects.get(code=code, currency=currency, customer=None)
     account, _ = LedgerAccount.objects.get_or_create(
-        code=code, currency=currency, defaults={"kind": kind, "name": code.replace("_", " ").capitalize()}
+        code=code, currency=currency, customer=None,
+        defaults={"kind": kind, "name": code.replace("_", " ").capitalize()},
+    )
+    return account
+
+
+def customer_balance_account_get(*, customer: Customer | None, currency: str) -> LedgerAccount:
+    """`customer`'s own `customer_balances` account in `currency`, created on first use.
+
+    Every posting that changes what the business owes one customer goes here, so the
+    customer's balance is the account's balance. Without a customer (a payment from no
+    one we know), the unattributed pooled account.
+    """
+    if customer is None:
+        return ledger_account_get(code=LedgerAccount.CUSTOMER_BALANCES, currency=currency)
+    account, _ = LedgerAccount.objects.get_or_create(
+        code=LedgerAccount.CUSTOMER_BALANCES, currency=normalise_currency(currency), customer=customer,
+        defaults={"kind": LedgerAccount.Kind.LIABILITY, "name": f"Customer balance {customer.external_id}"},
     )
     return account
 

@@ -21,7 +21,13 @@ from payments.gateways import gateway_for
 from payments.gateways.base import GatewayPaymentIntent
 from payments.models import LedgerAccount, Payment, Refund
 from payments.models.money_movements import Gateway
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
+from payments.services.holds import ledger_hold_capture, refund_hold_reference
+from payments.services.ledger import (
+    PostingLine,
+    customer_balance_account_get,
+    journal_entry_post,
+    ledger_account_get,
+)
 
 Status = Payment.Status
 # new status -> the statuses it may be reached from. A failed attempt can be retried
@@ -113,7 +119,7 @@ def payment_transition(*, payment: Payment, to: str, charge_reference: str = "",
     """Move `payment` to `to` if its current status allows; False if the move was stale.
 
     Runs inside the caller's transaction. Success posts the payment's entry
-    (gateway clearing debited, customer balances credited) and publishes a
+    (gateway clearing debited, the customer's own balance credited) and publishes a
     transaction event.
     """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -132,7 +138,7 @@ def payment_transition(*, payment: Payment, to: str, charge_reference: str = "",
             lines=[
                 PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=payment.currency),
                             payment.amount),
-                PostingLine(ledger_account_get(code=LedgerAccount.CUSTOMER_BALANCES, currency=payment.currency),
+                PostingLine(customer_balance_account_get(customer=payment.customer, currency=payment.currency),
                             -payment.amount),
             ],
             description=f"Payment #{payment.pk} succeeded", idempotency_key=f"payment-{payment.pk}-succeeded",
@@ -166,7 +172,8 @@ def payment_refunded_total_apply(
     """Record that the gateway has refunded `amount_refunded` of `payment` in total.
 
     Cumulative, so deliveries in any order converge: only an increase moves money
-    (refunds debited, gateway clearing credited, by the difference). Runs inside the
+    (the customer's own balance debited, gateway clearing credited, by the difference:
+    money refunded to the card is no longer the business's debt to the customer). Runs inside the
     caller's transaction with the payment row locked.
     """
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -189,7 +196,7 @@ def payment_refunded_total_apply(
     audit_event_record(action="payments.payment.refunded", target=locked, before=before, after=_snapshot(locked))
     journal_entry_post(
         lines=[
-            PostingLine(ledger_account_get(code=LedgerAccount.REFUNDS, currency=locked.currency), delta),
+            PostingLine(customer_balance_account_get(customer=locked.customer, currency=locked.currency), delta),
             PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=locked.currency), -delta),
         ],
         description=f"Payment #{locked.pk} refunded to {amount_refunded}",
@@ -237,6 +244,8 @@ def _refund_mark_succeeded(*, payment: Payment, reference: str, amount: int, ref
         status=Refund.Status.SUCCEEDED, updated_at=timezone.now()
     ):
         return
+    else:  # our requested refund: its hold ends as the refund entry moves the money
+        ledger_hold_capture(reference=refund_hold_reference(refund.pk))
     audit_event_record(
         action="payments.refund.succeeded", target=refund,
         before=None if created else {"status": Refund.Status.PENDING},

@@ -30,6 +30,7 @@ from payments.gateways.braintree_records import (
 )
 from payments.models import Payment, Refund
 from payments.models.money_movements import Gateway
+from payments.services.holds import ledger_hold_place, ledger_hold_release, refund_hold_reference
 from payments.services.payments import payment_refunded_total_apply
 
 REFUND_LOCK_SECONDS = 120
@@ -70,6 +71,14 @@ def refund_request(
     refund = Refund.objects.create(
         payment=locked, amount=amount, currency=locked.currency, reason=reason[:200], request_key=request_key or None
     )
+    if locked.customer_id:
+        # The refund pays the customer's money back to their card: hold it on their balance
+        # now, so it cannot also leave by bank transfer (InsufficientFundsError refuses,
+        # and the refund row rolls back with it). Captured when the gateway reports the
+        # refund, released if it fails.
+        ledger_hold_place(customer=locked.customer, amount=amount, currency=locked.currency,
+                          reference=refund_hold_reference(refund.pk), actor=actor,
+                          description=f"Refund {refund.pk} of payment #{locked.pk}")
     audit_event_record(
         action="payments.refund.requested", actor=actor, target=refund,
         after={"payment": locked.pk, "amount": amount, "currency": locked.currency, "reason": reason},
@@ -127,6 +136,7 @@ def _refund_fail(*, refund: Refund, detail: str, actor=None) -> bool:
         status=Refund.Status.FAILED, updated_at=timezone.now()
     ):
         return False
+    ledger_hold_release(reference=refund_hold_reference(refund.pk), actor=actor)
     audit_event_record(action="payments.refund.failed", actor=actor, target=refund, outcome="failure",
                        before={"status": "pending"}, after={"status": "failed", "error": detail})
     return True
@@ -136,7 +146,7 @@ def refund_confirmed_record(*, refund: Refund, answer: GatewayRefund, actor=None
     """Take the gateway's answer to our refund request as the refund's outcome (Braintree:
     a credit transaction submitted for settlement is the refund; a voided or declined one
     is a failure). Success marks the refund succeeded, raises the payment's refunded
-    total and posts the refund entry (refunds debited, gateway clearing credited), all
+    total and posts the refund entry (the customer's balance debited, gateway clearing credited), all
     in one transaction under the payment's row lock.
 
     Once only: a retried submit (the adapter finds the same credit by its order id) or

@@ -4,10 +4,13 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 
 from banking.models import PlaidItem
 from banking.services.items import item_link_exchange
 from fintech.events import transaction_event
+from payments.models import Payment
+from payments.services.payments import payment_create, payment_transition
 from tests.factories import CustomerFactory
 from tests.fakes.plaid_server import CLIENT_ID, SECRET, FakePlaidServer
 
@@ -64,3 +67,14 @@ def post_webhook(client, server: FakePlaidServer, payload: dict | bytes, **sign)
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     return client.post("/webhooks/plaid/", data=body, content_type="application/json",
                        HTTP_PLAID_VERIFICATION=server.sign_webhook(body, **sign))
+
+
+def fund_customer(customer, amount: int, currency: str = "USD") -> Payment:
+    """Money the customer paid in by card, succeeded at the gateway: the payment service
+    (what the gateway's webhook runs) credits the customer's own balance in the ledger."""
+    with transaction.atomic():
+        payment = payment_create(customer=customer, amount=amount, currency=currency)
+        Payment.objects.filter(pk=payment.pk).update(gateway_reference=f"pi_funds_{payment.pk}")
+        assert payment_transition(payment=payment, to=Payment.Status.SUCCEEDED,
+                                  charge_reference=f"ch_funds_{payment.pk}")
+    return payment

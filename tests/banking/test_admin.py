@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from banking.services.transfers import transfer_initiate
+from tests.banking.conftest import fund_customer
 from tests.factories import PASSWORD, make_staff
 from tests.helpers import admin_login
 
@@ -21,6 +22,7 @@ def superuser_client(client):
 def test_change_pages_render_and_show_masks_only(superuser_client, fake_plaid, linked_item):
     item = linked_item()
     account = item.accounts.get(subtype="checking")
+    fund_customer(item.customer, 1000)
     transfer = transfer_initiate(customer=item.customer, account=account, direction="credit", amount=1000,
                                  currency="USD", idempotency_key="adm")
     pages = [

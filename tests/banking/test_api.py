@@ -54,7 +54,7 @@ def test_a_customer_requests_a_transfer(fake_plaid, linked_item):
                                                    "currency": "usd", "idempotency_key": "order-1"}, format="json")
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "pending" and body["account_mask"] == account.mask and len(body["checks"]) == 7
+    assert body["status"] == "pending" and body["account_mask"] == account.mask and len(body["checks"]) == 9
     assert AuditEvent.objects.filter(action="banking.transfer.created", target_id=str(body["id"])).exists()
     listed = client.get("/api/v1/transfers/").json()["results"]
     assert [row["id"] for row in listed] == [body["id"]]

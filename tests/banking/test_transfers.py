@@ -13,7 +13,7 @@ from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 CHECKS = ["institution_matches", "account_eligible", "item_healthy", "owner_name_matches", "customer_active",
-          "sanctions_clear", "amount_within_limits"]
+          "sanctions_clear", "amount_within_limits", "velocity_within_limits", "funds_available"]
 TRANSFER_CALLS = ("/transfer/authorization/create", "/transfer/create")
 
 
@@ -145,7 +145,7 @@ def test_a_sanctions_hit_refuses_the_transfer(fake_plaid, linked_item, sdn_subse
     assert AuditEvent.objects.filter(action="banking.transfer.refused", target_id=str(transfer.pk)).exists()
 
 
-def test_owner_names_match_fuzzily(fake_plaid, linked_item):
+def test_owner_names_match_in_family_first_order(fake_plaid, linked_item):
     item = linked_item(owner_names=("CHARLESON, ALBERTA BOBBETH",))
     assert _initiate(item).status == Transfer.Status.PENDING
 
@@ -220,6 +220,7 @@ def test_a_settled_debit_posts_to_the_ledger_once_and_a_return_reverses_it(fake_
     entry = JournalEntry.objects.get(idempotency_key=f"banking-transfer-{transfer.pk}-settled")
     amounts = {p.account.code: p.amount for p in entry.postings.select_related("account")}
     assert amounts == {"bank_clearing": 12_345, "customer_balances": -12_345}
+    assert {p.account.customer_id for p in entry.postings.all()} == {None, item.customer_id}
     assert AuditEvent.objects.filter(target_type="payments.JournalEntry", target_id=str(entry.pk)).exists()
     # the same events again post nothing more
     assert transfer_events_sync() == 0

@@ -6,13 +6,14 @@ import pytest
 
 from fintech import roles
 from fintech.models import AuditEvent
+from fintech.money import format_money
 from payments.models import JournalEntry, Payment, Refund, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from tests.factories import PASSWORD, make_staff
 from tests.helpers import admin_login
 from tests.payments.conftest import post_event
 
-MODELS = ["payment", "refund", "dispute", "payout", "webhookdelivery", "ledgeraccount", "journalentry"]
+MODELS = ["payment", "refund", "dispute", "payout", "webhookdelivery", "ledgeraccount", "ledgerhold", "journalentry"]
 
 
 @pytest.fixture
@@ -38,6 +39,13 @@ def test_payments_operations_can_list_search_and_open_every_model(client, paid, 
     assert client.get(f"/admin/payments/{model}/").status_code == 200
     assert client.get(f"/admin/payments/{model}/", {"q": "x"}).status_code == 200
     assert client.get(f"/admin/payments/{model}/add/").status_code == 403  # nothing is added by hand
+
+
+@pytest.mark.django_db
+def test_ledger_accounts_show_each_customers_own_balance(client, paid):
+    _login(client, "payops", roles.PAYMENTS_OPERATIONS)
+    page = client.get("/admin/payments/ledgeraccount/", {"code": "customer_balances"}).content.decode()
+    assert str(paid.customer) in page and format_money(-2500, "EUR") in page
 
 
 @pytest.mark.django_db

@@ -13,15 +13,16 @@ from fintech.models import AuditEvent
 from fintech.services.api_clients import api_client_create
 from payments.errors import GatewayError, GatewayUnavailableError
 from payments.gateways import braintree_adapter
-from payments.models import JournalEntry, LedgerAccount, Payment, Refund
-from payments.selectors import journal_entry_totals, ledger_balances
+from payments.models import JournalEntry, LedgerAccount, LedgerHold, Payment, Refund
+from payments.selectors import available_balance, journal_entry_totals, ledger_balances
+from payments.services.payments import payment_transition
 from payments.services.refunds import RefundInProgressError, payment_refund, refund_request, refund_submit
 from tests.factories import PASSWORD, make_staff
 from tests.helpers import admin_login
 from tests.payments.braintree_helpers import deliver, submitted_braintree_payment
 from tests.payments.test_webhook_concurrency import THREADS, _race
 
-REFUNDS, CLEARING, CUSTOMERS = LedgerAccount.REFUNDS, LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES
+CLEARING, CUSTOMERS = LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES
 
 
 @pytest.fixture
@@ -78,8 +79,7 @@ def test_refund_is_recorded_from_the_gateways_answer_once(fake_braintree, settle
     [entry] = refund_entries()
     assert entry.idempotency_key == f"payment-{settled.pk}-refunded-to-1000"
     assert journal_entry_totals(entry=entry) == {"EUR": 0}
-    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 1500, (CUSTOMERS, "EUR"): -2500,
-                                               (REFUNDS, "EUR"): 1000}
+    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 1500, (CUSTOMERS, "EUR"): -1500}
     assert audits("payments.refund.succeeded", refund) == 1
     assert audits("payments.payment.refunded", settled) == 1
     assert [(e["kind"], e["amount"]) for e in published if e["kind"] == "refund"] == [("refund", 1000)]
@@ -130,7 +130,7 @@ def test_transient_gateway_failure_leaves_the_refund_pending_and_the_retry_recor
 def test_refund_of_an_unsettled_sale_is_refused_and_marked_failed(client, fake_braintree):
     # given: succeeded here, but the fake still holds the sale as submitted (it refuses to refund it)
     payment = submitted_braintree_payment(fake_braintree, 900, "USD")
-    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED)
+    assert payment_transition(payment=payment, to=Payment.Status.SUCCEEDED)  # the customer's balance credited
     payment.refresh_from_db()
     with pytest.raises(GatewayError):
         payment_refund(payment=payment, amount=900)
@@ -138,6 +138,9 @@ def test_refund_of_an_unsettled_sale_is_refused_and_marked_failed(client, fake_b
     assert refund.status == Refund.Status.FAILED
     assert audits("payments.refund.failed", refund) == 1
     assert not refund_entries() and Payment.objects.get(pk=payment.pk).amount_refunded == 0
+    # the money held for the refund is the customer's again
+    assert LedgerHold.objects.get().status == LedgerHold.Status.RELEASED
+    assert available_balance(customer=payment.customer, currency="USD") == 900
 
 
 @pytest.mark.postgres
@@ -187,7 +190,6 @@ def test_admin_refund_action_refunds_a_braintree_payment_in_full(client, fake_br
     refund = Refund.objects.get()
     assert (refund.amount, refund.status) == (2500, Refund.Status.SUCCEEDED)
     assert Payment.objects.get(pk=settled.pk).amount_refunded == 2500
-    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 0, (CUSTOMERS, "EUR"): -2500,
-                                               (REFUNDS, "EUR"): 2500}
+    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 0, (CUSTOMERS, "EUR"): 0}
     assert AuditEvent.objects.get(action="payments.refund.requested").actor_id == operator.pk
     assert AuditEvent.objects.get(action="payments.refund.submitted").actor_id == operator.pk

@@ -234,12 +234,12 @@ def test_dispute_opened_then_won_withdraws_then_reinstates_once(client, fake_bra
     dispute = Dispute.objects.get()
     assert (dispute.payment_id, dispute.gateway, dispute.amount, dispute.funds_state) == (
         payment.pk, "braintree", 2500, "withdrawn")
-    assert ledger_balances(currency="EUR")[("disputes", "EUR")] == 2500
+    assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500 + 2500
     fake_braintree.dispute_close(dispute_id, "won")
     assert deliver(client, "dispute_won", dispute_id) == "applied"
     dispute.refresh_from_db()
     assert (dispute.status, dispute.funds_state) == ("won", "reinstated") and dispute.closed_at
-    assert ledger_balances(currency="EUR")[("disputes", "EUR")] == 0
+    assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500
     assert ledger_balances(currency="EUR")[("gateway_clearing", "EUR")] == 2500
     assert AuditEvent.objects.filter(action="payments.dispute.opened").count() == 1
 
@@ -253,7 +253,7 @@ def test_dispute_lost_keeps_the_money_withdrawn_once(client, fake_braintree):
     dispute = Dispute.objects.get()
     assert (dispute.status, dispute.funds_state) == ("lost", "withdrawn")
     assert JournalEntry.objects.filter(idempotency_key__startswith="dispute-").count() == 1
-    assert ledger_balances(currency="EUR")[("disputes", "EUR")] == 2500
+    assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500 + 2500
 
 
 @pytest.mark.django_db
@@ -265,7 +265,7 @@ def test_dispute_won_delivered_before_opened_nets_to_nothing(client, fake_braint
     dispute = Dispute.objects.get()
     assert (dispute.status, dispute.funds_state) == ("won", "reinstated")
     assert not JournalEntry.objects.filter(idempotency_key__startswith="dispute-").exists()
-    assert ("disputes", "EUR") not in ledger_balances(currency="EUR")
+    assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500
 
 
 # --- concurrency on PostgreSQL -------------------------------------------------------

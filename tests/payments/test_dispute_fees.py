@@ -14,7 +14,7 @@ from payments.services.disputes import dispute_record
 from payments.services.fees import dispute_fee_entry_key, dispute_fee_record
 from tests.payments.conftest import deliver
 
-FEES, CLEARING, DISPUTES = LedgerAccount.FEES, LedgerAccount.GATEWAY_CLEARING, LedgerAccount.DISPUTES
+FEES, CLEARING = LedgerAccount.FEES, LedgerAccount.GATEWAY_CLEARING
 CUSTOMERS = LedgerAccount.CUSTOMER_BALANCES
 
 
@@ -47,8 +47,8 @@ def test_the_fee_taken_with_the_withdrawal_is_posted_once_and_given_back_with_th
     key = dispute_fee_entry_key(dispute["id"], reinstated=False)
     assert fee_entries() == {key: [(FEES, 1500), (CLEARING, -1500)]}
     assert journal_entry_totals(entry=JournalEntry.objects.get(idempotency_key=key)) == {"EUR": 0}
-    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 2500 - 2500 - 1500, (CUSTOMERS, "EUR"): -2500,
-                                               (DISPUTES, "EUR"): 2500, (FEES, "EUR"): 1500}
+    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 2500 - 2500 - 1500, (CUSTOMERS, "EUR"): -2500 + 2500,
+                                               (FEES, "EUR"): 1500}
     # when: the dispute is won; Stripe reinstates the funds and gives the fee back
     won = dict(withdrawn, status="won",
                balance_transactions=[*withdrawn["balance_transactions"], funds(fake_stripe, charge, 2500, -1500)])
@@ -58,8 +58,7 @@ def test_the_fee_taken_with_the_withdrawal_is_posted_once_and_given_back_with_th
     back = dispute_fee_entry_key(dispute["id"], reinstated=True)
     assert fee_entries()[back] == [(FEES, -1500), (CLEARING, 1500)]
     assert len(fee_entries()) == 2
-    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 2500, (CUSTOMERS, "EUR"): -2500,
-                                               (DISPUTES, "EUR"): 0, (FEES, "EUR"): 0}
+    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 2500, (CUSTOMERS, "EUR"): -2500, (FEES, "EUR"): 0}
     record = Dispute.objects.get()
     fee_audits = AuditEvent.objects.filter(action="payments.dispute.fee_recorded", target_id=str(record.pk))
     assert sorted((a.after["funds"], a.after["fee"]) for a in fee_audits) == [("reinstated", -1500),
@@ -82,7 +81,7 @@ def test_a_fee_that_is_not_given_back_stays_when_the_reinstatement_came_first(cl
     assert fee_entries() == {dispute_fee_entry_key(dispute["id"], reinstated=False): [(FEES, 1500),
                                                                                       (CLEARING, -1500)]}
     assert ledger_balances(currency="EUR")[(CLEARING, "EUR")] == 2500 - 1500
-    assert (DISPUTES, "EUR") not in ledger_balances(currency="EUR")
+    assert ledger_balances(currency="EUR")[(CUSTOMERS, "EUR")] == -2500
 
 
 @pytest.mark.django_db
@@ -97,7 +96,7 @@ def test_a_dispute_closed_before_we_saw_it_posts_its_fee_from_the_dispute_it_rea
         == "applied"
     # then: the read dispute's withdrawal and fee are both in the ledger
     assert fake_stripe.count("GET", f"/v1/disputes/{dispute['id']}") == 1
-    assert ledger_balances(currency="EUR")[(DISPUTES, "EUR")] == 2500
+    assert ledger_balances(currency="EUR")[(CUSTOMERS, "EUR")] == -2500 + 2500
     assert ledger_balances(currency="EUR")[(FEES, "EUR")] == 1500
 
 
@@ -111,7 +110,7 @@ def test_the_fee_is_posted_in_the_currency_of_our_stripe_balance(client, fake_st
     # when
     assert deliver(client, fake_stripe.event("charge.dispute.funds_withdrawn", dispute)) == "applied"
     # then: the disputed amount moves in EUR, the fee in USD, each entry balancing in its currency
-    assert ledger_balances(currency="EUR")[(DISPUTES, "EUR")] == 2500
+    assert ledger_balances(currency="EUR")[(CUSTOMERS, "EUR")] == -2500 + 2500
     assert ledger_balances(currency="USD") == {(CLEARING, "USD"): -1500, (FEES, "USD"): 1500}
 
 

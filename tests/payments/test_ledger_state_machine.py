@@ -37,6 +37,7 @@ from hypothesis.stateful import (
 )
 
 from fintech.models import AuditEvent
+from payments.errors import InsufficientFundsError
 from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Payout, Posting, Refund, WebhookDelivery
 from payments.selectors import ledger_balances
 from payments.services.payments import payment_create, payment_submit
@@ -48,7 +49,7 @@ from tests.payments.conftest import post_event
 
 CURRENCIES = ["EUR", "USD", "JPY"]
 CLEARING, CUSTOMERS = LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES
-REFUNDS, DISPUTES, PAYOUTS = LedgerAccount.REFUNDS, LedgerAccount.DISPUTES, LedgerAccount.PAYOUTS
+PAYOUTS = LedgerAccount.PAYOUTS
 FEES = LedgerAccount.FEES
 
 
@@ -212,12 +213,17 @@ class LedgerMachine(RuleBasedStateMachine):
         if payment.status != "succeeded" or left <= 0:
             return multiple()
         amount = max(1, left * share // 100)
+        available = -self.expected.balances[(CUSTOMERS, payment.currency)]
+        if amount > available:  # a chargeback already took the customer's money back
+            with pytest.raises(InsufficientFundsError):
+                payment_refund(payment=Payment.objects.get(pk=payment.pk), amount=amount, reason="state machine")
+            return multiple()
         # our door: request + submit to the fake gateway; money moves when it reports back
         payment_refund(payment=Payment.objects.get(pk=payment.pk), amount=amount, reason="state machine")
         charge = self.fake.objects[self.fake.objects[payment.intent]["latest_charge"]]
         event = self._deliver("charge.refunded", charge)
         payment.refunded += amount
-        self.expected.move(payment.currency, REFUNDS, CLEARING, amount)
+        self.expected.move(payment.currency, CUSTOMERS, CLEARING, amount)
         return event
 
     # --- disputes ---------------------------------------------------------------------
@@ -263,7 +269,7 @@ class LedgerMachine(RuleBasedStateMachine):
         event = self._deliver("charge.dispute.funds_withdrawn", shown)
         if dispute.funds == "none":
             dispute.funds = "withdrawn"
-            self.expected.move(dispute.currency, DISPUTES, CLEARING, dispute.amount)
+            self.expected.move(dispute.currency, CUSTOMERS, CLEARING, dispute.amount)
         self._dispute_fees_booked(dispute, shown)
         return event
 
@@ -272,7 +278,7 @@ class LedgerMachine(RuleBasedStateMachine):
         shown = self._stripe_moves_funds(dispute, reinstated=True)
         event = self._deliver("charge.dispute.funds_reinstated", shown)
         if dispute.funds == "withdrawn":
-            self.expected.move(dispute.currency, CLEARING, DISPUTES, dispute.amount)
+            self.expected.move(dispute.currency, CLEARING, CUSTOMERS, dispute.amount)
         dispute.funds = "reinstated"  # seen before its withdrawal, the amounts net to nothing
         self._dispute_fees_booked(dispute, shown)  # but each fee Stripe took or gave back is booked
         return event

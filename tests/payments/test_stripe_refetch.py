@@ -10,7 +10,7 @@ from payments.models import Dispute, JournalEntry, LedgerAccount, Payout, Webhoo
 from payments.selectors import ledger_balances
 from tests.payments.conftest import deliver
 
-DISPUTES, CLEARING = LedgerAccount.DISPUTES, LedgerAccount.GATEWAY_CLEARING
+CUSTOMERS, CLEARING = LedgerAccount.CUSTOMER_BALANCES, LedgerAccount.GATEWAY_CLEARING
 
 
 def audit_actions(target) -> list[str]:
@@ -41,12 +41,12 @@ def test_dispute_closed_before_it_was_created_applies_the_disputes_current_state
     record = Dispute.objects.get()
     assert (record.payment_id, record.status, record.funds_state) == (paid_payment.pk, "lost", "withdrawn")
     assert record.closed_at is not None and record.reason == "fraudulent"
-    assert ledger_balances(currency="EUR")[(DISPUTES, "EUR")] == 2500
+    assert ledger_balances(currency="EUR")[(CUSTOMERS, "EUR")] == -2500 + 2500
     # when: the earlier events arrive late
     assert deliver(client, fake_stripe.event("charge.dispute.created", stale)) == "ignored"
     assert deliver(client, fake_stripe.event("charge.dispute.funds_withdrawn", stale)) == "ignored"
     # then: nothing moves again
-    assert ledger_balances(currency="EUR")[(DISPUTES, "EUR")] == 2500
+    assert ledger_balances(currency="EUR")[(CUSTOMERS, "EUR")] == -2500 + 2500
     assert JournalEntry.objects.filter(idempotency_key__startswith="dispute-").count() == 1
     assert audit_actions(record) == ["payments.dispute.opened", "payments.dispute.funds_withdrawn",
                                      "payments.dispute.fee_recorded", "payments.dispute.closed"]
@@ -66,7 +66,7 @@ def test_dispute_won_before_we_saw_it_posts_both_fund_moves_once(client, fake_st
     keys = set(JournalEntry.objects.filter(idempotency_key__startswith="dispute-").values_list("idempotency_key",
                                                                                                flat=True))
     assert keys == {f"dispute-{record.pk}-funds-withdrawn", f"dispute-{record.pk}-funds-reinstated"}
-    assert ledger_balances(currency="EUR")[(DISPUTES, "EUR")] == 0
+    assert ledger_balances(currency="EUR")[(CUSTOMERS, "EUR")] == -2500
     # the 15.00 dispute fee Stripe took with the withdrawal, and did not give back
     assert ledger_balances(currency="EUR")[(CLEARING, "EUR")] == 2500 - 1500
 

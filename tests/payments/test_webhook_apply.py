@@ -98,7 +98,7 @@ def test_refund_delivered_before_success_refetches_the_intent_and_ends_right(cli
     assert (payment.status, payment.amount_refunded) == (Payment.Status.SUCCEEDED, 1000)
     assert Refund.objects.get().gateway_reference == refund["id"]
     assert ledger_balances(currency="EUR") == {
-        ("gateway_clearing", "EUR"): 1500, ("customer_balances", "EUR"): -2500, ("refunds", "EUR"): 1000,
+        ("gateway_clearing", "EUR"): 1500, ("customer_balances", "EUR"): -1500,
     }
     assert audit_actions(payment) == ["payments.payment.created", "payments.payment.submitted",
                                       "payments.payment.succeeded", "payments.payment.refunded"]
@@ -119,7 +119,7 @@ def test_cumulative_refunds_out_of_order_converge(client, fake_stripe, submitted
     payment.refresh_from_db()
     assert payment.amount_refunded == 1200
     assert sorted(Refund.objects.values_list("amount", flat=True)) == [500, 700]
-    assert ledger_balances(currency="EUR")[("refunds", "EUR")] == 1200
+    assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500 + 1200
     assert AuditEvent.objects.filter(action="payments.refund.succeeded").count() == 2
 
 
@@ -174,12 +174,12 @@ def test_dispute_lifecycle_moves_funds_once_each_way(client, fake_stripe, submit
     withdrawn = fake_stripe.event("charge.dispute.funds_withdrawn", dispute)
     assert deliver(client, withdrawn) == "applied"
     assert deliver(client, fake_stripe.event("charge.dispute.funds_withdrawn", dispute)) == "ignored"
-    assert ledger_balances(currency="EUR")[("disputes", "EUR")] == 2500
+    assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500 + 2500
     assert deliver(client, fake_stripe.event("charge.dispute.funds_reinstated", dispute)) == "applied"
     assert deliver(client, fake_stripe.event("charge.dispute.closed", dict(dispute, status="won"))) == "applied"
     record = Dispute.objects.get()
     assert (record.payment_id, record.funds_state, record.status) == (payment.pk, "reinstated", "won")
-    assert ledger_balances(currency="EUR")[("disputes", "EUR")] == 0
+    assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500
     assert ledger_balances(currency="EUR")[("gateway_clearing", "EUR")] == 2500
     assert audit_actions(record) == ["payments.dispute.opened", "payments.dispute.funds_withdrawn",
                                      "payments.dispute.funds_reinstated", "payments.dispute.closed"]
