@@ -1,7 +1,15 @@
+from django import forms
 from django.contrib import admin, messages
 
 from fintech.models import ApiClient, AuditEvent, Customer
-from fintech.services.api_clients import api_client_create, api_client_revoke
+from fintech.roles import ROLES
+from fintech.services.api_clients import (
+    ApiClientRefused,
+    api_client_create,
+    api_client_revoke,
+    staff_api_token_check,
+    staff_api_token_issue,
+)
 from fintech.services.customers import customer_update
 
 
@@ -55,17 +63,49 @@ class CustomerAdmin(admin.ModelAdmin):
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "token_prefix", "created_at", "last_used_at", "revoked_at")
+    """A partner's token for a customer user; or a staff member's own token, in one of
+    their roles, for a few hours (the admin session has passed TOTP: its device is the
+    second factor the token is issued under)."""
+
+    list_display = ("name", "user", "role", "token_prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
     search_fields = ("name", "user__username")
-    fields = ("name", "user", "token_prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("token_prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "user", "role", "token_prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
+    readonly_fields = ("token_prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
     autocomplete_fields = ("user",)
     actions = ["revoke"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        base = super().get_form(request, obj, **kwargs)
+
+        class IssueForm(base):
+            def clean(self):
+                cleaned = super().clean()
+                user, role = cleaned.get("user"), cleaned.get("role", "")
+                if user is not None and (user.is_staff or user.is_superuser):
+                    try:
+                        device = getattr(request.user, "otp_device", None) if user == request.user else None
+                        staff_api_token_check(user=user, role=role, verified_device=device)
+                    except ApiClientRefused as exc:
+                        raise forms.ValidationError(exc.detail) from exc
+                elif role:
+                    raise forms.ValidationError("Partner (customer) tokens have no staff role.")
+                return cleaned
+
+        if "role" in IssueForm.base_fields:
+            IssueForm.base_fields["role"] = forms.ChoiceField(
+                choices=[("", "none (partner token)")] + [(role, role) for role in ROLES], required=False
+            )
+        return IssueForm
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        client, token = api_client_create(name=obj.name, user=obj.user, actor=request.user)
+        if obj.user.is_staff:
+            client, token = staff_api_token_issue(
+                name=obj.name, user=obj.user, role=obj.role, verified_device=request.user.otp_device
+            )
+        else:
+            client, token = api_client_create(name=obj.name, user=obj.user, actor=request.user)
         obj.pk = client.pk
         messages.warning(request, f"Token for {client.name} (shown once, copy it now): {token}")
 

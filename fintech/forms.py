@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from fintech.auth import login_failure_record
+
 
 class SignUpForm(forms.Form):
     legal_name = forms.CharField(max_length=200, label="Full legal name")
@@ -40,12 +42,16 @@ class SignUpForm(forms.Form):
 
 
 class CustomerLoginForm(AuthenticationForm):
-    """Customers only: staff sign in through the admin, where a TOTP code is required."""
+    """Customers only: staff sign in through the admin, where a TOTP code is required.
+
+    A staff account's right password is refused here exactly like a wrong one (same
+    answer, counted by the lockout, audited): a different answer would confirm the
+    password to whoever typed it.
+    """
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if user.is_staff:
-            raise forms.ValidationError(
-                "Staff accounts sign in through the back-office (/admin/) with a one-time code.",
-                code="staff_account",
-            )
+            self.user_cache = None
+            login_failure_record(request=self.request, username=user.get_username())
+            raise self.get_invalid_login_error()

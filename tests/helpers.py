@@ -15,3 +15,24 @@ def admin_login(client, user, device, *, password: str, ip: str = "127.0.0.1"):
         {"username": user.get_username(), "password": password, "otp_token": current_totp(device)},
         REMOTE_ADDR=ip,
     )
+
+
+def api_client_for(user):
+    """A REST client with a new token for `user`: a partner's token, or for staff their
+    own short-lived token in their one role, issued under their TOTP device (as the
+    admin issues it)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework.test import APIClient
+
+    from fintech.services.api_clients import api_client_create, staff_api_token_issue
+
+    if user.is_staff:
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        _, token = staff_api_token_issue(
+            name="test", user=user, role=user.groups.get().name, verified_device=device
+        )
+    else:
+        _, token = api_client_create(name="test", user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return api
