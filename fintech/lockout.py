@@ -63,5 +63,7 @@ def lockout_cool_off(request=None) -> timedelta:
     """AXES_COOLOFF_TIME: how long failures count, and so how long a lock lasts."""
     if request is None or _is_staff_username(get_client_username(request, getattr(request, "axes_credentials", None))):
         return STAFF_LOCKOUT
-    doublings = max(0, _address_failures_today(request) // settings.AXES_FAILURE_LIMIT - 1)
+    # "+ 1" counts the failure being recorded (axes logs it only after asking for its
+    # expiry), so a failure that reaches the next step gets that step's lock.
+    doublings = max(0, (_address_failures_today(request) + 1) // settings.AXES_FAILURE_LIMIT - 1)
     return min(CUSTOMER_FIRST_LOCKOUT * 2 ** min(doublings, 16), CUSTOMER_LONGEST_LOCKOUT)

@@ -53,22 +53,17 @@ def api_client_create(*, name: str, user, actor=None) -> tuple[ApiClient, str]:
     return _issue(name=name, user=user, actor=actor)
 
 
-def staff_api_token_check(*, user, role: str, verified_device) -> None:
-    """Raise `ApiClientRefused` unless `staff_api_token_issue` would issue this token."""
+@transaction.atomic
+def staff_api_token_issue(*, name: str, user, role: str, verified_device) -> tuple[ApiClient, str]:
+    """A staff member's own token, for `settings.STAFF_API_TOKEN_HOURS`, acting in one
+    of their roles only. `verified_device` is the TOTP device that verified the
+    issuing session (`request.user.otp_device`): a password alone never mints one."""
     if not user.is_staff or user.is_superuser:
         raise ApiClientRefused("Only staff members without superuser powers hold staff API tokens.")
     if verified_device is None or verified_device.user_id != user.pk or not verified_device.confirmed:
         raise ApiClientRefused("A staff API token is issued only from a session verified by your own TOTP device.")
     if role not in ROLES or not user.groups.filter(name=role).exists():
         raise ApiClientRefused(f"You do not hold the role {role!r}.")
-
-
-@transaction.atomic
-def staff_api_token_issue(*, name: str, user, role: str, verified_device) -> tuple[ApiClient, str]:
-    """A staff member's own token, for `settings.STAFF_API_TOKEN_HOURS`, acting in one
-    of their roles only. `verified_device` is the TOTP device that verified the
-    issuing session (`request.user.otp_device`): a password alone never mints one."""
-    staff_api_token_check(user=user, role=role, verified_device=verified_device)
     expires_at = timezone.now() + timedelta(hours=settings.STAFF_API_TOKEN_HOURS)
     return _issue(name=name, user=user, actor=user, role=role, expires_at=expires_at)
 
