@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from fintech.auth import login_failure_record
+from fintech.services.customers import customer_password_reset
 
 
 class SignUpForm(forms.Form):
@@ -16,10 +17,8 @@ class SignUpForm(forms.Form):
     password2 = forms.CharField(label="Repeat password", widget=forms.PasswordInput, strip=False)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if get_user_model().objects.filter(username=email).exists():
-            raise forms.ValidationError("An account with this email already exists.")
-        return email
+        # Whether the address already has an account is never said here (see the view).
+        return self.cleaned_data["email"].lower()
 
     def clean_country(self):
         country = self.cleaned_data["country"].upper()
@@ -55,3 +54,18 @@ class CustomerLoginForm(AuthenticationForm):
             self.user_cache = None
             login_failure_record(request=self.request, username=user.get_username())
             raise self.get_invalid_login_error()
+
+
+class CustomerPasswordResetForm(PasswordResetForm):
+    """Mails a reset link to a customer's active login with this address; for any other
+    address it sends nothing, and the page answers the same either way. Staff
+    passwords are reset by an administrator, not through the public door."""
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if not (user.is_staff or user.is_superuser))
+
+
+class CustomerSetPasswordForm(SetPasswordForm):
+    def save(self, commit=True):
+        customer_password_reset(user=self.user, password=self.cleaned_data["new_password1"])
+        return self.user

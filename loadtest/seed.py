@@ -31,7 +31,7 @@ def seed() -> dict:
         user = get_user_model().objects.filter(username=LOAD_EMAIL).first()
         if user is None:
             customer = customer_sign_up(email=LOAD_EMAIL, password=password, legal_name="Load Test Customer",
-                                        country="GB")
+                                        country="GB", address_confirmed=True)
         else:
             user.set_password(password)  # a fresh password per run: it is never written anywhere
             user.save(update_fields=["password"])
