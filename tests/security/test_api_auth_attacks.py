@@ -127,19 +127,30 @@ def test_a_new_forwarded_for_on_each_request_does_not_escape_the_anonymous_limit
     assert statuses[:limit] == [200] * limit and statuses[-1] == 429
 
 
-def test_behind_a_declared_proxy_only_the_address_it_wrote_counts():
+def test_behind_a_declared_proxy_the_address_it_wrote_is_the_callers(client):
+    """With one trusted proxy, the caller forges the left of X-Forwarded-For and the
+    proxy appends the address it saw: throttles, lockouts and the audit trail all use
+    the proxy's entry, and two callers behind the same proxy are told apart."""
     api = APIClient()
     limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"].split("/")[0])
+    username = CustomerFactory().user.username
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
     with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}):
-        # the caller forges the left of the header; the proxy appends the address it saw
         statuses = [
-            api.get("/api/docs/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.18.0.{n + 1}, 192.0.2.50")
-            .status_code for n in range(limit + 1)
+            api.get("/api/docs/", **proxy, HTTP_X_FORWARDED_FOR=f"198.18.0.{n + 1}, 192.0.2.50").status_code
+            for n in range(limit + 1)
         ]
         assert statuses[-1] == 429
-        # another client behind the same proxy is not affected
-        other = api.get("/api/docs/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.51")
-        assert other.status_code == 200
+        assert api.get("/api/docs/", **proxy, HTTP_X_FORWARDED_FOR="192.0.2.51").status_code == 200
+        # ten wrong passwords from one caller lock that caller, not the proxy's other users
+        for n in range(10):
+            client.post("/accounts/login/", {"username": username, "password": "wrong-password-1"},
+                        **proxy, HTTP_X_FORWARDED_FOR=f"198.18.1.{n + 1}, 192.0.2.50")
+        assert set(AuditEvent.objects.filter(action="fintech.auth.login_failed").values_list("ip", flat=True)) == {
+            "192.0.2.50"}
+        signed_in = client.post("/accounts/login/", {"username": username, "password": PASSWORD},
+                                **proxy, HTTP_X_FORWARDED_FOR="192.0.2.51")
+        assert signed_in.status_code == 302
 
 
 def test_invalid_tokens_from_one_address_are_throttled():
