@@ -42,10 +42,16 @@ def _start_idle_clock(sender, request, user, **kwargs):
         request.session[LAST_SEEN_KEY] = int(time.time())
 
 
-def login_failure_record(*, request, username: str) -> None:
-    """Count a refusal that came after a right password (wrong second factor, wrong
-    door) exactly like a wrong password: axes counts it, the audit trail records it."""
-    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+class RefusedLikeAWrongPassword:
+    """For authentication forms: refuse an account whose password was right (wrong
+    second factor, wrong door) with the form's wrong-password answer, and count it as a
+    failed login: axes counts it, the audit trail records it. Any other answer would
+    confirm the password to whoever typed it."""
+
+    def refuse_like_a_wrong_password(self, user):
+        self.user_cache = None
+        user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
+        raise self.get_invalid_login_error()
 
 
 @receiver(user_logged_out, dispatch_uid="fintech.audit.logout")
@@ -83,7 +89,7 @@ def lockout_response(request, credentials, *args, **kwargs):
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)
 
 
-class StaffLoginForm(OTPAdminAuthenticationForm):
+class StaffLoginForm(RefusedLikeAWrongPassword, OTPAdminAuthenticationForm):
     """The admin login: password *and* a TOTP code, always.
 
     A wrong or missing code after a right password, or a right password of an account
@@ -96,13 +102,8 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
 
     def confirm_login_allowed(self, user):
         if not user.is_active or not user.is_staff:
-            self._refuse(user)
+            self.refuse_like_a_wrong_password(user)
         super().confirm_login_allowed(user)
-
-    def _refuse(self, user):
-        self.user_cache = None
-        login_failure_record(request=self.request, username=user.get_username())
-        raise self.get_invalid_login_error()
 
     def _update_form(self, user):
         # django-otp would list the account's devices and echo the password back,
@@ -124,7 +125,7 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
         except ValidationError:
             if user is None:
                 raise
-            self._refuse(user)
+            self.refuse_like_a_wrong_password(user)
 
 
 @receiver(post_save, sender=LogEntry, dispatch_uid="fintech.audit.admin_change")

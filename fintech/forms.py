@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
-from fintech.auth import login_failure_record
+from fintech.auth import RefusedLikeAWrongPassword
 from fintech.services.customers import customer_password_reset
 
 
@@ -40,20 +40,14 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
-class CustomerLoginForm(AuthenticationForm):
+class CustomerLoginForm(RefusedLikeAWrongPassword, AuthenticationForm):
     """Customers only: staff sign in through the admin, where a TOTP code is required.
-
-    A staff account's right password is refused here exactly like a wrong one (same
-    answer, counted by the lockout, audited): a different answer would confirm the
-    password to whoever typed it.
-    """
+    A staff account's right password is refused here exactly like a wrong one."""
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        if user.is_staff:
-            self.user_cache = None
-            login_failure_record(request=self.request, username=user.get_username())
-            raise self.get_invalid_login_error()
+        if user.is_staff or user.is_superuser:
+            self.refuse_like_a_wrong_password(user)
 
 
 class CustomerPasswordResetForm(PasswordResetForm):
