@@ -98,6 +98,7 @@ def test_a_staff_token_is_issued_only_under_the_members_own_second_factor(client
     # the member, signed in with their TOTP code, issues their own, and can revoke it
     client.logout()
     admin_login(client, member, device, password=PASSWORD)
+    assert ISSUE.encode() in client.get("/admin/").content
     page = client.post(ISSUE, {"name": "ops-cli", "role": roles.PAYMENTS_OPERATIONS})
     issued = ApiClient.objects.get()
     assert page.status_code == 200 and issued.token_prefix.encode() in page.content
