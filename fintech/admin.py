@@ -1,8 +1,20 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
 from fintech.models import ApiClient, AuditEvent, Customer, StaffTOTPDevice
 from fintech.models.customers import customer_email_index
-from fintech.services.api_clients import api_client_create, api_client_revoke
+from fintech.roles import ROLES
+from fintech.services.api_clients import (
+    ApiClientRefused,
+    api_client_create,
+    api_client_revoke,
+    staff_api_token_issue,
+)
 from fintech.services.customers import customer_update
 
 
@@ -64,14 +76,43 @@ class CustomerAdmin(admin.ModelAdmin):
         return False  # customers are closed (status), never deleted: their history must stay
 
 
+class StaffTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. the script that uses it.")
+    role = forms.ChoiceField(help_text="The token acts with this role's permissions only.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        held = user.groups.filter(name__in=ROLES).values_list("name", flat=True)
+        self.fields["role"].choices = [(role, role) for role in held]
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "token_prefix", "created_at", "last_used_at", "revoked_at")
+    """Partners' tokens (for a customer user) are added here by who may add clients.
+    Staff tokens are never made for someone else: each staff member issues their own
+    on `issue-my-token/`, in one of their roles, for a few hours; the admin session has
+    passed TOTP, and its device is the second factor the token is issued under."""
+
+    list_display = ("name", "user", "role", "token_prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
     search_fields = ("name", "user__username")
-    fields = ("name", "user", "token_prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("token_prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "user", "role", "token_prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
+    readonly_fields = ("role", "token_prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
     autocomplete_fields = ("user",)
     actions = ["revoke"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        base = super().get_form(request, obj, **kwargs)
+
+        class PartnerTokenForm(base):
+            def clean_user(self):
+                user = self.cleaned_data["user"]
+                if user.is_staff or user.is_superuser:
+                    raise forms.ValidationError(
+                        "Staff API tokens are issued by the staff member themselves (Issue my API token)."
+                    )
+                return user
+
+        return PartnerTokenForm
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -79,6 +120,36 @@ class ApiClientAdmin(admin.ModelAdmin):
         client, token = api_client_create(name=obj.name, user=obj.user, actor=request.user)
         obj.pk = client.pk
         messages.warning(request, f"Token for {client.name} (shown once, copy it now): {token}")
+
+    def get_urls(self):
+        issue = self.admin_site.admin_view(self.issue_my_token_view)
+        return [path("issue-my-token/", issue, name="fintech_apiclient_issue_my_token"), *super().get_urls()]
+
+    def issue_my_token_view(self, request):
+        """Any signed-in (so TOTP-verified) staff member, for themselves only: issue a
+        token, or revoke one of their own."""
+        own = ApiClient.objects.filter(user=request.user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        if request.method == "POST" and "revoke" in request.POST:
+            client = own.filter(pk=request.POST["revoke"]).first() if request.POST["revoke"].isdigit() else None
+            if client is not None:
+                api_client_revoke(client=client, actor=request.user)
+                self.message_user(request, f"{client.name} revoked.", messages.SUCCESS)
+            return redirect("admin:fintech_apiclient_issue_my_token")
+        form = StaffTokenForm(request.POST or None, user=request.user)
+        token = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                client, token = staff_api_token_issue(
+                    name=form.cleaned_data["name"], user=request.user, role=form.cleaned_data["role"],
+                    verified_device=getattr(request.user, "otp_device", None),
+                )
+            except ApiClientRefused as exc:
+                form.add_error(None, exc.detail)
+        return TemplateResponse(request, "admin/fintech/apiclient/issue_my_token.html", {
+            **self.admin_site.each_context(request), "title": "Issue my API token", "form": form,
+            "token": token, "hours": settings.STAFF_API_TOKEN_HOURS, "opts": self.model._meta,
+            "active": own.order_by("expires_at"),
+        })
 
     def has_change_permission(self, request, obj=None):
         return False

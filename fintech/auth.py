@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
+
+from axes.helpers import get_cool_off
 from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -14,13 +18,40 @@ from django.shortcuts import render
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
 
+from fintech.middleware import LAST_SEEN_KEY
 from fintech.models import AuditEvent
 from fintech.services.audit import audit_event_record
+
+# One answer for every refused staff sign-in (wrong password, wrong or missing code, not
+# a staff account), so the page never tells which factor was right.
+STAFF_LOGIN_REFUSED = (
+    "Please enter the correct %(username)s, password and one-time code for a staff account. "
+    "Note that all fields may be case-sensitive."
+)
 
 
 @receiver(user_logged_in, dispatch_uid="fintech.audit.login")
 def _audit_login(sender, request, user, **kwargs):
     audit_event_record(action="fintech.auth.login", actor=user, target=user, after={"staff": user.is_staff})
+
+
+@receiver(user_logged_in, dispatch_uid="fintech.auth.start_idle_clock")
+def _start_idle_clock(sender, request, user, **kwargs):
+    # The idle timeout runs from the sign-in itself, not from the first page after it.
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN_KEY] = int(time.time())
+
+
+class RefusedLikeAWrongPassword:
+    """For authentication forms: refuse an account whose password was right (wrong
+    second factor, wrong door) with the form's wrong-password answer, and count it as a
+    failed login: axes counts it, the audit trail records it. Any other answer would
+    confirm the password to whoever typed it."""
+
+    def refuse_like_a_wrong_password(self, user):
+        self.user_cache = None
+        user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
+        raise self.get_invalid_login_error()
 
 
 @receiver(user_logged_out, dispatch_uid="fintech.audit.logout")
@@ -50,19 +81,34 @@ def _audit_lockout(sender, request, username, ip_address, **kwargs):
 
 
 def lockout_response(request, credentials, *args, **kwargs):
-    """What a locked-out username sees (axes' AXES_LOCKOUT_CALLABLE)."""
-    message = "Too many failed sign-in attempts for this account. Try again in 30 minutes."
+    """What a locked-out caller sees (axes' AXES_LOCKOUT_CALLABLE)."""
+    minutes = math.ceil(get_cool_off(request).total_seconds() / 60)
+    message = f"Too many failed sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     if request.path.startswith("/api/"):
         return JsonResponse({"error": "locked_out", "detail": message}, status=429)
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)
 
 
-class StaffLoginForm(OTPAdminAuthenticationForm):
+class StaffLoginForm(RefusedLikeAWrongPassword, OTPAdminAuthenticationForm):
     """The admin login: password *and* a TOTP code, always.
 
-    A wrong or missing code after a right password counts as a failed login, so it
-    feeds the username lockout like a wrong password does.
+    A wrong or missing code after a right password, or a right password of an account
+    that is not staff, answers exactly like a wrong password (same message, same page:
+    no device list, no password echoed back) and counts as a failed login, so it feeds
+    the lockout and the audit trail like a wrong password does.
     """
+
+    error_messages = {**OTPAdminAuthenticationForm.error_messages, "invalid_login": STAFF_LOGIN_REFUSED}
+
+    def confirm_login_allowed(self, user):
+        if not user.is_active or not user.is_staff:
+            self.refuse_like_a_wrong_password(user)
+        super().confirm_login_allowed(user)
+
+    def _update_form(self, user):
+        # django-otp would list the account's devices and echo the password back,
+        # which would show that the password was right.
+        pass
 
     def _chosen_device(self, user):
         # Staff have one authenticator each: use it when none was picked from the list.
@@ -77,13 +123,9 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
         try:
             super().clean_otp(user)
         except ValidationError:
-            if user is not None:
-                user_login_failed.send(
-                    sender=__name__,
-                    credentials={"username": user.get_username()},
-                    request=self.request,
-                )
-            raise
+            if user is None:
+                raise
+            self.refuse_like_a_wrong_password(user)
 
 
 @receiver(post_save, sender=LogEntry, dispatch_uid="fintech.audit.admin_change")

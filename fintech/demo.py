@@ -65,7 +65,7 @@ def seed(out) -> None:
         if customer_by_email(email) is None:
             customer_sign_up(
                 email=email, password=demo_password(email.split("@")[0]), legal_name=name, country=country,
-                date_of_birth=dob,
+                date_of_birth=dob, address_confirmed=True,
             )
         out.write(f"  {name:<22} user {email:<20} password {demo_password(email.split('@')[0])}")
     token = "fk_demo_" + _derived("demo-api-client:alice", 32)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+from fintech.auth import RefusedLikeAWrongPassword
 from fintech.selectors import customer_by_email
+from fintech.services.customers import customer_password_reset
 
 
 class SignUpForm(forms.Form):
@@ -16,10 +18,8 @@ class SignUpForm(forms.Form):
     password2 = forms.CharField(label="Repeat password", widget=forms.PasswordInput, strip=False)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if customer_by_email(email) is not None:
-            raise forms.ValidationError("An account with this email already exists.")
-        return email
+        # Whether the address already has an account is never said here (see the view).
+        return self.cleaned_data["email"].lower()
 
     def clean_country(self):
         country = self.cleaned_data["country"].upper()
@@ -41,13 +41,37 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
-class CustomerLoginForm(AuthenticationForm):
-    """Customers only: staff sign in through the admin, where a TOTP code is required."""
+class CustomerLoginForm(RefusedLikeAWrongPassword, AuthenticationForm):
+    """Customers only: staff sign in through the admin, where a TOTP code is required.
+    A staff account's right password is refused here exactly like a wrong one."""
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        if user.is_staff:
-            raise forms.ValidationError(
-                "Staff accounts sign in through the back-office (/admin/) with a one-time code.",
-                code="staff_account",
-            )
+        if user.is_staff or user.is_superuser:
+            self.refuse_like_a_wrong_password(user)
+
+
+class CustomerPasswordResetForm(PasswordResetForm):
+    """Mails a reset link to a customer's active login with this address; for any other
+    address it sends nothing, and the page answers the same either way. Staff
+    passwords are reset by an administrator, not through the public door."""
+
+    def get_users(self, email):
+        # The login holds no address (it lives encrypted on the customer, found by its
+        # blind index), so Django's lookup by User.email would find nobody.
+        customer = customer_by_email(email)
+        user = customer.user if customer is not None else None
+        if (user is not None and user.is_active and user.has_usable_password()
+                and not (user.is_staff or user.is_superuser)):
+            yield user
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        super().send_mail(subject_template_name, email_template_name, context, from_email,
+                          context["user"].customer.email, html_email_template_name)
+
+
+class CustomerSetPasswordForm(SetPasswordForm):
+    def save(self, commit=True):
+        customer_password_reset(user=self.user, password=self.cleaned_data["new_password1"])
+        return self.user

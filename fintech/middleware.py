@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.cache import add_never_cache_headers
 
 from fintech import request_context
+from fintech.lockout import client_ip
 from fintech.models import AuditEvent
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -29,7 +30,7 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_context.bind(
-            request_context.RequestContext(request_id=request.request_id, ip=request.META.get("REMOTE_ADDR"))
+            request_context.RequestContext(request_id=request.request_id, ip=client_ip(request))
         )
         try:
             response = self.get_response(request)
@@ -65,8 +66,9 @@ class IdleSessionTimeoutMiddleware:
                 settings.STAFF_SESSION_IDLE_SECONDS if user.is_staff else settings.CUSTOMER_SESSION_IDLE_SECONDS
             )
             now = int(time.time())
+            # Sign-in starts the clock (fintech.auth); a session without one is not trusted.
             last_seen = request.session.get(LAST_SEEN_KEY)
-            if last_seen is not None and now - int(last_seen) > limit:
+            if last_seen is None or now - int(last_seen) > limit:
                 logout(request)
             else:
                 request.session[LAST_SEEN_KEY] = now

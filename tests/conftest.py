@@ -68,3 +68,16 @@ def redis_url() -> str:
 def _audit_checkpoints_per_test(settings, tmp_path):
     """Each test's audit chain starts empty, so its signed checkpoints live with the test."""
     settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit-checkpoints.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_history():
+    """API throttle histories live in the Redis cache, which outlives a test: each test
+    starts without the request counts of the ones before it."""
+    url = os.environ.get("REDIS_URL")
+    if url and _redis_available() is None:
+        client = redis_lib.Redis.from_url(url)
+        keys = list(client.scan_iter(match="*throttle_*", count=1000))
+        if keys:
+            client.delete(*keys)
+    yield

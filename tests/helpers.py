@@ -42,3 +42,24 @@ def thread_race(target, count: int = 4, *, timeout: float = 120) -> list:
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+def api_client_for(user):
+    """A REST client with a new token for `user`: a partner's token, or for staff their
+    own short-lived token in their one role, issued under their TOTP device (as the
+    admin issues it)."""
+    from rest_framework.test import APIClient
+
+    from fintech.models import StaffTOTPDevice
+    from fintech.services.api_clients import api_client_create, staff_api_token_issue
+
+    if user.is_staff:
+        device = StaffTOTPDevice.objects.get(user=user, confirmed=True)
+        _, token = staff_api_token_issue(
+            name="test", user=user, role=user.groups.get().name, verified_device=device
+        )
+    else:
+        _, token = api_client_create(name="test", user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return api

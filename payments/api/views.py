@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from fintech.api import idempotency
 from fintech.api.pagination import StableCursorPagination
+from fintech.api.permissions import OTP_HEADER, FreshSecondFactorForStaff
 from fintech.models import Customer
 from payments.api.serializers import (
     PaymentCreateSerializer,
@@ -72,11 +73,16 @@ class PaymentDetailView(generics.RetrieveAPIView):
 
 
 class PaymentRefundView(APIView):
-    """Refund a payment (Payments Operations). Idempotent per `idempotency_key`."""
+    """Refund a payment (Payments Operations, with a fresh one-time code in `X-OTP-Code`).
+    Idempotent per `idempotency_key`."""
 
-    permission_classes = [IsAuthenticated, CanRefund]
+    permission_classes = [IsAuthenticated, CanRefund, FreshSecondFactorForStaff]
 
-    @extend_schema(request=RefundRequestSerializer, responses={201: RefundSerializer}, summary="Refund a payment")
+    @extend_schema(
+        request=RefundRequestSerializer, responses={201: RefundSerializer}, summary="Refund a payment",
+        parameters=[OpenApiParameter(OTP_HEADER, str, OpenApiParameter.HEADER, required=False,
+                                     description="Staff callers: a current code from their TOTP device.")],
+    )
     def post(self, request, pk: int):
         payment = generics.get_object_or_404(payment_list_visible_to(user=request.user), pk=pk)
         body = RefundRequestSerializer(data=request.data)

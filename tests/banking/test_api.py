@@ -8,18 +8,15 @@ from rest_framework.test import APIClient
 from banking.models import Transfer
 from fintech.models import AuditEvent
 from fintech.roles import ANALYST
-from fintech.services.api_clients import api_client_create
 from tests.factories import CustomerFactory, UserFactory, make_staff
+from tests.helpers import api_client_for
 
 pytestmark = pytest.mark.django_db
 OWNER = "Alberta Bobbeth Charleson"
 
 
 def _client_for(user) -> APIClient:
-    _, token = api_client_create(name=f"client-{user.pk}", user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
+    return api_client_for(user)
 
 
 def test_a_customer_sees_only_their_accounts_with_masks_only(fake_plaid, linked_item):

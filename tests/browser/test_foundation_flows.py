@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from fintech import roles
@@ -32,7 +34,7 @@ def test_a_password_without_a_code_does_not_open_the_admin(page):
     assert "/admin/login/" in page.url
 
 
-def test_a_customer_signs_up_and_sees_the_dashboard(page, screenshot):
+def test_a_customer_signs_up_and_sees_the_dashboard(page, screenshot, mailoutbox):
     page.goto("/accounts/signup/")
     page.fill("#id_legal_name", "Ada Lovelace")
     page.fill("#id_email", "ada@example.com")
@@ -41,6 +43,9 @@ def test_a_customer_signs_up_and_sees_the_dashboard(page, screenshot):
     page.fill("#id_password1", "analytical-engine-1843")
     page.fill("#id_password2", "analytical-engine-1843")
     page.click("button[type=submit]")
+    page.wait_for_selector("text=Check your inbox")
+    # the address is confirmed by the link mailed to it, which signs the customer in
+    page.goto(re.search(r"https?://[^/]+(/accounts/confirm/\S+)", mailoutbox[-1].body).group(1))
     page.wait_for_selector("text=Welcome, Ada Lovelace")
     screenshot("customer-dashboard")
     assert customer_by_email("ada@example.com").country == "GB"

@@ -5,8 +5,10 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from compliance.models import ScreeningHit
+from fintech import roles
 from fintech.services.api_clients import api_client_create
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_staff
+from tests.helpers import api_client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/screenings/"
@@ -14,10 +16,8 @@ URL = "/api/v1/screenings/"
 
 @pytest.fixture
 def staff_api():
-    client, token = api_client_create(name="screening-desk", user=UserFactory(is_staff=True))
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return api
+    officer, _ = make_staff("screening-desk", roles.COMPLIANCE_OFFICER)
+    return api_client_for(officer)
 
 
 def test_a_listed_name_is_a_hit_with_ranked_explained_matches(staff_api, sdn_subset):

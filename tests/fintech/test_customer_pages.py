@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from fintech.models import AuditEvent, Customer
@@ -16,16 +18,21 @@ SIGN_UP = {
 }
 
 
-def test_sign_up_creates_the_login_and_the_profile_and_signs_in(client):
+def test_sign_up_creates_the_login_and_the_profile_and_the_mailed_link_signs_in(client, mailoutbox):
     response = client.post("/accounts/signup/", SIGN_UP)
-    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    assert response.status_code == 302 and response["Location"] == "/accounts/signup/done/"
     customer = customer_by_email("ada@example.com")
     # the login is named by the opaque customer reference; the email lives only on the customer, encrypted
     assert customer.user.username == customer.external_id and customer.user.email == ""
     assert customer.email == "ada@example.com" and customer.country == "GB"
     assert str(customer.date_of_birth) == "1990-12-10"
+    assert not customer.user.is_active  # until the owner of the address follows the link
     event = AuditEvent.objects.get(action="fintech.customer.signed_up")
     assert event.target_id == str(customer.pk) and event.after["date_of_birth"] == "<set>"
+    link = re.search(r"http://testserver(/accounts/confirm/\S+)", mailoutbox[0].body).group(1)
+    assert client.get(link).status_code == 302
+    assert AuditEvent.objects.filter(action="fintech.customer.address_confirmed", actor=customer.user).exists()
+    assert client.get(link).status_code == 400  # once only
     dashboard = client.get("/dashboard/")
     assert dashboard.status_code == 200 and b"Welcome, Ada Lovelace" in dashboard.content
 

@@ -53,7 +53,7 @@ def test_staff_without_a_device_cannot_enter_the_admin_even_with_the_right_passw
 def test_customer_login_page_refuses_staff(client):
     make_staff("officer", roles.COMPLIANCE_OFFICER)
     response = client.post("/accounts/login/", {"username": "officer", "password": PASSWORD})
-    assert response.status_code == 200 and b"one-time code" in response.content
+    assert response.status_code == 200 and b"Please enter a correct" in response.content
     assert "_auth_user_id" not in client.session
 
 

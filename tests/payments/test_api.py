@@ -1,22 +1,22 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from freezegun import freeze_time
 from rest_framework.test import APIClient
 
 from fintech import roles
 from fintech.models import AuditEvent
-from fintech.services.api_clients import api_client_create
 from payments.models import Refund, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from tests.factories import make_staff
+from tests.helpers import api_client_for, current_totp
 from tests.payments.conftest import post_event
 
 
 def _api(user) -> APIClient:
-    _, token = api_client_create(name="test", user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return api
+    return api_client_for(user)
 
 
 @pytest.fixture
@@ -41,13 +41,15 @@ def test_customer_sees_only_their_own_payments(paid, submitted_payment):
 @pytest.mark.django_db
 def test_payments_operations_see_all_and_refund_once_per_key(paid, submitted_payment):
     submitted_payment(100, "USD")
-    operator, _ = make_staff("payops", roles.PAYMENTS_OPERATIONS)
+    operator, device = make_staff("payops", roles.PAYMENTS_OPERATIONS)
     api = _api(operator)
     assert len(api.get("/api/v1/payments/").json()["results"]) == 2
-    # when: the same refund request twice (a client retry)
+    # when: the same refund request twice (a client retry; each with its own code)
     request = {"amount": 1000, "reason": "goodwill", "idempotency_key": "ticket-42"}
-    first = api.post(f"/api/v1/payments/{paid.pk}/refunds/", request, format="json")
-    second = api.post(f"/api/v1/payments/{paid.pk}/refunds/", request, format="json")
+    url = f"/api/v1/payments/{paid.pk}/refunds/"
+    first = api.post(url, request, format="json", HTTP_X_OTP_CODE=current_totp(device))
+    with freeze_time(datetime.timedelta(seconds=device.step), tick=True):
+        second = api.post(url, request, format="json", HTTP_X_OTP_CODE=current_totp(device))
     # then
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
@@ -58,18 +60,20 @@ def test_payments_operations_see_all_and_refund_once_per_key(paid, submitted_pay
 @pytest.mark.django_db
 @pytest.mark.parametrize("amount", [10.0, "10", True, 0, -1])
 def test_refund_amount_must_be_a_positive_json_integer(paid, amount):
-    operator, _ = make_staff("payops", roles.PAYMENTS_OPERATIONS)
+    operator, device = make_staff("payops", roles.PAYMENTS_OPERATIONS)
     response = _api(operator).post(f"/api/v1/payments/{paid.pk}/refunds/",
-                                   {"amount": amount, "idempotency_key": "k"}, format="json")
+                                   {"amount": amount, "idempotency_key": "k"}, format="json",
+                                   HTTP_X_OTP_CODE=current_totp(device))
     assert response.status_code == 400
     assert not Refund.objects.exists()
 
 
 @pytest.mark.django_db
 def test_refund_beyond_what_is_left_is_a_409(paid):
-    operator, _ = make_staff("payops", roles.PAYMENTS_OPERATIONS)
+    operator, device = make_staff("payops", roles.PAYMENTS_OPERATIONS)
     response = _api(operator).post(f"/api/v1/payments/{paid.pk}/refunds/",
-                                   {"amount": 2501, "idempotency_key": "k"}, format="json")
+                                   {"amount": 2501, "idempotency_key": "k"}, format="json",
+                                   HTTP_X_OTP_CODE=current_totp(device))
     assert response.status_code == 409
     assert response.json()["error"] == "conflict"
 

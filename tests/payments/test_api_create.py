@@ -9,6 +9,7 @@ from fintech.services.api_clients import api_client_create
 from payments.models import Payment
 from payments.services.payments import payment_submit_pending
 from tests.factories import CustomerFactory, make_staff
+from tests.helpers import api_client_for
 
 pytestmark = pytest.mark.django_db
 BODY = {"amount": 1250, "currency": "EUR"}
@@ -103,9 +104,7 @@ def test_a_corrected_retry_may_reuse_the_key_of_a_refused_request(customer_api):
 
 def test_staff_clients_do_not_create_customer_payments():
     staff, _ = make_staff("payops", roles.PAYMENTS_OPERATIONS)
-    _, token = api_client_create(name="ops", user=staff)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    api = api_client_for(staff)
     assert post(api, BODY).status_code == 403
     assert not Payment.objects.exists()
 

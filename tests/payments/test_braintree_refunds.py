@@ -3,14 +3,15 @@ that call it) records the credit the gateway answers with, once, whatever the re
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
+from freezegun import freeze_time
 
 from fintech import roles
 from fintech.events import transaction_event
 from fintech.models import AuditEvent
-from fintech.services.api_clients import api_client_create
 from payments.errors import GatewayError, GatewayUnavailableError
 from payments.gateways import braintree_adapter
 from payments.models import JournalEntry, LedgerAccount, LedgerHold, Payment, Refund
@@ -18,7 +19,7 @@ from payments.selectors import available_balance, journal_entry_totals, ledger_b
 from payments.services.payments import payment_transition
 from payments.services.refunds import RefundInProgressError, payment_refund, refund_request, refund_submit
 from tests.factories import PASSWORD, make_staff
-from tests.helpers import admin_login
+from tests.helpers import admin_login, api_client_for, current_totp
 from tests.payments.braintree_helpers import deliver, submitted_braintree_payment
 from tests.payments.test_webhook_concurrency import THREADS, _race
 
@@ -165,13 +166,13 @@ def test_the_same_refund_submitted_from_many_threads_is_recorded_once(client, fa
 # --- the doors ---------------------------------------------------------------------
 @pytest.mark.django_db
 def test_api_refund_of_a_braintree_payment_reaches_the_ledger_once_per_key(fake_braintree, settled):
-    operator, _ = make_staff("payops", roles.PAYMENTS_OPERATIONS)
-    _, token = api_client_create(name="ops", user=operator)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    operator, device = make_staff("payops", roles.PAYMENTS_OPERATIONS)
+    api = api_client_for(operator)
     request = {"amount": 1000, "reason": "goodwill", "idempotency_key": "ticket-7"}
-    first = api.post(f"/api/v1/payments/{settled.pk}/refunds/", request, format="json")
-    second = api.post(f"/api/v1/payments/{settled.pk}/refunds/", request, format="json")
+    url = f"/api/v1/payments/{settled.pk}/refunds/"
+    first = api.post(url, request, format="json", HTTP_X_OTP_CODE=current_totp(device))
+    with freeze_time(datetime.timedelta(seconds=device.step), tick=True):  # a retry, with the next code
+        second = api.post(url, request, format="json", HTTP_X_OTP_CODE=current_totp(device))
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     assert first.json()["status"] == "succeeded"

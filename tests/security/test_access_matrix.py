@@ -28,7 +28,8 @@ pytestmark = pytest.mark.django_db
 # Routes anyone may call. Webhooks are authenticated by their signatures (tested in
 # their apps); here an unsigned call must still be refused.
 PUBLIC = {"", "healthz", "readyz", "accounts/login/", "accounts/signup/", "api/schema/", "api/docs/",
-          "admin/login/", "admin/logout/"}
+          "admin/login/", "admin/logout/", "accounts/signup/done/", "accounts/confirm/<uidb64>/<token>/",
+          "accounts/password-reset/", "accounts/password-reset/done/", "accounts/reset/<uidb64>/<token>/"}
 SIGNED_WEBHOOK = re.compile(r"^webhooks/")
 PLACEHOLDER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 

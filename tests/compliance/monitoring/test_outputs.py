@@ -11,12 +11,13 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from compliance.models import Alert, DeadLetterEvent, MonitoredTransaction, Rule
+from fintech import roles
 from fintech.events import transaction_event
 from fintech.models import AuditEvent
 from fintech.services.api_clients import api_client_create
 from tests.compliance.monitoring.helpers import T0, event, run
 from tests.factories import PASSWORD, CustomerFactory, UserFactory, make_staff
-from tests.helpers import admin_login
+from tests.helpers import admin_login, api_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +61,8 @@ def test_editing_a_rule_in_the_admin_creates_a_new_version(superuser_client):
 
 
 def test_alerts_api_is_staff_only_and_filters(alert):
-    api = APIClient()
-    _, token = api_client_create(name="aml-desk", user=UserFactory(is_staff=True))
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    officer, _ = make_staff("aml-desk", roles.COMPLIANCE_OFFICER)
+    api = api_client_for(officer)
     body = api.get("/api/v1/alerts/?customer=C-42").json()
     assert [(r["rule_code"], r["customer_id"]) for r in body["results"]] == [("large_transaction", "C-42")]
     assert api.get("/api/v1/alerts/?rule=velocity").json()["results"] == []
