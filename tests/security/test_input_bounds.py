@@ -15,11 +15,11 @@ from rest_framework.test import APIClient
 from banking.models import PlaidItem, Transfer
 from fintech import roles
 from fintech.models import AuditEvent
-from fintech.services.api_clients import api_client_create
 from payments.models import Payment, WebhookDelivery
 from tests.banking.conftest import fake_plaid, linked_item  # noqa: F401  (fixtures)
 from tests.compliance.queue.conftest import analyst_client  # noqa: F401  (fixture)
 from tests.factories import CustomerFactory, make_staff
+from tests.helpers import api_client_for
 from tests.payments.conftest import fake_braintree, signed_headers, webhook_secrets  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +28,7 @@ DEEP = "[" * 1000 + "]" * 1000  # Python's json module raises RecursionError on 
 
 
 def _api(user) -> APIClient:
-    _, token = api_client_create(name=f"client-{user.pk}", user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return api
+    return api_client_for(user)
 
 
 def _assert_json_400(response, error: str | None = None) -> dict:
