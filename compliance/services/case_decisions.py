@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.models import Case, CaseDecision, CaseTransition
+from compliance.models import Case, CaseDecision
 from compliance.services.cases import (
     DECIDE_PERM,
     CasePermissionError,
     CaseTransitionError,
     _apply_transition,
+    approved_sar_decision,
     require_perm,
     require_reason,
 )
@@ -29,22 +30,8 @@ TARGET_STATE = {
 }
 
 
-def _escalated_since(case: Case):
-    """When the case last entered `escalated` (decisions older than that no longer count)."""
-    last = (CaseTransition.objects.filter(case=case, to_state=Case.State.ESCALATED)
-            .order_by("-at").values_list("at", flat=True).first())
-    return last or case.opened_at
-
-
 def pending_decision(case: Case) -> CaseDecision | None:
     return case.decisions.filter(status=CaseDecision.Status.PENDING).select_related("proposed_by").first()
-
-
-def approved_sar_decision(case: Case) -> CaseDecision | None:
-    """The approved SAR filing of the current escalation, if any."""
-    return (case.decisions.filter(kind=K.FILE_SAR, status=CaseDecision.Status.APPROVED,
-                                  decided_at__gte=_escalated_since(case))
-            .order_by("-decided_at").first())
 
 
 @transaction.atomic
