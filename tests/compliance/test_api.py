@@ -1,12 +1,13 @@
-"""`POST /api/v1/screenings/`: staff only, validated, decision with ranked matches."""
+"""`POST /api/v1/screenings/`: staff whose role reads the lists, validated, decision with ranked matches."""
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from compliance.models import ScreeningHit
+from fintech import roles
 from fintech.services.api_clients import api_client_create
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_staff
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/screenings/"
@@ -14,7 +15,7 @@ URL = "/api/v1/screenings/"
 
 @pytest.fixture
 def staff_api():
-    client, token = api_client_create(name="screening-desk", user=UserFactory(is_staff=True))
+    client, token = api_client_create(name="screening-desk", user=make_staff("screener", roles.ANALYST)[0])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api

@@ -11,6 +11,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from compliance.models import Alert, DeadLetterEvent, MonitoredTransaction, Rule
+from fintech import roles
 from fintech.events import transaction_event
 from fintech.models import AuditEvent
 from fintech.services.api_clients import api_client_create
@@ -59,9 +60,9 @@ def test_editing_a_rule_in_the_admin_creates_a_new_version(superuser_client):
     assert (alert.rule_code, alert.rule_version) == ("large_transaction", 2)
 
 
-def test_alerts_api_is_staff_only_and_filters(alert):
+def test_alerts_api_is_for_roles_that_view_alerts_and_filters(alert):
     api = APIClient()
-    _, token = api_client_create(name="aml-desk", user=UserFactory(is_staff=True))
+    _, token = api_client_create(name="aml-desk", user=make_staff("aml-desk", roles.ANALYST)[0])
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     body = api.get("/api/v1/alerts/?customer=C-42").json()
     assert [(r["rule_code"], r["customer_id"]) for r in body["results"]] == [("large_transaction", "C-42")]
