@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import models, transaction
+from django.db import models
 
 from fintech.models import AuditEvent
 from fintech.services.audit import audit_event_record
@@ -17,7 +17,6 @@ from fintech.services.audit import audit_event_record
 IDS_LIMIT = 500
 
 
-@transaction.atomic
 def staff_read_record(*, actor, action: str, shown: dict[str, Iterable], via: str, what: str,
                       target: models.Model | None = None, query: dict | None = None) -> AuditEvent:
     """Record that `actor` was shown `shown` (model label -> ids) through `via` ("admin", "api").
