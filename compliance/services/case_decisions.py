@@ -58,12 +58,13 @@ def case_decision_propose(case: Case, *, kind: str, actor, reason: str) -> CaseD
 def _decide(decision: CaseDecision, *, actor, reason: str, verb: str) -> CaseDecision:
     reason = require_reason(reason)
     require_perm(actor, DECIDE_PERM, f"{verb} case decisions")
+    # The case first, then its decision: the order case_transition locks them when it sends a case back.
+    case = Case.objects.select_for_update().get(pk=decision.case_id)
     locked = CaseDecision.objects.select_for_update().get(pk=decision.pk)
     if locked.status != CaseDecision.Status.PENDING:
         raise ConflictError(f"This decision is already {locked.get_status_display().lower()}.")
     if locked.proposed_by_id == actor.pk and verb == "approve":
         raise CasePermissionError("Four eyes: the officer who proposed a decision cannot approve it.")
-    case = Case.objects.select_for_update().get(pk=locked.case_id)
     if case.state != Case.State.ESCALATED:
         raise CaseTransitionError("The case is no longer escalated.")
     locked.status = CaseDecision.Status.APPROVED if verb == "approve" else CaseDecision.Status.REJECTED
