@@ -60,6 +60,10 @@ def test_one_officer_cannot_send_an_escalated_case_back_and_close_it_in_the_admi
     assert Case.objects.get(pk=case.pk).state == S.IN_REVIEW
     assert not _closed(case)
     assert AuditEvent.objects.filter(action="compliance.case.transition").latest("seq").pk == moved.pk
+    # And the case page no longer offers the close, saying why.
+    page = client.get(f"/admin/compliance/case/{case.pk}/case/").content.decode()
+    assert 'value="closed_no_action"' not in page and 'value="closed_false_positive"' not in page
+    assert 'id="four-eyes-note"' in page
 
 
 def test_a_case_once_escalated_is_closed_only_by_a_second_officers_approval(sar_proposed, staff):  # noqa: F811
