@@ -35,10 +35,10 @@ from compliance.services.cases import (
     CasePermissionError,
     allowed_transitions,
     case_assign,
-    case_was_escalated,
     case_comment_add,
     case_transition,
     case_viewed,
+    case_was_escalated,
 )
 from compliance.services.sar import sar_draft_generate, sar_draft_update, sar_file
 from fintech.api.exceptions import DomainError
