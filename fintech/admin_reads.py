@@ -1,8 +1,8 @@
 """Audited reads in the admin: a ModelAdmin mixin for the pages that show customers' compliance data.
 
 One mechanism for every such admin (customers, alerts, cases, screening hits, monitored
-transactions, SAR drafts, dead letters): the change page writes `<app>.<model>.viewed` naming the
-object; each page of the list writes `<app>.<model>.listed` naming the ids it showed and the
+transactions, SAR drafts, dead letters): the change and history pages write `<app>.<model>.viewed`
+naming the object; each page of the list writes `<app>.<model>.listed` naming the ids it showed and the
 query (search, filters, page) that produced them. Only successful renders are recorded.
 """
 
@@ -20,13 +20,20 @@ def _query(request) -> dict:
 class AuditedReadsAdmin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         response = super().changeform_view(request, object_id, form_url, extra_context)
-        original = _rendered(response, "original")
-        if object_id and original is not None:
-            opts = self.model._meta
-            staff_read_record(actor=request.user, action=f"{opts.app_label}.{opts.model_name}.viewed",
-                              target=original, shown={opts.label: [original.pk]}, via="admin",
-                              what=f"{opts.verbose_name} page")
+        if object_id:
+            self._record_viewed(request, _rendered(response, "original"), "page")
         return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._record_viewed(request, _rendered(response, "object"), "history")
+        return response
+
+    def _record_viewed(self, request, obj, what: str) -> None:
+        if obj is not None:
+            opts = self.model._meta
+            staff_read_record(actor=request.user, action=f"{opts.app_label}.{opts.model_name}.viewed", target=obj,
+                              shown={opts.label: [obj.pk]}, via="admin", what=f"{opts.verbose_name} {what}")
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -51,6 +51,8 @@ PAGES = [
      "compliance.Alert", lambda b: [b["alerts"][0].pk]),
     ("customer page", lambda b: f"/admin/fintech/customer/{b['customer'].pk}/change/", "fintech.customer.viewed",
      "fintech.Customer", lambda b: [b["customer"].pk]),
+    ("customer history", lambda b: f"/admin/fintech/customer/{b['customer'].pk}/history/",
+     "fintech.customer.viewed", "fintech.Customer", lambda b: [b["customer"].pk]),
     ("screening hit page", lambda b: f"/admin/compliance/screeninghit/{b['hit'].pk}/change/",
      "compliance.screeninghit.viewed", "compliance.ScreeningHit", lambda b: [b["hit"].pk]),
     ("alert search", lambda b: "/admin/compliance/alert/?q=cus_4f2a9c", "compliance.alert.listed",
