@@ -80,6 +80,8 @@ def test_export_alerts_writes_json_lines(alert):
     assert line["rule"] == "large_transaction" and line["customer_id"] == "C-42"
     assert line["transaction_ids"] == alert.transaction_ids and line["score"] == alert.score
     assert set(line) == {"rule", "customer_id", "transaction_ids", "score", "created_at"}
+    exported = AuditEvent.objects.get(action="compliance.alert.exported")  # a bulk read, on the record
+    assert exported.after == {"status": None, "count": 1, "output": "stdout"}
 
 
 @override_settings(REDIS_URL="")
