@@ -19,6 +19,7 @@ from compliance.services.dead_letters import dead_letter_replay
 from compliance.services.hits import screening_hit_confirm, screening_hit_dismiss
 from compliance.services.monitoring import rule_version_create
 from fintech.admin import ReadOnlyAdmin
+from fintech.admin_reads import AuditedReadsAdmin
 from fintech.api.exceptions import DomainError
 
 
@@ -28,7 +29,7 @@ class ReviewReasonForm(forms.Form):
 
 
 @admin.register(ScreeningHit)
-class ScreeningHitAdmin(ReadOnlyAdmin):
+class ScreeningHitAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "party_name", "party_type", "party_id", "list_code", "entry_uid", "matched_name",
                     "score", "status", "reviewed_by")
     list_filter = ("status", "list_code", "party_type")
@@ -147,7 +148,7 @@ class RuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(AlertQueueMixin, ReadOnlyAdmin):
+class AlertAdmin(AuditedReadsAdmin, AlertQueueMixin, ReadOnlyAdmin):
     """The alert queue: filters, bulk actions and bounded counts come from AlertQueueMixin.
     No date_hierarchy: its year/month links scan every alert; the age filter replaces it.
     Search is exact (indexed); the fuzzy search page handles names and typos."""
@@ -158,7 +159,7 @@ class AlertAdmin(AlertQueueMixin, ReadOnlyAdmin):
 
 
 @admin.register(MonitoredTransaction)
-class MonitoredTransactionAdmin(ReadOnlyAdmin):
+class MonitoredTransactionAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     list_display = ("occurred_at", "source", "source_id", "customer", "direction", "amount", "currency", "channel",
                     "counterparty_country")
     list_filter = ("source", "direction", "channel")
@@ -170,7 +171,7 @@ class MonitoredTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DeadLetterEvent)
-class DeadLetterEventAdmin(ReadOnlyAdmin):
+class DeadLetterEventAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "stream", "message_id", "attempts", "error", "replayed_at", "replayed_by")
     list_filter = ("stream", ("replayed_at", admin.EmptyFieldListFilter))
     search_fields = ("message_id",)

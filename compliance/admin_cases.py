@@ -15,6 +15,7 @@ from compliance import views_case
 from compliance.admin_queue import CaseQueueMixin
 from compliance.models import Case, SarDraft
 from fintech.admin import ReadOnlyAdmin
+from fintech.admin_reads import AuditedReadsAdmin
 
 
 def _age_days(case: Case) -> str:
@@ -22,7 +23,8 @@ def _age_days(case: Case) -> str:
 
 
 @admin.register(Case)
-class CaseAdmin(CaseQueueMixin, ReadOnlyAdmin):  # queue filters, bulk actions, cheap counts: admin_queue
+# Queue filters, bulk actions, cheap counts: admin_queue; every page an audited read: fintech.admin_reads.
+class CaseAdmin(AuditedReadsAdmin, CaseQueueMixin, ReadOnlyAdmin):
     list_display = ("reference_link", "customer", "state", "assignee", "opened_at", "sla_due_at", "age",
                     "sla_breached")
     list_select_related = ("customer", "assignee")
@@ -70,7 +72,7 @@ class CaseAdmin(CaseQueueMixin, ReadOnlyAdmin):  # queue filters, bulk actions, 
 
 
 @admin.register(SarDraft)
-class SarDraftAdmin(ReadOnlyAdmin):
+class SarDraftAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     """SAR drafts are edited on their case's page (the narrative and the parts are personal data)."""
 
     list_display = ("case", "amount_total", "currency", "activity_from", "activity_to", "filed_on", "bsa_id")

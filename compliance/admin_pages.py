@@ -3,7 +3,8 @@
 Mounted under the alert admin (`/admin/compliance/alert/dashboard/`, `.../search/`) by
 `AlertQueueMixin.get_urls`, behind the OTP admin site's login. Both are compliance data:
 they need `compliance.view_case` and `compliance.view_alert` (Analysts, Compliance Officers,
-Auditors); anyone else (Payments Operations) gets 403. Both only read.
+Auditors); anyone else (Payments Operations) gets 403. Both only read; a search is an audit
+event naming what it found (the dashboard shows counts, no customer's data).
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from django.utils.http import urlencode
 from compliance.charts import horizontal_bars, stacked_bars
 from compliance.dashboard import ALERT_DAYS, dashboard_figures
 from compliance.search import KINDS, MIN_QUERY, fuzzy_search
+from fintech.services.reads import staff_read_record
 
 REQUIRED_PERMS = ("compliance.view_case", "compliance.view_alert")
+# What each kind of search result is, in the audit event of a search (counterparties: their names).
+SEARCH_KIND_LABELS = {"customers": "fintech.Customer", "counterparties": "counterparty names",
+                      "transactions": "compliance.MonitoredTransaction", "cases": "compliance.Case"}
 
 
 def require_compliance_viewer(request) -> None:
@@ -76,6 +81,9 @@ def search_view(model_admin, request):
     if query:
         found = fuzzy_search(query)
         results = [(kind, [(hit, _url(kind, hit)) for hit in found[kind]]) for kind in KINDS]
+        staff_read_record(actor=request.user, action="compliance.search.listed", via="admin",
+                          what="compliance search", query={"q": query},
+                          shown={SEARCH_KIND_LABELS[kind]: [hit.pk for hit in found[kind]] for kind in KINDS})
     context = {
         **model_admin.admin_site.each_context(request), "title": "Compliance search", "query": query,
         "results": results, "min_query": MIN_QUERY, "opts": model_admin.model._meta,

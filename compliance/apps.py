@@ -20,10 +20,11 @@ class ComplianceConfig(AppConfig):
         # Payments now, banking later: both send this signal shape after commit.
         transaction_event.connect(transaction_event_monitor, dispatch_uid="compliance.transaction_event_monitor")
         read_lists = ["view_sanctionslist", "view_listsnapshot", "view_sanctionsentry", "view_entryname"]
-        read_monitoring = ["view_monitoredtransaction", "view_rule", "view_alert", "view_deadletterevent"]
+        read_monitoring = ["view_monitoredtransaction", "view_rule", "view_alert", "view_deadletterevent",
+                           "view_customer_risk"]
         # Cases: Analysts triage (assign, review, escalate, comment, attach); Compliance Officers also
         # decide (four-eyes closes and SARs, filing); Auditors get every view_ (fintech.roles); Payments
-        # Operations get nothing here.
+        # Operations get nothing here, not even customers' AML risk rating (tipping-off).
         read_cases = ["view_case", "view_casetransition", "view_casecomment", "view_caseattachment",
                       "view_casedecision", "view_sardraft"]
         register_role_permissions("compliance", {

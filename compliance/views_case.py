@@ -38,6 +38,7 @@ from compliance.services.cases import (
     case_comment_add,
     case_transition,
     case_viewed,
+    case_was_escalated,
 )
 from compliance.services.sar import sar_draft_generate, sar_draft_update, sar_file
 from fintech.api.exceptions import DomainError
@@ -87,7 +88,7 @@ def case_page(request, pk: int, *, admin):
     context = {
         **admin.admin_site.each_context(request), "opts": Case._meta, "title": f"Case {case.reference}",
         "case": case, "data": data, "customer": case.customer, "can_triage": can_triage, "can_decide": can_decide,
-        "pending": pending, "sar": data.sar_draft,
+        "pending": pending, "sar": data.sar_draft, "was_escalated": case.is_open and case_was_escalated(case),
         "sar_approved": sar_approved and can_decide,
         "transition_form": case_forms.TransitionForm(allowed=allowed) if allowed else None,
         "assign_form": case_forms.AssignForm(assignees=assignable_staff(), initial={"assignee": case.assignee_id})

@@ -6,9 +6,10 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from fintech.admin_reads import AuditedReadsAdmin
 from fintech.models import ApiClient, AuditEvent, Customer, StaffTOTPDevice
 from fintech.models.customers import customer_email_index
-from fintech.roles import ROLES
+from fintech.roles import CUSTOMER_RISK_PERM, ROLES
 from fintech.services.api_clients import (
     ApiClientRefused,
     api_client_create,
@@ -42,8 +43,21 @@ class AuditEventAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
 
+RISK_FIELDS = ("risk_rating", "risk_score")
+
+
+def _without_risk(request, names):
+    """`names` less the AML risk fields for staff who may not see them (Payments Operations)."""
+    if request.user.has_perm(CUSTOMER_RISK_PERM):
+        return names
+    return tuple(name for name in names if name not in RISK_FIELDS)
+
+
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedReadsAdmin, admin.ModelAdmin):
+    """Every page is an audited read (fintech.admin_reads); the risk rating and score only show
+    to roles holding CUSTOMER_RISK_PERM: not in the list, its filter, the page, nor a URL lookup."""
+
     list_display = ("external_id", "legal_name", "entity_type", "country", "risk_rating", "status", "created_at")
     list_filter = ("risk_rating", "status", "entity_type")
     # The email is encrypted: a search term that is an email also matches it exactly
@@ -63,6 +77,24 @@ class CustomerAdmin(admin.ModelAdmin):
         if "@" in term:
             results |= queryset.filter(email_index=customer_email_index(term))
         return results, may_have_duplicates
+
+    def get_list_display(self, request):
+        return _without_risk(request, super().get_list_display(request))
+
+    def get_list_filter(self, request):
+        return _without_risk(request, super().get_list_filter(request))
+
+    def get_fields(self, request, obj=None):
+        return _without_risk(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return _without_risk(request, super().get_readonly_fields(request, obj))
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The admin allows any lookup on a local field: `?risk_rating=high` would sort customers by risk.
+        if lookup.split("__")[0] in RISK_FIELDS and not (request and request.user.has_perm(CUSTOMER_RISK_PERM)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def save_model(self, request, obj, form, change):
         if change:

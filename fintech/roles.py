@@ -24,6 +24,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         AUDITOR: ["view_customer", "view_auditevent", "view_apiclient"],
     },
 }
+# Seeing a customer's AML risk rating and score: compliance data, so the compliance app owns the
+# permission (granted to its roles, never to Payments Operations); the customer pages check it.
+CUSTOMER_RISK_PERM = "compliance.view_customer_risk"
 # Auditors read everything and change nothing: every `view_` permission of these apps.
 AUDITOR_VIEWS_ALL_OF = {"fintech", "payments", "banking", "compliance"}
 

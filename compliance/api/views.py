@@ -1,24 +1,27 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from compliance.api.permissions import ReadByPost, RoleModelPermissions
 from compliance.api.serializers import (
     AlertFilterSerializer,
     AlertSerializer,
     ScreeningRequestSerializer,
     ScreeningResultSerializer,
 )
-from compliance.models import Alert
+from compliance.models import Alert, SanctionsEntry
 from compliance.selectors import alerts_list
 from compliance.services.screening import screen_party
+from fintech.api.reads import AuditedReadsMixin
 
 
 class ScreeningView(APIView):
-    """Screen a name against the current sanctions lists. Staff only; records nothing."""
+    """Screen a name against the current sanctions lists. Staff who may read the lists
+    (`compliance.view_sanctionsentry`, as in the admin); records nothing."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [ReadByPost]
+    queryset = SanctionsEntry.objects.none()  # what the permission guards; the view reads the name index
 
     @extend_schema(
         request=ScreeningRequestSerializer, responses={200: ScreeningResultSerializer},
@@ -39,12 +42,15 @@ class ScreeningView(APIView):
 
 @extend_schema_view(get=extend_schema(
     summary="Monitoring alerts, newest first",
-    description="Staff API clients only. Filter with `status`, `rule` (rule code) and `customer` (external id).",
+    description="Staff whose role may view alerts (`compliance.view_alert`, as in the admin). "
+                "Filter with `status`, `rule` (rule code) and `customer` (external id).",
     parameters=[OpenApiParameter("status", str, enum=list(Alert.Status.values)), OpenApiParameter("rule", str),
                 OpenApiParameter("customer", str)],
 ))
-class AlertListView(ListAPIView):
-    permission_classes = [IsAdminUser]
+class AlertListView(AuditedReadsMixin, ListAPIView):
+    """Each page returned is an audit event naming the alerts in it (fintech.api.reads)."""
+
+    permission_classes = [RoleModelPermissions]
     serializer_class = AlertSerializer
 
     def get_queryset(self):

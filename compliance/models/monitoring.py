@@ -125,6 +125,9 @@ class Alert(models.Model):
             models.Index(fields=["created_at", "id"], name="alert_queue_created_idx"),
             models.Index(fields=["rule_code", "severity", "created_at"], name="alert_queue_rule_idx"),
         ]
+        # Monitoring rates the customer's AML risk (compliance.services.alerts); seeing the rating is
+        # compliance data like the alerts behind it (fintech.roles.CUSTOMER_RISK_PERM).
+        permissions = [("view_customer_risk", "Can see customers' AML risk rating and score")]
 
     def __str__(self) -> str:
         return f"{self.rule_code} {self.customer_id} {self.window_end:%Y-%m-%d}"

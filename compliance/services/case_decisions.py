@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.models import Case, CaseDecision, CaseTransition
+from compliance.models import Case, CaseDecision
 from compliance.services.cases import (
     DECIDE_PERM,
     CasePermissionError,
     CaseTransitionError,
     _apply_transition,
+    approved_sar_decision,
     require_perm,
     require_reason,
 )
@@ -29,22 +30,8 @@ TARGET_STATE = {
 }
 
 
-def _escalated_since(case: Case):
-    """When the case last entered `escalated` (decisions older than that no longer count)."""
-    last = (CaseTransition.objects.filter(case=case, to_state=Case.State.ESCALATED)
-            .order_by("-at").values_list("at", flat=True).first())
-    return last or case.opened_at
-
-
 def pending_decision(case: Case) -> CaseDecision | None:
     return case.decisions.filter(status=CaseDecision.Status.PENDING).select_related("proposed_by").first()
-
-
-def approved_sar_decision(case: Case) -> CaseDecision | None:
-    """The approved SAR filing of the current escalation, if any."""
-    return (case.decisions.filter(kind=K.FILE_SAR, status=CaseDecision.Status.APPROVED,
-                                  decided_at__gte=_escalated_since(case))
-            .order_by("-decided_at").first())
 
 
 @transaction.atomic
@@ -71,12 +58,13 @@ def case_decision_propose(case: Case, *, kind: str, actor, reason: str) -> CaseD
 def _decide(decision: CaseDecision, *, actor, reason: str, verb: str) -> CaseDecision:
     reason = require_reason(reason)
     require_perm(actor, DECIDE_PERM, f"{verb} case decisions")
+    # The case first, then its decision: the order case_transition locks them when it sends a case back.
+    case = Case.objects.select_for_update().get(pk=decision.case_id)
     locked = CaseDecision.objects.select_for_update().get(pk=decision.pk)
     if locked.status != CaseDecision.Status.PENDING:
         raise ConflictError(f"This decision is already {locked.get_status_display().lower()}.")
     if locked.proposed_by_id == actor.pk and verb == "approve":
         raise CasePermissionError("Four eyes: the officer who proposed a decision cannot approve it.")
-    case = Case.objects.select_for_update().get(pk=locked.case_id)
     if case.state != Case.State.ESCALATED:
         raise CaseTransitionError("The case is no longer escalated.")
     locked.status = CaseDecision.Status.APPROVED if verb == "approve" else CaseDecision.Status.REJECTED

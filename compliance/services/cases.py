@@ -4,6 +4,12 @@ States: new -> in_review -> escalated -> sar_filed, or closed (no action / false
 Analysts (triage_case) move cases up to escalated and close new or in-review ones;
 closing an escalated case or filing a SAR is a four-eyes decision
 (compliance.services.case_decisions), which calls `_apply_transition` once approved.
+
+Once escalated, always four eyes: a Compliance Officer may send an escalated case back to
+review (with a reason; any pending proposal is withdrawn, audited), but a case that has been
+escalated can then only be closed through an approved decision (escalate it again and propose),
+so no single officer can end it by moving it back and closing it. An approved SAR filing cannot
+be sent back at all: two officers agreed to file it.
 """
 
 from __future__ import annotations
@@ -72,10 +78,35 @@ def require_reason(reason: str | None) -> str:
     return reason
 
 
+def _escalated_since(case: Case):
+    """When the case last entered `escalated` (decisions older than that no longer count)."""
+    last = (CaseTransition.objects.filter(case=case, to_state=S.ESCALATED)
+            .order_by("-at").values_list("at", flat=True).first())
+    return last or case.opened_at
+
+
+def approved_sar_decision(case: Case) -> CaseDecision | None:
+    """The approved SAR filing of the current escalation, if any."""
+    return (case.decisions.filter(kind=CaseDecision.Kind.FILE_SAR, status=CaseDecision.Status.APPROVED,
+                                  decided_at__gte=_escalated_since(case))
+            .order_by("-decided_at").first())
+
+
+def case_was_escalated(case: Case) -> bool:
+    """Whether the case has ever been escalated (its transitions are the record)."""
+    return CaseTransition.objects.filter(case_id=case.pk, to_state=S.ESCALATED).exists()
+
+
+def _needs_four_eyes(from_state: str, to_state: str, *, was_escalated: bool) -> bool:
+    return TRANSITIONS.get((from_state, to_state)) == FOUR_EYES or (to_state in CLOSED_STATES and was_escalated)
+
+
 def allowed_transitions(case: Case, user) -> list[str]:
     """The states `user` may move `case` to directly (four-eyes targets are not among them)."""
+    was_escalated = case_was_escalated(case)
     return [to for (frm, to), perm in TRANSITIONS.items()
-            if frm == case.state and perm != FOUR_EYES and user.has_perm(perm)]
+            if frm == case.state and not _needs_four_eyes(frm, to, was_escalated=was_escalated)
+            and user.has_perm(perm)]
 
 
 # --- grouping ----------------------------------------------------------------------------------
@@ -171,16 +202,16 @@ def _apply_transition(*, case: Case, to_state: str, actor, reason: str, extra: d
     if (from_state, to_state) not in TRANSITIONS:
         raise CaseTransitionError(f"A case cannot move from {from_state} to {to_state}.")
     now = timezone.now()
-    locked.state = to_state
-    locked.closed_at = now if to_state in (*CLOSED_STATES, S.SAR_FILED) else None
-    locked.save(update_fields=["state", "closed_at", "updated_at"])
+    closed_at = now if to_state in (*CLOSED_STATES, S.SAR_FILED) else None
+    # Conditional on the state we checked: zero rows means someone else moved the case meanwhile.
+    if not Case.objects.filter(pk=locked.pk, state=from_state).update(state=to_state, closed_at=closed_at,
+                                                                       updated_at=now):
+        raise CaseTransitionError("The case was moved by someone else; reload it.")
+    locked.state, locked.closed_at, locked.updated_at = to_state, closed_at, now
     CaseTransition.objects.create(case=locked, from_state=from_state, to_state=to_state, reason=reason,
                                   actor=actor, at=now)
     if to_state in ALERT_STATUS_FOR:
         Alert.objects.filter(case=locked).update(status=ALERT_STATUS_FOR[to_state])
-    if from_state == S.ESCALATED:  # a proposal left waiting no longer applies
-        CaseDecision.objects.filter(case=locked, status=CaseDecision.Status.PENDING).update(
-            status=CaseDecision.Status.REJECTED, decided_at=now, decision_reason=f"Case moved to {to_state}.")
     audit_event_record(action="compliance.case.transition", actor=actor, target=locked,
                        before={"state": from_state}, after={"state": to_state, "reason": reason, **(extra or {})})
     return locked
@@ -198,8 +229,33 @@ def case_transition(case: Case, to_state: str, *, actor, reason: str) -> Case:
     if perm == FOUR_EYES:
         raise CaseTransitionError(
             f"Moving an escalated case to {to_state} needs a proposal and a second officer's approval.")
+    if _needs_four_eyes(locked.state, to_state, was_escalated=case_was_escalated(locked)):
+        raise CaseTransitionError(
+            "This case has been escalated: closing it needs a second officer's approval. "
+            "Escalate it again and propose the close.")
     require_perm(actor, perm, f"move a case from {locked.state} to {to_state}")
-    return _apply_transition(case=locked, to_state=to_state, actor=actor, reason=reason)
+    extra = _sent_back(locked, actor=actor, reason=reason) if locked.state == S.ESCALATED else None
+    return _apply_transition(case=locked, to_state=to_state, actor=actor, reason=reason, extra=extra)
+
+
+def _sent_back(case: Case, *, actor, reason: str) -> dict:
+    """An escalated (locked) case goes back to review: an approved SAR filing stays (two officers
+    agreed to it); a pending proposal is withdrawn, audited with who sent the case back and why."""
+    if approved_sar_decision(case):
+        raise CaseTransitionError("A second officer approved filing a SAR on this case: it cannot be sent back.")
+    pending = CaseDecision.objects.filter(case=case, status=CaseDecision.Status.PENDING).first()
+    if pending is None:
+        return {"sent_back": True}
+    # decided_by stays empty: the withdrawer may be the proposer (the four-eyes CHECK); the audit names them.
+    if not CaseDecision.objects.filter(pk=pending.pk, status=CaseDecision.Status.PENDING).update(
+            status=CaseDecision.Status.REJECTED, decided_at=timezone.now(),
+            decision_reason=f"Withdrawn: the case was sent back to review by {actor.get_username()}: {reason}"):
+        raise CaseTransitionError("The proposal was decided meanwhile; reload the case.")
+    audit_event_record(action="compliance.case.decision_withdrawn", actor=actor, target=case,
+                       after={"decision_id": pending.pk, "kind": pending.kind, "proposed_by_id": pending.proposed_by_id,
+                              "reason": reason})
+    return {"sent_back": True, "withdrawn_decision_id": pending.pk, "withdrawn_decision_kind": pending.kind,
+            "withdrawn_proposed_by_id": pending.proposed_by_id}
 
 
 @transaction.atomic
@@ -225,12 +281,15 @@ def case_assign(cases, *, assignee, actor, reason: str) -> list[Case]:
 
 @transaction.atomic
 def case_close_false_positive(cases, *, actor, reason: str) -> list[Case]:
-    """Bulk close as false positive the new and in-review cases among `cases` (escalated ones
-    need four eyes and are skipped, as are closed ones). Each close is a transition, audited."""
+    """Bulk close as false positive the new and in-review cases among `cases` (escalated ones, and
+    ones ever escalated, need four eyes and are skipped, as are closed ones). Each close is a
+    transition, audited."""
     reason = require_reason(reason)
     require_perm(actor, TRIAGE_PERM, "close cases")
     ids = [c.pk for c in cases]
-    closable = Case.objects.select_for_update().filter(pk__in=ids, state__in=[S.NEW, S.IN_REVIEW]).order_by("pk")
+    closable = (Case.objects.select_for_update().filter(pk__in=ids, state__in=[S.NEW, S.IN_REVIEW])
+                .exclude(pk__in=CaseTransition.objects.filter(to_state=S.ESCALATED).values("case_id"))
+                .order_by("pk"))
     return [_apply_transition(case=case, to_state=S.CLOSED_FALSE_POSITIVE, actor=actor, reason=reason)
             for case in closable]
 

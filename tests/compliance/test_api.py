@@ -1,4 +1,4 @@
-"""`POST /api/v1/screenings/`: staff only, validated, decision with ranked matches."""
+"""`POST /api/v1/screenings/`: staff whose role reads the lists, validated, decision with ranked matches."""
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -16,8 +16,8 @@ URL = "/api/v1/screenings/"
 
 @pytest.fixture
 def staff_api():
-    officer, _ = make_staff("screening-desk", roles.COMPLIANCE_OFFICER)
-    return api_client_for(officer)
+    analyst, _ = make_staff("screener", roles.ANALYST)
+    return api_client_for(analyst)
 
 
 def test_a_listed_name_is_a_hit_with_ranked_explained_matches(staff_api, sdn_subset):

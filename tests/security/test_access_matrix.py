@@ -2,9 +2,9 @@
 
 Routes are enumerated from the URL resolver, so a route added later is checked without
 editing this file: anonymous callers get nothing but the public routes; customers never
-reach each other's objects; each staff role sees exactly the admin pages its
-permissions allow (Payments Operations no case data, Auditors nothing writable); and
-session-authenticated writes need a CSRF token.
+reach each other's objects; each staff role sees exactly the admin pages and the API
+routes its permissions allow (Payments Operations no case or alert data, Auditors nothing
+writable); and session-authenticated writes need a CSRF token.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ import re
 import pytest
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
+from compliance.models import Alert
 from fintech import roles
 from fintech.services.api_clients import api_client_create
-from payments.models import Payment
+from payments.models import Payment, Refund
+from tests.compliance.queue.conftest import make_alert
 from tests.factories import PASSWORD, CustomerFactory, make_staff
-from tests.helpers import admin_login
+from tests.helpers import admin_login, api_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +151,78 @@ def test_payments_operations_see_no_compliance_data():
     for model in admin.site._registry:
         if model._meta.app_label == "compliance" or model._meta.label == "fintech.AuditEvent":
             assert client.get(f"/admin/{model._meta.app_label}/{model._meta.model_name}/").status_code == 403
+
+
+# --- the API, route by route and role by role ---------------------------------------------------
+
+API_ROUTES = [r for r in ROUTES if r.startswith("api/v1/")]
+SELF_ROUTES = {"api/v1/me/"}  # answers with the caller's own identity, whoever calls
+# Routes whose view names no model (an APIView without queryset or model serializer): what they touch.
+ROUTE_MODELS = {"api/v1/payments/<int:pk>/refunds/": Refund}
+
+
+def _api_model(route: str):
+    """The model whose permissions guard the route: the view's queryset, else its serializer's model."""
+    view = resolve(concrete(route)).func.cls
+    if route in ROUTE_MODELS:
+        return ROUTE_MODELS[route]
+    if getattr(view, "queryset", None) is not None:
+        return view.queryset.model
+    return getattr(getattr(getattr(view, "serializer_class", None), "Meta", None), "model", None)
+
+
+def _answers_get(route: str) -> bool:
+    func = resolve(concrete(route)).func
+    actions = getattr(func, "actions", None)  # a viewset route: its method -> action map
+    return "get" in actions if actions is not None else hasattr(func.cls, "get")
+
+
+def test_every_api_route_names_the_model_that_guards_it():
+    unnamed = [r for r in API_ROUTES if r not in SELF_ROUTES and _api_model(r) is None]
+    assert not unnamed, f"add these routes to ROUTE_MODELS or give their views a queryset: {unnamed}"
+
+
+def _rows(response) -> list:
+    body = response.json()
+    return body.get("results", body) if isinstance(body, dict) else body
+
+
+@pytest.fixture
+def api_objects(db) -> dict:
+    """One object of the cheap models, so detail routes answer for those who may see them."""
+    customer = CustomerFactory(external_id="cus_matrix")
+    payment = Payment.objects.create(customer=customer, amount=5000, currency="EUR")
+    return {Payment: payment.pk, Alert: make_alert(customer).pk, Refund: payment.pk}
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+@pytest.mark.parametrize("route", [r for r in API_ROUTES if r not in SELF_ROUTES])
+def test_each_role_reaches_exactly_the_api_routes_its_permissions_allow(route, role, api_objects):
+    user, _ = make_staff(f"api-{role.lower().replace(' ', '-')}", role)
+    api = api_client_for(user)
+    model = _api_model(route)
+    can_view = user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    seeded = model in api_objects
+    url = concrete(route, str(api_objects.get(model, 999_999)))
+
+    read = api.get(url)
+    write = api.post(url, {}, format="json")
+
+    assert read.status_code < 500 and write.status_code < 500, (route, role, read.status_code, write.status_code)
+    if not can_view:  # nothing of the model, whatever the method: refused, not found, or an empty list
+        assert read.status_code in (403, 404, 405) or (read.status_code == 200 and _rows(read) == []), (
+            route, role, read.status_code)
+        assert write.status_code in (403, 404, 405), (route, role, write.status_code)
+    elif not _answers_get(route):  # a write-only route (a refund): its own permission may answer first
+        assert read.status_code in (403, 405), (route, role, read.status_code)
+    else:
+        assert read.status_code == (200 if seeded or "<" not in route else 404), (route, role, read.status_code)
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_every_role_may_ask_the_api_who_it_is(role):
+    user, _ = make_staff(f"me-{role.lower().replace(' ', '-')}", role)
+    api = api_client_for(user)
+    for route in SELF_ROUTES:
+        response = api.get(concrete(route))
+        assert response.status_code == 200 and response.json()["username"] == user.get_username()

@@ -13,6 +13,9 @@ from .conftest import make_alert, make_case
 
 pytestmark = pytest.mark.django_db
 
+# Each page is an audited read (fintech.admin_reads): the audit chain's head read, locked and moved, and
+# the event inserted, whatever the rows shown.
+AUDITED_READ = 4
 PAGES = [
     "/admin/compliance/alert/",
     "/admin/compliance/alert/?severity=high&rule=structuring",
@@ -51,4 +54,4 @@ def test_the_list_pages_issue_a_bounded_number_of_queries(officer_client, url):
         grow(alerts, workers)
         counts.append(queries(officer_client, url))
     assert counts[0] == counts[1] == counts[2], counts
-    assert counts[0] <= 16, counts
+    assert counts[0] <= 16 + AUDITED_READ, counts
