@@ -25,3 +25,11 @@ class GatewayUnavailableError(GatewayError):
 
     code = "gateway_unavailable"
     status_code = 503
+
+
+class PaymentsNotConfiguredError(GatewayError):
+    """This deployment has no credentials for the gateway: nothing can be sent to it until
+    an operator sets them, so retrying will not help and a customer is told so."""
+
+    code = "payments_not_configured"
+    status_code = 503
