@@ -9,6 +9,9 @@ from fintech.services.customers import customer_update
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records that are evidence (audit, ledger, decisions): viewable, never editable here."""
 
+    class Media:
+        css = {"all": ("fintech/admin.css",)}
+
     def has_add_permission(self, request):
         return False
 
