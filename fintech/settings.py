@@ -246,6 +246,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
 CUSTOMER_SESSION_IDLE_SECONDS = env.int("CUSTOMER_SESSION_IDLE_SECONDS", default=30 * 60)
+# The youngest a customer may be on the day they sign up (legal capacity to contract).
+CUSTOMER_MINIMUM_AGE = env.int("CUSTOMER_MINIMUM_AGE", default=18)
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute cap; the idle timeouts above are shorter
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
