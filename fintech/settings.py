@@ -343,6 +343,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default configuration gives these their own plain-text handlers: naming
+        # them here removes those, so each line is logged once, as JSON, by the root.
+        "django": {"level": LOG_LEVEL},
+        "django.server": {"level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "stripe": {"level": "WARNING"},
