@@ -20,11 +20,13 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 # Web (gunicorn on 127.0.0.1:8000), Celery worker and Celery beat together; Ctrl-C stops all three.
+# A Ctrl-C is a clean stop: the recipe's shell waits for honcho to stop them (`trap : INT`) and
+# takes honcho's 130 for success.
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Admin: http://127.0.0.1:8000/admin/   Customer pages: http://127.0.0.1:8000/   API docs: http://127.0.0.1:8000/api/docs/"
-	$(BIN)/honcho --procfile Procfile start
+	trap : INT; $(BIN)/honcho --procfile Procfile start || [ $$? -eq 130 ]
 
 # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
 chromium:
