@@ -39,13 +39,14 @@ migrate: install
 run: install
 	$(ENGINES) --keep dev -- $(MAKE) --no-print-directory run-here
 
-# `make run` once DATABASE_URL and REDIS_URL are set.
+# `make run` once DATABASE_URL and REDIS_URL are set. A Ctrl-C is a clean stop: the recipe's
+# shell waits for honcho to stop them (`trap : INT`) and takes honcho's 130 for success.
 run-here:
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Admin: http://127.0.0.1:8000/admin/   Customer pages: http://127.0.0.1:8000/   API docs: http://127.0.0.1:8000/api/docs/"
-	$(BIN)/honcho --procfile Procfile start
+	trap : INT; $(BIN)/honcho --procfile Procfile start || [ $$? -eq 130 ]
 
 # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
 chromium:

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from compliance.admin_queue import AlertQueueMixin
 from compliance.models import (
@@ -18,9 +20,12 @@ from compliance.models import (
 from compliance.services.dead_letters import dead_letter_replay
 from compliance.services.hits import screening_hit_confirm, screening_hit_dismiss
 from compliance.services.monitoring import rule_version_create
-from fintech.admin import ReadOnlyAdmin
+from fintech.admin import ReadOnlyAdmin, money_column, money_fields
 from fintech.admin_reads import AuditedReadsAdmin
 from fintech.api.exceptions import DomainError
+from fintech.money import format_money
+
+EVIDENCE_SHOWN = 200  # an alert's page lists at most this many of its transactions
 
 
 class ReviewReasonForm(forms.Form):
@@ -155,19 +160,39 @@ class AlertAdmin(AuditedReadsAdmin, AlertQueueMixin, ReadOnlyAdmin):
 
     search_fields = ("=customer__external_id", "=case__reference", "=dedupe_key")
     search_help_text = "Exact customer id, case reference or dedupe key (names: the compliance search page)."
-    readonly_fields = [f.name for f in Alert._meta.fields]
+    # The evidence as the transactions themselves (each linked to its page), not their ids.
+    fields = readonly_fields = [
+        "evidence" if f.name == "transaction_ids" else f.name for f in Alert._meta.fields
+    ]
+
+    @admin.display(description="evidence")
+    def evidence(self, alert: Alert) -> str:
+        ids = [int(i) for i in alert.transaction_ids][:EVIDENCE_SHOWN]
+        rows = MonitoredTransaction.objects.filter(pk__in=ids).order_by("occurred_at", "pk")
+        if not rows:
+            return "-"
+        items = format_html_join("", '<li><a href="{}">{}</a> · {} {} · {}{}</li>', (
+            (reverse("admin:compliance_monitoredtransaction_change", args=[tx.pk]),
+             tx.occurred_at.strftime("%Y-%m-%d %H:%M"), tx.get_direction_display(),
+             format_money(tx.amount, tx.currency), tx.channel or tx.source,
+             f" · {tx.counterparty_name}" if tx.counterparty_name else "")
+            for tx in rows
+        ))
+        more = len(alert.transaction_ids) - len(ids)
+        return format_html("<ul>{}</ul>{}", items, f"and {more} more" if more > 0 else "")
 
 
 @admin.register(MonitoredTransaction)
 class MonitoredTransactionAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
-    list_display = ("occurred_at", "source", "source_id", "customer", "direction", "amount", "currency", "channel",
+    list_display = ("occurred_at", "source", "source_id", "customer", "direction", "amount_money", "channel",
                     "counterparty_country")
     list_filter = ("source", "direction", "channel")
     search_fields = ("source_id", "customer__external_id", "counterparty_name")
     list_select_related = ("customer",)
     show_full_result_count = False
     date_hierarchy = "occurred_at"
-    readonly_fields = [f.name for f in MonitoredTransaction._meta.fields]
+    fields = readonly_fields = money_fields(MonitoredTransaction, "amount")
+    amount_money = money_column("amount")
 
 
 @admin.register(DeadLetterEvent)

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from compliance import views_case
 from compliance.admin_queue import CaseQueueMixin
 from compliance.models import Case, SarDraft
-from fintech.admin import ReadOnlyAdmin
+from fintech.admin import ReadOnlyAdmin, money_column
 from fintech.admin_reads import AuditedReadsAdmin
 
 
@@ -75,9 +75,10 @@ class CaseAdmin(AuditedReadsAdmin, CaseQueueMixin, ReadOnlyAdmin):
 class SarDraftAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     """SAR drafts are edited on their case's page (the narrative and the parts are personal data)."""
 
-    list_display = ("case", "amount_total", "currency", "activity_from", "activity_to", "filed_on", "bsa_id")
+    list_display = ("case", "amount_total_money", "activity_from", "activity_to", "filed_on", "bsa_id")
     list_select_related = ("case",)
     exclude = ("subject", "narrative")
+    amount_total_money = money_column("amount_total", description="amount total")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         draft = self.get_object(request, object_id)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from fintech.admin_reads import AuditedReadsAdmin
 from fintech.models import ApiClient, AuditEvent, Customer, StaffTOTPDevice
 from fintech.models.customers import customer_email_index
+from fintech.money import format_money
 from fintech.roles import CUSTOMER_RISK_PERM, ROLES
 from fintech.services.api_clients import (
     ApiClientRefused,
@@ -22,6 +23,9 @@ from fintech.services.customers import customer_update
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records that are evidence (audit, ledger, decisions): viewable, never editable here."""
 
+    class Media:
+        css = {"all": ("fintech/admin.css",)}
+
     def has_add_permission(self, request):
         return False
 
@@ -30,6 +34,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def money_column(amount_field: str, *, description: str = "amount", currency_field: str = "currency"):
+    """An admin column or read-only field showing `amount_field` (minor units) as money in
+    its currency ('27,450.00 EUR'), never the raw minor units a person would misread.
+    Set it as a ModelAdmin attribute (`amount_money = money_column("amount")`) and name it
+    in list_display, fields or readonly_fields."""
+
+    @admin.display(description=description, ordering=amount_field)
+    def column(*args) -> str:  # (model_admin, obj) as a method, (obj) as a plain callable
+        obj = args[-1]
+        amount, currency = getattr(obj, amount_field), getattr(obj, currency_field)
+        return "-" if amount is None or not currency else format_money(amount, currency)
+
+    column.__name__ = f"{amount_field}_money"
+    return column
+
+
+def money_fields(model, *amount_fields: str, currency_field: str = "currency", exclude=()) -> list[str]:
+    """A read-only detail page's fields in the model's order, each of `amount_fields` as its
+    `money_column` (`<field>_money`) with the currency folded into it."""
+    return [f"{f.name}_money" if f.name in amount_fields else f.name for f in model._meta.fields
+            if f.name != currency_field and f.name not in exclude]
 
 
 @admin.register(AuditEvent)

@@ -11,4 +11,6 @@ app = Celery("fintech")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-from fintech import celery_context  # noqa: E402,F401  (request id propagation into tasks)
+# Imported for their signal receivers: request id propagation into tasks, and pool
+# processes apart from a supervisor's process-group signal.
+from fintech import celery_context, celery_pool  # noqa: E402,F401

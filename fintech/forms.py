@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import datetime
+
+import pycountry
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.utils import timezone
 
 from fintech.auth import RefusedLikeAWrongPassword
 from fintech.selectors import customer_by_email
@@ -22,10 +27,25 @@ class SignUpForm(forms.Form):
         return self.cleaned_data["email"].lower()
 
     def clean_country(self):
-        country = self.cleaned_data["country"].upper()
-        if not country.isalpha():
-            raise forms.ValidationError("Use the two-letter ISO country code.")
+        country = self.cleaned_data["country"].strip().upper()
+        if not country.isalpha() or pycountry.countries.get(alpha_2=country) is None:
+            raise forms.ValidationError(f"{country} is not a country: use its two-letter ISO 3166 code, e.g. GB.")
         return country
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data.get("date_of_birth")
+        if born is None:
+            return born
+        today = timezone.localdate()
+        if born > today:
+            raise forms.ValidationError("The date of birth is in the future.")
+        if born < datetime.date(1900, 1, 1):
+            raise forms.ValidationError("Check the year of birth.")
+        minimum = settings.CUSTOMER_MINIMUM_AGE
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age < minimum:
+            raise forms.ValidationError(f"You must be at least {minimum} years old to open an account.")
+        return born
 
     def clean(self):
         cleaned = super().clean()

@@ -51,6 +51,13 @@ class RedactSecretsFilter(logging.Filter):
 
 
 class RequestIdFilter(logging.Filter):
+    """The request id of the request being served; for a record that carries its request
+    (Django logs 4xx/5xx responses with `extra={"request": ...}` after the middleware has
+    unbound the context) that request's own id."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_context.current().request_id
+        request_id = getattr(getattr(record, "request", None), "request_id", "")
+        record.request_id = request_id if isinstance(request_id, str) and request_id else (
+            request_context.current().request_id
+        )
         return True

@@ -270,6 +270,8 @@ AXES_VERBOSE = False
 
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
 CUSTOMER_SESSION_IDLE_SECONDS = env.int("CUSTOMER_SESSION_IDLE_SECONDS", default=30 * 60)
+# The youngest a customer may be on the day they sign up (legal capacity to contract).
+CUSTOMER_MINIMUM_AGE = env.int("CUSTOMER_MINIMUM_AGE", default=18)
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute cap; the idle timeouts above are shorter
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -416,6 +418,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default configuration gives these their own plain-text handlers: naming
+        # them here removes those, so each line is logged once, as JSON, by the root.
+        "django": {"level": LOG_LEVEL},
+        "django.server": {"level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "stripe": {"level": "WARNING"},

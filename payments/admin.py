@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from fintech.admin import ReadOnlyAdmin
+from fintech.admin import ReadOnlyAdmin, money_column, money_fields
 from fintech.api.exceptions import DomainError
 from fintech.money import format_money
 from payments.models import (
@@ -30,8 +30,9 @@ class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = ("amount", "currency", "status", "gateway_reference", "reason", "created_at")
+    fields = ("amount_money", "status", "gateway_reference", "reason", "created_at")
     readonly_fields = fields
+    amount_money = money_column("amount")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -39,25 +40,18 @@ class RefundInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("id", "customer", "display_amount", "status", "display_refunded", "gateway", "gateway_reference",
-                    "created_at")
-    list_filter = ("status", "gateway", "currency", "created_at")
+    list_display = ("id", "customer", "amount_money", "status", "amount_refunded_money", "gateway",
+                    "gateway_reference", "created_at")
+    list_filter = ("status", "gateway", ("currency", admin.AllValuesFieldListFilter), "created_at")
     search_fields = ("gateway_reference", "gateway_charge_reference", "customer__legal_name", "customer__external_id")
     list_select_related = ("customer",)
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = [f.name for f in Payment._meta.fields if f.name != "client_secret"]
-    exclude = ("client_secret",)
+    fields = readonly_fields = money_fields(Payment, "amount", "amount_refunded", exclude=("client_secret",))
     inlines = [RefundInline]
     actions = ["refund_in_full"]
-
-    @admin.display(description="amount", ordering="amount")
-    def display_amount(self, obj: Payment) -> str:
-        return format_money(obj.amount, obj.currency)
-
-    @admin.display(description="refunded", ordering="amount_refunded")
-    def display_refunded(self, obj: Payment) -> str:
-        return format_money(obj.amount_refunded, obj.currency)
+    amount_money = money_column("amount")
+    amount_refunded_money = money_column("amount_refunded", description="refunded")
 
     def has_refund_permission(self, request) -> bool:
         return request.user.has_perm("payments.refund_payment")
@@ -87,31 +81,34 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ("id", "payment", "amount", "currency", "status", "gateway_reference", "created_at")
-    list_filter = ("status", "currency")
+    list_display = ("id", "payment", "amount_money", "status", "gateway_reference", "created_at")
+    list_filter = ("status", ("currency", admin.AllValuesFieldListFilter))
     search_fields = ("gateway_reference",)
     list_select_related = ("payment",)
     show_full_result_count = False
-    readonly_fields = [f.name for f in Refund._meta.fields]
+    fields = readonly_fields = money_fields(Refund, "amount")
+    amount_money = money_column("amount")
 
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdmin):
-    list_display = ("gateway_reference", "payment", "amount", "currency", "status", "funds_state", "created_at")
+    list_display = ("gateway_reference", "payment", "amount_money", "status", "funds_state", "created_at")
     list_filter = ("status", "funds_state", "gateway")
     search_fields = ("gateway_reference",)
     list_select_related = ("payment",)
     show_full_result_count = False
-    readonly_fields = [f.name for f in Dispute._meta.fields]
+    fields = readonly_fields = money_fields(Dispute, "amount")
+    amount_money = money_column("amount")
 
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
-    list_display = ("gateway_reference", "amount", "currency", "status", "created_at")
-    list_filter = ("status", "gateway", "currency")
+    list_display = ("gateway_reference", "amount_money", "status", "created_at")
+    list_filter = ("status", "gateway", ("currency", admin.AllValuesFieldListFilter))
     search_fields = ("gateway_reference",)
     show_full_result_count = False
-    readonly_fields = [f.name for f in Payout._meta.fields]
+    fields = readonly_fields = money_fields(Payout, "amount")
+    amount_money = money_column("amount")
 
 
 @admin.register(WebhookDelivery)
@@ -139,7 +136,8 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
     list_display = ("code", "currency", "customer", "kind", "name", "display_balance")
-    list_filter = ("kind", "currency", "code")
+    # Only the currencies the ledger holds, not every ISO 4217 code the field allows.
+    list_filter = ("kind", ("currency", admin.AllValuesFieldListFilter), "code")
     search_fields = ("code", "name", "customer__legal_name", "customer__external_id")
     list_select_related = ("customer",)
     show_full_result_count = False
@@ -168,8 +166,9 @@ class PostingInline(admin.TabularInline):
     model = Posting
     extra = 0
     can_delete = False
-    fields = ("account", "amount", "currency")
+    fields = ("account", "amount_money")
     readonly_fields = fields
+    amount_money = money_column("amount")
 
     def has_add_permission(self, request, obj=None):
         return False

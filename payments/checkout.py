@@ -8,6 +8,8 @@ is refused with 400).
 
 from __future__ import annotations
 
+import logging
+
 from csp.decorators import csp_update
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -21,11 +23,13 @@ from fintech.models import Customer
 from fintech.money import AMOUNT_CEILING, CURRENCY_CHOICES, MoneyError, amount_check_maximum, to_minor_units
 from payments import conf
 from payments.card_data import card_data_fields
+from payments.errors import GatewayUnavailableError
 from payments.gateways import braintree_adapter
 from payments.selectors import payment_for_customer_user
 from payments.services.braintree_payments import braintree_customer_id, braintree_payment_request
 from payments.services.payments import payment_create, payment_submit
 
+logger = logging.getLogger(__name__)
 PROVIDERS = [("stripe", "Card (Stripe)"), ("braintree", "PayPal or card (Braintree)")]
 
 # What each provider's script needs the page's Content-Security-Policy to allow, from the
@@ -103,11 +107,26 @@ def _braintree_page(request, customer: Customer, *, amount: int, currency: str, 
         vault_customer = gateway.customer_ensure(customer_id=braintree_customer_id(customer))
         client_token = gateway.client_token(customer_id=vault_customer, currency=currency)
     except DomainError as exc:
-        return render(request, "payments/checkout_unavailable.html", {"detail": exc.detail}, status=503)
+        return render(request, "payments/checkout_unavailable.html",
+                      {"transient": isinstance(exc, GatewayUnavailableError)}, status=503)
     form = form or NonceForm(initial={"amount": amount, "currency": currency})
     return render(request, "payments/checkout_braintree.html", {
         "form": form, "amount": amount, "currency": currency, "client_token": client_token,
     })
+
+
+def _not_configured(request) -> HttpResponse:
+    """No payment provider is set up in this deployment: say so, not "try again later"."""
+    logger.warning("checkout refused: no payment provider is configured (%s)", "; ".join(conf.GATEWAY_KEYS.values()))
+    return render(request, "payments/checkout_not_configured.html", status=503)
+
+
+def _submission_failed(request, payment, exc: DomainError) -> HttpResponse:
+    """The payment is failed with its reason (payment_submit); the customer is told whether
+    trying again later can help. The gateway's own words stay in the back-office."""
+    transient = isinstance(exc, GatewayUnavailableError)
+    return render(request, "payments/checkout_unavailable.html", {"payment": payment, "transient": transient},
+                  status=503 if transient else 502)
 
 
 @login_required
@@ -115,6 +134,8 @@ def _braintree_page(request, customer: Customer, *, amount: int, currency: str, 
 @csp_update(BRAINTREE_CSP)  # the POST that chooses Braintree renders the Drop-in page
 def checkout(request):
     customer = _customer(request)
+    if not any(conf.checkout_configured(name) for name, _ in PROVIDERS):
+        return _not_configured(request)
     if request.method == "POST":
         refused = _refuse_card_data(request)
         if refused:
@@ -122,13 +143,16 @@ def checkout(request):
         form = CheckoutForm(request.POST)
         if form.is_valid():
             amount, currency = form.cleaned_data["minor"], form.cleaned_data["currency"]
+            if not conf.checkout_configured(form.cleaned_data["provider"]):
+                return _not_configured(request)
             if form.cleaned_data["provider"] == "braintree":
                 return _braintree_page(request, customer, amount=amount, currency=currency)
             payment = payment_create(customer=customer, amount=amount, currency=currency, actor=request.user)
             try:
-                payment_submit(payment=payment, actor=request.user)
+                # The customer is waiting: this is the only try, so a failure fails the payment.
+                payment_submit(payment=payment, actor=request.user, last_attempt=True)
             except DomainError as exc:
-                return render(request, "payments/checkout_unavailable.html", {"detail": exc.detail}, status=503)
+                return _submission_failed(request, payment, exc)
             return redirect("payments:pay-stripe", pk=payment.pk)
     else:
         form = CheckoutForm()

@@ -69,3 +69,25 @@ def braintree_settings() -> BraintreeSettings:
         api_url=env.str("BRAINTREE_API_URL", default=""),
         merchant_accounts=accounts,
     )
+
+
+def gateway_configured(name: str) -> bool:
+    """Whether this deployment has the credentials to send payments to gateway `name`."""
+    if name == "stripe":
+        return bool(stripe_api_key())
+    if name == "braintree":
+        keys = braintree_settings()
+        return bool(keys.merchant_id and keys.public_key and keys.private_key)
+    return False
+
+
+def checkout_configured(name: str) -> bool:
+    """Whether the customers' checkout can take payments through `name`: the Stripe Payment
+    Element also needs the publishable key."""
+    return gateway_configured(name) and (name != "stripe" or bool(stripe_publishable_key()))
+
+
+GATEWAY_KEYS = {
+    "stripe": "STRIPE_API_KEY",
+    "braintree": "BRAINTREE_MERCHANT_ID, BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY",
+}

@@ -37,3 +37,11 @@ class InsufficientFundsError(DomainError):
     """The customer's available balance does not cover the money asked for."""
 
     code = "insufficient_funds"
+
+
+class PaymentsNotConfiguredError(GatewayError):
+    """This deployment has no credentials for the gateway: nothing can be sent to it until
+    an operator sets them, so retrying will not help and a customer is told so."""
+
+    code = "payments_not_configured"
+    status_code = 503

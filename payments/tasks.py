@@ -66,6 +66,7 @@ def requeue_stale_webhook_deliveries(older_than_seconds: int = 900) -> int:
 
 
 @shared_task(
+    bind=True,
     name="payments.submit_payment",
     **AT_LEAST_ONCE_RETRYING,
     retry_backoff=5,
@@ -74,14 +75,15 @@ def requeue_stale_webhook_deliveries(older_than_seconds: int = 900) -> int:
     time_limit=60,
     soft_time_limit=50,
 )
-def submit_payment(payment_id: int) -> str:
+def submit_payment(self, payment_id: int) -> str:
     """Create a pending payment at its gateway.
 
     Safe to retry and to run twice: the gateway call carries an idempotency key derived
     from our payment id (a second call gets the same PaymentIntent back), and the link
-    is written by a conditional update. Only transient errors retry.
+    is written by a conditional update. Only transient errors retry; a refusal, or a
+    transient error on the last try, leaves the payment failed with its reason.
     """
-    return payment_submit_pending(payment_id=payment_id)
+    return payment_submit_pending(payment_id=payment_id, last_attempt=self.request.retries >= self.max_retries)
 
 
 

@@ -6,7 +6,10 @@ from fintech.models import Customer
 
 
 def home(request):
-    return redirect("customers:dashboard" if request.user.is_authenticated else "accounts:login")
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    # Staff have no customer pages; their side of the site is the back-office.
+    return redirect("admin:index" if request.user.is_staff else "customers:dashboard")
 
 
 @login_required

@@ -24,7 +24,7 @@ from braintree.util.xml_util import XmlUtil
 
 from fintech.money import MoneyError, to_major_units, to_minor_units
 from payments.conf import BraintreeSettings
-from payments.errors import GatewayError, GatewayUnavailableError
+from payments.errors import GatewayError, GatewayUnavailableError, PaymentsNotConfiguredError
 from payments.gateways.base import GatewayRefund
 from payments.gateways.braintree_records import (
     BraintreeDispute,
@@ -131,7 +131,9 @@ class BraintreeGateway:
     def __init__(self, *, settings: BraintreeSettings, timeout: int = 30):
         self._settings = settings
         if not (settings.merchant_id and settings.public_key and settings.private_key):
-            raise GatewayError("braintree is not configured (BRAINTREE_MERCHANT_ID, _PUBLIC_KEY, _PRIVATE_KEY)")
+            raise PaymentsNotConfiguredError(
+                "braintree is not configured (BRAINTREE_MERCHANT_ID, _PUBLIC_KEY, _PRIVATE_KEY)"
+            )
         try:
             self._gateway = braintree.BraintreeGateway(braintree.Configuration(
                 environment=_environment(settings), merchant_id=settings.merchant_id, public_key=settings.public_key,

@@ -12,7 +12,7 @@ from django.db import models
 
 from fintech.fields import EncryptedTextField
 from fintech.models import Customer
-from fintech.money import CURRENCY_CHOICES
+from fintech.money import CURRENCY_CHOICES, format_money
 
 
 class Gateway(models.TextChoices):
@@ -53,7 +53,7 @@ class Payment(models.Model):
         permissions = [("refund_payment", "Can refund a payment")]
 
     def __str__(self) -> str:
-        return f"Payment #{self.pk} {self.amount} {self.currency} {self.status}"
+        return f"Payment #{self.pk} {format_money(self.amount, self.currency)} {self.status}"
 
 
 class Refund(models.Model):
@@ -85,7 +85,7 @@ class Refund(models.Model):
                                 name="payments_refund_succeeded_at")]
 
     def __str__(self) -> str:
-        return f"Refund #{self.pk} {self.amount} {self.currency} {self.status}"
+        return f"Refund #{self.pk} {format_money(self.amount, self.currency)} {self.status}"
 
 
 class Dispute(models.Model):
@@ -138,4 +138,4 @@ class Payout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Payout {self.gateway_reference} {self.amount} {self.currency} {self.status}"
+        return f"Payout {self.gateway_reference} {format_money(self.amount, self.currency)} {self.status}"

@@ -155,13 +155,17 @@ def reconciliation_run_execute(
 ) -> ReconciliationRun:
     """Run a queued period now (see the module docstring). Returns the run as it ended;
     a run that is not queued (done, or running elsewhere) is returned untouched."""
-    if connection.vendor != "postgresql":
-        raise ReconciliationError("reconciliation matches set-wise in PostgreSQL; DATABASE_URL is not PostgreSQL")
     run = _claim(run_id)
     if run is None:
         return ReconciliationRun.objects.get(pk=run_id)
     attempt = run.attempt
     try:
+        # Refused after the claim, so that the run shows failed with the reason in the admin
+        # rather than waiting in the queue for a worker that will never run it.
+        if connection.vendor != "postgresql":
+            raise ReconciliationError(
+                "reconciliation matches set-wise in PostgreSQL; DATABASE_URL is not PostgreSQL"
+            )
         source = source or api_source_for(run.gateway)
         _stage(run, source, attempt, batch_size)
         ReconciliationRun.objects.filter(pk=run.pk, attempt=attempt).update(

@@ -16,7 +16,8 @@ from fintech.events import publish_transaction_event
 from fintech.models import Customer
 from fintech.money import MoneyError, normalise_currency
 from fintech.services.audit import audit_event_record
-from payments.errors import GatewayError, StateConflictError
+from payments import conf
+from payments.errors import GatewayError, GatewayUnavailableError, PaymentsNotConfiguredError, StateConflictError
 from payments.gateways import gateway_for
 from payments.gateways.base import GatewayPaymentIntent
 from payments.models import LedgerAccount, Payment, Refund
@@ -80,26 +81,46 @@ def payment_request(*, customer: Customer, amount: int, currency: str, actor=Non
     return payment
 
 
-def payment_submit_pending(*, payment_id: int) -> str:
+def _require_configured(gateway: str) -> None:
+    if not conf.gateway_configured(gateway):
+        raise PaymentsNotConfiguredError(
+            f"payments are not configured: {conf.GATEWAY_KEYS.get(gateway, gateway)} not set"
+        )
+
+
+def payment_submit_pending(*, payment_id: int, last_attempt: bool = True) -> str:
     """The task body: submit a payment that is still pending and not yet at the gateway."""
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None or payment.gateway_reference or payment.status != Payment.Status.PENDING:
         return "nothing to do"
-    payment_submit(payment=payment)
+    payment_submit(payment=payment, last_attempt=last_attempt)
     return "submitted"
 
 
-def payment_submit(*, payment: Payment, actor=None) -> Payment:
+def payment_submit(*, payment: Payment, actor=None, last_attempt: bool = True) -> Payment:
     """Create the payment's PaymentIntent at the gateway, once.
 
     The idempotency key is derived from our payment id, so a retry (after a timeout,
     a crash, a redelivered task) gets the same PaymentIntent back, never a second one.
     The gateway call happens outside any transaction; only its result is written.
+
+    A submission that fails for good (the gateway refused it, no credentials, or a
+    transient failure on the `last_attempt`) leaves the payment failed with the reason,
+    then re-raises: a payment never waits in pending for a submission that will not come.
+    Nothing was charged: the customer never confirmed a PaymentIntent.
     """
-    intent = gateway_for(payment.gateway).payment_intent_create(
-        amount=payment.amount, currency=payment.currency, idempotency_key=f"payment-{payment.pk}-create",
-        metadata={"payment_id": str(payment.pk)},
-    )
+    try:
+        _require_configured(payment.gateway)
+        intent = gateway_for(payment.gateway).payment_intent_create(
+            amount=payment.amount, currency=payment.currency, idempotency_key=f"payment-{payment.pk}-create",
+            metadata={"payment_id": str(payment.pk)},
+        )
+    except GatewayError as exc:
+        if last_attempt or not isinstance(exc, GatewayUnavailableError):
+            with transaction.atomic():
+                payment_transition(payment=payment, to=Status.FAILED, reason=exc.detail, actor=actor)
+            payment.refresh_from_db()
+        raise
     with transaction.atomic():
         updated = Payment.objects.filter(pk=payment.pk, gateway_reference__isnull=True).update(
             gateway_reference=intent.reference, client_secret=intent.client_secret, updated_at=timezone.now()
@@ -115,7 +136,9 @@ def payment_submit(*, payment: Payment, actor=None) -> Payment:
     return payment
 
 
-def payment_transition(*, payment: Payment, to: str, charge_reference: str = "", reason: str = "") -> bool:
+def payment_transition(
+    *, payment: Payment, to: str, charge_reference: str = "", reason: str = "", actor=None
+) -> bool:
     """Move `payment` to `to` if its current status allows; False if the move was stale.
 
     Runs inside the caller's transaction. Success posts the payment's entry
@@ -132,7 +155,10 @@ def payment_transition(*, payment: Payment, to: str, charge_reference: str = "",
     if not Payment.objects.filter(pk=payment.pk, status__in=ALLOWED_FROM[to]).update(**fields):
         return False
     payment.refresh_from_db()
-    audit_event_record(action=f"payments.payment.{to}", target=payment, before=before, after=_snapshot(payment))
+    after = _snapshot(payment)
+    if to == Status.FAILED:
+        after["failure_reason"] = payment.failure_reason
+    audit_event_record(action=f"payments.payment.{to}", actor=actor, target=payment, before=before, after=after)
     if to == Status.SUCCEEDED:
         journal_entry_post(
             lines=[

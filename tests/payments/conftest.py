@@ -25,6 +25,7 @@ def fake_stripe(monkeypatch):
     server = FakeStripeServer().start()
     monkeypatch.setenv("STRIPE_API_BASE", server.url)
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
+    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_fake")
     yield server
     server.stop()
 

@@ -29,7 +29,7 @@ def test_checkout_needs_a_signed_in_customer(client):
     assert client.post("/payments/checkout/braintree/", {}).status_code == 302
 
 
-def test_checkout_form_renders_without_any_provider_script(client, customer):
+def test_checkout_form_renders_without_any_provider_script(client, customer, fake_stripe):
     page = client.get("/payments/checkout/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -64,7 +64,7 @@ def test_gateway_down_shows_a_page_not_a_500(client, customer, fake_braintree):
 
 
 @pytest.mark.parametrize("amount", ["0", "-1", "abc", "1.234"])
-def test_bad_amounts_are_refused_with_the_form(client, customer, amount):
+def test_bad_amounts_are_refused_with_the_form(client, customer, amount, fake_stripe):
     response = client.post("/payments/checkout/", {"amount": amount, "currency": "EUR", "provider": "stripe"})
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert not Payment.objects.exists()
