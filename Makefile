@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: install run test lint bench load migrate clean chromium wrk
+.PHONY: install run test lint bench eval load migrate clean chromium wrk
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ wrk:
 
 bench: install wrk
 	$(BIN)/python -m bench
+
+# Accuracy on public labelled data (screening on OpenSanctions' name_bench, side by side with
+# nomenklatura's logic-v2 and a plain token_sort_ratio); writes var/eval/report.{json,md}.
+eval: install
+	$(BIN)/python -m bench.eval
 
 # Load test on loopback: gunicorn on DATABASE_URL (default: the CI database) driven by locust;
 # writes var/load/report.{json,md}. LOAD_USERS, LOAD_RUN_TIME, ... in loadtest/__main__.py.
