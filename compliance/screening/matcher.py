@@ -31,6 +31,7 @@ compared with `SCREENING_THRESHOLD`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 from dataclasses import dataclass, field
@@ -201,8 +202,8 @@ def name_logit(query: AnalysedName, listed: AnalysedName) -> tuple[float, dict[s
     features, alignments = name_features(query, listed)
     logit = NAME_INTERCEPT + sum(NAME_WEIGHTS[key] * value for key, value in features.items())
     words = sorted((_words(query.name.parts), _words(listed.name.parts)))
-    if words[0] == 1 and words[1] > 1:
-        # "DANIEL" (a listed alias) against "Daniel Carter": one shared word says little.
+    if words[0] == 1 and words[1] > 1 and (features["unmatched_screened_parts"] or features["unmatched_listed_parts"]):
+        # "DANIEL" (a listed alias) against "Daniel Carter": one shared word, the rest unmatched, says little.
         logit += EVIDENCE["one_word_name"]
     if features["unmatched_listed_parts"] >= 0.5:
         # "Maria Garcia" against "GAXIOLA GARCIA, Maria Elena": common words, most of the listed name absent.
@@ -303,6 +304,7 @@ def match_name(index: NameIndex, query: Query, *, limit: int = 10, min_score: fl
                shortlist: dict | None = None) -> list[Match]:
     """Ranked matches (best name per entry) scoring at least `min_score`.
     `shortlist` (keyword arguments of `NameIndex.candidates`) widens or narrows candidate generation."""
+    query = dataclasses.replace(query, entity_type=entity_type_of(query.entity_type))
     analysed = analyse_query(query)
     if not analysed:
         return []
