@@ -27,6 +27,9 @@ from compliance.screening.names import SYMBOL_KEY, WORD_KEY, AnalysedName, analy
 COMMON_KEY_SIZE = 400
 SHORTLIST_BY_KEYS = 8
 SHORTLIST_BY_SPELLING = 8
+# Spelling ranks the names sharing the most keys with the query, not all of them: a query made of
+# common words ("Mohammed Ali") shares a key with thousands of names.
+SPELLING_POOL = 300
 
 
 def strong_keys(keys: frozenset[str]) -> frozenset[str]:
@@ -90,8 +93,9 @@ class NameIndex:
             shared.update(posting)
         if len(shared) <= by_keys + by_spelling:
             return sorted(shared.items())
-        positions = list(shared)
-        shortlist = {position for position, _ in heapq.nlargest(by_keys, shared.items(), key=lambda kv: kv[1])}
+        ranked = heapq.nlargest(SPELLING_POOL, shared.items(), key=lambda kv: kv[1])
+        positions = [position for position, _ in ranked]
+        shortlist = set(positions[:by_keys])
         latin = self.latin
         query_latin = " | ".join(a.latin for a in query)
         found = process.extract(query_latin, [latin[p] for p in positions], scorer=fuzz.token_set_ratio,
