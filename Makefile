@@ -13,7 +13,7 @@ ENGINES := $(BIN)/python -m tools.engines
 # Arguments for pytest, e.g. `make test ARGS="tests/fintech -x"`.
 ARGS ?=
 
-.PHONY: install install-dev run run-here test lint bench load migrate clean chromium wrk
+.PHONY: install install-dev run run-here test lint bench eval load migrate clean chromium wrk
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ wrk:
 # A new, empty database each time (without DATABASE_URL): the benchmark migrates it first.
 bench: install-dev wrk
 	$(ENGINES) -- $(BIN)/python -m bench
+
+# Accuracy on public labelled data (screening on OpenSanctions' name_bench, side by side with
+# nomenklatura's logic-v2 and a plain token_sort_ratio); writes var/eval/report.{json,md}.
+eval: install
+	$(ENGINES) -- $(BIN)/python -m bench.eval
 
 # Load test on loopback: gunicorn on DATABASE_URL (else an embedded PostgreSQL) driven by locust;
 # writes var/load/report.{json,md}. LOAD_USERS, LOAD_RUN_TIME, ... in loadtest/__main__.py.

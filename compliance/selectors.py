@@ -29,18 +29,18 @@ def name_index_build(snapshot_ids: tuple[int, ...]) -> NameIndex:
         .values_list(
             "entry_id", "name", "is_primary",
             "entry__uid", "entry__entity_type", "entry__primary_name", "entry__dates_of_birth",
-            "entry__countries", "entry__content_hash", "entry__snapshot_id",
+            "entry__countries", "entry__content_hash", "entry__snapshot_id", "entry__programs",
             "entry__snapshot__sanctions_list__code",
         )
     )
     for (entry_id, name, is_primary, uid, entity_type, primary_name, dobs, countries,
-         content_hash, snapshot_id, list_code) in rows.iterator(chunk_size=5000):
+         content_hash, snapshot_id, programs, list_code) in rows.iterator(chunk_size=5000):
         entry = entries.get(entry_id)
         if entry is None:
             entry = entries[entry_id] = IndexedEntry(
                 list_code=list_code, uid=uid, entity_type=entity_type, primary_name=primary_name,
                 dates_of_birth=tuple(dobs or ()), countries=frozenset(countries or ()),
-                content_hash=content_hash, snapshot_id=snapshot_id,
+                content_hash=content_hash, snapshot_id=snapshot_id, programs=tuple(programs or ()),
             )
         index.add(entry, name, is_primary)
     return index

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from compliance.models import Alert
-from compliance.models.lists import EntityType
+from compliance.screening.names import ENTITY_TYPE_SPELLINGS
 
 
 class ScreeningRequestSerializer(serializers.Serializer):
@@ -9,11 +9,14 @@ class ScreeningRequestSerializer(serializers.Serializer):
     date_of_birth = serializers.DateField(required=False, allow_null=True)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True,
                                      help_text="ISO 3166-1 alpha-2 code.")
-    entity_type = serializers.ChoiceField(choices=EntityType.choices, required=False, allow_blank=True)
+    entity_type = serializers.ChoiceField(choices=sorted(ENTITY_TYPE_SPELLINGS), required=False, allow_blank=True,
+                                          help_text="individual (person...) or organisation (organization, "
+                                                    "company, entity...), vessel, aircraft.")
 
 
 class ScreeningMatchSerializer(serializers.Serializer):
     list = serializers.CharField()
+    programs = serializers.ListField(child=serializers.CharField(), help_text="The list's sanctions programmes.")
     entry_id = serializers.CharField()
     entity_type = serializers.CharField()
     primary_name = serializers.CharField()

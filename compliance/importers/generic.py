@@ -4,7 +4,8 @@ UTF-8, one header row, one entry per row. Columns (only `uid` and `name` are req
 
     uid            the entry's id in the list, unique within the file
     name           primary name
-    entity_type    individual | organisation | vessel | aircraft (default organisation)
+    entity_type    individual | organisation | vessel | aircraft (default organisation; also the usual
+                   spellings: person, organization, company, entity...)
     aliases        other names, separated by `;`
     programs       sanctions programmes, separated by `;`
     dates_of_birth YYYY-MM-DD, YYYY-MM or YYYY, or a year range YYYY/YYYY, separated by `;`
@@ -23,10 +24,10 @@ from pathlib import Path
 
 from compliance.importers import ListFormatError, ParsedEntry
 from compliance.importers.countries import country_code
+from compliance.screening.names import entity_type_of
 
 COLUMNS = ("uid", "name", "entity_type", "aliases", "programs", "dates_of_birth", "countries", "identifiers",
            "remarks")
-ENTITY_TYPES = {"individual", "organisation", "vessel", "aircraft"}
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$|^\d{4}/\d{4}$")
 
 
@@ -51,9 +52,11 @@ def parse_file(path: Path) -> tuple[list[ParsedEntry], str]:
             raise ListFormatError(f"{path.name} line {number}: uid and name are required")
         if uid in entries:
             raise ListFormatError(f"{path.name} line {number}: duplicate uid {uid}")
-        entity_type = (row.get("entity_type") or "organisation").strip().lower()
-        if entity_type not in ENTITY_TYPES:
-            raise ListFormatError(f"{path.name} line {number}: unknown entity_type {entity_type!r}")
+        try:
+            entity_type = entity_type_of(row.get("entity_type")) or "organisation"
+        except ValueError:
+            raise ListFormatError(
+                f"{path.name} line {number}: unknown entity_type {row.get('entity_type')!r}") from None
         dates = _split(row.get("dates_of_birth"))
         if bad := [d for d in dates if not _DATE.match(d)]:
             raise ListFormatError(f"{path.name} line {number}: unreadable date(s) of birth {bad}")

@@ -1,21 +1,40 @@
 """The in-memory name index of one set of snapshots, built once per process.
 
-Blocking keeps screening fast: every name is filed under each token's phonetic
-key, its first four and its last four letters, so a query is compared only with
-names that share at least one such key (a misspelling rarely changes all three of
-a token's keys), instead of with all ~21k names.
+Every listed name is analysed once, when the index is built (`names.analyse`), and
+filed under its blocking keys: each significant name part's Latin spelling, its
+sound (metaphone), its first and last four letters, and the identifying symbols
+rigour gives it (the other spellings and scripts of a given name, numbers written
+out). Candidate generation (`candidates`) gathers the names sharing a key with the
+query, ranks them two ways — by the keys they share and by the spelling of their
+Latin form (rapidfuzz, in its C++ loop) — and hands the best few of each ranking to
+the precise scorer. `bench/eval` measures how often the right entry is in that shortlist.
 """
 
 from __future__ import annotations
 
 import gc
+import heapq
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from compliance.screening.normalise import name_tokens, normalise, phonetic_key, token_phonetic
+from rapidfuzz import fuzz, process
 
+from compliance.screening.names import SYMBOL_KEY, WORD_KEY, AnalysedName, analyse
+
+# A key shared by more names than this (MUHAMMAD's, "AL"'s sound) finds candidates only when the
+# query has no rarer key: it adds work, not recall.
 COMMON_KEY_SIZE = 400
+SHORTLIST_BY_KEYS = 8
+SHORTLIST_BY_SPELLING = 8
+# Spelling ranks the names sharing the most keys with the query, not all of them: a query made of
+# common words ("Mohammed Ali") shares a key with thousands of names.
+SPELLING_POOL = 300
+
+
+def strong_keys(keys: frozenset[str]) -> frozenset[str]:
+    """The keys that alone say two names may be one: a whole word (or initials) or a name symbol."""
+    return frozenset(key for key in keys if key.startswith((SYMBOL_KEY, WORD_KEY)))
 
 
 @dataclass(frozen=True)
@@ -28,6 +47,7 @@ class IndexedEntry:
     countries: frozenset[str]
     content_hash: str
     snapshot_id: int
+    programs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -35,52 +55,53 @@ class IndexedName:
     entry: IndexedEntry
     name: str
     is_primary: bool
-    normalised: str
-    phonetic: str
-    tokens: frozenset[str]
-
-
-def blocking_keys(tokens: tuple[str, ...] | frozenset[str]) -> set[str]:
-    keys: set[str] = set()
-    for token in tokens:
-        if len(token) < 2:
-            continue
-        keys.add("p:" + token_phonetic(token))
-        keys.add("b:" + token[:4])
-        keys.add("e:" + token[-4:])
-    return keys
+    analysed: tuple[AnalysedName, ...]
+    strong_keys: frozenset[str] = frozenset()
 
 
 @dataclass
 class NameIndex:
     snapshot_ids: tuple[int, ...]
     names: list[IndexedName] = field(default_factory=list)
-    normalised: list[str] = field(default_factory=list)
-    phonetic: list[str] = field(default_factory=list)
+    latin: list[str] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, entry: IndexedEntry, name: str, is_primary: bool) -> None:
-        tokens = name_tokens(name)
-        indexed = IndexedName(
-            entry=entry, name=name, is_primary=is_primary, normalised=normalise(name), phonetic=phonetic_key(name),
-            tokens=frozenset(tokens),
-        )
+        analysed = analyse(name, entry.entity_type)
+        if not analysed:
+            return
         position = len(self.names)
-        self.names.append(indexed)
-        self.normalised.append(indexed.normalised)
-        self.phonetic.append(indexed.phonetic)
-        for key in blocking_keys(tokens):
+        keys = frozenset().union(*(a.keys for a in analysed))
+        self.names.append(IndexedName(entry=entry, name=name, is_primary=is_primary, analysed=analysed,
+                                      strong_keys=strong_keys(keys)))
+        self.latin.append(" | ".join(a.latin for a in analysed))
+        for key in keys:
             self.postings[key].append(position)
 
-    def candidates(self, tokens: tuple[str, ...]) -> list[int]:
-        """Names sharing a blocking key with the query. Keys shared by very many names
-        (MUHAMMAD's, "AL"'s) are skipped when rarer keys exist: they add work, not recall."""
-        postings = [self.postings[key] for key in blocking_keys(tokens) if key in self.postings]
+    def candidates(self, query: tuple[AnalysedName, ...], *, by_keys: int = SHORTLIST_BY_KEYS,
+                   by_spelling: int = SHORTLIST_BY_SPELLING) -> list[tuple[int, int]]:
+        """(position, keys shared) of the names worth scoring precisely for this query, by position: the
+        `by_keys` sharing the most keys with it and the `by_spelling` closest in spelling, among those
+        sharing a key."""
+        keys = frozenset().union(*(a.keys for a in query))
+        postings = [self.postings[key] for key in keys if key in self.postings]
+        if not postings:
+            return []
         rare = [posting for posting in postings if len(posting) <= COMMON_KEY_SIZE]
-        found: set[int] = set()
+        shared: Counter[int] = Counter()
         for posting in rare or postings:
-            found.update(posting)
-        return sorted(found)
+            shared.update(posting)
+        if len(shared) <= by_keys + by_spelling:
+            return sorted(shared.items())
+        ranked = heapq.nlargest(SPELLING_POOL, shared.items(), key=lambda kv: kv[1])
+        positions = [position for position, _ in ranked]
+        shortlist = set(positions[:by_keys])
+        latin = self.latin
+        query_latin = " | ".join(a.latin for a in query)
+        found = process.extract(query_latin, [latin[p] for p in positions], scorer=fuzz.token_set_ratio,
+                                limit=by_spelling)
+        shortlist.update(positions[i] for _, _, i in found)
+        return sorted((position, shared[position]) for position in shortlist)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -105,7 +126,7 @@ def cached_index(snapshot_ids: tuple[int, ...], build) -> NameIndex:
             _cache.clear()
             index = build()
             _cache[snapshot_ids] = index
-            # ~100k long-lived objects: keep the cyclic garbage collector from walking them on
+            # Many long-lived objects: keep the cyclic garbage collector from walking them on
             # every full collection, which showed as multi-millisecond pauses in screening latency.
             gc.collect()
             gc.freeze()
@@ -125,7 +146,7 @@ def name_index_from_entries(entries, *, list_code: str, snapshot_id: int = 0) ->
         entry = IndexedEntry(
             list_code=list_code, uid=parsed.uid, entity_type=parsed.entity_type, primary_name=parsed.primary_name,
             dates_of_birth=tuple(parsed.dates_of_birth), countries=frozenset(parsed.countries),
-            content_hash=parsed.content_hash(), snapshot_id=snapshot_id,
+            content_hash=parsed.content_hash(), snapshot_id=snapshot_id, programs=tuple(parsed.programs),
         )
         for position, name in enumerate(dict.fromkeys([parsed.primary_name, *parsed.aliases])):
             index.add(entry, name, position == 0)

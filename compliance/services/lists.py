@@ -8,7 +8,7 @@ from django.db import transaction
 
 from compliance.importers import ParsedEntry
 from compliance.models import EntryName, ListSnapshot, SanctionsEntry, SanctionsList
-from compliance.screening.normalise import normalise, phonetic_key
+from compliance.screening.names import comparable_form, sound_form
 from fintech.services.audit import audit_event_record
 
 BATCH_SIZE = 2000
@@ -70,7 +70,8 @@ def sanctions_list_import(
             for position, name in enumerate(dict.fromkeys([parsed.primary_name, *parsed.aliases])):
                 names.append(EntryName(
                     entry_id=row.pk, name=name[:400], is_primary=position == 0,
-                    normalised=normalise(name)[:400], phonetic_key=phonetic_key(name)[:400],
+                    normalised=comparable_form(name, parsed.entity_type)[:400],
+                    phonetic_key=sound_form(name, parsed.entity_type)[:400],
                 ))
         EntryName.objects.bulk_create(names, batch_size=BATCH_SIZE)
         name_count += len(names)

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from compliance import conf
 from compliance.models import ScreeningHit
 from compliance.screening.matcher import Match, Query, match_name
+from compliance.screening.names import entity_type_of
 from compliance.selectors import current_name_index, open_hits_for_party, party_hit_keys
 from fintech.services.audit import audit_event_record
 
@@ -53,13 +54,16 @@ def screen_party(
 ) -> ScreeningResult:
     """Screen one name; with `party`, record its new hits (pending review) and audit them.
 
-    Suppression: a match the party already has open (pending or confirmed) is not
-    raised again; a false positive is not raised again until the list changes what it
-    says about the entry (its content hash).
+    `entity_type` takes the usual spellings ("individual", "person", "organisation", "organization",
+    "company", "entity"...); ValueError for any other.
+
+    Suppression: a match the party already has open (pending or confirmed) is not raised again;
+    a false positive is not raised again until the list changes what it says about the entry (its
+    content hash).
     """
     threshold = conf.SCREENING_THRESHOLD
     query = Query(name=name, date_of_birth=date_of_birth, country=(country or "").upper(),
-                  entity_type=entity_type or "")
+                  entity_type=entity_type_of(entity_type))
     matches = match_name(current_name_index(), query, limit=conf.SCREENING_MAX_MATCHES, min_score=threshold)
     new_hit_ids = _hits_record(party=party, name=name, matches=matches) if party is not None and matches else []
     return ScreeningResult(decision=HIT if matches else CLEAR, threshold=threshold, matches=matches,

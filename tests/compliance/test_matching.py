@@ -6,7 +6,7 @@ import pytest
 
 from compliance.conf import SCREENING_THRESHOLD
 from compliance.screening.matcher import Query, match_name
-from compliance.screening.normalise import name_tokens, normalise, phonetic_key
+from compliance.screening.names import comparable_form
 
 
 def best(index, name, **kwargs):
@@ -19,12 +19,17 @@ def score_of(index, name, uid, **kwargs):
     return next((m.score for m in matches if m.entry_uid == uid), 0.0)
 
 
-def test_normalisation_folds_case_punctuation_honorifics_legal_forms_and_order():
-    assert normalise("Mr. José  MÜLLER-Smith") == normalise("smith muller jose")
-    assert normalise("ANGLO-CARIBBEAN CO., LTD.") == normalise("Anglo Caribbean GmbH")
-    assert name_tokens("Sheikh Adnan al-Ali") == ("adnan", "alali")
-    assert normalise("AL-TIKRITI, Saddam") == normalise("Saddam Al Tikriti") == normalise("saddam altikriti")
-    assert phonetic_key("Саддам Хусейн") == phonetic_key("Saddam Hussein")
+def test_the_compared_form_folds_case_punctuation_honorifics_legal_forms_and_order():
+    # Behaviour changed deliberately (#19): names are analysed by rigour, which keeps the difference
+    # between "GmbH" and "Ltd" (another legal form) and between "al tikriti" and "altikriti".
+    assert comparable_form("Mr. José  MÜLLER-Smith", "individual") == comparable_form("smith muller jose",
+                                                                                      "individual")
+    assert comparable_form("Siemens Aktiengesellschaft", "organisation") == comparable_form("Siemens AG",
+                                                                                            "organisation")
+    assert comparable_form("FLIGHT TRAVEL L.L.C.", "organisation") == comparable_form("FLIGHT TRAVEL LLC",
+                                                                                      "organisation")
+    assert comparable_form("AL-TIKRITI, Saddam", "individual") == comparable_form("Saddam Al Tikriti",
+                                                                                  "individual")
 
 
 @pytest.mark.parametrize(("query", "uid", "why"), [
@@ -65,9 +70,11 @@ def test_a_match_explains_itself(full_sdn_index):
     assert (match.list_code, match.entry_uid, match.matched_name) == ("ofac_sdn", "6861", "GUZMAN, Chapo")
     assert match.primary_name == "GUZMAN LOERA, Joaquin"
     assert not match.is_primary_name
-    for part in ("jaro_winkler", "token_sort", "token_set", "phonetic", "name_score", "date_of_birth", "country",
-                 "entity_type", "weights"):
+    for part in ("alignment", "weakest_part", "unmatched_screened_parts", "unmatched_listed_parts", "replaced_part",
+                 "name_score", "date_of_birth", "country", "entity_type", "weights", "alignment_explained", "list",
+                 "programs"):
         assert part in match.score_parts
+    assert match.score_parts["programs"] == list(match.programs) and match.programs
 
 
 def test_a_date_of_birth_mismatch_lowers_the_score_and_a_match_raises_it(full_sdn_index):

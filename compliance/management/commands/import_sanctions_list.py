@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.importers import ListFormatError, generic, ofac
+from compliance.importers import ListFormatError, ftm, generic, ofac, un
 from compliance.services.lists import sanctions_list_import
 
 GENERIC_HELP = generic.__doc__.split("\n\n", 1)[1]
@@ -18,6 +18,9 @@ class Command(BaseCommand):
         "the re-screen of every customer.\n\n"
         "--format ofac --dir DIR  reads OFAC's legacy SDN CSV files DIR/sdn.csv, alt.csv and add.csv\n"
         "                         (or sdn.csv.gz, ... as kept in compliance/demo_data/ofac_sdn).\n"
+        "--format un FILE         reads the UN Security Council consolidated list (XML as published).\n"
+        "--format ftm FILE        reads an OpenSanctions dataset in FollowTheMoney JSON lines (entities.ftm.json;\n"
+        "                         give --list-code, e.g. opensanctions_sanctions).\n"
         "--format generic FILE    reads a generic CSV (give --list-code for it):\n" + GENERIC_HELP
     )
 
@@ -29,8 +32,8 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", nargs="?", help="the generic CSV file (--format generic)")
-        parser.add_argument("--format", choices=["ofac", "generic"], required=True)
+        parser.add_argument("file", nargs="?", help="the list file (--format un, ftm or generic)")
+        parser.add_argument("--format", choices=["ofac", "un", "ftm", "generic"], required=True)
         parser.add_argument("--dir", help="directory holding sdn.csv, alt.csv, add.csv (--format ofac)")
         parser.add_argument("--list-code", help="list code; default ofac_sdn for OFAC")
         parser.add_argument("--list-name", help="human name of the list")
@@ -44,10 +47,17 @@ class Command(BaseCommand):
                 entries, checksum = ofac.parse_directory(Path(options["dir"]))
                 source, code = str(options["dir"]), options["list_code"] or "ofac_sdn"
                 name = options["list_name"] or "OFAC Specially Designated Nationals"
+            elif options["format"] == "un":
+                if not options["file"]:
+                    raise CommandError("--format un needs FILE")
+                entries, checksum = un.parse_file(Path(options["file"]))
+                source, code = options["file"], options["list_code"] or "un_sc"
+                name = options["list_name"] or "UN Security Council Consolidated List"
             else:
                 if not options["file"] or not options["list_code"]:
-                    raise CommandError("--format generic needs FILE and --list-code")
-                entries, checksum = generic.parse_file(Path(options["file"]))
+                    raise CommandError(f"--format {options['format']} needs FILE and --list-code")
+                parser = ftm if options["format"] == "ftm" else generic
+                entries, checksum = parser.parse_file(Path(options["file"]))
                 source, code = options["file"], options["list_code"]
                 name = options["list_name"] or code
         except ListFormatError as exc:

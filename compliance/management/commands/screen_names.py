@@ -9,10 +9,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.models.lists import EntityType
+from compliance.screening.names import ENTITY_TYPE_SPELLINGS, entity_type_of
 from compliance.services.screening import screen_party
-
-ENTITY_TYPES = set(EntityType.values)
 
 
 def parse_row(row: dict) -> dict:
@@ -28,9 +26,11 @@ def parse_row(row: dict) -> dict:
     country = (row.get("country") or "").strip().upper()
     if country and (len(country) != 2 or not country.isalpha()):
         raise ValueError(f"country {country!r} is not an ISO alpha-2 code")
-    entity_type = (row.get("entity_type") or "").strip().lower()
-    if entity_type and entity_type not in ENTITY_TYPES:
-        raise ValueError(f"entity_type {entity_type!r} is not one of {', '.join(sorted(ENTITY_TYPES))}")
+    text = (row.get("entity_type") or "").strip()
+    try:
+        entity_type = entity_type_of(text)
+    except ValueError:
+        raise ValueError(f"entity_type {text!r} is not one of {', '.join(sorted(ENTITY_TYPE_SPELLINGS))}") from None
     return {"name": name, "date_of_birth": date_of_birth, "country": country or None,
             "entity_type": entity_type or None}
 
@@ -38,8 +38,10 @@ def parse_row(row: dict) -> dict:
 class Command(BaseCommand):
     help = (
         "Screen names from a CSV file with a header row: name,date_of_birth,country,entity_type (the last three "
-        "optional; date as YYYY-MM-DD, country as ISO alpha-2). Writes one JSON line per row to stdout: "
-        '{"input": {...}, "decision": "hit"|"clear", "matches": [{"list", "entry_id", "matched_name", "score"}]}. '
+        "optional; date as YYYY-MM-DD, country as ISO alpha-2, entity type as individual/person or "
+        "organisation/organization/company/entity, vessel, aircraft). Writes one JSON line per row to stdout: "
+        '{"input": {...}, "decision": "hit"|"clear", "matches": [{"list", "programs", "entry_id", "matched_name", '
+        '"score"}]}. '
         "Bad rows are reported with their line number on stderr. Records nothing."
     )
 
@@ -67,8 +69,8 @@ class Command(BaseCommand):
                     "input": {key: (value.isoformat() if isinstance(value, datetime.date) else value)
                               for key, value in arguments.items()},
                     "decision": result.decision,
-                    "matches": [{"list": m.list_code, "entry_id": m.entry_uid, "matched_name": m.matched_name,
-                                 "score": m.score} for m in result.matches],
+                    "matches": [{"list": m.list_code, "programs": list(m.programs), "entry_id": m.entry_uid,
+                                 "matched_name": m.matched_name, "score": m.score} for m in result.matches],
                 }, ensure_ascii=False))
         if bad:
             self.stderr.write(f"{bad} bad row(s) skipped")
