@@ -24,6 +24,11 @@ DEFAULT_PLAID_HOST = "https://sandbox.plaid.com"
 PLAID_CLIENT_NAME = "Fintech"
 WEBHOOK_MAX_AGE_SECONDS = 300
 WEBHOOK_KEY_CACHE_SECONDS = 24 * 60 * 60
+# A kid Plaid does not know is remembered as unknown this long, so repeating it costs
+# no outbound call; and at most this many look-ups of kids we have not seen leave the
+# building per minute, whatever the number of distinct kids an attacker invents.
+WEBHOOK_UNKNOWN_KEY_CACHE_SECONDS = 60 * 60
+WEBHOOK_KEY_LOOKUPS_PER_MINUTE = 10
 SYNC_MAX_RESTARTS = 3
 TRANSFER_CURRENCY = "USD"  # Plaid Transfer moves US dollars over ACH only
 

@@ -32,18 +32,45 @@ def _cache_key(kid: str) -> str:
     return "banking:plaid-webhook-key:" + hashlib.sha256(kid.encode()).hexdigest()
 
 
+def _lookup_allowed(*, now: float) -> bool:
+    """Take one of this minute's outbound key look-ups; False when they are spent.
+
+    The webhook endpoint is unauthenticated until the JWT verifies, so without a budget
+    every invented kid would make us call Plaid (an amplification and a way to exhaust
+    our Plaid rate limit). The budget is global, not per address: webhook senders are
+    not identified by address.
+    """
+    window = f"banking:plaid-webhook-key-lookups:{int(now // 60)}"
+    cache.add(window, 0, timeout=120)
+    try:
+        return cache.incr(window) <= conf.WEBHOOK_KEY_LOOKUPS_PER_MINUTE
+    except ValueError:  # the key expired between add and incr: its minute is over
+        cache.set(window, 1, timeout=120)
+        return True
+
+
 def _verification_key(kid: str, *, now: float) -> dict:
-    """The JWK for `kid`, from the cache or (unknown kid) fetched from Plaid and cached."""
+    """The JWK for `kid`, from the cache or (unknown kid) fetched from Plaid and cached.
+
+    A kid Plaid does not know is cached too, so it is asked about once per
+    WEBHOOK_UNKNOWN_KEY_CACHE_SECONDS, and look-ups of kids not seen yet are budgeted.
+    """
     entry = cache.get(_cache_key(kid))
     if entry is None:
+        if not _lookup_allowed(now=now):
+            # Plaid retries a webhook answered with a 5xx, so a genuine new key still arrives.
+            raise WebhookKeyUnavailableError("too many look-ups of unknown verification keys")
         try:
             key = plaid.webhook_verification_key_get(key_id=kid)
         except plaid.PlaidError as exc:
+            cache.set(_cache_key(kid), {"unknown": True}, timeout=conf.WEBHOOK_UNKNOWN_KEY_CACHE_SECONDS)
             raise WebhookVerificationError("unknown_key", "no Plaid verification key has this kid") from exc
         except plaid.PlaidUnavailableError as exc:
             raise WebhookKeyUnavailableError(str(exc)) from exc
         entry = {"jwk": key.jwk, "expired_at": key.expired_at}
         cache.set(_cache_key(kid), entry, timeout=conf.WEBHOOK_KEY_CACHE_SECONDS)
+    if entry.get("unknown"):
+        raise WebhookVerificationError("unknown_key", "no Plaid verification key has this kid")
     if entry["expired_at"] is not None and entry["expired_at"] <= now:
         raise WebhookVerificationError("expired_key", "the verification key has expired")
     return entry["jwk"]
