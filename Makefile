@@ -13,9 +13,17 @@ ENGINES := $(BIN)/python -m tools.engines
 # Arguments for pytest, e.g. `make test ARGS="tests/fintech -x"`.
 ARGS ?=
 
-.PHONY: install install-dev run run-here test lint bench eval load migrate clean chromium wrk
+.PHONY: install install-dev run run-here test lint bench eval load migrate clean chromium wrk icu
 
-$(STAMP): requirements.txt
+# PyICU (under rigour/normality, the screening's name analysis) publishes no wheel on PyPI:
+# pip builds it against the system ICU, which needs its headers, pkg-config and a C++ compiler.
+icu:
+	@pkg-config --exists icu-uc 2>/dev/null && command -v g++ >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config g++ >/dev/null; \
+	  else echo "PyICU needs ICU's headers and a C++ compiler: apt-get install libicu-dev pkg-config g++"; exit 1; fi; }
+
+$(STAMP): requirements.txt | icu
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
