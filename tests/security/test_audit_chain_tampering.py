@@ -30,8 +30,6 @@ from tests.fintech.test_production_settings import PRODUCTION, manage
 
 upgrade = importlib.import_module("fintech.migrations.0004_audit_chain_keyed_hmac")
 
-pytestmark = pytest.mark.postgres
-
 
 def rewrite_chain_from(seq: int, link) -> None:
     """What the attacker did after editing a row: re-link every later row and move the head.

@@ -48,7 +48,6 @@ def test_an_officer_replays_in_process_without_redis(client, settings):
     assert AuditEvent.objects.filter(action="compliance.dead_letter.replayed").count() == 1
 
 
-@pytest.mark.redis
 def test_with_redis_the_payload_goes_back_onto_the_stream(client, settings, redis_url):
     settings.REDIS_URL = redis_url
     stream = EventStream.from_url(redis_url)

@@ -15,7 +15,7 @@ from payments.reconciliation.runs import reconciliation_run_now
 from payments.reconciliation.sources import SettlementFileSource
 from tests.payments.reconciliation.conftest import paid, period, row
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def test_bad_rows_are_rejected_with_line_numbers_and_nothing_is_written(settlement_file):
