@@ -9,6 +9,7 @@ services (Chromium, the fault-injection binaries) a failure when missing, not a 
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 import redis as redis_lib
@@ -27,6 +28,20 @@ def pytest_sessionstart(session):
 @pytest.fixture
 def redis_url() -> str:
     return django_settings.REDIS_URL
+
+
+@pytest.fixture
+def monitoring_consumer(redis_url):
+    """The stream the product publishes monitoring events to, read through a consumer group of
+    the test's own created at the stream's end: `consume_once` decides (as run_aml_consumer
+    does) only what was published after set-up. One attempt per event, so a poison event is
+    dead-lettered on its first failure."""
+    from compliance.monitoring.stream import EventStream
+
+    stream = EventStream.from_url(redis_url, group=f"test-{uuid.uuid4().hex}", max_attempts=1)
+    stream.client.xgroup_create(stream.stream, stream.group, id="$", mkstream=True)
+    yield stream
+    stream.client.xgroup_destroy(stream.stream, stream.group)
 
 
 @pytest.fixture(autouse=True)
