@@ -63,7 +63,8 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
 
-# REQUIRE_SERVICES=1: with the engines there, a missing PostgreSQL or Redis fails the run, never skips.
+# Every test runs on PostgreSQL and Redis (the settings require them). REQUIRE_SERVICES=1: a missing
+# Chromium or fault-injection binary (redis-server, PostgreSQL tools) fails the run, never skips.
 test: install-dev chromium
 	$(ENGINES) --keep test -- env REQUIRE_SERVICES=1 $(BIN)/python -m pytest $(ARGS)
 
@@ -73,7 +74,7 @@ lint: install-dev
 	$(BIN)/lint-imports
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive fintech payments banking compliance bench
 	$(BIN)/python .ci/secrets_baseline.py --check
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(ENGINES) -- $(BIN)/python manage.py makemigrations --check --dry-run
 
 # The webhook benchmark drives gunicorn with wrk (C: it takes little of the CPU it measures).
 wrk:

@@ -2,8 +2,8 @@
 
 Each module in BENCHMARKS has `run() -> list[dict]`, each dict a figure:
 `{"name", "value", "unit", "target" (text, optional), "met" (bool or None)}`.
-Benchmarks use the database named by DATABASE_URL (PostgreSQL for the reported figures), migrated
-first: `make bench` hands them a new, empty one of the embedded engine when DATABASE_URL is not set.
+Benchmarks use the PostgreSQL database named by DATABASE_URL, migrated first: `make bench`
+hands them a new, empty one of the embedded engine when DATABASE_URL is not set.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main() -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     only = set(sys.argv[1:])
     report = {
-        "database": connection.vendor,
+        "database": f"PostgreSQL {connection.pg_version // 10000}",
         "machine": f"{platform.machine()} {os.cpu_count()} cores",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "results": {},

@@ -164,8 +164,6 @@ def run() -> list[dict]:
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
-    if connection.vendor != "postgresql":
-        return [{"name": "case queue (needs PostgreSQL)", "value": "skipped", "unit": "", "met": None}]
     n_alerts = int(os.environ.get("BENCH_ALERTS", "1000000"))
     n_customers = int(os.environ.get("BENCH_QUEUE_CUSTOMERS", "10000"))
     requests = int(os.environ.get("BENCH_QUEUE_REQUESTS", "30"))

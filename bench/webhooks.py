@@ -186,7 +186,7 @@ def run() -> list[dict]:
     clean = not failures and not result["wrapped"] and stored_ok
     broker = str(settings.CELERY_BROKER_URL).split("://", 1)[0]
     shape = (f"gunicorn {_gunicorn_shape()}, wrk {WRK_THREADS} threads x {CONNECTIONS} connections, "
-             f"{connection.vendor}, broker {broker}")
+             f"PostgreSQL {connection.pg_version // 10000}, broker {broker}")
     return [
         {"name": f"verified webhook deliveries accepted per second ({shape})", "value": rate, "unit": "deliveries/s",
          "target": f">= {TARGET_RATE}/s", "met": rate >= TARGET_RATE and clean},

@@ -3,10 +3,10 @@
 The admin counts the filtered queryset on every list page; `SELECT COUNT(*)` over a
 million alerts costs a full (index) scan each time. This paginator instead:
 
-- unfiltered, on PostgreSQL: reads the planner's estimate (`pg_class.reltuples`, kept
+- unfiltered: reads the planner's estimate (`pg_class.reltuples`, kept
   fresh by autovacuum/ANALYZE) when it is at least `COUNT_CAP`; a smaller table is
   counted exactly, so small installations and tests see exact figures;
-- filtered (or on SQLite): counts at most `COUNT_CAP + 1` rows
+- filtered: counts at most `COUNT_CAP + 1` rows
   (`SELECT COUNT(*) FROM (SELECT ... LIMIT n)`), so the cost is bounded by the cap
   and the list says "more than 10,000" beyond it.
 
@@ -25,8 +25,6 @@ COUNT_CAP = 10_000
 def estimated_row_count(model, using: str = "default") -> int | None:
     """The planner's row estimate for the model's table, or None if unknown (never analysed)."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
                        [connection.ops.quote_name(model._meta.db_table)])

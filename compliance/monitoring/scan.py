@@ -14,15 +14,10 @@ import numpy as np
 import pandas as pd
 import psycopg
 from django.db import connection
-from django.db.models import Max, OuterRef, Subquery
 
 from compliance.models import MonitoredTransaction, Rule
 from compliance.monitoring.rules import DAY, RULES, TxFrame, lookback_seconds
-from fintech.models import Customer
 
-# The counterparty is its account's blind index: the rules only compare accounts for equality.
-COLUMNS = ["id", "customer_id", "occurred_at", "direction", "amount", "currency", "counterparty_account",
-           "counterparty_country", "customer_since"]
 SEVERITY_POINTS = {"low": 25.0, "medium": 50.0, "high": 75.0}
 
 
@@ -63,30 +58,7 @@ def load_frame(
     transaction (dormant_reactivation needs the gap, nothing else needs older rows)."""
     load_start = start - datetime.timedelta(seconds=lookback)
     ids = None if customer_ids is None else sorted(set(customer_ids))
-    if connection.vendor == "postgresql":
-        return _load_frame_postgresql(load_start, end, ids)
-    qs = MonitoredTransaction.objects.filter(occurred_at__gte=load_start, occurred_at__lt=end)
-    earlier = MonitoredTransaction.objects.filter(occurred_at__lt=load_start)
-    if ids is not None:
-        qs = qs.filter(customer_id__in=ids)
-    rows = list(qs.values_list("id", "customer_id", "occurred_at", "direction", "amount", "currency",
-                               "counterparty_account_index", "counterparty_country", "customer__created_at"))
-    if ids is None:
-        last = earlier.values("customer_id").annotate(last=Max("occurred_at"))
-        found = last.values_list("customer_id", "last", "customer__created_at")
-    else:
-        # One index probe per customer (customer, occurred_at), not an aggregate over its history.
-        newest = (MonitoredTransaction.objects.filter(customer_id=OuterRef("pk"), occurred_at__lt=load_start)
-                  .order_by("-occurred_at").values("occurred_at")[:1])
-        found = (Customer.objects.filter(pk__in=ids).annotate(last=Subquery(newest)).filter(last__isnull=False)
-                 .values_list("pk", "last", "created_at"))
-    previous = [(-1, cid, at, "out", 0, "", "", "", since) for cid, at, since in found]
-    df = pd.DataFrame(rows + previous, columns=COLUMNS)
-    if df.empty:
-        df = df.astype({"id": "int64", "customer_id": "int64", "amount": "int64"})
-        df["occurred_at"] = pd.to_datetime(df["occurred_at"], utc=True)
-        df["customer_since"] = pd.to_datetime(df["customer_since"], utc=True)
-    return TxFrame.from_dataframe(df)
+    return _load_frame_postgresql(load_start, end, ids)
 
 
 # Epoch microseconds. date_part() is float8, computed from the stored int64 microseconds

@@ -56,8 +56,6 @@ def transactions_store(rows: list[dict[str, Any]]) -> list[Stored]:
     as stored (a repeat keeps the first delivery's row)."""
     if not rows:
         return []
-    if connection.vendor != "postgresql":
-        return _store_orm(rows)
     by_key = {(r["source"], r["source_id"]): r for r in rows}
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, [orjson.dumps([_stored_values(r) for r in by_key.values()]).decode()])
@@ -84,8 +82,3 @@ def _lookup(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
                 found[(source, sid)] = (pk, cid, at)
     return found
 
-
-def _store_orm(rows: list[dict[str, Any]]) -> list[Stored]:
-    MonitoredTransaction.objects.bulk_create([MonitoredTransaction(**r) for r in rows], ignore_conflicts=True,
-                                             batch_size=1000)
-    return list(_lookup({(r["source"], r["source_id"]) for r in rows}).values())

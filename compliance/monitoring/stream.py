@@ -6,8 +6,6 @@ is idempotent (unique transaction source id, unique alert dedupe key), so a
 redelivery decides nothing twice. Entries left pending by a dead consumer are taken
 over with XAUTOCLAIM. An entry that fails `max_attempts` times is poison: it moves to
 the dead-letter stream and a DeadLetterEvent row, and is acknowledged.
-
-Without REDIS_URL, `events_publish` evaluates in process instead (tests, local use).
 """
 
 from __future__ import annotations
@@ -136,20 +134,16 @@ def _raw_payload(fields: dict) -> Any:
 
 
 def events_publish(events: list[dict[str, Any]]) -> None:
-    """Hand events to monitoring: the stream when REDIS_URL is set, else evaluate now, in process.
+    """Hand events to monitoring: onto the stream, for the consumers (run_aml_consumer).
     Call after the producing transaction has committed."""
     try:
-        if settings.REDIS_URL:
-            EventStream.from_url(settings.REDIS_URL).publish(events)
-        else:
-            events_evaluate(events=events, mode="inprocess")
+        EventStream.from_url(settings.REDIS_URL).publish(events)
     except Exception as exc:  # noqa: BLE001 - a monitoring failure must not fail the payment that committed
         # Nothing is dropped silently: the event waits in the dead letters for a replay.
         logger.exception("monitoring could not take %d event(s)", len(events))
-        where = conf.AML_STREAM if settings.REDIS_URL else "inprocess"
         with transaction.atomic():
             for event in events:
                 DeadLetterEvent.objects.get_or_create(
-                    stream=where, message_id=f"{event.get('source')}:{event.get('source_id')}"[:64],
+                    stream=conf.AML_STREAM, message_id=f"{event.get('source')}:{event.get('source_id')}"[:64],
                     defaults={"payload": event, "attempts": 1, "error": repr(exc)[:2000]},
                 )

@@ -18,16 +18,14 @@ class DeadLetterReplayError(DomainError):
 
 
 @transaction.atomic
-def dead_letter_replay(*, dead_letter: DeadLetterEvent, actor) -> str:
+def dead_letter_replay(*, dead_letter: DeadLetterEvent, actor) -> None:
     """Hand the payload to monitoring again and mark the dead letter replayed (audited).
 
-    With REDIS_URL the payload goes back onto the stream (the consumers decide it; evaluation is
-    idempotent, so a replay of an event that was in fact decided adds nothing); without Redis it
-    is evaluated here, in this transaction. Returns "stream" or "inprocess".
+    The payload goes back onto the stream: the consumers decide it (evaluation is idempotent, so
+    a replay of an event that was in fact decided adds nothing).
     Raises DeadLetterReplayError if it was replayed already or is still not a valid event.
     """
     from compliance.monitoring.stream import EventStream
-    from compliance.services.monitoring import events_evaluate
 
     locked = DeadLetterEvent.objects.select_for_update().get(pk=dead_letter.pk)
     if locked.replayed_at is not None:
@@ -36,14 +34,8 @@ def dead_letter_replay(*, dead_letter: DeadLetterEvent, actor) -> str:
         transaction_fields(locked.payload if isinstance(locked.payload, dict) else {})
     except EventError as exc:
         raise DeadLetterReplayError(f"dead letter {locked.pk} is still not a valid event: {exc}") from exc
-    if settings.REDIS_URL:
-        EventStream.from_url(settings.REDIS_URL).publish([locked.payload])
-        where = "stream"
-    else:
-        events_evaluate(events=[locked.payload], mode="replay")
-        where = "inprocess"
+    EventStream.from_url(settings.REDIS_URL).publish([locked.payload])
     locked.replayed_at, locked.replayed_by = timezone.now(), actor
     locked.save(update_fields=["replayed_at", "replayed_by"])
     audit_event_record(action="compliance.dead_letter.replayed", actor=actor, target=locked,
-                       after={"stream": locked.stream, "message_id": locked.message_id, "to": where})
-    return where
+                       after={"stream": locked.stream, "message_id": locked.message_id, "to": "stream"})

@@ -1,10 +1,8 @@
 """The audit table refuses changes at the database, the chain head row exists, and the
 staff role groups exist.
 
-PostgreSQL (production) refuses UPDATE and DELETE. SQLite (the zero-setup default)
-refuses UPDATE only: Django empties SQLite tables with DELETE between transactional
-tests, and SQLite has no session setting to let that through. A deleted row is still
-caught by `verify_audit_chain` (a gap in `seq`)."""
+The database refuses UPDATE and DELETE on audit rows (a trigger); a deleted row would
+also be caught by `verify_audit_chain` (a gap in `seq`)."""
 
 from django.db import migrations
 
@@ -23,31 +21,14 @@ PG_REVERSE = """
 DROP TRIGGER IF EXISTS fintech_auditevent_append_only ON fintech_auditevent;
 DROP FUNCTION IF EXISTS fintech_auditevent_append_only();
 """
-SQLITE_FORWARD = [
-    "CREATE TRIGGER fintech_auditevent_no_update BEFORE UPDATE ON fintech_auditevent "
-    "BEGIN SELECT RAISE(ABORT, 'fintech_auditevent is append-only: UPDATE refused'); END;",
-]
-SQLITE_REVERSE = [
-    "DROP TRIGGER IF EXISTS fintech_auditevent_no_update;",
-]
 
 
 def add_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
+    schema_editor.execute(PG_FORWARD, params=None)
 
 
 def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_REVERSE, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
+    schema_editor.execute(PG_REVERSE, params=None)
 
 
 def create_head_and_roles(apps, schema_editor):

@@ -26,10 +26,6 @@ LEGACY_FIELDS = (
     "seq", "occurred_at", "actor_id", "actor_label", "action", "target_type", "target_id",
     "target_repr", "before", "after", "ip", "request_id", "outcome", "prev_hash",
 )
-SQLITE_TRIGGER = (
-    "CREATE TRIGGER fintech_auditevent_no_update BEFORE UPDATE ON fintech_auditevent "
-    "BEGIN SELECT RAISE(ABORT, 'fintech_auditevent is append-only: UPDATE refused'); END;"
-)
 
 
 def legacy_hash(event, prev_hash):
@@ -42,14 +38,10 @@ def legacy_hash(event, prev_hash):
 
 
 def _set_trigger(schema_editor, *, enabled):
-    vendor = schema_editor.connection.vendor
     with schema_editor.connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK events before ALTER TABLE
-            state = "ENABLE" if enabled else "DISABLE"
-            cursor.execute(f"ALTER TABLE fintech_auditevent {state} TRIGGER fintech_auditevent_append_only")
-        elif vendor == "sqlite":
-            cursor.execute(SQLITE_TRIGGER if enabled else "DROP TRIGGER IF EXISTS fintech_auditevent_no_update")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK events before ALTER TABLE
+        state = "ENABLE" if enabled else "DISABLE"
+        cursor.execute(f"ALTER TABLE fintech_auditevent {state} TRIGGER fintech_auditevent_append_only")
 
 
 def _rewrite(AuditEvent, Head, schema_editor, link):

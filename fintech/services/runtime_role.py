@@ -42,8 +42,6 @@ def runtime_role_grant(*, role: str, create: bool = False, password: str | None 
     each `migrate` also takes back anything granted by hand. Run it as the tables' owner;
     `create` needs CREATEROLE (or a superuser). Checks the result before committing.
     """
-    if connection.vendor != "postgresql":
-        raise RuntimeRoleRefused("database roles need PostgreSQL")
     if not ROLE_NAME.match(role):
         raise RuntimeRoleRefused(f"{role!r} is not a plain lower-case role name")
     with transaction.atomic(), connection.cursor() as cursor:

@@ -1,6 +1,6 @@
-"""The ledger at the database: postings balance per entry and currency (PostgreSQL,
-checked at commit), and posted entries and postings refuse UPDATE and DELETE
-(PostgreSQL and SQLite). Corrections are reversing entries."""
+"""The ledger at the database: postings balance per entry and currency (checked at
+commit), and posted entries and postings refuse UPDATE and DELETE. Corrections are
+reversing entries."""
 
 from django.db import migrations
 
@@ -58,32 +58,14 @@ DROP TRIGGER IF EXISTS payments_journalentry_immutable ON payments_journalentry;
 DROP TRIGGER IF EXISTS payments_posting_immutable ON payments_posting;
 DROP FUNCTION IF EXISTS payments_ledger_immutable();
 """
-SQLITE_TABLES = ("payments_posting", "payments_journalentry")
-SQLITE_FORWARD = [
-    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-    f"BEGIN SELECT RAISE(ABORT, '{table} is immutable once posted: {op} refused'); END;"
-    for table in SQLITE_TABLES
-    for op in ("UPDATE", "DELETE")
-]
-SQLITE_REVERSE = [f"DROP TRIGGER IF EXISTS {table}_no_{op};" for table in SQLITE_TABLES for op in ("update", "delete")]
 
 
 def add_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
+    schema_editor.execute(PG_FORWARD, params=None)
 
 
 def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_REVERSE, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
+    schema_editor.execute(PG_REVERSE, params=None)
 
 
 class Migration(migrations.Migration):

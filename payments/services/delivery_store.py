@@ -4,13 +4,13 @@
 transaction block is a transaction of its own: one round trip, committed (durable:
 synchronous_commit) when it returns, instead of BEGIN, INSERT, COMMIT and a caught
 IntegrityError on a redelivery. Inside a caller's atomic block it is part of that
-transaction. PostgreSQL and SQLite (>= 3.35) both speak it.
+transaction.
 
-On PostgreSQL this is the one statement a webhook request runs, so it is run the lean
-way: a psycopg server-binding cursor on Django's own connection (prepared on the server
-only if the connection's `prepare_threshold` asks for it; Django's default is never,
-which keeps a transaction-pooling PgBouncer working), plain values, and no per-request
-`SELECT 1` health check. Through Django's cursor (the health check's round trip, the
+This is the one statement a webhook request runs, so it is run the lean way: a psycopg
+server-binding cursor on Django's own connection (prepared on the server only if the
+connection's `prepare_threshold` asks for it; Django's default is never, which keeps a
+transaction-pooling PgBouncer working), plain values, and no per-request `SELECT 1`
+health check. Through Django's cursor (the health check's round trip, the
 cursor wrappers, the client-side quoting of a 2 kB body) the same request took about a
 third more of the web process's CPU, which bounds the intake rate. What the health check
 protected against (a connection the server closed while it sat idle) is handled here
@@ -39,7 +39,7 @@ _RAW_BODY = WebhookDelivery._meta.get_field("raw_body")  # encrypted at rest
 
 
 @cache
-def _insert_sql(vendor: str) -> str:
+def _insert_sql() -> str:
     meta, quote = WebhookDelivery._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(meta.get_field(name).column) for name in STORED_COLUMNS)
@@ -54,26 +54,14 @@ def delivery_insert_once(*, provider: str, event_key: str, event_type: str, raw_
                          received_at: datetime) -> int | None:
     """Store a new delivery (status received); its id, or None if (provider, event_key)
     is already stored."""
-    values = (provider, event_key, event_type, raw_body, Status.RECEIVED, 0, "", received_at)
-    if connection.vendor == "postgresql":
-        # Plain values go straight to psycopg: the body is sealed here (one AES-GCM call),
-        # as the field would seal it on the ORM's way in.
-        return _postgresql_insert((*values[:3], _RAW_BODY.get_prep_value(raw_body), *values[4:]))
-    return _portable_insert(values)
+    # Plain values (in STORED_COLUMNS order) go straight to psycopg: the body is sealed
+    # here (one AES-GCM call), as the field would seal it on the ORM's way in.
+    return _insert((provider, event_key, event_type, _RAW_BODY.get_prep_value(raw_body), Status.RECEIVED, 0, "",
+                    received_at))
 
 
-def _portable_insert(values: tuple) -> int | None:
-    meta = WebhookDelivery._meta
-    params = [meta.get_field(name).get_db_prep_save(value, connection)
-              for name, value in zip(STORED_COLUMNS, values, strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), params)
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _postgresql_insert(values: tuple) -> int | None:
-    sql = _insert_sql("postgresql")
+def _insert(values: tuple) -> int | None:
+    sql = _insert_sql()
     for attempt in (1, 2):
         try:
             with connection.wrap_database_errors:  # psycopg errors as django.db's, marked on the connection

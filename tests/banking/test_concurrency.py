@@ -10,7 +10,7 @@ from banking.services.webhooks import content_digest, plaid_webhook_apply
 from fintech.models import AuditEvent
 from tests.helpers import thread_race
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_racing_workers_apply_a_webhook_once(fake_plaid, linked_item):

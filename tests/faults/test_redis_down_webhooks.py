@@ -41,7 +41,6 @@ def _succeeded_event(fake_stripe, payment: Payment) -> dict:
 
 
 @pytest.mark.faults
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_webhooks_arriving_while_redis_is_down_are_stored_or_refused_then_applied_once(
     fake_stripe, submitted_payment, private_redis, tmp_path

@@ -43,7 +43,6 @@ def _waiting_on_a_lock() -> list[int]:
 
 
 @pytest.mark.faults
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_submit_then_restarted_links_one_payment_intent(fake_stripe, private_redis, tmp_path):
     # given: a pending payment not yet at the gateway, and a worker with one pool process

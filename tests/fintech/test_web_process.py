@@ -48,8 +48,6 @@ def web(tmp_path, redis_url):
         process.stop()
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_webhook_takes_the_machine_stack_and_a_page_the_browser_stack(web):
     base_url, _, _ = web
@@ -73,8 +71,6 @@ def test_a_webhook_takes_the_machine_stack_and_a_page_the_browser_stack(web):
     assert re.fullmatch(r"[0-9a-f]{32}", page.headers["X-Request-ID"])
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_an_unknown_machine_path_and_a_forged_webhook_answer_json_errors(web):
     base_url, _, _ = web
@@ -86,8 +82,6 @@ def test_an_unknown_machine_path_and_a_forged_webhook_answer_json_errors(web):
     assert WebhookDelivery.objects.count() == 0
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_the_access_log_line_has_the_request_its_status_time_and_request_id(web):
     base_url, access_log, process = web

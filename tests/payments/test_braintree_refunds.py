@@ -144,7 +144,6 @@ def test_refund_of_an_unsettled_sale_is_refused_and_marked_failed(client, fake_b
     assert available_balance(customer=payment.customer, currency="USD") == 900
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_same_refund_submitted_from_many_threads_is_recorded_once(client, fake_braintree, settled):
     refund = refund_request(payment=settled, amount=1200)

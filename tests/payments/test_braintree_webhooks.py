@@ -293,7 +293,6 @@ def _race(work) -> list:
     return results
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_same_notification_posted_from_many_threads_at_once_has_one_effect(fake_braintree, eager_tasks):
     payment = submitted_braintree_payment(fake_braintree)
@@ -308,7 +307,6 @@ def test_same_notification_posted_from_many_threads_at_once_has_one_effect(fake_
     assert AuditEvent.objects.filter(action="payments.payment.succeeded").count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_different_deliveries_of_the_same_change_racing_have_one_effect(fake_braintree):
     payment = submitted_braintree_payment(fake_braintree)

@@ -35,7 +35,6 @@ def _store(key: str) -> tuple[int, bool]:
                                   raw_body=f'{{"id": "{key}"}}')
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_the_server_ended_is_replaced_and_the_delivery_stored_once():
     # given: the connection is open, then its backend is ended by the server
@@ -51,7 +50,6 @@ def test_a_connection_the_server_ended_is_replaced_and_the_delivery_stored_once(
     assert _store("evt_after_loss") == (delivery_id, False)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_inside_a_transaction_block_a_lost_connection_is_an_error_and_nothing_is_stored():
     _store("evt_warm")

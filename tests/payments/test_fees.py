@@ -121,7 +121,6 @@ def test_a_failed_payment_reads_no_fee(client, fake_stripe, submitted_payment):
     assert not [path for _, path, _ in fake_stripe.requests if path.startswith("/v1/charges/")]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_success_and_charge_updated_racing_post_the_fee_once(fake_stripe, submitted_payment, eager_tasks):
     # given: the charge is settled; several success and charge.updated events race

@@ -111,7 +111,6 @@ def test_posted_rows_refuse_update_and_delete_at_the_database(statement):
     assert sorted(Posting.objects.values_list("amount", flat=True)) == [-1000, 1000]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_deferred_trigger_refuses_an_unbalanced_entry_at_commit():
     clearing, customers = _accounts()
@@ -125,16 +124,13 @@ def test_postgres_deferred_trigger_refuses_an_unbalanced_entry_at_commit():
     assert not JournalEntry.objects.filter(idempotency_key="raw").exists()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_deferred_trigger_refuses_an_entry_without_postings():
     with pytest.raises(IntegrityError, match="has no postings"), transaction.atomic():
         JournalEntry.objects.create(description="empty", idempotency_key="empty", posted_at=timezone.now())
-    assert connection.vendor == "postgresql"
     assert not JournalEntry.objects.exists()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_balanced_entry_commits():
     entry = _post(key="committed")

@@ -51,7 +51,6 @@ def _assert_one_success(payment: Payment) -> None:
     assert AuditEvent.objects.filter(action="payments.payment.succeeded", target_id=str(payment.pk)).count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe, submitted_payment, eager_tasks):
     payment = submitted_payment()
@@ -68,7 +67,6 @@ def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe,
     _assert_one_success(payment)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_different_events_for_the_same_change_racing_have_one_effect(fake_stripe, submitted_payment, eager_tasks):
     payment = submitted_payment()
@@ -80,7 +78,6 @@ def test_different_events_for_the_same_change_racing_have_one_effect(fake_stripe
     _assert_one_success(payment)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_task_run_by_several_workers_at_once_applies_once(client, fake_stripe, submitted_payment):
     payment = submitted_payment()

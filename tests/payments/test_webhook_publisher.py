@@ -58,7 +58,6 @@ def _dead_broker_url() -> str:
     return f"redis://127.0.0.1:{port}/0"  # closed again: connections are refused
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_new_delivery_is_committed_when_recorded_and_a_redelivery_returns_the_stored_row():
     # when: recorded outside any transaction, as the webhook views do
@@ -92,7 +91,6 @@ def test_inside_a_callers_transaction_the_enqueue_waits_for_its_commit(django_ca
     assert len(callbacks) == 1  # deferred to the commit, not run inside the transaction
 
 
-@pytest.mark.redis
 def test_ids_submitted_while_a_batch_is_being_published_go_out_together_in_one_message(redis_url):
     queue = f"test-publisher-{uuid.uuid4().hex[:8]}"
     client = Celery("publisher-test", broker=redis_url, set_as_current=False)
@@ -165,8 +163,6 @@ def test_a_dead_broker_neither_raises_nor_blocks_the_submitter_and_the_publisher
     assert attempts == [[7], [8]]
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_the_endpoint_publishes_one_fan_out_message_after_the_row_is_committed(client, redis_url):
     # given: the production publisher and broker (REDIS_URL), not eager

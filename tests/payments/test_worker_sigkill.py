@@ -94,8 +94,6 @@ def _waiting_on_a_lock() -> list[int]:
         return [row[0] for row in cur.fetchall()]
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_apply_then_restarted_applies_the_event_exactly_once(
     fake_stripe, submitted_payment, prefork_worker

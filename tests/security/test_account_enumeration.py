@@ -11,7 +11,7 @@ from fintech.models import AuditEvent, Customer
 from fintech.models.customers import customer_email_index
 from tests.factories import PASSWORD, CustomerFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 SIGN_UP = {"legal_name": "Mallory Example", "country": "GB", "date_of_birth": "1990-01-01",
            "password1": "a-long-enough-passphrase", "password2": "a-long-enough-passphrase"}

@@ -24,7 +24,7 @@ from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login, api_client_for, current_totp
 from tests.payments.conftest import fake_stripe, paid_payment, submitted_payment, webhook_secrets  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = pytest.mark.django_db
 
 T0 = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
 ISSUE = "/admin/fintech/apiclient/issue-my-token/"

@@ -24,13 +24,10 @@ from django.test import override_settings
 from fintech.audit_chain import GENESIS_HASH, audit_key_id, canonical_fields, event_mac
 from fintech.models import AuditChainHead, AuditEvent
 from fintech.services.audit import audit_chain_verify, audit_checkpoint_write, audit_event_record
-from tests.conftest import _missing
 from tests.fintech.test_audit_chain import triggers_disabled, write_events
 from tests.fintech.test_production_settings import PRODUCTION, manage
 
 upgrade = importlib.import_module("fintech.migrations.0004_audit_chain_keyed_hmac")
-
-pytestmark = pytest.mark.postgres
 
 
 def rewrite_chain_from(seq: int, link) -> None:
@@ -193,8 +190,9 @@ def runtime_role(transactional_db):
         return
     name = os.environ.get("AUDIT_RUNTIME_ROLE", "fintech_app")
     if not _role_exists(name):
-        _missing(f"runtime role {name} does not exist: create it as .ci/run does "
-                 f"(manage.py audit_grant_runtime_role --role {name} --create, as a superuser)")
+        pytest.fail(f"runtime role {name} does not exist: create it as .ci/run does "
+                    f"(manage.py audit_grant_runtime_role --role {name} --create, as a superuser); "
+                    "the embedded engines (python -m tools.engines) create it")
     call_command("audit_grant_runtime_role", role=name, stdout=open(os.devnull, "w"))  # noqa: SIM115
     yield name
 

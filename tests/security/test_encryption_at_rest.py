@@ -32,7 +32,7 @@ from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login
 from tests.payments.conftest import fake_stripe, signed_headers, webhook_secrets  # noqa: F401 - fixtures
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def raw(table: str, column: str, where: str = "", params: tuple = ()) -> list[str]:

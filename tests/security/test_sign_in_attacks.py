@@ -17,7 +17,7 @@ from fintech.models import AuditEvent
 from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login, current_totp
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 ATTACKER = "203.0.113.7"
 OWNER = "198.51.100.20"

@@ -87,7 +87,6 @@ def test_payout_within_limits_but_beyond_the_balance_is_refused_by_the_funds_che
     assert fake_plaid.count("/transfer/create") == 0
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_parallel_payouts_never_spend_more_than_the_balance(fake_plaid, linked_item):  # noqa: F811
     # given 1,000.00 available and 20 requests of 100.00 each, sent at the same moment

@@ -31,26 +31,24 @@ def _replay(client, dead: DeadLetterEvent):
     return client.post(URL, {"action": "replay", "_selected_action": [dead.pk]}, follow=True)
 
 
-def test_an_officer_replays_in_process_without_redis(client, settings):
-    settings.REDIS_URL = ""
+def test_an_officer_replays_once_and_the_consumers_decide_it(client, monitoring_consumer):
     dead = _dead(event(CustomerFactory(), T0, 1_512_345))
     client, officer = _client(client, COMPLIANCE_OFFICER)
     assert _replay(client, dead).status_code == 200
     dead.refresh_from_db()
     assert dead.replayed_at is not None and dead.replayed_by == officer
+    audit = AuditEvent.objects.get(action="compliance.dead_letter.replayed")
+    assert audit.actor_id == officer.pk and audit.after["to"] == "stream"
+    assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     assert MonitoredTransaction.objects.count() == 1
     assert list(Alert.objects.values_list("rule_code", flat=True)) == ["large_transaction"]
-    audit = AuditEvent.objects.get(action="compliance.dead_letter.replayed")
-    assert audit.actor_id == officer.pk and audit.after["to"] == "inprocess"
     # a second replay is refused and changes nothing
     response = _replay(client, dead)
     assert b"was replayed at" in response.content
     assert AuditEvent.objects.filter(action="compliance.dead_letter.replayed").count() == 1
 
 
-@pytest.mark.redis
-def test_with_redis_the_payload_goes_back_onto_the_stream(client, settings, redis_url):
-    settings.REDIS_URL = redis_url
+def test_the_payload_goes_back_onto_the_stream(client, redis_url):
     stream = EventStream.from_url(redis_url)
     before = stream.client.xlen(stream.stream) if stream.client.exists(stream.stream) else 0
     payload = event(CustomerFactory(), T0, 12_345)
@@ -67,8 +65,7 @@ def test_with_redis_the_payload_goes_back_onto_the_stream(client, settings, redi
         stream.client.xdel(stream.stream, last_id)
 
 
-def test_an_analyst_cannot_replay(client, settings):
-    settings.REDIS_URL = ""
+def test_an_analyst_cannot_replay(client):
     dead = _dead(event(CustomerFactory(), T0, 1_512_345))
     client, _ = _client(client, ANALYST)
     _replay(client, dead)
@@ -76,8 +73,7 @@ def test_an_analyst_cannot_replay(client, settings):
     assert dead.replayed_at is None and not MonitoredTransaction.objects.exists()
 
 
-def test_a_still_malformed_payload_is_refused(client, settings):
-    settings.REDIS_URL = ""
+def test_a_still_malformed_payload_is_refused(client):
     dead = _dead({"raw": {"event": "{not json"}})
     client, _ = _client(client, COMPLIANCE_OFFICER)
     response = _replay(client, dead)

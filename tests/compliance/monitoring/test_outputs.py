@@ -83,23 +83,25 @@ def test_export_alerts_writes_json_lines(alert):
     assert exported.after == {"status": None, "count": 1, "output": "stdout"}
 
 
-@override_settings(REDIS_URL="")
-def test_a_payment_event_is_monitored_in_process_without_redis():
+def test_a_payment_event_is_monitored_through_the_stream(monitoring_consumer):
     customer = CustomerFactory()
     transaction_event.send(sender="payments", payload={
         "source": "payments", "kind": "payment.captured", "reference": "pay_1", "amount": 1_512_345,
         "currency": "GBP", "direction": "in", "customer_id": customer.pk, "occurred_at": T0.isoformat()})
+    assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     tx = MonitoredTransaction.objects.get(source="payments", source_id="pay_1")
     assert (tx.customer_id, tx.amount, tx.channel) == (customer.pk, 1_512_345, "payment.captured")
     assert Alert.objects.filter(customer=customer, rule_code="large_transaction").exists()
 
 
-@override_settings(REDIS_URL="")
-def test_a_broken_payment_event_is_dead_lettered_not_raised():
+def test_a_broken_payment_event_is_dead_lettered_not_raised(monitoring_consumer):
     transaction_event.send(sender="payments", payload={
         "source": "payments", "kind": "payment.captured", "reference": "pay_2", "amount": "lots",
         "currency": "GBP", "direction": "in", "customer_id": 1, "occurred_at": T0.isoformat()})
-    assert DeadLetterEvent.objects.get().message_id == "payments:pay_2"
+    assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
+    dead = DeadLetterEvent.objects.get()
+    assert (dead.stream, dead.payload["source_id"], dead.payload["amount"]) == ("transactions", "pay_2", "lots")
+    assert not MonitoredTransaction.objects.exists()
 
 
 def test_run_aml_scan_command(alert):

@@ -11,7 +11,7 @@ from compliance.monitoring.stream import EventStream
 from tests.compliance.monitoring.helpers import T0, event, hours
 from tests.factories import CustomerFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.redis]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -84,7 +84,6 @@ def test_a_filtered_count_stops_at_the_cap(officer_client, book, monkeypatch):
     assert b"more than 2 alerts" in page.content
 
 
-@pytest.mark.postgres
 def test_an_unfiltered_count_is_the_planners_estimate_on_big_tables(officer_client, book, monkeypatch):
     from django.db import connection
 

@@ -34,7 +34,6 @@ def book(db):
     return {"smith": smith, "case": case}
 
 
-@pytest.mark.postgres
 def test_the_trigram_indexes_exist():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%%gin_trgm_ops%%'")
@@ -42,7 +41,6 @@ def test_the_trigram_indexes_exist():
     assert {"customer_legal_name_trgm", "monitoredtx_counterparty_trgm", "case_reference_trgm"} <= names
 
 
-@pytest.mark.postgres
 def test_typos_find_the_customer_and_the_case(book):
     found = fuzzy_search("Jon Smyth")
     assert found["customers"][0].label == "John Smith"
@@ -52,7 +50,6 @@ def test_typos_find_the_customer_and_the_case(book):
     assert fuzzy_search("smiht")["customers"][0].label == "John Smith"  # one word of the name
 
 
-@pytest.mark.postgres
 def test_counterparties_transactions_and_identifiers(book):
     found = fuzzy_search("acme tradeing")
     assert [(hit.label, hit.detail) for hit in found["counterparties"]] == [
@@ -67,7 +64,6 @@ def test_short_queries_find_nothing(book):
     assert fuzzy_search("Jo") == {"customers": [], "counterparties": [], "transactions": [], "cases": []}
 
 
-@pytest.mark.postgres
 def test_the_page_links_each_result_to_its_admin_page(officer_client, book):
     page = officer_client.get(URL, {"q": "Jon Smyth"})
     assert page.status_code == 200
@@ -86,13 +82,3 @@ def test_the_search_page_for_auditors_and_not_payments_operations(auditor_client
 def test_payments_operations_cannot_search_case_data(payments_ops_client):
     assert payments_ops_client.get(URL, {"q": "anything"}).status_code == 403
 
-
-def test_the_sqlite_fallback_ranks_recent_rows_with_rapidfuzz(book):
-    # the zero-setup default's path, run here directly (it is plain ORM + rapidfuzz)
-    from compliance.search import _fallback
-
-    found = _fallback("Jon Smyth", 20)
-    assert found["customers"][0].label == "John Smith"
-    assert "Maria Gonzalez" not in {hit.label for hit in found["customers"]}
-    assert found["cases"][0].pk == book["case"].pk
-    assert _fallback("acme tradeing", 20)["counterparties"][0].label == "Acme Trading Limited"

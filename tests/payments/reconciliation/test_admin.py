@@ -16,7 +16,7 @@ from tests.factories import PASSWORD, make_staff
 from tests.helpers import admin_login
 from tests.payments.reconciliation.conftest import paid, period, row
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 QUEUE = "/admin/payments/reconciliationexception/"
 
 

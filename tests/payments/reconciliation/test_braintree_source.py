@@ -12,7 +12,7 @@ from payments.services.payments import payment_transition
 from tests.payments.braintree_helpers import submitted_braintree_payment
 from tests.payments.reconciliation.conftest import period
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 C = ReconciliationItem.Classification
 
 

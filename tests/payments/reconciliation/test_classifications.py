@@ -12,7 +12,7 @@ from payments.reconciliation.sources import SettlementFileSource
 from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 from tests.payments.reconciliation.conftest import disputed, paid, paid_out, period, refunded, row
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 C = ReconciliationItem.Classification
 
 

@@ -17,7 +17,7 @@ from payments.reconciliation.sources import SettlementFileSource
 from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 from tests.payments.reconciliation.conftest import disputed, paid, paid_out, refunded, row, today
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 C = ReconciliationItem.Classification
 
 

@@ -17,7 +17,7 @@ from payments.tasks import reconcile
 from tests.factories import make_staff
 from tests.payments.reconciliation.conftest import paid, period, row
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 FIELDS = ("match_key", "classification", "match_method", "reference", "gateway_amount", "ledger_object_id",
           "difference", "candidates", "resolution", "resolution_note")
 

@@ -9,13 +9,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from fintech.models import AuditEvent
 from payments.models import ReconciliationItem, ReconciliationRecord, ReconciliationRun
 from payments.reconciliation.csv_format import SettlementFileError
 from payments.reconciliation.runs import reconciliation_run_now
 from payments.reconciliation.sources import SettlementFileSource
 from tests.payments.reconciliation.conftest import paid, period, row
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def test_bad_rows_are_rejected_with_line_numbers_and_nothing_is_written(settlement_file):
@@ -46,6 +47,8 @@ def test_bad_rows_are_rejected_with_line_numbers_and_nothing_is_written(settleme
     assert "line 3: 12.345 has more decimals than EUR allows" in caught.value.detail
     run = ReconciliationRun.objects.get(pk=first.pk)
     assert run.status == ReconciliationRun.Status.FAILED and "line 9" in run.error
+    failed = AuditEvent.objects.get(action="payments.reconciliation_run.failed", target_id=str(run.pk))
+    assert failed.outcome == "failure" and failed.after["will_retry"] is False and "line 9" in failed.after["error"]
     assert list(ReconciliationItem.objects.values_list("pk", "classification")) == before
     assert set(ReconciliationRecord.objects.values_list("attempt", flat=True)) == {1}
 

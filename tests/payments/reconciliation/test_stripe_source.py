@@ -14,7 +14,7 @@ from payments.reconciliation.runs import reconciliation_run_now
 from payments.reconciliation.sources import StripeSource
 from tests.payments.reconciliation.conftest import disputed, paid, paid_out, period, refunded
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 C = ReconciliationItem.Classification
 
 
