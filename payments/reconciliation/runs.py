@@ -160,12 +160,6 @@ def reconciliation_run_execute(
         return ReconciliationRun.objects.get(pk=run_id)
     attempt = run.attempt
     try:
-        # Refused after the claim, so that the run shows failed with the reason in the admin
-        # rather than waiting in the queue for a worker that will never run it.
-        if connection.vendor != "postgresql":
-            raise ReconciliationError(
-                "reconciliation matches set-wise in PostgreSQL; DATABASE_URL is not PostgreSQL"
-            )
         source = source or api_source_for(run.gateway)
         _stage(run, source, attempt, batch_size)
         ReconciliationRun.objects.filter(pk=run.pk, attempt=attempt).update(

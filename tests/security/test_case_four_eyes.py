@@ -15,7 +15,7 @@ from compliance.services.sar import sar_draft_generate
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import alerted_case, login, staff  # noqa: F401  (fixtures)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 S = Case.State
 
 

@@ -14,7 +14,7 @@ from fintech.api.exceptions import DomainError
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import alerted_case, staff  # noqa: F401  (fixtures)
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 S = Case.State
 
 

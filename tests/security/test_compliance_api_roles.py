@@ -14,7 +14,7 @@ from tests.compliance.queue.conftest import make_alert
 from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login, api_client_for
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

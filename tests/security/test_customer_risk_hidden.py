@@ -10,7 +10,7 @@ from fintech import roles
 from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def _login(client, role: str):
