@@ -8,7 +8,6 @@ is refused with 400).
 
 from __future__ import annotations
 
-from csp.decorators import csp_update
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fintech.api.exceptions import DomainError
 from fintech.models import Customer
 from fintech.money import AMOUNT_CEILING, CURRENCY_CHOICES, MoneyError, amount_check_maximum, to_minor_units
+from fintech.provider_scripts import csp_update_per_request, csp_with_origins
 from payments import conf
 from payments.card_data import card_data_fields
 from payments.gateways import braintree_adapter
@@ -48,6 +48,16 @@ BRAINTREE_CSP = {
                     "https://*.braintree-api.com", "https://*.paypal.com"],
     "img-src": ["https://assets.braintreegateway.com", "https://checkout.paypal.com"],
 }
+
+
+def stripe_csp() -> dict[str, list[str]]:
+    return csp_with_origins(STRIPE_CSP, conf.stripe_js_url(), conf.stripe_api_base())
+
+
+def braintree_csp() -> dict[str, list[str]]:
+    return csp_with_origins(BRAINTREE_CSP, conf.braintree_dropin_url())
+
+
 CHECKOUT_CURRENCIES = [c for c in CURRENCY_CHOICES if c[0] in {"EUR", "USD", "GBP"}]
 
 
@@ -107,12 +117,13 @@ def _braintree_page(request, customer: Customer, *, amount: int, currency: str, 
     form = form or NonceForm(initial={"amount": amount, "currency": currency})
     return render(request, "payments/checkout_braintree.html", {
         "form": form, "amount": amount, "currency": currency, "client_token": client_token,
+        "dropin_url": conf.braintree_dropin_url(),
     })
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@csp_update(BRAINTREE_CSP)  # the POST that chooses Braintree renders the Drop-in page
+@csp_update_per_request(braintree_csp)  # the POST that chooses Braintree renders the Drop-in page
 def checkout(request):
     customer = _customer(request)
     if request.method == "POST":
@@ -137,14 +148,14 @@ def checkout(request):
 
 @login_required
 @require_GET
-@csp_update(STRIPE_CSP)
+@csp_update_per_request(stripe_csp)
 def pay_stripe(request, pk: int):
     """The Payment Element for one of the customer's own pending Stripe payments."""
     payment = payment_for_customer_user(user=request.user, pk=pk)
     if payment is None or payment.gateway != "stripe":
         raise Http404("No such payment")
     return render(request, "payments/checkout_stripe.html", {
-        "payment": payment, "publishable_key": conf.stripe_publishable_key(),
+        "payment": payment, "publishable_key": conf.stripe_publishable_key(), "stripe_js_url": conf.stripe_js_url(),
         "return_url": request.build_absolute_uri(f"/payments/{payment.pk}/receipt/"),
     })
 
