@@ -199,7 +199,9 @@ class FakePlaidServer:
         if institution_id not in SANDBOX_INSTITUTIONS or not owner:
             raise PlaidApiError("INVALID_FIELD", "choose an institution and give the account holder's name")
         with self._lock:
-            public_token = self.item_add(institution_id=institution_id, owner_names=(owner,),
+            joint = str(params.get("joint_owner_name") or "").strip()[:100]
+            owners = (owner, joint) if joint else (owner,)
+            public_token = self.item_add(institution_id=institution_id, owner_names=owners,
                                          institution_name=SANDBOX_INSTITUTIONS[institution_id])
             item = self.items[self.public_tokens[public_token]]
             today = datetime.datetime.now(datetime.UTC).date()

@@ -198,6 +198,23 @@ class FakeStripeServer:
         with self._lock:
             return copy.deepcopy(self._confirm(intent_id, {"payment_method_data": {"card": {"number": card_number}}}))
 
+    def payout_pay(self, currency: str) -> dict | None:
+        """Pay out every balance transaction in `currency` not paid out yet (Stripe's daily
+        automatic payout), with its `payout.paid` event; None when there is nothing to pay."""
+        with self._lock:
+            paid = {txn for members in self.payout_members.values() for txn in members}
+            due = [obj for obj in self.objects.values() if obj.get("object") == "balance_transaction"
+                   and obj["currency"] == currency.lower() and obj.get("type") != "payout" and obj["id"] not in paid]
+            total = sum(txn["net"] for txn in due)
+            if not due or total <= 0:
+                return None
+            payout = self._new("payout", "po", amount=total, currency=currency.lower(), status="paid",
+                               arrival_date=int(time.time()), balance_transaction=None, failure_code=None,
+                               failure_message=None)
+            self.payout_settles(payout["id"], [txn["id"] for txn in due])
+            self._emit("payout.paid", payout)
+            return copy.deepcopy(payout)
+
     def _emit(self, event_type: str, obj: dict) -> None:
         if self.on_event is not None:
             self.on_event(self.event(event_type, obj))
@@ -288,6 +305,12 @@ class FakeStripeServer:
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
+        if self.on_event is not None:  # the sandbox: the refund leaves the balance, and the shop hears of it
+            txn = self._new("balance_transaction", "txn", amount=-amount, fee=0, net=-amount,
+                            currency=charge["currency"], source=refund["id"], type="refund",
+                            reporting_category="refund", status="pending", exchange_rate=None, fee_details=[])
+            refund["balance_transaction"] = txn["id"]
+            self._emit("charge.refunded", charge)
         return refund
 
     def _list(self, kind: str, params: dict) -> dict:
