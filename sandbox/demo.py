@@ -37,12 +37,8 @@ CARD_PAYMENTS = [  # customer, amount in minor units, currency, Stripe test card
 @contextlib.contextmanager
 def _pointed_at(box: Sandbox):
     """The SDKs talk to the in-process sandbox while the scenario plays."""
-    actual = {env.STRIPE_URL: box.stripe.url, env.BRAINTREE_URL: box.braintree.url, env.PLAID_URL: box.plaid.url}
     saved = {name: os.environ.get(name) for name in env.SANDBOX_ENV}
-    for name, value in env.SANDBOX_ENV.items():
-        for fixed, url in actual.items():
-            value = value.replace(fixed, url)
-        os.environ[name] = value
+    os.environ.update(box.environ())
     try:
         yield
     finally:

@@ -31,6 +31,17 @@ class Sandbox:
         self.braintree.on_submitted = lambda txn_id: self.poster.later(lambda: self._braintree_settle(txn_id))
         self.plaid.on_transfer_created = self._transfer_moves
 
+    def environ(self) -> dict[str, str]:
+        """The development environment (sandbox/env.py) pointed at where this sandbox listens
+        (free ports in tests and `seed_demo`)."""
+        actual = {env.STRIPE_URL: self.stripe.url, env.BRAINTREE_URL: self.braintree.url, env.PLAID_URL: self.plaid.url}
+        result = {}
+        for name, value in env.SANDBOX_ENV.items():
+            for fixed, url in actual.items():
+                value = value.replace(fixed, url)
+            result[name] = value
+        return result
+
     def _servers(self):
         return zip(("stripe", "braintree", "plaid"), (self.stripe, self.braintree, self.plaid), self.ports,
                    strict=True)

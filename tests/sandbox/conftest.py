@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from sandbox import env
 from sandbox.run import Sandbox
 
 
@@ -13,10 +12,7 @@ def sandbox(tmp_path, monkeypatch):
     (`sandbox.poster.drain(deliver_in_process)`), and the SDKs pointed at it as
     development settings point them."""
     box = Sandbox(state_dir=tmp_path / "sandbox", threaded=False, ports=(0, 0, 0)).start()
-    urls = {env.STRIPE_URL: box.stripe.url, env.BRAINTREE_URL: box.braintree.url, env.PLAID_URL: box.plaid.url}
-    for name, value in env.SANDBOX_ENV.items():
-        for fixed, actual in urls.items():
-            value = value.replace(fixed, actual)
+    for name, value in box.environ().items():
         monkeypatch.setenv(name, value)
     cache.clear()  # Plaid's webhook verification key is cached per key id
     yield box
