@@ -10,8 +10,9 @@ from django.core.management import call_command
 
 from banking.models import BankTransaction, PlaidItem, Transfer
 from compliance.models import Alert, Case, MonitoredTransaction, SarDraft, ScreeningHit
-from payments.models import Dispute, Payment, Payout, ReconciliationItem, Refund, WebhookDelivery
-from payments.selectors import ledger_balances
+from fintech.models import AuditEvent
+from payments.models import Dispute, JournalEntry, Payment, Payout, ReconciliationItem, Refund, WebhookDelivery
+from payments.selectors import journal_entry_totals, ledger_balances
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
@@ -44,3 +45,22 @@ def test_after_seed_demo_every_admin_list_has_work_in_it(settings, tmp_path):
     assert MonitoredTransaction.objects.filter(source="banking").exists()
     assert Alert.objects.exists() and Case.objects.exists() and SarDraft.objects.exists()
     assert "Where to start" in out.getvalue()
+    # every journal entry balances, every payment's success is audited
+    assert all(set(journal_entry_totals(entry=e).values()) == {0} for e in JournalEntry.objects.all())
+    assert AuditEvent.objects.filter(action="payments.payment.succeeded").count() == 4
+
+
+def test_seed_demo_plays_its_scenario_once(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    first = io.StringIO()
+    call_command("seed_demo", stdout=first)
+    counts = (Payment.objects.count(), JournalEntry.objects.count(), Transfer.objects.count(),
+              WebhookDelivery.objects.count(), AuditEvent.objects.count())
+    second = io.StringIO()
+    call_command("seed_demo", stdout=second)
+    assert (Payment.objects.count(), JournalEntry.objects.count(), Transfer.objects.count(),
+            WebhookDelivery.objects.count(), AuditEvent.objects.count()) == counts
+    assert first.getvalue() == second.getvalue()
+    # the sandbox kept what the scenario made, for `python -m sandbox` to serve
+    assert {path.name for path in (tmp_path / "sandbox").iterdir()} == {"stripe.pickle", "braintree.pickle",
+                                                                         "plaid.pickle"}
