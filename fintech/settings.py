@@ -384,7 +384,8 @@ if PRODUCTION:
 
 # Content-Security-Policy (django-csp): our own origin only, scripts by origin or by the
 # per-response nonce (`request.csp_nonce`), nothing may frame us. Pages that load a
-# provider's script add its origins with `csp.decorators.csp_update` next to the view
+# provider's script add its origins (or, in development, the sandbox's) with
+# `fintech.provider_scripts.csp_update_per_request` next to the view
 # (payments/checkout.py, banking/views.py), so no other page trusts them. Inline styles
 # stay allowed: the admin and the charts use style attributes, and CSS cannot run code.
 CONTENT_SECURITY_POLICY = {
