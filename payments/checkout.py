@@ -1,9 +1,10 @@
 """The checkout pages: choose an amount, then pay with Stripe's Payment Element or
 Braintree's Drop-in (PayPal vault flow). The provider scripts load from the providers
-(in development, from the sandbox's labelled stand-ins: docs/sandbox.md); our pages carry no inline script, only data attributes that `payments/checkout.js`
-reads. Card data goes from the browser to the provider; we receive a Stripe client
-secret's confirmation or a Braintree nonce, never a card number (a form carrying one
-is refused with 400).
+(in development, from the sandbox's labelled stand-ins: docs/sandbox.md); our pages
+carry no inline script, only data attributes that `payments/checkout.js` reads. Card
+data goes from the browser to the provider; we receive a Stripe client secret's
+confirmation or a Braintree nonce, never a card number (a form carrying one is refused
+with 400).
 """
 
 from __future__ import annotations
