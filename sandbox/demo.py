@@ -95,14 +95,16 @@ def _banking(box: Sandbox, customers: dict) -> None:
                                           **names})
         item = item_link_exchange(customer_id=customer.pk, public_token=linked["public_token"],
                                   link_institution_id=institution_id)
-        item_transactions_sync(item_id=item.pk)
+        box.poster.drain(deliver_in_process)  # Plaid: the item's transactions are ready
+        item_transactions_sync(item_id=item.pk)  # what the webhook's sync task does
         return item.accounts.order_by("pk").first()
 
     bob = customers["bob@example.com"]
     account = link("bob@example.com", "ins_109512")
     transfer_initiate(customer=bob, account=account, direction=Transfer.Direction.CREDIT, amount=20_000,
                       currency="USD", idempotency_key="demo-bob-withdrawal", description="Withdrawal")
-    transfer_events_sync()
+    box.poster.drain(deliver_in_process)  # Plaid: transfer events to sync
+    transfer_events_sync()  # what the webhook's sync task does
     eve = customers["eve@example.com"]
     joint = link("eve@example.com", "ins_109508", joint_owner_name=SANCTIONED_CO_OWNER)
     with contextlib.suppress(TransferRefusedError):  # the co-owner's screening hit blocks it

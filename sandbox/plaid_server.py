@@ -16,7 +16,8 @@ Sandbox: `GET /link-initialize.js` serves a stand-in for Plaid Link, labelled "s
 customer picks one of `SANDBOX_INSTITUTIONS` and the account holder's name, and the page's
 browser calls `POST /sandbox/link/complete` (no API keys: it is what Link does for the
 customer), which adds the item with a first page of transactions and returns its public
-token. `on_transfer_created` hears of each new transfer (the sandbox moves it along).
+token. `on_transfer_created` hears of each new transfer (the sandbox moves it along), and
+`on_item_exchanged` of each item the shop took over (the sandbox says its transactions are ready).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class FakePlaidServer:
         self._idempotent: dict[tuple[str, str], dict] = {}
         self._mutation_once = False
         self.on_transfer_created: Callable[[str], None] | None = None
+        self.on_item_exchanged: Callable[[str], None] | None = None
         self._lock = threading.RLock()
         self._httpd: ThreadingHTTPServer | None = None
         self.signing_key = ec.generate_private_key(ec.SECP256R1())
@@ -314,6 +316,8 @@ class FakePlaidServer:
             item_id = self.public_tokens.pop(params.get("public_token", ""), None)
             if item_id is None:
                 raise PlaidApiError("INVALID_PUBLIC_TOKEN", error_type="INVALID_INPUT")
+            if self.on_item_exchanged is not None:
+                self.on_item_exchanged(item_id)
             return dict(self.shapes[path], item_id=item_id, access_token=self.items[item_id]["access_token"])
         if path in ("/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get"):
             return self._accounts(self._item_by_token(params.get("access_token", "")), path)

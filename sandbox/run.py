@@ -4,6 +4,8 @@ sale settled, a bank transfer moving from pending to settled)."""
 
 from __future__ import annotations
 
+import json
+import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from sandbox.webhooks import Poster, braintree_notification
 
 BRAINTREE_FEE_PERCENT = Decimal("2.59")  # Braintree's card rate, plus 49 cents, on a settled sale
 BRAINTREE_FEE_FIXED = Decimal("0.49")
+EXCHANGE_SETTLES_SECONDS = 2
 
 
 class Sandbox:
@@ -30,6 +33,7 @@ class Sandbox:
         self.stripe.on_event = self._stripe_event
         self.braintree.on_submitted = lambda txn_id: self.poster.later(lambda: self._braintree_settle(txn_id))
         self.plaid.on_transfer_created = self._transfer_moves
+        self.plaid.on_item_exchanged = self._transactions_ready
 
     def environ(self) -> dict[str, str]:
         """The development environment (sandbox/env.py) pointed at where this sandbox listens
@@ -74,8 +78,21 @@ class Sandbox:
             private_key=env.SANDBOX_ENV["BRAINTREE_PRIVATE_KEY"], kind="transaction_settled",
             subject_id=transaction_id))
 
+    def _plaid_webhook(self, payload: dict) -> None:
+        body = json.dumps(dict(payload, environment="sandbox")).encode()
+        self.poster.plaid(body, self.plaid.sign_webhook(body))
+
     def _transfer_moves(self, transfer_id: str) -> None:
-        """An ACH transfer is pending at once, posted and settled by the next event sync (the
-        shop's beat task asks Plaid for transfer events)."""
+        """An ACH transfer is pending at once, then posted and settled; Plaid tells the shop
+        there are transfer events to sync."""
         for event_type in ("pending", "posted", "settled"):
             self.plaid.transfer_event_add(transfer_id, event_type)
+        self._plaid_webhook({"webhook_type": "TRANSFER", "webhook_code": "TRANSFER_EVENTS_UPDATE"})
+
+    def _transactions_ready(self, item_id: str) -> None:
+        """As Plaid does after a link: the item's transactions are ready to sync. Posted after
+        a pause, so that the shop's exchange has committed the item the webhook names."""
+        self.poster.later(lambda: time.sleep(EXCHANGE_SETTLES_SECONDS))
+        self._plaid_webhook({"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE",
+                             "item_id": item_id, "initial_update_complete": True,
+                             "historical_update_complete": True})

@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from banking.models import BankTransaction
+from banking.models import BankTransaction, PlaidWebhookEvent
 from banking.services.items import item_link_exchange
 from banking.services.sync import item_transactions_sync
 from payments.models import JournalEntry, LedgerAccount, Payment
@@ -34,7 +34,10 @@ def test_a_bank_linked_through_the_sandbox_link_is_exchanged_and_its_transaction
                               link_institution_id="ins_109512")
     assert item.institution_name == "Houndstooth Bank" and item.accounts.count() == 2
     assert item.accounts.first().owner_names == ["Katherine Johnson"]
-    item_transactions_sync(item_id=item.pk)
+    # the sandbox tells the shop, by a signed webhook, that the item's transactions are ready
+    sandbox.poster.drain(deliver_in_process)
+    assert PlaidWebhookEvent.objects.get(webhook_code="SYNC_UPDATES_AVAILABLE").status == "applied"
+    item_transactions_sync(item_id=item.pk)  # the sync task that webhook enqueues
     deposit = BankTransaction.objects.get(name="Cash deposit")
     assert (deposit.amount, deposit.currency) == (-950_000, "USD")
 

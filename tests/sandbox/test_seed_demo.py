@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from banking.models import BankTransaction, PlaidItem, Transfer
+from banking.models import BankTransaction, PlaidItem, PlaidWebhookEvent, Transfer
 from compliance.models import Alert, Case, MonitoredTransaction, SarDraft, ScreeningHit
 from fintech.models import AuditEvent
 from payments.models import Dispute, JournalEntry, Payment, Payout, ReconciliationItem, Refund, WebhookDelivery
@@ -37,6 +37,7 @@ def test_after_seed_demo_every_admin_list_has_work_in_it(settings, tmp_path):
     assert ReconciliationItem.objects.filter(classification="matched").exists()
     # banking: a linked bank, synced, a settled withdrawal, and a transfer refused on a sanctioned co-owner
     assert PlaidItem.objects.count() == 2 and BankTransaction.objects.exists()
+    assert PlaidWebhookEvent.objects.filter(status="applied").count() == 3
     assert Transfer.objects.filter(status="settled").exists()
     assert Transfer.objects.filter(status="refused").exists()
     assert ScreeningHit.objects.filter(matched_name__icontains="ZUMAR").exists()
