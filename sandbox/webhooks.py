@@ -98,8 +98,10 @@ class Poster:
                     logger.info("webhook %s -> %s", path, response.status)
                     return
             except urllib.error.HTTPError as exc:
-                logger.warning("webhook %s refused: %s %s", path, exc.code, exc.read()[:200])
-                return  # the shop answered: a 4xx is its decision, not a reason to retry
+                logger.warning("webhook %s answered %s: %s", path, exc.code, exc.read()[:200])
+                if exc.code < 500 or wait is None:
+                    return  # a 4xx is the shop's decision, not a reason to retry; a 5xx is retried
+                time.sleep(wait)
             except OSError as exc:
                 if wait is None:
                     logger.error("webhook %s not delivered: %s", path, exc)
