@@ -42,8 +42,9 @@ install-dev: $(DEV_STAMP)
 migrate: install
 	$(ENGINES) --keep dev -- $(BIN)/python manage.py migrate --noinput
 
-# Web (gunicorn on 127.0.0.1:8000), Celery worker and Celery beat together; Ctrl-C stops all three,
-# then the embedded engines (their data stays in var/engines/dev for the next `make run`).
+# Web (gunicorn on 127.0.0.1:8000), Celery worker, Celery beat and the Stripe/Braintree/Plaid sandbox
+# (python -m sandbox on 127.0.0.1:12111-12113, docs/sandbox.md) together; Ctrl-C stops them all,
+# then the embedded engines (their data stays in var/engines/dev, the sandbox's in var/sandbox).
 run: install
 	$(ENGINES) --keep dev -- $(MAKE) --no-print-directory run-here
 
@@ -54,6 +55,7 @@ run-here:
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Admin: http://127.0.0.1:8000/admin/   Customer pages: http://127.0.0.1:8000/   API docs: http://127.0.0.1:8000/api/docs/"
+	@echo "Sandbox gateways (no real money): pay with card 4242 4242 4242 4242; see docs/sandbox.md"
 	trap : INT; $(BIN)/honcho --procfile Procfile start || [ $$? -eq 130 ]
 
 # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).

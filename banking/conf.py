@@ -3,6 +3,8 @@ a rotated secret or a test's fake Plaid takes effect without a reload.
 
 PLAID_CLIENT_ID, PLAID_SECRET   API credentials
 PLAID_HOST                      API base address (default: Plaid's sandbox)
+PLAID_LINK_URL                  where the bank page loads Plaid Link from (the sandbox serves a
+                                stand-in; production refuses any address but Plaid's)
 PLAID_WEBHOOK_URL               the address Plaid posts webhooks to (…/webhooks/plaid/)
 PLAID_COUNTRY_CODES             countries offered in Link (default US)
 TRANSFER_MIN_AMOUNT, TRANSFER_MAX_AMOUNT   limits per transfer, in minor units
@@ -21,6 +23,7 @@ import environ
 env = environ.Env()
 
 DEFAULT_PLAID_HOST = "https://sandbox.plaid.com"
+DEFAULT_PLAID_LINK_URL = "https://cdn.plaid.com/link/v2/stable/link-initialize.js"
 PLAID_CLIENT_NAME = "Fintech"
 WEBHOOK_MAX_AGE_SECONDS = 300
 WEBHOOK_KEY_CACHE_SECONDS = 24 * 60 * 60
@@ -43,6 +46,10 @@ def plaid_secret() -> str:
 
 def plaid_host() -> str:
     return env.str("PLAID_HOST", default=DEFAULT_PLAID_HOST)
+
+
+def plaid_link_url() -> str:
+    return env.str("PLAID_LINK_URL", default=DEFAULT_PLAID_LINK_URL)
 
 
 def plaid_webhook_url() -> str:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from banking import plaid
+from banking import conf, plaid
 from banking.models import PlaidItem
 from banking.selectors import customer_items
 from banking.services.items import bank_link_submit, link_token_create
 from fintech.json_input import JsonInputError, json_body_parse
 from fintech.models import Customer
+from fintech.provider_scripts import csp_update_per_request, csp_with_origins
 
 logger = logging.getLogger(__name__)
 UPDATE_MODE_STATUSES = {PlaidItem.Status.NEEDS_UPDATE, PlaidItem.Status.PENDING_EXPIRATION}
@@ -29,6 +29,10 @@ PLAID_CSP = {
 }
 
 
+def plaid_csp() -> dict[str, list[str]]:
+    return csp_with_origins(PLAID_CSP, conf.plaid_link_url())
+
+
 def _customer(request: HttpRequest) -> Customer:
     customer = Customer.objects.filter(user=request.user).first()
     if customer is None:
@@ -38,7 +42,7 @@ def _customer(request: HttpRequest) -> Customer:
 
 @login_required
 @require_GET
-@csp_update(PLAID_CSP)
+@csp_update_per_request(plaid_csp)
 def bank_page(request: HttpRequest):
     customer = _customer(request)
     items = list(customer_items(customer=customer))
@@ -53,7 +57,7 @@ def bank_page(request: HttpRequest):
         link_error = "Linking a bank is unavailable right now. Please try again later."
     return render(request, "banking/bank.html", {
         "customer": customer, "items": items, "link_token": link_token, "update_tokens": update_tokens,
-        "link_error": link_error,
+        "link_error": link_error, "plaid_link_url": conf.plaid_link_url(),
     })
 
 

@@ -17,6 +17,7 @@ explicitly by a test that wants it.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from fintech.key_policy import production_key_problems
+from fintech.sandbox_policy import sandbox_settings_in
+from sandbox.env import SANDBOX_ENV
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -63,6 +66,14 @@ if PRODUCTION:
         )
     if env.bool("DEBUG", default=False):
         raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=1")
+    if sandboxed := sandbox_settings_in(os.environ):
+        raise ImproperlyConfigured("DJANGO_ENV=production refuses the development sandbox's gateways: "
+                                   + ", ".join(sandboxed))
+elif DJANGO_ENV == "development" and env.bool("SANDBOX", default=True):
+    # Development talks to the local sandbox (`python -m sandbox`, started by `make run`)
+    # unless a variable says otherwise; SANDBOX=0 leaves the providers' own defaults.
+    for _name, _value in SANDBOX_ENV.items():
+        os.environ.setdefault(_name, _value)
 
 DEBUG = False if PRODUCTION else env.bool("DEBUG", default=DJANGO_ENV == "development")
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
@@ -358,7 +369,8 @@ if PRODUCTION:
 
 # Content-Security-Policy (django-csp): our own origin only, scripts by origin or by the
 # per-response nonce (`request.csp_nonce`), nothing may frame us. Pages that load a
-# provider's script add its origins with `csp.decorators.csp_update` next to the view
+# provider's script add its origins (or, in development, the sandbox's) with
+# `fintech.provider_scripts.csp_update_per_request` next to the view
 # (payments/checkout.py, banking/views.py), so no other page trusts them. Inline styles
 # stay allowed: the admin and the charts use style attributes, and CSS cannot run code.
 CONTENT_SECURITY_POLICY = {

@@ -1,16 +1,16 @@
 """The checkout pages: choose an amount, then pay with Stripe's Payment Element or
-Braintree's Drop-in (PayPal vault flow). The provider scripts load from the providers;
-our pages carry no inline script, only data attributes that `payments/checkout.js`
-reads. Card data goes from the browser to the provider; we receive a Stripe client
-secret's confirmation or a Braintree nonce, never a card number (a form carrying one
-is refused with 400).
+Braintree's Drop-in (PayPal vault flow). The provider scripts load from the providers
+(in development, from the sandbox's labelled stand-ins: docs/sandbox.md); our pages
+carry no inline script, only data attributes that `payments/checkout.js` reads. Card
+data goes from the browser to the provider; we receive a Stripe client secret's
+confirmation or a Braintree nonce, never a card number (a form carrying one is refused
+with 400).
 """
 
 from __future__ import annotations
 
 import logging
 
-from csp.decorators import csp_update
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fintech.api.exceptions import DomainError
 from fintech.models import Customer
 from fintech.money import AMOUNT_CEILING, CURRENCY_CHOICES, MoneyError, amount_check_maximum, to_minor_units
+from fintech.provider_scripts import csp_update_per_request, csp_with_origins
 from payments import conf
 from payments.card_data import card_data_fields
 from payments.errors import GatewayUnavailableError
@@ -52,6 +53,16 @@ BRAINTREE_CSP = {
                     "https://*.braintree-api.com", "https://*.paypal.com"],
     "img-src": ["https://assets.braintreegateway.com", "https://checkout.paypal.com"],
 }
+
+
+def stripe_csp() -> dict[str, list[str]]:
+    return csp_with_origins(STRIPE_CSP, conf.stripe_js_url(), conf.stripe_api_base())
+
+
+def braintree_csp() -> dict[str, list[str]]:
+    return csp_with_origins(BRAINTREE_CSP, conf.braintree_dropin_url())
+
+
 CHECKOUT_CURRENCIES = [c for c in CURRENCY_CHOICES if c[0] in {"EUR", "USD", "GBP"}]
 
 
@@ -112,6 +123,7 @@ def _braintree_page(request, customer: Customer, *, amount: int, currency: str, 
     form = form or NonceForm(initial={"amount": amount, "currency": currency})
     return render(request, "payments/checkout_braintree.html", {
         "form": form, "amount": amount, "currency": currency, "client_token": client_token,
+        "dropin_url": conf.braintree_dropin_url(),
     })
 
 
@@ -131,7 +143,7 @@ def _submission_failed(request, payment, exc: DomainError) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@csp_update(BRAINTREE_CSP)  # the POST that chooses Braintree renders the Drop-in page
+@csp_update_per_request(braintree_csp)  # the POST that chooses Braintree renders the Drop-in page
 def checkout(request):
     customer = _customer(request)
     if not any(conf.checkout_configured(name) for name, _ in PROVIDERS):
@@ -161,14 +173,14 @@ def checkout(request):
 
 @login_required
 @require_GET
-@csp_update(STRIPE_CSP)
+@csp_update_per_request(stripe_csp)
 def pay_stripe(request, pk: int):
     """The Payment Element for one of the customer's own pending Stripe payments."""
     payment = payment_for_customer_user(user=request.user, pk=pk)
     if payment is None or payment.gateway != "stripe":
         raise Http404("No such payment")
     return render(request, "payments/checkout_stripe.html", {
-        "payment": payment, "publishable_key": conf.stripe_publishable_key(),
+        "payment": payment, "publishable_key": conf.stripe_publishable_key(), "stripe_js_url": conf.stripe_js_url(),
         "return_url": request.build_absolute_uri(f"/payments/{payment.pk}/receipt/"),
     })
 

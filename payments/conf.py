@@ -4,6 +4,8 @@ so a rotated webhook secret or a test's fake gateway takes effect without a relo
 STRIPE_API_KEY           secret API key (sk_...)
 STRIPE_API_BASE          API base address; the default is Stripe's own
 STRIPE_PUBLISHABLE_KEY   publishable key (pk_...) for the checkout page's Payment Element
+STRIPE_JS_URL            where the checkout page loads Stripe.js from (the sandbox serves a
+                         stand-in; production refuses any address but Stripe's)
 STRIPE_WEBHOOK_SECRETS   comma-separated signing secrets (whsec_...); any may match,
                          so a secret can be rotated without losing deliveries
 
@@ -12,6 +14,8 @@ BRAINTREE_PUBLIC_KEY     API public key (also names the key in webhook signature
 BRAINTREE_PRIVATE_KEY    API private key (signs webhooks and the challenge answer)
 BRAINTREE_ENVIRONMENT    sandbox | production
 BRAINTREE_API_URL        override the gateway's address, e.g. http://127.0.0.1:PORT (tests' fake)
+BRAINTREE_DROPIN_URL     where the checkout page loads the Drop-in from (the sandbox serves a
+                         stand-in; production refuses any address but Braintree's)
 BRAINTREE_MERCHANT_ACCOUNTS  comma-separated CUR=merchant_account_id; a sale in a listed
                          currency goes to that account (Braintree settles one currency per
                          merchant account); unlisted currencies use the default account
@@ -26,6 +30,8 @@ import environ
 env = environ.Env()
 
 DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
+DEFAULT_STRIPE_JS_URL = "https://js.stripe.com/v3/"
+DEFAULT_BRAINTREE_DROPIN_URL = "https://js.braintreegateway.com/web/dropin/1.44.1/js/dropin.min.js"
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 
@@ -39,6 +45,14 @@ def stripe_publishable_key() -> str:
 
 def stripe_api_base() -> str:
     return env.str("STRIPE_API_BASE", default=DEFAULT_STRIPE_API_BASE)
+
+
+def stripe_js_url() -> str:
+    return env.str("STRIPE_JS_URL", default=DEFAULT_STRIPE_JS_URL)
+
+
+def braintree_dropin_url() -> str:
+    return env.str("BRAINTREE_DROPIN_URL", default=DEFAULT_BRAINTREE_DROPIN_URL)
 
 
 def stripe_webhook_secrets() -> list[str]:

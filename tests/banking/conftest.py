@@ -11,8 +11,8 @@ from banking.services.items import item_link_exchange
 from fintech.events import transaction_event
 from payments.models import Payment
 from payments.services.payments import payment_create, payment_transition
+from sandbox.plaid_server import CLIENT_ID, SECRET, FakePlaidServer
 from tests.factories import CustomerFactory
-from tests.fakes.plaid_server import CLIENT_ID, SECRET, FakePlaidServer
 
 OWNER = "Alberta Bobbeth Charleson"
 INSTITUTION = "ins_109512"

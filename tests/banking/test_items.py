@@ -54,7 +54,7 @@ def test_items_without_auth_or_identity_still_link(fake_plaid):
 
     def no_auth(path, params):  # the fake answers as Plaid does for an institution without Auth
         if path in ("/auth/get", "/identity/get"):
-            from tests.fakes.plaid_server import PlaidApiError
+            from sandbox.plaid_server import PlaidApiError
 
             raise PlaidApiError("PRODUCTS_NOT_SUPPORTED", error_type="ITEM_ERROR")
         return original(path, params)

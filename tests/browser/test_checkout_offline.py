@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from payments.models import Payment
+from sandbox import braintree_server as fake_bt
+from sandbox.braintree_server import FakeBraintreeServer
+from sandbox.stripe_server import FakeStripeServer
 from tests.factories import PASSWORD, CustomerFactory
-from tests.fakes import braintree_server as fake_bt
-from tests.fakes.braintree_server import FakeBraintreeServer
-from tests.fakes.stripe_server import FakeStripeServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PROVIDER_SCRIPTS = ("https://js.stripe.com/**", "https://js.braintreegateway.com/**")

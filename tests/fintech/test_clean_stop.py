@@ -25,6 +25,9 @@ def _serve_makefile(tmp_path: Path) -> Path:
     verbatim (the rest of `run` migrates and seeds, which this test does not need)."""
     lines = ROOT.joinpath("Makefile").read_text().split("\nrun:", 1)[1].splitlines()
     honcho = next(line for line in lines if "honcho" in line and line.startswith("\t"))
+    # the long-running processes that share a broker; the AML consumer and the sandbox
+    # need a migrated database and fixed ports, and stop by the same signal handling
+    honcho = honcho.replace(" start", " start web worker beat", 1)
     path = tmp_path / "Makefile"
     path.write_text(f"BIN := .venv/bin\nserve:\n{honcho}\n")
     return path

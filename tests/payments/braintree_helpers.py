@@ -8,8 +8,8 @@ import braintree
 from payments.models import Payment, WebhookDelivery
 from payments.services.braintree_payments import braintree_sale_submit
 from payments.services.payments import payment_create
+from sandbox import braintree_server as fake
 from tests.factories import CustomerFactory
-from tests.fakes import braintree_server as fake
 
 URL = "/webhooks/braintree/"
 

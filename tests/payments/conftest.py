@@ -12,9 +12,9 @@ from payments.models import Payment, WebhookDelivery
 from payments.services.payments import payment_create, payment_submit
 from payments.tasks import apply_webhook_delivery
 from payments.webhook_publisher import publisher
+from sandbox.braintree_server import FakeBraintreeServer
+from sandbox.stripe_server import FakeStripeServer
 from tests.factories import CustomerFactory
-from tests.fakes.braintree_server import FakeBraintreeServer
-from tests.fakes.stripe_server import FakeStripeServer
 
 WEBHOOK_SECRETS = ("whsec_old_secret", "whsec_new_secret")
 
@@ -34,7 +34,7 @@ def fake_stripe(monkeypatch):
 def fake_braintree(monkeypatch):
     """The fake Braintree gateway, with the adapter configured to talk to it through the real SDK
     (USD and EUR merchant accounts)."""
-    from tests.fakes import braintree_server as fake
+    from sandbox import braintree_server as fake
 
     server = FakeBraintreeServer(merchant_accounts={"fake_usd": "USD", "fake_eur": "EUR"}).start()
     monkeypatch.setenv("BRAINTREE_API_URL", server.url)

@@ -13,7 +13,7 @@ from fintech.models import AuditEvent
 from payments.models import Dispute, JournalEntry, Payment, WebhookDelivery
 from payments.selectors import ledger_balances
 from payments.tasks import apply_webhook_delivery
-from tests.fakes import braintree_server as fake
+from sandbox import braintree_server as fake
 from tests.payments.braintree_helpers import (
     URL,
     deliver,

@@ -43,8 +43,8 @@ from payments.selectors import ledger_balances
 from payments.services.payments import payment_create, payment_submit
 from payments.services.refunds import payment_refund
 from payments.tasks import apply_webhook_delivery
+from sandbox.stripe_server import FakeStripeServer
 from tests.factories import CustomerFactory
-from tests.fakes.stripe_server import FakeStripeServer
 from tests.payments.conftest import post_event
 
 CURRENCIES = ["EUR", "USD", "JPY"]

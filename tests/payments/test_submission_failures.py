@@ -47,7 +47,7 @@ def test_checkout_without_keys_says_payments_are_not_configured(client, customer
 
 def test_a_provider_without_keys_is_not_configured_even_if_another_is(client, customer, fake_braintree,
                                                                        no_gateway_keys, monkeypatch):
-    from tests.fakes import braintree_server as fake
+    from sandbox import braintree_server as fake
 
     for name, value in (("BRAINTREE_MERCHANT_ID", fake.MERCHANT_ID), ("BRAINTREE_PUBLIC_KEY", fake.PUBLIC_KEY),
                         ("BRAINTREE_PRIVATE_KEY", fake.PRIVATE_KEY)):

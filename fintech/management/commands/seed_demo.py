@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 class Command(BaseCommand):
     help = (
         "Load demo data (idempotent): staff in every role with credentials and TOTP secrets, "
-        "customers, and each app's own demo data. Refused in production."
+        "customers, and each app's own demo data; then a scenario played through the real paths "
+        "against the sandbox gateways (sandbox/demo.py). Refused in production."
     )
 
     def handle(self, *args, **options):
@@ -19,4 +20,6 @@ class Command(BaseCommand):
         for config in apps.get_app_configs():
             if config.name in ("fintech", "payments", "banking", "compliance") and find_spec(f"{config.name}.demo"):
                 import_module(f"{config.name}.demo").seed(self.stdout)
+        # Last: it needs the customers, staff and the sanctions list the apps' demos load.
+        import_module("sandbox.demo").seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("demo data ready"))

@@ -1,4 +1,5 @@
-"""A fake Plaid API: a real threaded HTTP server on 127.0.0.1 (random port).
+"""A fake Plaid API: a real threaded HTTP server on 127.0.0.1 (a free port in tests, a fixed one in
+`python -m sandbox`).
 
 The official SDK talks to it over HTTP as it would to Plaid (point `PLAID_HOST` at
 `server.url`). Every answer starts from the endpoint's example in Plaid's OpenAPI file
@@ -10,6 +11,13 @@ Test controls: `item_add` (a customer's bank login, returns a public token),
 `mutation_during_pagination_once`, `item_fail_with` (Plaid errors for an item),
 `transfer_event_add`, `authorization_decision`, and `sign_webhook` (a Plaid-Verification JWT
 signed with the server's EC P-256 key, served by `/webhook_verification_key/get`).
+
+Sandbox: `GET /link-initialize.js` serves a stand-in for Plaid Link, labelled "sandbox": the
+customer picks one of `SANDBOX_INSTITUTIONS` and the account holder's name, and the page's
+browser calls `POST /sandbox/link/complete` (no API keys: it is what Link does for the
+customer), which adds the item with a first page of transactions and returns its public
+token. `on_transfer_created` hears of each new transfer (the sandbox moves it along), and
+`on_item_exchanged` of each item the shop took over (the sandbox says its transactions are ready).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import secrets
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -32,13 +41,20 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-SPEC = Path(os.environ.get("PLAID_SPEC", Path(__file__).resolve().parents[1] / "data/plaid/2020-09-14.yml.gz"))
+SPEC = Path(os.environ.get("PLAID_SPEC", Path(__file__).resolve().parents[1] / "tests/data/plaid/2020-09-14.yml.gz"))
 ENDPOINTS = (
     "/link/token/create", "/item/public_token/exchange", "/accounts/get", "/accounts/balance/get", "/auth/get",
     "/identity/get", "/institutions/get_by_id", "/transactions/sync", "/webhook_verification_key/get",
     "/transfer/authorization/create", "/transfer/create", "/transfer/event/sync",
 )
 CLIENT_ID, SECRET = "fake-client-id", "fake-secret"
+LINK_JS = Path(__file__).resolve().parent / "plaid_link.js"
+# Institutions offered by the sandbox's Link, with ids and names from Plaid's sandbox.
+SANDBOX_INSTITUTIONS = {"ins_109508": "First Platypus Bank", "ins_109509": "First Gingham Credit Union",
+                        "ins_109512": "Houndstooth Bank"}
+# A first page of card and bank activity for a newly linked sandbox item: (name, amount in dollars, days ago).
+SANDBOX_ACTIVITY = (("Payroll ACME Corp", -2450.00, 14), ("Whole Foods", 86.41, 12), ("Uber", 23.50, 9),
+                    ("Rent - Oak Street", 1650.00, 7), ("Starbucks", 5.75, 3), ("Cash deposit", -9500.00, 2))
 _examples: dict[str, dict] = {}
 _examples_lock = threading.Lock()
 
@@ -86,14 +102,17 @@ class FakePlaidServer:
         self.transfer_events: list[dict] = []
         self._idempotent: dict[tuple[str, str], dict] = {}
         self._mutation_once = False
+        self.on_transfer_created: Callable[[str], None] | None = None
+        self.on_item_exchanged: Callable[[str], None] | None = None
         self._lock = threading.RLock()
         self._httpd: ThreadingHTTPServer | None = None
         self.signing_key = ec.generate_private_key(ec.SECP256R1())
         self.kid = _id("kid-")
 
     # --- lifecycle -----------------------------------------------------------------
-    def start(self) -> FakePlaidServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+    def start(self, port: int = 0) -> FakePlaidServer:
+        """Serve on loopback: `port` 0 (tests) picks a free one; the sandbox uses fixed ports."""
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
@@ -174,6 +193,27 @@ class FakePlaidServer:
                          if failure_reason else None)
             self.transfer_events.append(event)
             return event
+
+    def link_complete(self, params: dict) -> dict:
+        """What the sandbox's Link hands the page: the customer logged in at an institution."""
+        institution_id = params.get("institution_id")
+        owner = str(params.get("owner_name") or "").strip()[:100]
+        if institution_id not in SANDBOX_INSTITUTIONS or not owner:
+            raise PlaidApiError("INVALID_FIELD", "choose an institution and give the account holder's name")
+        with self._lock:
+            joint = str(params.get("joint_owner_name") or "").strip()[:100]
+            owners = (owner, joint) if joint else (owner,)
+            public_token = self.item_add(institution_id=institution_id, owner_names=owners,
+                                         institution_name=SANDBOX_INSTITUTIONS[institution_id])
+            item = self.items[self.public_tokens[public_token]]
+            today = datetime.datetime.now(datetime.UTC).date()
+            self.transactions_push(item["item_id"], added=[
+                self.transaction(item["accounts"][0]["account_id"], name=name, amount=amount,
+                                 date=(today - datetime.timedelta(days=days)).isoformat())
+                for name, amount, days in SANDBOX_ACTIVITY])
+            return {"public_token": public_token, "metadata": {
+                "institution": {"institution_id": institution_id, "name": SANDBOX_INSTITUTIONS[institution_id]},
+                "accounts": [{"id": a["account_id"], "name": a["name"], "mask": a["mask"]} for a in item["accounts"]]}}
 
     # --- webhooks ------------------------------------------------------------------
     def public_jwk(self) -> dict:
@@ -261,6 +301,8 @@ class FakePlaidServer:
                                 account_id=params["account_id"], type=proposed["type"], amount=proposed["amount"],
                                 description=params["description"], created=_now_iso())
         self.transfers[body["transfer"]["id"]] = body["transfer"]
+        if self.on_transfer_created is not None:
+            self.on_transfer_created(body["transfer"]["id"])
         return body
 
     def _route(self, path: str, params: dict) -> dict:
@@ -274,6 +316,8 @@ class FakePlaidServer:
             item_id = self.public_tokens.pop(params.get("public_token", ""), None)
             if item_id is None:
                 raise PlaidApiError("INVALID_PUBLIC_TOKEN", error_type="INVALID_INPUT")
+            if self.on_item_exchanged is not None:
+                self.on_item_exchanged(item_id)
             return dict(self.shapes[path], item_id=item_id, access_token=self.items[item_id]["access_token"])
         if path in ("/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get"):
             return self._accounts(self._item_by_token(params.get("access_token", "")), path)
@@ -332,13 +376,29 @@ class FakePlaidServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the http.server API)
+                if self.path == "/link-initialize.js":
+                    self._send(200, LINK_JS.read_bytes(), "text/javascript; charset=utf-8")
+                else:
+                    self._send(404, b"{}", "application/json")
+
             def do_POST(self):  # noqa: N802 (the http.server API)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, body = server.handle(self.path, self.headers, raw)
-                payload = json.dumps(body).encode()
+                if self.path == "/sandbox/link/complete":
+                    try:
+                        status, body = 200, server.link_complete(json.loads(raw or b"{}"))
+                    except (PlaidApiError, ValueError) as exc:
+                        status, body = 400, getattr(exc, "body", {"error_message": "invalid body"})
+                else:
+                    status, body = server.handle(self.path, self.headers, raw)
+                self._send(status, json.dumps(body).encode(), "application/json")
+
+            def _send(self, status: int, payload: bytes, content_type: str) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
+                # The stand-in for Link calls the sandbox from the shop's page, as Link does Plaid.
+                self.send_header("Access-Control-Allow-Origin", "*")
                 self.end_headers()
                 self.wfile.write(payload)
 

@@ -1,4 +1,5 @@
-"""A fake Stripe API: a real threaded HTTP server on 127.0.0.1 (random port).
+"""A fake Stripe API: a real threaded HTTP server on 127.0.0.1 (a free port in tests, a fixed one in
+`python -m sandbox`).
 
 The official SDK talks to it over HTTP exactly as it would to Stripe (point
 `STRIPE_API_BASE` at `server.url`). Objects are shaped like Stripe's own fixtures
@@ -10,6 +11,12 @@ Test controls: `payment_intent_set_status` (the customer confirms, the bank decl
 `event` (a webhook body for an object), `object` (e.g. a balance transaction or payout,
 listed by `GET /v1/balance_transactions` and `GET /v1/payouts` with cursor pagination),
 `payout_settles`, `fail_next` (transient 5xx), and `requests` (what the SDK sent).
+Sandbox (`python -m sandbox`, and `confirm` in tests): `POST /v1/payment_intents/{id}/confirm`
+takes a card number (`payment_method_data[card][number]`, as the stand-in for Stripe.js posts
+it) or one of Stripe's test payment methods (`pm_card_visa`, ...), and answers as Stripe's
+documented test cards do (`TEST_CARDS`); each outcome's webhook events go to `on_event`
+(unset in tests: a test delivers the events it wants). `GET /v3/` serves `stripe_js.js`, a
+stand-in for Stripe.js that draws a card-number field labelled "sandbox".
 Fees: a succeeded charge's `balance_transaction` is null (not yet available) unless
 `charge_fees` set a price list, or until `charge_settles` gives it one; either serves
 it at `GET /v1/balance_transactions/{id}`.
@@ -24,12 +31,14 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-FIXTURES = Path(os.environ.get("STRIPE_FIXTURES", Path(__file__).resolve().parents[1] / "data/stripe/fixtures3.json"))
+FIXTURES = Path(os.environ.get("STRIPE_FIXTURES",
+                               Path(__file__).resolve().parents[1] / "tests/data/stripe/fixtures3.json"))
 
 
 def _form_to_nested(body: str) -> dict:
@@ -44,10 +53,31 @@ def _form_to_nested(body: str) -> dict:
     return result
 
 
+STRIPE_JS = Path(__file__).resolve().parent / "stripe_js.js"
+
+# Stripe's documented test cards (docs.stripe.com/testing): number -> outcome, decline code.
+TEST_CARDS = {
+    "4242424242424242": ("succeeded", ""),
+    "5555555555554444": ("succeeded", ""),
+    "4000000000000259": ("disputed", ""),
+    "4000000000000002": ("declined", "generic_decline"),
+    "4000000000009995": ("declined", "insufficient_funds"),
+    "4000000000000069": ("declined", "expired_card"),
+}
+# Stripe's test PaymentMethods, for confirming from a server (the SDK) instead of a browser.
+TEST_PAYMENT_METHODS = {"pm_card_visa": "4242424242424242", "pm_card_mastercard": "5555555555554444",
+                        "pm_card_createDispute": "4000000000000259", "pm_card_chargeDeclined": "4000000000000002",
+                        "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995"}
+DECLINE_MESSAGES = {"generic_decline": "Your card was declined.",
+                    "insufficient_funds": "Your card has insufficient funds.",
+                    "expired_card": "Your card has expired."}
+DISPUTE_FEE = 1500  # what Stripe takes per dispute, in the charge's minor units
+
+
 class StripeApiError(Exception):
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error"):
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", **extra):
         super().__init__(message)
-        self.status, self.body = status, {"error": {"type": kind, "message": message}}
+        self.status, self.body = status, {"error": {"type": kind, "message": message, **extra}}
 
 
 class FakeStripeServer:
@@ -59,12 +89,15 @@ class FakeStripeServer:
         self._failures: list[int] = []
         self.payout_members: dict[str, list[str]] = {}
         self.pricing: dict | None = None  # set by `charge_fees`
+        # Receives each webhook event the server raises itself (a confirmed payment, a dispute).
+        self.on_event: Callable[[dict], None] | None = None
         self._lock = threading.RLock()
         self._httpd: ThreadingHTTPServer | None = None
 
     # --- lifecycle -----------------------------------------------------------------
-    def start(self) -> FakeStripeServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+    def start(self, port: int = 0) -> FakeStripeServer:
+        """Serve on loopback: `port` 0 (tests) picks a free one; the sandbox uses fixed ports."""
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
@@ -159,6 +192,81 @@ class FakeStripeServer:
         with self._lock:
             self.payout_members.setdefault(payout_id, []).extend(balance_transaction_ids)
 
+    def confirm(self, intent_id: str, card_number: str) -> dict:
+        """The customer pays `intent_id` with `card_number`: the outcome Stripe's test card
+        gives, with its webhook events sent to `on_event`. Raises a card error on a decline."""
+        with self._lock:
+            return copy.deepcopy(self._confirm(intent_id, {"payment_method_data": {"card": {"number": card_number}}}))
+
+    def payout_pay(self, currency: str) -> dict | None:
+        """Pay out every balance transaction in `currency` not paid out yet (Stripe's daily
+        automatic payout), with its `payout.paid` event; None when there is nothing to pay."""
+        with self._lock:
+            paid = {txn for members in self.payout_members.values() for txn in members}
+            due = [obj for obj in self.objects.values() if obj.get("object") == "balance_transaction"
+                   and obj["currency"] == currency.lower() and obj.get("type") != "payout" and obj["id"] not in paid]
+            total = sum(txn["net"] for txn in due)
+            if not due or total <= 0:
+                return None
+            payout = self._new("payout", "po", amount=total, currency=currency.lower(), status="paid",
+                               arrival_date=int(time.time()), balance_transaction=None, failure_code=None,
+                               failure_message=None)
+            self.payout_settles(payout["id"], [txn["id"] for txn in due])
+            self._emit("payout.paid", payout)
+            return copy.deepcopy(payout)
+
+    def _emit(self, event_type: str, obj: dict) -> None:
+        if self.on_event is not None:
+            self.on_event(self.event(event_type, obj))
+
+    def _confirm(self, intent_id: str, params: dict) -> dict:
+        intent = self._get(intent_id, "payment_intent")
+        secret = params.get("client_secret")
+        if secret is not None and not secrets.compare_digest(str(secret), str(intent.get("client_secret"))):
+            raise StripeApiError(400, "The client_secret provided does not match this PaymentIntent.")
+        if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
+            raise StripeApiError(400, f"This PaymentIntent's status is {intent['status']}; it cannot be confirmed.",
+                                 code="payment_intent_unexpected_state")
+        method_data = params.get("payment_method_data")
+        card = method_data.get("card", {}) if isinstance(method_data, dict) else {}
+        number = str(card.get("number") or TEST_PAYMENT_METHODS.get(params.get("payment_method"), ""))
+        number = re.sub(r"\D", "", number)
+        if number not in TEST_CARDS:
+            raise StripeApiError(402, "Your card number is not one of the sandbox's test cards.", kind="card_error",
+                                 code="incorrect_number")
+        outcome, decline_code = TEST_CARDS[number]
+        if outcome == "declined":
+            message = DECLINE_MESSAGES[decline_code]
+            intent.update(status="requires_payment_method", last_payment_error={
+                "type": "card_error", "code": "card_declined", "decline_code": decline_code, "message": message})
+            self._emit("payment_intent.payment_failed", intent)
+            raise StripeApiError(402, message, kind="card_error", code="card_declined", decline_code=decline_code,
+                                 payment_intent=copy.deepcopy(intent))
+        self.payment_intent_set_status(intent_id, "succeeded")
+        charge = self.objects[intent["latest_charge"]]
+        if not charge["balance_transaction"]:
+            self.charge_settles(charge["id"])
+        self._emit("payment_intent.succeeded", intent)
+        if outcome == "disputed":
+            self._dispute_open(intent, charge)
+        return intent
+
+    def _dispute_open(self, intent: dict, charge: dict) -> None:
+        """As with Stripe's 4000000000000259: the charge is disputed as fraudulent at once, the
+        amount and the dispute fee withdrawn from the balance."""
+        dispute = self._new("dispute", "dp", amount=charge["amount"], currency=charge["currency"], charge=charge["id"],
+                            payment_intent=intent["id"], status="needs_response", reason="fraudulent",
+                            balance_transactions=[])
+        charge["disputed"] = True
+        self._emit("charge.dispute.created", dispute)
+        withdrawal = self._new("balance_transaction", "txn", amount=-charge["amount"], fee=DISPUTE_FEE,
+                               net=-charge["amount"] - DISPUTE_FEE, currency=charge["currency"], source=charge["id"],
+                               type="adjustment", reporting_category="dispute", status="pending",
+                               fee_details=[{"amount": DISPUTE_FEE, "application": None, "currency": charge["currency"],
+                                             "description": "Dispute fee", "type": "stripe_fee"}])
+        dispute["balance_transactions"] = [copy.deepcopy(withdrawal)]
+        self._emit("charge.dispute.funds_withdrawn", dispute)
+
     # --- the API -------------------------------------------------------------------
     def _new(self, kind: str, prefix: str, **values) -> dict:
         obj = copy.deepcopy(self.shapes[kind])
@@ -197,6 +305,12 @@ class FakeStripeServer:
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
+        if self.on_event is not None:  # the sandbox: the refund leaves the balance, and the shop hears of it
+            txn = self._new("balance_transaction", "txn", amount=-amount, fee=0, net=-amount,
+                            currency=charge["currency"], source=refund["id"], type="refund",
+                            reporting_category="refund", status="pending", exchange_rate=None, fee_details=[])
+            refund["balance_transaction"] = txn["id"]
+            self._emit("charge.refunded", charge)
         return refund
 
     def _list(self, kind: str, params: dict) -> dict:
@@ -229,6 +343,9 @@ class FakeStripeServer:
                 return self._create_payment_intent(params)
             if method == "POST" and path == "/v1/refunds":
                 return self._create_refund(params)
+            confirm = re.fullmatch(r"/v1/payment_intents/([^/]+)/confirm", path)
+            if method == "POST" and confirm:
+                return self._confirm(confirm.group(1), params)
             for prefix, kind in (("/v1/payment_intents/", "payment_intent"), ("/v1/charges/", "charge"),
                                  ("/v1/refunds/", "refund"), ("/v1/disputes/", "dispute"),
                                  ("/v1/payouts/", "payout"), ("/v1/balance_transactions/", "balance_transaction")):
@@ -261,14 +378,21 @@ class FakeStripeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
                 parts = urlsplit(self.path)
+                if method == "GET" and parts.path == "/v3/":
+                    self._send(200, STRIPE_JS.read_bytes(), "text/javascript; charset=utf-8")
+                    return
                 if method == "GET" and parts.query:
                     body = parts.query
                 status, reply = server._handle(method, parts.path, body, self.headers.get("Idempotency-Key"))
-                data = json.dumps(reply).encode()
+                self._send(status, json.dumps(reply).encode(), "application/json")
+
+            def _send(self, status: int, data: bytes, content_type: str) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Request-Id", f"req_{secrets.token_hex(6)}")
+                # The stand-in for Stripe.js confirms from the shop's page, as Stripe.js does.
+                self.send_header("Access-Control-Allow-Origin", "*")
                 self.end_headers()
                 self.wfile.write(data)
 

@@ -1,4 +1,5 @@
-"""A fake Braintree gateway: a real threaded HTTP server on 127.0.0.1 (random port).
+"""A fake Braintree gateway: a real threaded HTTP server on 127.0.0.1 (a free port in tests, a fixed one in
+`python -m sandbox`).
 
 The official SDK talks to it over HTTP exactly as it would to Braintree (point
 `BRAINTREE_API_URL` at `server.url`): XML bodies under `/merchants/<id>/...`, HTTP
@@ -13,6 +14,9 @@ Nonces: Braintree's fixed test nonces (`fake-valid-nonce`,
 `fake-paypal-billing-agreement-nonce`, `fake-processor-declined-visa-nonce`, ...)
 are reusable; `nonce()` mints a single-use one, as the Drop-in would.
 
+Sandbox: `GET /dropin.js` serves a stand-in for the Drop-in, labelled "sandbox", that
+hands the page one of the test nonces.
+
 Test controls: `nonce`, `settle` (with an optional service fee), `decline_settlement`,
 `dispute_open`, `dispute_close`, `fail_next` (transient 5xx), `requests` and `count`.
 """
@@ -24,12 +28,16 @@ import json
 import secrets
 import threading
 import xml.etree.ElementTree as ET  # noqa: S405 - parses only what our own tests' SDK sends
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+# A stand-in for the Drop-in (`GET /dropin.js`): the customer picks one of the test nonces.
+DROPIN_JS = Path(__file__).resolve().parent / "braintree_dropin.js"
 MERCHANT_ID = "fake_merchant"
 PUBLIC_KEY = "fake_public_key"
 PRIVATE_KEY = "fake_private_key"  # noqa: S105 - a test credential of the fake
@@ -114,12 +122,16 @@ class FakeBraintreeServer:
         self._nonces: dict[str, str] = {}  # minted single-use nonce -> "card" | "paypal"
         self._used: set[str] = set()
         self._failures: list[int] = []
+        # Called with a sale's id once it is submitted for settlement (the sandbox settles it
+        # and notifies the shop); unset in tests, which settle what they want.
+        self.on_submitted: Callable[[str], None] | None = None
         self._lock = threading.RLock()
         self._httpd: ThreadingHTTPServer | None = None
 
     # --- lifecycle -----------------------------------------------------------------
-    def start(self) -> FakeBraintreeServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+    def start(self, port: int = 0) -> FakeBraintreeServer:
+        """Serve on loopback: `port` 0 (tests) picks a free one; the sandbox uses fixed ports."""
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
@@ -283,6 +295,8 @@ class FakeBraintreeServer:
         self.transactions[txn["id"]] = txn
         if kind == "declined":
             raise BraintreeApiError(422, "Do Not Honor", []) from _Declined(txn)
+        if txn["status"] == "submitted_for_settlement" and self.on_submitted is not None:
+            self.on_submitted(txn["id"])
         return txn
 
     def _transaction(self, transaction_id: str) -> dict:
@@ -327,6 +341,8 @@ class FakeBraintreeServer:
             raise BraintreeApiError(422, "Cannot submit for settlement unless status is authorized.",
                                     [("91507", "base", "Cannot submit for settlement unless status is authorized.")])
         self._status(txn, "submitted_for_settlement")
+        if self.on_submitted is not None:
+            self.on_submitted(txn["id"])
         return txn
 
     def _matches(self, txn: dict, criteria: dict) -> bool:
@@ -454,10 +470,14 @@ class FakeBraintreeServer:
             def _serve(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
-                status, data = server._handle(method, urlsplit(self.path).path, body,
-                                              self.headers.get("Authorization", ""))
+                path = urlsplit(self.path).path
+                if method == "GET" and path == "/dropin.js":
+                    status, data, kind = 200, DROPIN_JS.read_bytes(), "text/javascript; charset=utf-8"
+                else:
+                    status, data = server._handle(method, path, body, self.headers.get("Authorization", ""))
+                    kind = "application/xml; charset=utf-8"
                 self.send_response(status)
-                self.send_header("Content-Type", "application/xml; charset=utf-8")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

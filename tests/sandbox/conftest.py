@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from sandbox.run import Sandbox
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    """The development sandbox on free ports, its webhooks queued until the test drains them
+    (`sandbox.poster.drain(deliver_in_process)`), and the SDKs pointed at it as
+    development settings point them."""
+    box = Sandbox(state_dir=tmp_path / "sandbox", threaded=False, ports=(0, 0, 0)).start()
+    for name, value in box.environ().items():
+        monkeypatch.setenv(name, value)
+    cache.clear()  # Plaid's webhook verification key is cached per key id
+    yield box
+    box.stop()
+    cache.clear()

@@ -1,0 +1,68 @@
+"""`make run`'s sandbox end to end: the real Stripe SDK against the sandbox, the sandbox's
+signed webhooks through the real endpoint, the ledger and AML monitoring reacting."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import stripe
+
+from compliance.models import MonitoredTransaction
+from compliance.monitoring.stream import EventStream
+from fintech.models import AuditEvent
+from payments.models import Dispute, JournalEntry, Payment, WebhookDelivery
+from payments.services.payments import payment_create, payment_submit
+from sandbox.in_process import deliver_in_process
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _submitted(amount: int = 2500, currency: str = "USD") -> Payment:
+    payment = payment_create(customer=CustomerFactory(), amount=amount, currency=currency)
+    return payment_submit(payment=payment)
+
+
+def test_a_payment_with_4242_succeeds_is_booked_and_monitored(sandbox, redis_url):
+    # given a payment whose PaymentIntent the sandbox holds
+    payment = _submitted()
+    stream = EventStream.from_url(redis_url)
+    stream.ensure_group()
+    # when the customer pays with Stripe's 4242 test card and the sandbox's webhooks arrive
+    sandbox.stripe.confirm(payment.gateway_reference, "4242 4242 4242 4242")
+    sandbox.poster.drain(deliver_in_process)
+    # then the payment succeeded, with its fee from the sandbox's balance transaction
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert WebhookDelivery.objects.get(event_type="payment_intent.succeeded").status == WebhookDelivery.Status.APPLIED
+    assert JournalEntry.objects.filter(idempotency_key__contains=str(payment.pk)).exists()
+    assert AuditEvent.objects.filter(action__startswith="payments.payment", target_id=str(payment.pk)).exists()
+    # and the AML stream consumer decides on it, as the product runs it
+    while stream.consume_once("test-sandbox", block_ms=100):
+        pass
+    assert MonitoredTransaction.objects.filter(source="payments", source_id=f"payment:{payment.pk}").exists()
+
+
+def test_a_payment_with_0002_is_declined_with_the_reason(sandbox):
+    payment = _submitted()
+    client = stripe.StripeClient(os.environ["STRIPE_API_KEY"], base_addresses={"api": os.environ["STRIPE_API_BASE"]})
+    # when the customer's card is declined (Stripe's test PaymentMethod for 4000000000000002)
+    with pytest.raises(stripe.CardError) as declined:
+        client.payment_intents.confirm(payment.gateway_reference, params={"payment_method": "pm_card_chargeDeclined"})
+    assert declined.value.code == "card_declined"
+    sandbox.poster.drain(deliver_in_process)
+    # then the payment failed, with the bank's reason
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.FAILED
+    assert payment.failure_reason == "Your card was declined."
+
+
+def test_a_payment_with_0259_succeeds_then_is_disputed(sandbox):
+    payment = _submitted(4000, "EUR")
+    sandbox.stripe.confirm(payment.gateway_reference, "4000000000000259")
+    sandbox.poster.drain(deliver_in_process)
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    dispute = Dispute.objects.get(payment=payment)
+    assert (dispute.amount, dispute.currency, dispute.reason) == (4000, "EUR", "fraudulent")
