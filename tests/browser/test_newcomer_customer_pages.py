@@ -6,6 +6,8 @@ aborted: these pages must work without them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fintech.models import Customer
@@ -66,7 +68,7 @@ def _sign_up(page, *, country: str, born: str) -> None:
     page.wait_for_load_state()
 
 
-def test_sign_up_refuses_an_unknown_country_and_a_child_saying_why(offline_page, screenshot):
+def test_sign_up_refuses_an_unknown_country_and_a_child_saying_why(offline_page, screenshot, mailoutbox):
     page = offline_page
     _sign_up(page, country="XX", born="2020-05-01")
     screenshot("newcomer-sign-up-refused")
@@ -76,6 +78,8 @@ def test_sign_up_refuses_an_unknown_country_and_a_child_saying_why(offline_page,
     assert "/accounts/signup/" in page.url and not Customer.objects.exists()
     # corrected, the same form goes through
     _sign_up(page, country="GB", born="1990-12-10")
+    # the address is confirmed by the link mailed to it, which signs the customer in
+    page.goto(re.search(r"https?://[^/]+(/accounts/confirm/\S+)", mailoutbox[-1].body).group(1))
     page.wait_for_selector("text=Welcome, Ada Lovelace")
     assert Customer.objects.get().country == "GB"
 

@@ -34,8 +34,8 @@ def _no_store(response) -> bool:
     return "no-store" in response.get("Cache-Control", "")
 
 
-def test_every_kind_of_page_carries_a_content_security_policy(client):
-    customer = CustomerFactory()
+def test_every_kind_of_page_carries_a_content_security_policy(client, fake_stripe):  # noqa: F811
+    customer = CustomerFactory()  # with a gateway configured, so checkout shows its form
     anonymous_pages = [client.get("/accounts/login/"), client.get("/admin/login/"), client.get("/api/docs/")]
     client.force_login(customer.user)
     for response in [*anonymous_pages, client.get("/dashboard/"), client.get("/payments/checkout/")]:
