@@ -64,9 +64,11 @@ def test_postgres_restarted_mid_journal_entry_the_job_retries_and_posts_the_entr
         intent = fake_stripe.payment_intent_set_status(seeded["intent"], "succeeded")
         body_file = tmp_path / "event.json"
         body_file.write_text(json.dumps(fake_stripe.event("payment_intent.succeeded", intent)))
-        # and one ledger account of the entry locked, so the entry's postings cannot be written yet
+        # and one ledger account of the entry locked (the gateway's clearing account: the
+        # customer's own balance account is locked by the service itself before it posts),
+        # so the entry's postings cannot be committed yet
         locker = psycopg.connect(url, connect_timeout=5)
-        locker.execute("SELECT id FROM payments_ledgeraccount WHERE id = %s FOR UPDATE", (seeded["accounts"][1],))
+        locker.execute("SELECT id FROM payments_ledgeraccount WHERE id = %s FOR UPDATE", (seeded["accounts"][0],))
 
         # when: the delivery is stored and enqueued, the worker gets half-way into the entry...
         delivery = _seed(env, "delivery", "--body-file", str(body_file))["delivery"]
