@@ -26,15 +26,16 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 import xml.etree.ElementTree as ET  # noqa: S405 - parses only what our own tests' SDK sends
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
+
+from sandbox.loopback import LoopbackServer
 
 # A stand-in for the Drop-in (`GET /dropin.js`): the customer picks one of the test nonces.
 DROPIN_JS = Path(__file__).resolve().parent / "braintree_dropin.js"
@@ -109,8 +110,9 @@ def _when(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-class FakeBraintreeServer:
+class FakeBraintreeServer(LoopbackServer):
     def __init__(self, *, merchant_accounts: dict[str, str] | None = None, page_size: int = 50):
+        super().__init__()
         # merchant account id -> its currency; the first is the default account
         self.merchant_accounts = merchant_accounts or {DEFAULT_MERCHANT_ACCOUNT: "USD"}
         self.page_size = page_size
@@ -125,26 +127,6 @@ class FakeBraintreeServer:
         # Called with a sale's id once it is submitted for settlement (the sandbox settles it
         # and notifies the shop); unset in tests, which settle what they want.
         self.on_submitted: Callable[[str], None] | None = None
-        self._lock = threading.RLock()
-        self._httpd: ThreadingHTTPServer | None = None
-
-    # --- lifecycle -----------------------------------------------------------------
-    def start(self, port: int = 0) -> FakeBraintreeServer:
-        """Serve on loopback: `port` 0 (tests) picks a free one; the sandbox uses fixed ports."""
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     # --- test controls -------------------------------------------------------------
     def nonce(self, kind: str = "paypal") -> str:

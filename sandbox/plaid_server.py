@@ -33,13 +33,15 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import jwt
 import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
+
+from sandbox.loopback import LoopbackServer
 
 SPEC = Path(os.environ.get("PLAID_SPEC", Path(__file__).resolve().parents[1] / "tests/data/plaid/2020-09-14.yml.gz"))
 ENDPOINTS = (
@@ -91,8 +93,9 @@ class FreshCopies(dict):
         return copy.deepcopy(super().__getitem__(key))
 
 
-class FakePlaidServer:
+class FakePlaidServer(LoopbackServer):
     def __init__(self):
+        super().__init__()
         self.shapes = FreshCopies(examples())
         self.items: dict[str, dict] = {}  # item_id -> state
         self.public_tokens: dict[str, str] = {}  # public token -> item_id (single use)
@@ -104,28 +107,8 @@ class FakePlaidServer:
         self._mutation_once = False
         self.on_transfer_created: Callable[[str], None] | None = None
         self.on_item_exchanged: Callable[[str], None] | None = None
-        self._lock = threading.RLock()
-        self._httpd: ThreadingHTTPServer | None = None
         self.signing_key = ec.generate_private_key(ec.SECP256R1())
         self.kid = _id("kid-")
-
-    # --- lifecycle -----------------------------------------------------------------
-    def start(self, port: int = 0) -> FakePlaidServer:
-        """Serve on loopback: `port` 0 (tests) picks a free one; the sandbox uses fixed ports."""
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     def count(self, path: str) -> int:
         return sum(1 for p, _ in self.requests if p == path)

@@ -29,13 +29,14 @@ import json
 import os
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+
+from sandbox.loopback import LoopbackServer
 
 FIXTURES = Path(os.environ.get("STRIPE_FIXTURES",
                                Path(__file__).resolve().parents[1] / "tests/data/stripe/fixtures3.json"))
@@ -80,8 +81,9 @@ class StripeApiError(Exception):
         self.status, self.body = status, {"error": {"type": kind, "message": message, **extra}}
 
 
-class FakeStripeServer:
+class FakeStripeServer(LoopbackServer):
     def __init__(self, fixtures: Path = FIXTURES):
+        super().__init__()
         self.shapes = json.loads(fixtures.read_text())["resources"]
         self.objects: dict[str, dict] = {}
         self.requests: list[tuple[str, str, str | None]] = []
@@ -91,26 +93,6 @@ class FakeStripeServer:
         self.pricing: dict | None = None  # set by `charge_fees`
         # Receives each webhook event the server raises itself (a confirmed payment, a dispute).
         self.on_event: Callable[[dict], None] | None = None
-        self._lock = threading.RLock()
-        self._httpd: ThreadingHTTPServer | None = None
-
-    # --- lifecycle -----------------------------------------------------------------
-    def start(self, port: int = 0) -> FakeStripeServer:
-        """Serve on loopback: `port` 0 (tests) picks a free one; the sandbox uses fixed ports."""
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     # --- test controls -------------------------------------------------------------
     def fail_next(self, count: int = 1, status: int = 503) -> None:

@@ -2,39 +2,48 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import stripe
 
+from sandbox.loopback import LoopbackServer
 from sandbox.webhooks import Poster
 
 SECRET = "whsec_poster_test"  # noqa: S105 - a test's signing secret
 
 
+class _Shop(LoopbackServer):
+    """A stand-in web server answering each POST with the next status in `answers`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list[tuple[bytes, str]] = []
+        self.answers: list[int] = []
+
+    def _handler_class(self):
+        shop = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                shop.received.append((self.rfile.read(int(self.headers["Content-Length"])),
+                                      self.headers.get("Stripe-Signature", "")))
+                self.send_response(shop.answers.pop(0) if shop.answers else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
 @pytest.fixture
 def shop():
-    """A stand-in web server answering each POST with the next status in `answers`."""
-    received: list[tuple[bytes, str]] = []
-    answers: list[int] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            received.append((self.rfile.read(int(self.headers["Content-Length"])),
-                             self.headers.get("Stripe-Signature", "")))
-            self.send_response(answers.pop(0) if answers else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", received, answers
-    server.shutdown()
+    server = _Shop().start()
+    yield server.url, server.received, server.answers
+    server.stop()
 
 
 def _wait_for(received: list, count: int, seconds: float = 10) -> None:
