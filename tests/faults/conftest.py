@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-import shutil
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
-from tests.faults.processes import PrivatePostgres, PrivateRedis, postgres_unavailable_reason
+from tests.faults.processes import (
+    PrivatePostgres,
+    PrivateRedis,
+    postgres_unavailable_reason,
+    redis_unavailable_reason,
+)
 from tests.payments.conftest import fake_stripe, submitted_payment  # noqa: F401  (shared fixtures)
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -32,8 +36,9 @@ def _unavailable(reason: str):
 
 @pytest.fixture
 def private_redis(tmp_path):
-    if shutil.which("redis-server") is None:
-        _unavailable("redis-server is not on PATH")
+    reason = redis_unavailable_reason()
+    if reason:
+        _unavailable(reason)
     redis = PrivateRedis(tmp_path)
     try:
         yield redis.start()

