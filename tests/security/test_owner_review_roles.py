@@ -51,9 +51,12 @@ def test_payments_operations_posting_the_owner_review_action_changes_nothing(cli
     client.logout()
     officer, officer_device = make_staff("officer", roles.COMPLIANCE_OFFICER)
     assert admin_login(client, officer, officer_device, password=PASSWORD).status_code == 302
-    assert client.post(CHANGELIST, {"action": "verify_owner",
-                                    "_selected_action": [waiting_account.pk]}).status_code == 302
+    assert (
+        client.post(CHANGELIST, {"action": "verify_owner", "_selected_action": [waiting_account.pk]}).status_code == 302
+    )
     waiting_account.refresh_from_db()
     assert (waiting_account.owner_review, waiting_account.owner_reviewed_by) == (
-        BankAccount.OwnerReview.VERIFIED, officer)
+        BankAccount.OwnerReview.VERIFIED,
+        officer,
+    )
     assert AuditEvent.objects.get(action="banking.bank_account.owner_verified").actor == officer
