@@ -7,9 +7,16 @@ refuses every one of these values (fintech/sandbox_policy.py).
 
 from __future__ import annotations
 
+import os
+
 HOST = "127.0.0.1"
-STRIPE_PORT, BRAINTREE_PORT, PLAID_PORT = 12111, 12112, 12113
-WEB_BASE = "http://127.0.0.1:8000"  # where the sandbox posts webhooks (gunicorn in `make run`)
+# Fixed for `make run`. A second copy of the product on this machine (the browser test that runs the
+# Procfile) moves all of it at once: the sandbox listens, and web and worker look, where these say.
+STRIPE_PORT = int(os.environ.get("SANDBOX_STRIPE_PORT", "12111"))
+BRAINTREE_PORT = int(os.environ.get("SANDBOX_BRAINTREE_PORT", "12112"))
+PLAID_PORT = int(os.environ.get("SANDBOX_PLAID_PORT", "12113"))
+# Where the sandbox posts webhooks: gunicorn in `make run` (its WEB_BIND, gunicorn.conf.py).
+WEB_BASE = os.environ.get("SANDBOX_WEB_BASE", "http://127.0.0.1:8000")
 
 STRIPE_URL = f"http://{HOST}:{STRIPE_PORT}"
 BRAINTREE_URL = f"http://{HOST}:{BRAINTREE_PORT}"

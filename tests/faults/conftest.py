@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from tests.faults.processes import (
     PrivatePostgres,
@@ -17,15 +15,6 @@ from tests.faults.processes import (
 from tests.payments.conftest import fake_stripe, submitted_payment  # noqa: F401  (shared fixtures)
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-
-
-def subprocess_database_url() -> str:
-    """The database this test runs on (pytest-django's `test_<name>`), for subprocesses."""
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _unavailable(reason: str):

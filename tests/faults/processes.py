@@ -19,12 +19,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import redis as redis_lib
 
 from tools import engines
 
 ROOT = Path(__file__).resolve().parents[2]
+# How long a project process (gunicorn, a worker) may take to boot: importing Django and the apps
+# takes seconds, and a minute or more on a 2-core machine busy with the rest of `make test`.
+PROCESS_START_TIMEOUT = 120
 
 
 def free_port() -> int:
@@ -183,6 +187,17 @@ class PrivatePostgres:
             os.kill(pid, signal.SIGKILL)
 
 
+def subprocess_database_url() -> str:
+    """The database this test runs on (pytest-django's `test_<name>`), for subprocesses."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 def app_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     """The environment of an app process pointed at the given database and Redis (as
     broker, result backend and cache)."""
@@ -245,3 +260,67 @@ def celery_worker(env: dict[str, str], logdir: Path, *, concurrency: int = 1) ->
         env, logdir,
     )
 
+
+
+def _process_tree(pid: int) -> list[tuple[int, str]]:
+    """`pid` and its descendants as (pid, start time): the start time tells a pid reused by the
+    kernel for some other process from the one recorded."""
+    children: dict[int, list[tuple[int, str]]] = {}
+    start_of: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, ... starttime
+            child = int(stat.parent.name)
+            start_of[child] = fields[19]
+            children.setdefault(int(fields[1]), []).append((child, fields[19]))
+    tree, queue = [], [(pid, start_of.get(pid, ""))]
+    while queue:
+        node = queue.pop()
+        tree.append(node)
+        queue.extend(children.get(node[0], []))
+    return tree
+
+
+def _same_process_alive(pid: int, start: str) -> bool:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        text = Path(f"/proc/{pid}/stat").read_text()
+        fields = text[text.rindex(")") + 2:].split()
+        return fields[19] == start and fields[0] != "Z"
+    return False
+
+
+class ProcfileRun(AppProcess):
+    """The product as `make run` runs it once migrated: `honcho start` on the repository's Procfile
+    (web, worker, beat, the AML consumer, the sandbox, whatever the Procfile lists), its output
+    in one log. `stop()` sends honcho SIGTERM, as the Makefile's Ctrl-C does (honcho stops
+    each process), then SIGKILLs, by pid, any process of the tree recorded before that is
+    still alive: nothing started here outlives the test."""
+
+    def __init__(self, env: dict[str, str], logdir: Path, procfile: Path = ROOT / "Procfile"):
+        super().__init__("honcho", [sys.executable, "-m", "honcho", "--no-colour", "--procfile", str(procfile),
+                                    "start"], env, logdir)
+        self.names = [line.split(":", 1)[0].strip() for line in procfile.read_text().splitlines()
+                      if ":" in line and not line.lstrip().startswith("#")]
+
+    def started(self) -> list[str]:
+        """The Procfile processes honcho reports started (`system | web.1 started (pid=...)`)."""
+        return [name for name in self.names if f"{name}.1 started (pid=" in self.log_text()]
+
+    def check_running(self) -> bool:
+        super().check_running()
+        if " stopped (rc=" in self.log_text():  # one process died: honcho is stopping the others
+            raise AssertionError(f"a Procfile process exited; honcho's log ends:\n{_tail(self.log, 8000)}")
+        return True
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        tree = _process_tree(self.process.pid)[1:]
+        _stop_process(self.process, timeout=30)
+        for pid, start in tree:
+            if _same_process_alive(pid, start):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not any(_same_process_alive(pid, start) for pid, start in tree), timeout=15,
+                 what="every process honcho started to be gone")

@@ -20,8 +20,15 @@ from celery import Celery
 
 from fintech.models import AuditEvent
 from payments.models import JournalEntry, Payment, WebhookDelivery
-from tests.faults.conftest import subprocess_database_url
-from tests.faults.processes import app_env, celery_worker, free_port, gunicorn, wait_for
+from tests.faults.processes import (
+    PROCESS_START_TIMEOUT,
+    app_env,
+    celery_worker,
+    free_port,
+    gunicorn,
+    subprocess_database_url,
+    wait_for,
+)
 
 SECRET = "whsec_faults_redis_down"  # noqa: S105  (test-only)  # pragma: allowlist secret
 PAYMENTS_BEFORE, PAYMENTS_DURING, PAYMENTS_AFTER = 4, 6, 2
@@ -56,7 +63,8 @@ def test_webhooks_arriving_while_redis_is_down_are_stored_or_refused_then_applie
     refused: list[dict] = []
     try:
         web.start()
-        wait_for(lambda: web.check_running() and _ready(base_url), timeout=30, what=f"gunicorn to serve ({web.log})")
+        wait_for(lambda: web.check_running() and _ready(base_url), timeout=PROCESS_START_TIMEOUT,
+                 what=f"gunicorn to serve ({web.log})")
 
         # given: webhooks posted while Redis is up (no worker yet: their messages sit in Redis)
         for event in events[:PAYMENTS_BEFORE]:

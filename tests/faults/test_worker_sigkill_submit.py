@@ -24,8 +24,7 @@ from fintech.models import AuditEvent
 from payments.models import Payment
 from payments.services.payments import payment_create
 from tests.factories import CustomerFactory
-from tests.faults.conftest import subprocess_database_url
-from tests.faults.processes import app_env, celery_worker, wait_for
+from tests.faults.processes import app_env, celery_worker, subprocess_database_url, wait_for
 
 
 def _pool_children(pid: int) -> list[int]:

@@ -17,8 +17,15 @@ import requests
 import stripe
 
 from payments.models import WebhookDelivery
-from tests.faults.conftest import subprocess_database_url
-from tests.faults.processes import ROOT, AppProcess, app_env, free_port, wait_for
+from tests.faults.processes import (
+    PROCESS_START_TIMEOUT,
+    ROOT,
+    AppProcess,
+    app_env,
+    free_port,
+    subprocess_database_url,
+    wait_for,
+)
 
 SECRET = "whsec_web_process"  # noqa: S105  (test-only)  # pragma: allowlist secret
 
@@ -42,7 +49,8 @@ def web(tmp_path, redis_url):
     base_url = f"http://127.0.0.1:{port}"
     try:
         process.start()
-        wait_for(lambda: process.check_running() and _serving(base_url), timeout=30, what="gunicorn to serve")
+        wait_for(lambda: process.check_running() and _serving(base_url), timeout=PROCESS_START_TIMEOUT,
+                 what=f"gunicorn to serve ({process.log})")
         yield base_url, access_log, process
     finally:
         process.stop()
