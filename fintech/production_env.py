@@ -21,9 +21,10 @@ REQUIRED_AT_BOOT = (
 # Every profile refuses to start without its PostgreSQL and Redis.
 SERVICES = ("DATABASE_URL", "REDIS_URL")
 
-# The providers' credentials. Production starts without them (a deployment may not use
-# every gateway, and a missing key only makes that gateway refuse work), so a reference
-# deployment provides each from the secret store and the operator fills in those it uses.
+# The providers' credentials (gateways, Plaid, the mail relay). Production starts without
+# them (a deployment may not use every gateway, and a missing key only makes that
+# provider refuse work), so a reference deployment provides each from the secret store
+# and the operator fills in those it uses.
 PROVIDER_SECRETS = (
     "STRIPE_API_KEY",
     "STRIPE_PUBLISHABLE_KEY",
@@ -33,13 +34,23 @@ PROVIDER_SECRETS = (
     "BRAINTREE_PRIVATE_KEY",
     "PLAID_CLIENT_ID",
     "PLAID_SECRET",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
 )
 
 # Settings whose development default is wrong in production: the profile itself, the
 # proxies in front of the web process (else every client is the load balancer's
-# address to throttles, lockouts and the audit trail), and Plaid's host (its default
-# is Plaid's sandbox).
-DEPLOYMENT = ("DJANGO_ENV", "TRUSTED_PROXY_COUNT", "PLAID_HOST")
+# address to throttles, lockouts and the audit trail), Plaid's host (its default is
+# Plaid's sandbox) and where Plaid posts its webhooks (none are registered without it),
+# and the mail relay of sign-up confirmations and password resets (default: localhost).
+DEPLOYMENT = (
+    "DJANGO_ENV",
+    "TRUSTED_PROXY_COUNT",
+    "PLAID_HOST",
+    "PLAID_WEBHOOK_URL",
+    "EMAIL_HOST",
+    "DEFAULT_FROM_EMAIL",
+)
 
 # Values that must come from a secret store, never from a plain environment entry in a
 # task definition or compose file: keys, credentials, and the service URLs (they carry

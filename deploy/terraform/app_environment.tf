@@ -10,6 +10,9 @@ locals {
     TRUSTED_PROXY_COUNT   = "1" # the load balancer appends one X-Forwarded-For entry
     AUDIT_CHECKPOINT_PATH = "/app/var/audit/checkpoints.jsonl"
     PLAID_HOST            = var.plaid_host
+    PLAID_WEBHOOK_URL     = "https://${var.domain_name}/webhooks/plaid/"
+    EMAIL_HOST            = var.smtp_host
+    DEFAULT_FROM_EMAIL    = var.from_email
     BRAINTREE_ENVIRONMENT = var.braintree_environment
     LOG_LEVEL             = "INFO"
   }
@@ -29,6 +32,8 @@ locals {
     BRAINTREE_PRIVATE_KEY  = aws_secretsmanager_secret.operator["BRAINTREE_PRIVATE_KEY"].arn
     PLAID_CLIENT_ID        = aws_secretsmanager_secret.operator["PLAID_CLIENT_ID"].arn
     PLAID_SECRET           = aws_secretsmanager_secret.operator["PLAID_SECRET"].arn
+    EMAIL_HOST_USER        = aws_secretsmanager_secret.operator["EMAIL_HOST_USER"].arn
+    EMAIL_HOST_PASSWORD    = aws_secretsmanager_secret.operator["EMAIL_HOST_PASSWORD"].arn
   }
 
   # The migration task connects as the tables' owner; everything else is the same.
@@ -47,5 +52,7 @@ locals {
     BRAINTREE_PRIVATE_KEY  = aws_secretsmanager_secret.operator["BRAINTREE_PRIVATE_KEY"].arn
     PLAID_CLIENT_ID        = aws_secretsmanager_secret.operator["PLAID_CLIENT_ID"].arn
     PLAID_SECRET           = aws_secretsmanager_secret.operator["PLAID_SECRET"].arn
+    EMAIL_HOST_USER        = aws_secretsmanager_secret.operator["EMAIL_HOST_USER"].arn
+    EMAIL_HOST_PASSWORD    = aws_secretsmanager_secret.operator["EMAIL_HOST_PASSWORD"].arn
   }
 }

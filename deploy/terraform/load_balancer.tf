@@ -17,6 +17,9 @@ resource "aws_lb" "web" {
     prefix  = "alb"
     enabled = true
   }
+
+  # The load balancer checks at creation that it may write its access logs.
+  depends_on = [aws_s3_bucket_policy.logs]
 }
 
 resource "aws_lb_target_group" "web" {

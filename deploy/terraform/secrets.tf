@@ -25,6 +25,8 @@ locals {
     "BRAINTREE_PRIVATE_KEY",
     "PLAID_CLIENT_ID",
     "PLAID_SECRET",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
   ]
 }
 

@@ -248,10 +248,11 @@ resource "aws_efs_backup_policy" "checkpoints" {
   }
 }
 
+# Keyed by zone (known at plan time); the subnet ids are only known after apply.
 resource "aws_efs_mount_target" "checkpoints" {
-  for_each        = toset(module.vpc.private_subnets)
+  for_each        = { for index, zone in local.azs : zone => index }
   file_system_id  = aws_efs_file_system.checkpoints.id
-  subnet_id       = each.value
+  subnet_id       = module.vpc.private_subnets[each.value]
   security_groups = [aws_security_group.efs.id]
 }
 

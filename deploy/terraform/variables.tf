@@ -146,6 +146,16 @@ variable "braintree_environment" {
   default     = "production"
 }
 
+variable "smtp_host" {
+  description = "SMTP relay of sign-up confirmations and password resets (STARTTLS on 587), for example Amazon SES's email-smtp.REGION.amazonaws.com; its credentials go in the EMAIL_HOST_USER and EMAIL_HOST_PASSWORD secrets."
+  type        = string
+}
+
+variable "from_email" {
+  description = "Sender of the product's mail, for example \"Back-office <no-reply@example.com>\" (a verified identity of the relay)."
+  type        = string
+}
+
 variable "processes" {
   description = <<-EOT
     Size and count of each long-running process. web, worker, relay and aml scale between
