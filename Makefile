@@ -13,7 +13,7 @@ ENGINES := $(BIN)/python -m tools.engines
 # Arguments for pytest, e.g. `make test ARGS="tests/fintech -x"`.
 ARGS ?=
 
-.PHONY: install install-dev run run-here test lint bench eval load migrate clean chromium wrk icu
+.PHONY: install install-dev run run-here test lint iac-scan bench eval load migrate clean chromium wrk icu
 
 # PyICU (under rigour/normality, the screening's name analysis) publishes no wheel on PyPI:
 # pip builds it against the system ICU, which needs its headers, pkg-config and a C++ compiler.
@@ -77,6 +77,21 @@ lint: install-dev
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive fintech payments banking compliance bench
 	$(BIN)/python .ci/secrets_baseline.py --check
 	$(ENGINES) -- $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Infrastructure scanning, offline (.ci/iac_scan): hadolint and checkov over the Dockerfile,
+# deploy/compose.yaml and deploy/terraform. checkov gets a virtualenv of its own (its pins conflict
+# with the product's: requirements-iac.txt); hadolint comes with the development tools.
+IAC_VENV := var/iac-venv
+IAC_STAMP := $(IAC_VENV)/.installed-$(shell cksum requirements-iac.txt | cut -d' ' -f1)
+
+$(IAC_STAMP): requirements-iac.txt
+	test -x $(IAC_VENV)/bin/python || $(PYTHON) -m venv $(IAC_VENV)
+	$(IAC_VENV)/bin/python -m pip install --quiet -r requirements-iac.txt
+	rm -f $(IAC_VENV)/.installed-*
+	touch $(IAC_STAMP)
+
+iac-scan: install-dev $(IAC_STAMP)
+	.ci/iac_scan
 
 # The webhook benchmark drives gunicorn with wrk (C: it takes little of the CPU it measures).
 wrk:

@@ -27,6 +27,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from fintech.key_policy import production_key_problems
+from fintech.production_env import REQUIRED_AT_BOOT
 from fintech.sandbox_policy import sandbox_settings_in
 from sandbox.env import SANDBOX_ENV
 
@@ -50,14 +51,8 @@ _DEV_BLIND_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LW5vdC1mb3ItcHJvZA=="  #
 _DEV_AUDIT_CHAIN_KEY = "ZGV2LW9ubHktYXVkaXQtY2hhaW4ta2V5LW5vdC1wcm9kIQ=="  # noqa: S105
 COMMITTED_KEYS = frozenset({_DEV_SECRET_KEY, _DEV_FIELD_KEY, _DEV_BLIND_INDEX_KEY, _DEV_AUDIT_CHAIN_KEY})
 
-REQUIRED_IN_PRODUCTION = (
-    "SECRET_KEY",
-    "FIELD_ENCRYPTION_KEYS",
-    "BLIND_INDEX_KEY",
-    "AUDIT_CHAIN_KEYS",
-    "ALLOWED_HOSTS",
-    "REDIS_URL",
-)
+# The deployments are checked against the same list (fintech/production_env.py).
+REQUIRED_IN_PRODUCTION = REQUIRED_AT_BOOT
 if PRODUCTION:
     missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="")]
     if missing:
@@ -123,6 +118,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fintech.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the Host header: probes come to the task's own address.
+    "fintech.liveness.LivenessProbeMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
