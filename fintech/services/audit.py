@@ -154,7 +154,8 @@ def audit_event_record(
         # A server-side-binding cursor on Django's own connection (so in the caller's
         # transaction): psycopg prepares both statements once per connection, which spares
         # the database a parse and plan, and this process the quoting, of every append.
-        with psycopg.Cursor(connection.connection) as cursor:
+        # Wrapped as Django wraps its own, so query logging and execute wrappers see it.
+        with _cursor() as cursor:
             shard, seq, prev_hash = _head_take(cursor)
             event = AuditEvent(
                 shard=shard,
@@ -180,6 +181,11 @@ def audit_event_record(
     event._state.adding = False
     event._state.db = connection.alias
     return event
+
+
+def _cursor():
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def _append_params(event: AuditEvent) -> list:
