@@ -62,6 +62,41 @@ def _post(writer: int, i: int) -> None:
         )
 
 
+def _plain_insert(writer: int, i: int) -> None:
+    """The same rows as plain INSERTs in one transaction: the entry, its two postings and an
+    audit row in a copy of the audit table (no chain, no account lookups, no savepoints)."""
+    from django.db import connection, transaction
+
+    if i < 0:
+        _post(writer, i)
+        from payments.models import LedgerAccount
+
+        _cache["accounts"] = list(LedgerAccount.objects.filter(currency="EUR").values_list("pk", flat=True)[:50])
+        return
+    accounts = _cache["accounts"]
+    amount = 100 + i % 900
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO payments_journalentry (description, idempotency_key, posted_at) VALUES (%s, %s, now()) "
+            "RETURNING id",
+            [f"Bench plain {writer}-{i}", f"bench-plain-{RUN}-{writer}-{i}"],
+        )
+        entry = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO payments_posting (entry_id, account_id, amount, currency) VALUES (%s, %s, %s, 'EUR'), "
+            "(%s, %s, %s, 'EUR')",
+            [entry, accounts[0], amount, entry, accounts[1 + i % (len(accounts) - 1)], -amount],
+        )
+        cursor.execute(
+            "INSERT INTO bench_plain_audit (shard, seq, occurred_at, actor_label, action, target_type, target_id, "
+            "target_repr, after, request_id, outcome, prev_hash, key_id, hash) "
+            "VALUES (%s, nextval('bench_plain_audit_seq'), now(), '', 'payments.journal_entry.posted', "
+            "'payments.JournalEntry', %s, '', '{}', '', 'success', repeat('0', 64), 'bench', "
+            "md5(random()::text) || md5(random()::text))",
+            [writer, str(entry)],
+        )
+
+
 def run() -> list[dict]:
     from django.db import connection
 
@@ -83,6 +118,15 @@ def run() -> list[dict]:
         )
         unaudited = cursor.fetchone()[0]
     verified = audit_chain_verify()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_plain_audit")
+        cursor.execute("DROP SEQUENCE IF EXISTS bench_plain_audit_seq")
+        cursor.execute("CREATE TABLE bench_plain_audit (LIKE fintech_auditevent INCLUDING ALL)")
+        cursor.execute("CREATE SEQUENCE bench_plain_audit_seq")
+    plain = writers_run(writers=WRITERS, seconds=SECONDS / 2, work=_plain_insert)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_plain_audit")
+        cursor.execute("DROP SEQUENCE bench_plain_audit_seq")
     return [
         {
             "name": f"ledger journal entries posted per second ({WRITERS} writers, each audited)",
@@ -90,6 +134,12 @@ def run() -> list[dict]:
             "unit": "entries/s",
             "target": f">= {TARGET}",
             "met": result.rate >= TARGET and posted == result.units and unaudited == 0 and verified.ok,
+        },
+        {
+            "name": f"plain INSERTs of the same rows per second ({WRITERS} writers)",
+            "value": plain.rate,
+            "unit": "entries/s",
+            "met": None,
         },
         {
             "name": "ledger entries without their audit event",
