@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ["bench.audit_chain", "bench.screening", "bench.monitoring", "bench.webhooks", "bench.reconciliation",
-              "bench.case_queue"]
+BENCHMARKS = ["bench.audit_chain", "bench.ledger", "bench.screening", "bench.monitoring", "bench.webhooks",
+              "bench.reconciliation", "bench.case_queue"]
 
 
 def main() -> int:

@@ -61,10 +61,12 @@ def money_fields(model, *amount_fields: str, currency_field: str = "currency", e
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "occurred_at", "action", "actor_label", "target_type", "target_id", "outcome", "ip")
+    list_display = ("occurred_at", "action", "actor_label", "target_type", "target_id", "outcome", "ip", "shard", "seq")
     list_filter = ("outcome", "action")
     search_fields = ("action", "actor_label", "target_id", "request_id")
     date_hierarchy = "occurred_at"
+    # Shards have no order between them: the trail reads in time order.
+    ordering = ("-occurred_at", "-id")
     show_full_result_count = False
     list_select_related = ("actor",)
     readonly_fields = [f.name for f in AuditEvent._meta.fields]

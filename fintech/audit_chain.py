@@ -13,8 +13,13 @@ A checkpoint pins one chain's head (its `seq` and hash) outside the database, si
 the same key ring, as one JSON line appended to a store that is never rewritten. A chain
 whose tail was deleted, or which was rebuilt from scratch, disagrees with its checkpoints.
 
-Nothing here assumes a single chain: `chain` names the chain a checkpoint pins, and the
-event hash depends only on the previous hash and the event's own fields.
+The trail is a set of independent chains, one per shard (`AUDIT_SHARDS` of them), so that
+concurrent writers append to different chains instead of queueing on one head. Each shard's
+chain starts from its own genesis value (`shard_genesis`), which binds every row to its
+shard: a row moved to another shard no longer links. Shard 0 starts from the all-zero
+genesis of the single chain that preceded the shards, so that chain continues as shard 0.
+A checkpoint seals the heads of every shard at once and names its predecessor's signature,
+so the checkpoints form a chain of their own that links the shards.
 
 Keys come from `settings.AUDIT_CHAIN_KEYS` (base64, 32 bytes or more each), newest first:
 the first keys new events and signs checkpoints, every listed key verifies. A key's id is
@@ -43,9 +48,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 GENESIS_HASH = "0" * 64
 EVENT_DOMAIN = b"fintech.audit.event.v2"
-CHECKPOINT_FORMAT = "fintech.audit.checkpoint.v1"
-MAIN_CHAIN = "main"
+CHECKPOINT_FORMAT_V1 = "fintech.audit.checkpoint.v1"  # one chain; read, no longer written
+CHECKPOINT_FORMAT = "fintech.audit.checkpoint.v2"  # every shard's head, linked to the previous line
+MAIN_CHAIN = "main"  # the single chain of v1 checkpoints, now shard 0
 MIN_KEY_BYTES = 32
+# Enough that a few dozen concurrent writers rarely find every head taken (a writer skips a
+# locked head and takes the next), few enough that a checkpoint stays one short line.
+# Changing it needs a migration that adds head rows (new shards start at their own genesis).
+AUDIT_SHARDS = 16
 
 # The fields an event's hash covers (its own `hash` aside; `prev_hash` enters the HMAC apart).
 HASHED_FIELDS = (
@@ -103,6 +113,17 @@ def audit_key_ring() -> AuditKeyRing:
     return _cached_ring(tuple(settings.AUDIT_CHAIN_KEYS))
 
 
+def shard_genesis(shard: int) -> str:
+    """The `prev_hash` of a shard's first event.
+
+    Distinct per shard, so a row (or a whole chain) relabelled to another shard stops
+    linking. Shard 0 keeps the all-zero genesis of the chain that preceded the shards.
+    """
+    if shard == 0:
+        return GENESIS_HASH
+    return hashlib.sha256(f"fintech.audit.shard.{shard}".encode()).hexdigest()
+
+
 def _canonical_json(value: Any) -> bytes:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder
@@ -127,42 +148,81 @@ def event_mac(*, key: bytes, prev_hash: str, fields: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    chain: str
-    seq: int
-    hash: str
+    """The heads of every shard at one moment, signed with the audit key ring.
+
+    `heads` maps a shard to its (seq, hash); `prev` is the previous line's signature
+    (empty for the first v2 line), so a line removed from or moved within the store breaks
+    the links. A v1 line (one chain) reads as the head of shard 0 with no link.
+    """
+
+    heads: Mapping[int, tuple[int, str]]
     key_id: str
     written_at: str
+    prev: str = ""
+    format: str = CHECKPOINT_FORMAT
+
+    @property
+    def seq(self) -> int:
+        """How many events the checkpoint seals, over all shards."""
+        return sum(seq for seq, _ in self.heads.values())
+
+    @property
+    def hash(self) -> str:
+        """Shard 0's head hash (the single chain's, for a v1 line)."""
+        return self.heads.get(0, (0, GENESIS_HASH))[1]
 
     def _signed_body(self) -> bytes:
-        return CHECKPOINT_FORMAT.encode() + b"\x00" + _canonical_json(
-            {"chain": self.chain, "seq": self.seq, "hash": self.hash, "key_id": self.key_id,
-             "written_at": self.written_at}
-        )
+        if self.format == CHECKPOINT_FORMAT_V1:
+            seq, head = self.heads[0]
+            body = {"chain": MAIN_CHAIN, "seq": seq, "hash": head, "key_id": self.key_id,
+                    "written_at": self.written_at}
+        else:
+            body = {"heads": _heads_json(self.heads), "prev": self.prev, "key_id": self.key_id,
+                    "written_at": self.written_at}
+        return self.format.encode() + b"\x00" + _canonical_json(body)
 
     def signature(self, ring: AuditKeyRing) -> str:
         return hmac.new(ring.key(self.key_id), self._signed_body(), hashlib.sha256).hexdigest()
 
     def to_line(self, ring: AuditKeyRing) -> str:
-        record = {"format": CHECKPOINT_FORMAT, "chain": self.chain, "seq": self.seq, "hash": self.hash,
+        record = {"format": CHECKPOINT_FORMAT, "heads": _heads_json(self.heads), "prev": self.prev,
                   "key_id": self.key_id, "written_at": self.written_at, "sig": self.signature(ring)}
         return json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def checkpoint_sign(*, ring: AuditKeyRing, chain: str, seq: int, hash: str, at: datetime.datetime) -> Checkpoint:
-    """A checkpoint of `chain` at (`seq`, `hash`), to be signed with the primary key."""
-    return Checkpoint(chain=chain, seq=seq, hash=hash, key_id=ring.primary_id,
+def _heads_json(heads: Mapping[int, tuple[int, str]]) -> dict[str, list]:
+    return {str(shard): [seq, head] for shard, (seq, head) in sorted(heads.items())}
+
+
+def checkpoint_sign(
+    *, ring: AuditKeyRing, heads: Mapping[int, tuple[int, str]], prev: str, at: datetime.datetime
+) -> Checkpoint:
+    """A checkpoint of the shards' `heads`, following the line signed `prev`, under the primary key."""
+    return Checkpoint(heads=dict(heads), key_id=ring.primary_id, prev=prev,
                       written_at=at.astimezone(datetime.UTC).isoformat(timespec="seconds"))
+
+
+def _checkpoint_record(record: dict) -> tuple[Checkpoint, str]:
+    fmt = record.get("format")
+    if fmt == CHECKPOINT_FORMAT_V1:
+        if record["chain"] != MAIN_CHAIN:
+            raise CheckpointInvalid(f"unknown chain {record['chain']!r}")
+        heads = {0: (int(record["seq"]), str(record["hash"]))}
+        prev = ""
+    elif fmt == CHECKPOINT_FORMAT:
+        heads = {int(shard): (int(seq), str(head)) for shard, (seq, head) in dict(record["heads"]).items()}
+        prev = str(record["prev"])
+    else:
+        raise CheckpointInvalid(f"unknown checkpoint format {fmt!r}")
+    checkpoint = Checkpoint(heads=heads, key_id=str(record["key_id"]), written_at=str(record["written_at"]),
+                            prev=prev, format=fmt)
+    return checkpoint, str(record["sig"])
 
 
 def checkpoint_parse(line: str, *, ring: AuditKeyRing) -> Checkpoint:
     """One stored line back to a checkpoint; raises CheckpointInvalid unless its signature holds."""
     try:
-        record = json.loads(line)
-        if record.get("format") != CHECKPOINT_FORMAT:
-            raise CheckpointInvalid(f"unknown checkpoint format {record.get('format')!r}")
-        checkpoint = Checkpoint(chain=str(record["chain"]), seq=int(record["seq"]), hash=str(record["hash"]),
-                                key_id=str(record["key_id"]), written_at=str(record["written_at"]))
-        signature = str(record["sig"])
+        checkpoint, signature = _checkpoint_record(json.loads(line))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CheckpointInvalid("not a checkpoint record") from exc
     try:

@@ -220,8 +220,7 @@ def transfer_initiate(
                 raise TransferRefusedError(existing.failure_reason, transfer=existing,
                                            failed_checks=failed_checks) from None
             return existing
-        # Lock order: the customer's balance account before the audit chain's head (taken
-        # by the first audit event), as every service that holds the customer's money does.
+        # The customer's funds are checked below under this lock, held until commit.
         customer_balance_account_lock(customer=customer, currency=conf.TRANSFER_CURRENCY)
         audit_event_record(action="banking.transfer.requested", actor=actor, target=transfer,
                            after={"direction": direction, "amount": amount, "currency": currency,

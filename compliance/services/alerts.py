@@ -12,7 +12,7 @@ from compliance.models import Alert, AnomalyModel
 from compliance.monitoring import anomaly
 from compliance.monitoring.scan import AlertCandidate, load_frame
 from compliance.services.cases import cases_group_alerts
-from fintech.models import AuditChainHead, Customer
+from fintech.models import Customer
 from fintech.services.audit import audit_event_record
 from fintech.services.customers import customer_update
 
@@ -38,11 +38,6 @@ def alerts_record(*, candidates: list[AlertCandidate], mode: str) -> list[Alert]
     """
     if not candidates:
         return []
-    # Lock order: the audit chain head first, then alerts, then customers. Every writer of
-    # alerts takes the head anyway (audit_event_record); taking it before inserting means two
-    # consumers racing on the same dedupe key cannot deadlock (head <-> unique index entry).
-    AuditChainHead.objects.get_or_create(pk=1)
-    AuditChainHead.objects.select_for_update().get(pk=1)
     marker = timezone.now()
     Alert.objects.bulk_create([
         Alert(rule_code=c.rule_code, rule_version=c.rule_version, customer_id=c.customer_id,

@@ -13,12 +13,13 @@ class AuditEvent(models.Model):
 
     Append-only: written in the same transaction as the change it records, never
     updated or deleted (a database trigger refuses both, and the runtime role holds only
-    SELECT and INSERT on the table). Rows form a keyed hash chain:
+    SELECT and INSERT on the table). The rows of one `shard` form a keyed hash chain:
     `hash = HMAC(audit key, prev_hash, canonical fields)` (see `fintech.audit_chain`) under
     the key named by `key_id`, which lives outside the database; `seq` counts from 1
-    without gaps. An edited, deleted, inserted or reordered row, or a chain rebuilt by
-    someone without the key, is found by `manage.py verify_audit_chain`, and a deleted
-    tail by the signed checkpoints kept outside the database.
+    without gaps within the shard. An edited, deleted, inserted or reordered row, or a
+    chain rebuilt by someone without the key, is found by `manage.py verify_audit_chain`,
+    and a deleted tail by the signed checkpoints of every shard's head kept outside the
+    database. Shards have no order between them: `occurred_at` (and `id`) order the trail.
     """
 
     class Outcome(models.TextChoices):
@@ -26,7 +27,8 @@ class AuditEvent(models.Model):
         FAILURE = "failure", "Failure"
         DENIED = "denied", "Denied"
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    shard = models.PositiveSmallIntegerField(default=0, editable=False)
+    seq = models.PositiveBigIntegerField(editable=False)
     occurred_at = models.DateTimeField(db_index=True)
     # PROTECT: a user who appears in the trail can be deactivated, never deleted.
     actor = models.ForeignKey(
@@ -48,22 +50,29 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shard", "seq"], name="fintech_auditevent_shard_seq_unique"),
+        ]
         indexes = [
             models.Index(fields=["target_type", "target_id"]),
             models.Index(fields=["actor", "occurred_at"]),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} by {self.actor_label or 'system'}"
+        return f"{self.shard}#{self.seq} {self.action} by {self.actor_label or 'system'}"
 
 
 class AuditChainHead(models.Model):
-    """The last link of the chain; writers lock this row so the chain cannot fork."""
+    """The last link of one shard's chain (`id` is the shard).
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    A writer locks one head (whichever is free) until its transaction ends, so a shard's
+    chain cannot fork; other writers take other heads meanwhile.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     def __str__(self) -> str:
-        return f"audit chain head at #{self.seq}"
+        return f"audit shard {self.id} head at #{self.seq}"

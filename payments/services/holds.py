@@ -30,8 +30,8 @@ def customer_balance_account_lock(*, customer: Customer, currency: str) -> Ledge
     """`customer`'s balance account in `currency`, locked (`SELECT ... FOR UPDATE`) until
     the caller's transaction ends. Whoever checks or spends the customer's funds takes
     this lock: it is the one lock that serialises them. Take it after the row of the
-    business record (payment, transfer) and before the first audit event, whose chain
-    head lock every audited writer shares: that order everywhere rules out a deadlock."""
+    business record (payment, transfer), so two movements of one customer lock in the
+    same order."""
     account = customer_balance_account_get(customer=customer, currency=currency)
     return LedgerAccount.objects.select_for_update(of=("self",)).get(pk=account.pk)
 

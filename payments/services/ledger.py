@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from fintech.models import Customer
@@ -74,6 +74,29 @@ def _check_lines(lines: Sequence[PostingLine]) -> None:
         )
 
 
+def _entry_claim(*, description: str, idempotency_key: str, reverses: JournalEntry | None) -> JournalEntry | None:
+    """Insert the entry unless its idempotency key is taken (then None).
+
+    A concurrent transaction holding the same key makes this wait for its outcome, as the
+    unique index does: if it commits, this one gets None and reads the entry it posted.
+    """
+    entry = JournalEntry(description=description[:200], idempotency_key=idempotency_key, reverses=reverses,
+                         posted_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO payments_journalentry (description, idempotency_key, reverses_id, posted_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            [entry.description, entry.idempotency_key, entry.reverses_id, entry.posted_at],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
+
+
 def journal_entry_post(
     *, lines: Sequence[PostingLine], description: str, idempotency_key: str, reverses: JournalEntry | None = None,
     actor=None,
@@ -85,18 +108,13 @@ def journal_entry_post(
     move money twice.
     """
     _check_lines(lines)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                entry = JournalEntry.objects.create(
-                    description=description[:200], idempotency_key=idempotency_key, reverses=reverses,
-                    posted_at=timezone.now(),
-                )
-        except IntegrityError:
-            existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is None:  # the conflict was on `reverses`: that entry is already reversed
-                raise
-            return existing
+    # No savepoints: a posting that fails fails the caller's whole transaction (an entry is
+    # never half-posted), and the idempotency key is claimed with ON CONFLICT DO NOTHING, not
+    # by catching the IntegrityError. Each savepoint is a round trip on every entry.
+    with transaction.atomic(savepoint=False):
+        entry = _entry_claim(description=description, idempotency_key=idempotency_key, reverses=reverses)
+        if entry is None:
+            return JournalEntry.objects.get(idempotency_key=idempotency_key)
         postings = Posting.objects.bulk_create(
             Posting(entry=entry, account=line.account, amount=line.amount, currency=line.account.currency)
             for line in lines

@@ -2,10 +2,12 @@ import json
 import threading
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 
+from fintech.audit_chain import shard_genesis
 from fintech.models import AuditChainHead, AuditEvent
 from fintech.services.audit import audit_chain_verify, audit_checkpoint_write, audit_event_record
 from fintech.tasks import audit_checkpoint_write as audit_checkpoint_write_task
@@ -21,6 +23,22 @@ def triggers_disabled():
         cursor.execute("ALTER TABLE fintech_auditevent DISABLE TRIGGER USER")
         yield
         cursor.execute("ALTER TABLE fintech_auditevent ENABLE TRIGGER USER")
+
+
+def other_connection() -> psycopg.Connection:
+    db = connection.settings_dict
+    return psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, dbname=db["NAME"],
+                           user=db["USER"], password=db["PASSWORD"] or None)
+
+
+@contextmanager
+def in_shard(shard: int):
+    """Every other shard's head held by another connection, as busy concurrent writers
+    would hold them, so the events this connection writes meanwhile go to `shard`."""
+    with other_connection() as other:
+        other.execute("SELECT id FROM fintech_auditchainhead WHERE id <> %s FOR UPDATE", [shard])
+        yield
+        other.rollback()
 
 
 def write_events(n: int) -> list[AuditEvent]:
@@ -42,7 +60,8 @@ def test_an_untouched_chain_verifies():
 @pytest.mark.django_db
 def test_rows_link_to_their_predecessor():
     events = write_events(3)
-    assert events[0].seq == 1 and events[0].prev_hash == "0" * 64
+    assert events[0].seq == 1 and events[0].prev_hash == shard_genesis(events[0].shard)
+    assert {e.shard for e in events} == {events[0].shard}
     assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
 
 
@@ -90,7 +109,7 @@ def test_a_deleted_chain_head_is_caught():
     write_events(2)
     AuditChainHead.objects.all().delete()
     result = audit_chain_verify()
-    assert not result.ok and "chain head is missing" in result.reason
+    assert not result.ok and "chain head of shard" in result.reason and "is missing" in result.reason
 
 
 @pytest.mark.django_db
@@ -137,8 +156,8 @@ def test_concurrent_writers_do_not_fork_the_chain():
 def test_an_inserted_row_is_caught():
     events = write_events(4)
     forged = AuditEvent(
-        seq=3, occurred_at=events[1].occurred_at, actor_label="system", action="tests.thing.done",
-        prev_hash=events[1].hash, key_id=events[1].key_id, hash="f" * 64,
+        shard=events[1].shard, seq=3, occurred_at=events[1].occurred_at, actor_label="system",
+        action="tests.thing.done", prev_hash=events[1].hash, key_id=events[1].key_id, hash="f" * 64,
     )
     with triggers_disabled():
         # make room at #3 (highest first: seq is unique), then slip the forged row in
@@ -159,7 +178,10 @@ def test_checkpoints_are_signed_and_appended_never_rewritten(settings):
     assert audit_checkpoint_write_task() == {"ok": True, "seq": 3, "key_id": first.key_id}
     lines = settings.AUDIT_CHECKPOINT_PATH.read_text().splitlines(keepends=True)
     assert lines[0] == first_line and len(lines) == 2
-    assert [json.loads(line)["seq"] for line in lines] == [2, 3]
+    shard = str(first.heads and next(iter(first.heads)))
+    assert [json.loads(line)["heads"][shard][0] for line in lines] == [2, 3]
+    # each line names the signature of the line before it
+    assert json.loads(lines[0])["prev"] == "" and json.loads(lines[1])["prev"] == json.loads(lines[0])["sig"]
     result = audit_chain_verify()
     assert result.ok and result.checkpoints == 2 and result.anchored_seq == 3
 

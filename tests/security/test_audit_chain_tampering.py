@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from fintech.audit_chain import GENESIS_HASH, audit_key_id, canonical_fields, event_mac
+from fintech.audit_chain import audit_key_id, canonical_fields, event_mac, shard_genesis
 from fintech.models import AuditChainHead, AuditEvent
 from fintech.services.audit import audit_chain_verify, audit_checkpoint_write, audit_event_record
 from tests.fintech.test_audit_chain import triggers_disabled, write_events
@@ -35,14 +35,15 @@ def rewrite_chain_from(seq: int, link) -> None:
 
     `link(event, prev_hash)` is the attacker's idea of the hash function.
     """
-    prev = AuditEvent.objects.get(seq=seq - 1).hash if seq > 1 else GENESIS_HASH
+    shard = AuditEvent.objects.get(seq=seq).shard  # the test's events are all in one shard
+    prev = AuditEvent.objects.get(shard=shard, seq=seq - 1).hash if seq > 1 else shard_genesis(shard)
     with triggers_disabled():
-        for event in AuditEvent.objects.filter(seq__gte=seq).order_by("seq"):
+        for event in AuditEvent.objects.filter(shard=shard, seq__gte=seq).order_by("seq"):
             new_hash = link(event, prev)
             AuditEvent.objects.filter(pk=event.pk).update(prev_hash=prev, hash=new_hash)
             prev = new_hash
-        last = AuditEvent.objects.order_by("-seq").first()
-        AuditChainHead.objects.filter(pk=1).update(seq=last.seq, hash=prev)
+        last = AuditEvent.objects.filter(shard=shard).order_by("-seq").first()
+        AuditChainHead.objects.filter(pk=shard).update(seq=last.seq, hash=prev)
 
 
 def edit_after(event: AuditEvent, after: dict) -> None:
@@ -78,7 +79,8 @@ def test_superuser_recomputing_the_chain_with_a_guessed_key_is_detected():
     result = audit_chain_verify()
     assert not result.ok and result.first_bad_seq == 2
     # the signed checkpoint outside the database disagrees with the rewritten head as well
-    with pytest.raises(CommandError, match=r"checkpoint refused: .*#5 is gone or differs from the signed checkpoint"):
+    refused = r"checkpoint refused: .*row #5 is gone or differs from the signed checkpoint"
+    with pytest.raises(CommandError, match=refused):
         call_command("audit_checkpoint")
 
 
@@ -90,11 +92,12 @@ def test_deleting_the_tail_and_moving_the_head_back_is_caught_by_the_signed_chec
     # the rows left form a perfectly valid keyed chain
     with triggers_disabled():
         AuditEvent.objects.filter(seq__gt=3).delete()
-        AuditChainHead.objects.filter(pk=1).update(seq=3, hash=events[2].hash)
+        AuditChainHead.objects.filter(pk=events[0].shard).update(seq=3, hash=events[2].hash)
     # then only the checkpoint outside the database shows what is gone
     result = audit_chain_verify()
     assert not result.ok and result.checked == 3
-    assert "signed checkpoint" in result.reason and "pins #5 but the rows end at #3" in result.reason
+    assert "signed checkpoint" in result.reason
+    assert f"pins shard {events[0].shard} at #5 but the rows end at #3" in result.reason
 
 
 @pytest.mark.django_db
@@ -105,7 +108,7 @@ def test_a_checkpoint_forged_without_the_audit_key_is_refused(settings):
     audit_checkpoint_write()
     with triggers_disabled():
         AuditEvent.objects.filter(seq=4).delete()
-        AuditChainHead.objects.filter(pk=1).update(seq=3, hash=events[2].hash)
+        AuditChainHead.objects.filter(pk=events[0].shard).update(seq=3, hash=events[2].hash)
     forged = {"format": "fintech.audit.checkpoint.v1", "chain": "main", "seq": 3, "hash": events[2].hash,
               "key_id": events[2].key_id, "written_at": "2026-12-07T12:00:00+00:00", "sig": "0" * 64}
     with settings.AUDIT_CHECKPOINT_PATH.open("a") as store:
@@ -217,20 +220,24 @@ ATTEMPTS = {
 def test_runtime_role_can_append_and_read_the_audit_table_but_never_change_it(runtime_role):
     events = write_events(3)
     with _connect_as(runtime_role) as conn:
-        # it reads the trail and appends to it, locking the head as the application does
+        # it reads the trail and appends to it, taking a free shard head as the application does
         with conn.transaction(force_rollback=True), conn.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM fintech_auditevent")
             assert cursor.fetchone()[0] == 3
-            cursor.execute("SELECT seq, hash FROM fintech_auditchainhead WHERE id = 1 FOR UPDATE")
-            seq, head_hash = cursor.fetchone()
             cursor.execute(
-                "INSERT INTO fintech_auditevent (seq, occurred_at, actor_label, action, target_type, target_id, "
-                "target_repr, request_id, outcome, prev_hash, key_id, hash) "
-                "VALUES (%s, now(), 'runtime', 'tests.runtime.append', '', '', '', '', 'success', %s, %s, %s) "
-                "RETURNING id",
-                [seq + 1, head_hash, events[0].key_id, hashlib.sha256(b"probe").hexdigest()],
+                "SELECT id, seq, hash FROM fintech_auditchainhead ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1"
             )
-            assert cursor.fetchone()[0] is not None
+            shard, seq, head_hash = cursor.fetchone()
+            cursor.execute(
+                "WITH event AS (INSERT INTO fintech_auditevent (shard, seq, occurred_at, actor_label, action, "
+                "target_type, target_id, target_repr, request_id, outcome, prev_hash, key_id, hash) "
+                "VALUES (%s, %s, now(), 'runtime', 'tests.runtime.append', '', '', '', '', 'success', %s, %s, %s) "
+                "RETURNING shard, seq, hash) "
+                "UPDATE fintech_auditchainhead AS head SET seq = event.seq, hash = event.hash FROM event "
+                "WHERE head.id = event.shard RETURNING head.id",
+                [shard, seq + 1, head_hash, events[0].key_id, hashlib.sha256(b"probe").hexdigest()],
+            )
+            assert cursor.fetchone()[0] == shard
         # and every way of changing history is refused by the database
         refused = {}
         for attempt, statement in ATTEMPTS.items():

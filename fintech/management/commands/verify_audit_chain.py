@@ -12,14 +12,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = audit_chain_verify()
         for segment in result.segments:
-            self.stdout.write(f"seq {segment.first_seq}-{segment.last_seq}: key {segment.key_id}")
+            self.stdout.write(f"shard {segment.shard} seq {segment.first_seq}-{segment.last_seq}: key {segment.key_id}")
         if not result.ok:
             raise CommandError(
-                f"audit chain broken at seq {result.first_bad_seq} (row id {result.first_bad_id}): "
+                f"audit chain broken at seq {result.first_bad_seq} of shard {result.first_bad_shard} "
+                f"(row id {result.first_bad_id}): "
                 f"{result.reason}; {result.checked} rows before it verified"
             )
         anchor = (
-            f"anchored by {result.checkpoints} signed checkpoints up to #{result.anchored_seq}"
+            f"anchored by {result.checkpoints} signed checkpoints, the latest sealing {result.anchored_seq} events"
             if result.anchored_seq is not None
             else "WARNING: no signed checkpoint anchors it yet (run audit_checkpoint)"
         )
