@@ -3,9 +3,11 @@
 # environment variable NAME, which is how the settings read them; a variable already set
 # wins (ECS injects secrets as variables, and has no /run/secrets). Then the command
 # replaces this shell (exec), so the process itself receives the stop signal.
+# SECRETS_DIR names another folder (tests).
 set -eu
-if [ -d /run/secrets ]; then
-  for file in /run/secrets/*; do
+secrets_dir=${SECRETS_DIR:-/run/secrets}
+if [ -d "$secrets_dir" ]; then
+  for file in "$secrets_dir"/*; do
     [ -f "$file" ] || continue
     name=$(basename "$file")
     case "$name" in

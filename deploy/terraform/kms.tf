@@ -25,7 +25,7 @@ data "aws_iam_policy_document" "kms_data" {
 }
 
 resource "aws_kms_key" "data" {
-  description             = "${var.name}: RDS, ElastiCache, EFS, the evidence bucket and SNS"
+  description             = "${var.name}: RDS, ElastiCache, EFS and the evidence bucket"
   enable_key_rotation     = true
   rotation_period_in_days = 365
   deletion_window_in_days = 30
@@ -108,7 +108,7 @@ data "aws_iam_policy_document" "kms_logs_publishers" {
 }
 
 resource "aws_kms_key" "logs" {
-  description             = "${var.name}: CloudWatch Logs and CloudTrail"
+  description             = "${var.name}: CloudWatch Logs, CloudTrail and the alarms topic"
   enable_key_rotation     = true
   rotation_period_in_days = 365
   deletion_window_in_days = 30
