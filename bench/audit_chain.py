@@ -1,5 +1,8 @@
 """Audit-trail append throughput through the audit service, with 1 and with 8 concurrent writers.
 
+For comparison in the same run: the same appends serialised behind one shared row lock
+(the design before the shards) and the share of writers found waiting on a lock.
+
 Each append is its own transaction (`audit_event_record` in `transaction.atomic()`), as an
 audited write commits it. Beside it, the same rows as plain INSERTs (no chain: no head,
 no HMAC) with the same writers, for the floor the database sets. The chain is verified
@@ -26,6 +29,19 @@ def _append(writer: int, i: int) -> None:
     from fintech.services.audit import audit_event_record
 
     with transaction.atomic():
+        audit_event_record(action="bench.audit.append", actor_label=f"bench-{writer}", after={"i": i})
+
+
+def _append_serialised(writer: int, i: int) -> None:
+    """For comparison on the same machine at the same time: the same append behind one row
+    lock every writer shares until commit, which is how the trail worked before the shards."""
+    from django.db import connection, transaction
+
+    from fintech.services.audit import audit_event_record
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM fintech_auditchainhead WHERE id = 0 FOR UPDATE")
         audit_event_record(action="bench.audit.append", actor_label=f"bench-{writer}", after={"i": i})
 
 
@@ -76,6 +92,7 @@ def run() -> list[dict]:
     latencies = _single_writer_latencies(500)
     one = writers_run(writers=1, seconds=SECONDS, work=_append)
     eight = writers_run(writers=8, seconds=SECONDS, work=_append)
+    serialised = writers_run(writers=8, seconds=SECONDS / 2, work=_append_serialised)
     plain_one = writers_run(writers=1, seconds=SECONDS / 2, work=_plain_insert)
     plain_eight = writers_run(writers=8, seconds=SECONDS / 2, work=_plain_insert)
     with connection.cursor() as cursor:
@@ -94,6 +111,24 @@ def run() -> list[dict]:
             "unit": "events/s",
             "target": f">= {TARGET_8_WRITERS}",
             "met": eight.rate >= TARGET_8_WRITERS and verified.ok,
+        },
+        {
+            "name": "audit appenders waiting on a lock (8 writers)",
+            "value": round(eight.lock_wait_share * 100, 1),
+            "unit": "% of samples",
+            "met": None,
+        },
+        {
+            "name": "the same appends behind one shared row lock (8 writers)",
+            "value": serialised.rate,
+            "unit": "events/s",
+            "met": None,
+        },
+        {
+            "name": "appenders waiting on a lock behind one shared row lock (8 writers)",
+            "value": round(serialised.lock_wait_share * 100, 1),
+            "unit": "% of samples",
+            "met": None,
         },
         {
             "name": "plain INSERTs of the same rows per second (1 writer)",

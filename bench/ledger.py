@@ -136,6 +136,12 @@ def run() -> list[dict]:
             "met": result.rate >= TARGET and posted == result.units and unaudited == 0 and verified.ok,
         },
         {
+            "name": f"ledger posters waiting on a lock ({WRITERS} writers)",
+            "value": round(result.lock_wait_share * 100, 1),
+            "unit": "% of samples",
+            "met": None,
+        },
+        {
             "name": f"plain INSERTs of the same rows per second ({WRITERS} writers)",
             "value": plain.rate,
             "unit": "entries/s",
