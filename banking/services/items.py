@@ -167,4 +167,4 @@ def bank_link_submit(*, customer: Customer, public_token: str, link_institution_
     """Hand Link's public token to the exchange task (after commit): the page answers at once."""
     # The public token is single-use (30 minutes): sealed in the outbox, erased once sent.
     outbox_task_enqueue("banking.exchange_public_token", customer.pk, link_institution_id=link_institution_id,
-                        secret_kwargs={"public_token": public_token})
+                        sealed={"public_token": public_token})

@@ -27,9 +27,10 @@ class OutboxMessage(models.Model):
     destination = models.CharField(max_length=200)
     # task: {"args": [...], "kwargs": {...}, "headers": {...}}; stream: the event itself.
     payload = models.JSONField()
-    # Task keyword arguments that are secrets (a single-use payment nonce, a Plaid public
-    # token): sealed at rest like other secrets, and erased when the message is sent.
-    secret_kwargs = EncryptedJSONField(null=True, blank=True)
+    # The part of the message that is secret or personal (a single-use payment nonce, a Plaid
+    # public token, a counterparty's account number): merged into the task's keyword arguments
+    # or the event's fields when sent, sealed at rest like other secrets, erased once sent.
+    sealed = EncryptedJSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

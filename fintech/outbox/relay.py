@@ -63,9 +63,8 @@ class OutboxRelay:
             if not eager:
                 self._send_tasks(tasks)
             OutboxMessage.objects.filter(pk__in=[row.pk for row in rows]).update(sent_at=timezone.now())
-            if any(row.secret_kwargs for row in tasks):
-                OutboxMessage.objects.filter(pk__in=[row.pk for row in tasks if row.secret_kwargs]).update(
-                    secret_kwargs=None)
+            if any(row.sealed for row in rows):
+                OutboxMessage.objects.filter(pk__in=[row.pk for row in rows if row.sealed]).update(sealed=None)
         if eager:
             # Tests that ask for eager Celery: the task runs here, after the batch is marked
             # sent, so its own writes and outbox rows are committed (or raised) like a worker's.
@@ -81,7 +80,8 @@ class OutboxRelay:
             return
         pipe = self.redis.pipeline(transaction=False)
         for row in rows:
-            pipe.xadd(row.destination, {"event": orjson.dumps(row.payload), "outbox_id": row.pk})
+            pipe.xadd(row.destination, {"event": orjson.dumps({**row.payload, **(row.sealed or {})}),
+                                        "outbox_id": row.pk})
         pipe.execute()
 
     def _send_tasks(self, rows: list[OutboxMessage]) -> None:
@@ -128,7 +128,7 @@ class OutboxRelay:
 
 
 def _kwargs(row: OutboxMessage) -> dict:
-    return {**(row.payload.get("kwargs") or {}), **(row.secret_kwargs or {})}
+    return {**(row.payload.get("kwargs") or {}), **(row.sealed or {})}
 
 
 def outbox_relay_once(*, batch_size: int = BATCH_SIZE) -> int:

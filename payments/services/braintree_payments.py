@@ -77,7 +77,7 @@ def braintree_payment_request(*, customer: Customer, amount: int, currency: str,
     payment = payment_create(customer=customer, amount=amount, currency=currency, actor=actor,
                              gateway=Gateway.BRAINTREE)
     # The nonce is single-use and short-lived: sealed in the outbox, erased once sent.
-    outbox_task_enqueue("payments.submit_braintree_sale", payment.pk, secret_kwargs={"nonce": nonce})
+    outbox_task_enqueue("payments.submit_braintree_sale", payment.pk, sealed={"nonce": nonce})
     return payment
 
 

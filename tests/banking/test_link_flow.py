@@ -36,11 +36,11 @@ def test_link_exchange_sync_end_to_end(client, fake_plaid, published):
     message = OutboxMessage.objects.get(destination="banking.exchange_public_token")
     # the single-use token is sealed, not in the message's plain payload
     assert message.payload["args"] == [customer.pk] and public_token not in json.dumps(message.payload)
-    assert message.secret_kwargs == {"public_token": public_token}
+    assert message.sealed == {"public_token": public_token}
     assert not PlaidItem.objects.exists()  # nothing happens until the task runs
     # and the exchange task runs (its body, synchronously)
     item = PlaidItem.objects.get(pk=exchange_public_token(*message.payload["args"], **message.payload["kwargs"],
-                                                          **message.secret_kwargs))
+                                                          **message.sealed))
     # then: the item and its accounts are stored, numbers encrypted
     assert item.customer == customer and item.institution_id == INSTITUTION
     assert item.institution_name == "Houndstooth Bank" and item.link_institution_id == INSTITUTION

@@ -77,10 +77,10 @@ def test_nonce_post_creates_one_payment_and_one_sale(client, customer, fake_brai
                            {"amount": 3000, "currency": "USD", "payment_method_nonce": nonce})
     # the nonce waits sealed in the outbox, and is erased once the relay has sent the sale task
     message = OutboxMessage.objects.get(destination="payments.submit_braintree_sale")
-    assert message.secret_kwargs == {"nonce": nonce} and nonce not in json.dumps(message.payload)
+    assert message.sealed == {"nonce": nonce} and nonce not in json.dumps(message.payload)
     relay()
     message.refresh_from_db()
-    assert message.sent_at is not None and message.secret_kwargs is None
+    assert message.sent_at is not None and message.sealed is None
     payment = Payment.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/payments/{payment.pk}/receipt/"
     assert (payment.customer, payment.gateway, payment.amount, payment.status) == (

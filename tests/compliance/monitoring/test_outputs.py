@@ -117,7 +117,7 @@ def test_run_aml_scan_task_called_directly(alert):
     from compliance.tasks import run_aml_scan_task
 
     assert run_aml_scan_task(start="2026-05-01T00:00:00+00:00", end="2026-07-01T00:00:00+00:00") == {
-        "candidates": 1, "alerts": 0, "anomaly_alerts": 0}
+        "candidates": 1, "alerts": 0, "anomaly_alerts": 0, "arrived_out_of_period": 0}
 
 
 def test_an_unreachable_stream_keeps_the_payment_event_until_it_is_back(monitoring_consumer, relay):
