@@ -63,10 +63,13 @@ def _tail(path: Path, size: int = 4000) -> str:
 class PrivateRedis:
     """`redis-server` in memory only (no RDB, no AOF): killing it loses every queued message."""
 
-    def __init__(self, workdir: Path, port: int | None = None):
+    def __init__(self, workdir: Path, port: int | None = None, *, persistent: bool = False):
         self.workdir = workdir
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
+        # persistent: an append-only file synced at every write, as a production broker and
+        # stream run, so a stop and start keeps what Redis had accepted.
+        self.persistence = ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
 
     @property
     def url(self) -> str:
@@ -85,7 +88,7 @@ class PrivateRedis:
             raise FileNotFoundError("redis-server is not on PATH")
         log = self.workdir / f"redis-{self.port}.log"
         self.process = subprocess.Popen(  # noqa: S603
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *self.persistence,
              "--dir", str(self.workdir), "--logfile", str(log), "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
@@ -242,3 +245,12 @@ def celery_worker(env: dict[str, str], logdir: Path, *, concurrency: int = 1) ->
         env, logdir,
     )
 
+
+
+def outbox_relay(env: dict[str, str], logdir: Path, *, name: str = "relay") -> AppProcess:
+    return AppProcess(name, [sys.executable, "manage.py", "run_outbox_relay", "--idle-ms", "20"], env, logdir)
+
+
+def aml_consumer(env: dict[str, str], logdir: Path) -> AppProcess:
+    return AppProcess("aml", [sys.executable, "manage.py", "run_aml_consumer", "--name", "faults",
+                              "--block-ms", "200"], env, logdir)
