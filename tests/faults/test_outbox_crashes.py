@@ -119,3 +119,52 @@ def test_relay_killed_between_send_and_mark_sends_again_and_every_effect_happens
     assert sorted(MonitoredTransaction.objects.values_list("source", "source_id")) == sorted(
         [("payments", f"payment:{p.pk}") for p in payments] + [("import", f"imp-{i}") for i in range(3)])
     assert Alert.objects.filter(rule_code="large_transaction").count() == PAYMENTS + len(IMPORTED)
+
+
+@pytest.mark.faults
+def test_postgres_restarted_while_the_relay_holds_a_sent_batch_the_batch_goes_again_and_applies_once(
+    fake_stripe, private_postgres, private_redis, tmp_path
+):
+    from tests.faults.test_postgres_restart_mid_job import DBNAME, _query, _seed
+
+    # given: a migrated private cluster, a submitted payment and its stored webhook delivery
+    private_postgres.createdb(DBNAME)
+    url = private_postgres.url(DBNAME)
+    env = app_env(database_url=url, redis_url=private_redis.url, STRIPE_API_BASE=fake_stripe.url,
+                  STRIPE_API_KEY="sk_test_fake", DB_CONN_MAX_AGE="60")  # pragma: allowlist secret
+    seeded = _seed(env, "payment", "--migrate", "--amount", str(LARGE), "--currency", "GBP")
+    intent = fake_stripe.payment_intent_set_status(seeded["intent"], "succeeded")
+    body_file = tmp_path / "event.json"
+    body_file.write_text(json.dumps(fake_stripe.event("payment_intent.succeeded", intent)))
+    delivery = _seed(env, "delivery", "--body-file", str(body_file))["delivery"]
+    relay, worker, consumer = outbox_relay(env, tmp_path), celery_worker(env, tmp_path), aml_consumer(env, tmp_path)
+    locker = psycopg.connect(url, connect_timeout=5)
+    try:
+        # when: the relay has sent the apply task and waits to mark it sent...
+        locker.execute("LOCK TABLE fintech_outboxmessage IN SHARE MODE")
+        relay.start()
+        wait_for(lambda: relay.check_running() and _waiting_relay_updates(url), timeout=30,
+                 what=f"the relay to wait on marking its batch sent ({relay.log})")
+        # ...and PostgreSQL restarts under it (its transaction, and the lock, are gone)
+        private_postgres.restart()
+        worker.start()
+        consumer.start()
+        # then: the relay reconnects by itself and sends the batch again; the worker applies the
+        # delivery once (two copies of its task), and the payment's transaction event is monitored
+        wait_for(lambda: relay.check_running() and worker.check_running() and _query(
+            url, "SELECT count(*) FROM fintech_outboxmessage WHERE sent_at IS NULL") == [(0,)] and _query(
+            url, "SELECT count(*) FROM compliance_monitoredtransaction") == [(1,)] and _stream_drained(
+            private_redis.url), timeout=60, what=f"the batch sent again and monitored ({relay.log}, {worker.log})")
+    finally:
+        locker.close()
+        for process in (consumer, worker, relay):
+            process.stop()
+    assert "batch not sent" in relay.log_text()
+    payment = seeded["payment"]
+    assert _query(url, "SELECT status FROM payments_webhookdelivery WHERE id = %s", (delivery,)) == [("applied",)]
+    assert _query(url, "SELECT attempts FROM payments_webhookdelivery WHERE id = %s", (delivery,)) == [(1,)]
+    assert _query(url, "SELECT status FROM payments_payment WHERE id = %s", (payment,)) == [("succeeded",)]
+    assert _query(url, "SELECT idempotency_key FROM payments_journalentry") == [(f"payment-{payment}-succeeded",)]
+    assert _query(url, "SELECT source, source_id FROM compliance_monitoredtransaction") == [
+        ("payments", f"payment:{payment}")]
+    assert _query(url, "SELECT count(*) FROM compliance_alert WHERE rule_code = 'large_transaction'") == [(1,)]
