@@ -49,6 +49,7 @@ class OutboxRelay:
         # Short timeouts: a Redis outage fails the batch quickly (it is retried), not the relay.
         self.redis = redis.Redis.from_url(redis_url or settings.REDIS_URL, socket_timeout=5,
                                           socket_connect_timeout=2)
+        self._connection = None  # the Celery broker connection, opened on first use
 
     def send_batch(self) -> int:
         """Send one batch of unsent messages and mark them sent; how many were sent."""
@@ -87,15 +88,34 @@ class OutboxRelay:
     def _send_tasks(self, rows: list[OutboxMessage]) -> None:
         if not rows:
             return
-        # One broker connection for the batch; retry=False: a broker outage fails the batch at
-        # once (the relay retries it with backoff) instead of blocking inside kombu.
-        with celery_app.producer_or_acquire() as producer:
+        try:
+            producer = celery_app.amqp.Producer(self._broker(), auto_declare=False)
             for row in rows:
                 celery_app.send_task(
                     row.destination, args=row.payload.get("args") or [], kwargs=_kwargs(row),
                     task_id=f"outbox-{row.pk}", headers=row.payload.get("headers") or None, producer=producer,
                     ignore_result=True, retry=False,
                 )
+        except Exception:
+            self._broker_close()  # a fresh connection on the next try
+            raise
+
+    def _broker(self):
+        """The relay's own broker connection, connected now or failing now: kombu's pooled
+        producers would retry a dead broker inside the first publish (for minutes), and the
+        relay would hang there instead of backing off and saying so."""
+        if self._connection is None:
+            self._connection = celery_app.connection_for_write()
+        self._connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        return self._connection
+
+    def _broker_close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # noqa: BLE001,S110 - closing a connection that is already broken
+                pass
+            self._connection = None
 
     def purge_sent(self, *, older_than: timedelta) -> int:
         """Delete sent messages older than `older_than` (at most PURGE_BATCH a call)."""
