@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 BENCHMARKS = ["bench.audit_chain", "bench.screening", "bench.monitoring", "bench.webhooks", "bench.reconciliation",
-              "bench.case_queue"]
+              "bench.case_queue", "bench.outbox_latency"]
 
 
 def main() -> int:
