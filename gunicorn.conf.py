@@ -28,7 +28,20 @@ def post_worker_init(worker):
     hundred thousand objects) out of the cyclic garbage collector's generations, once
     the application is imported. The collector then walks only what requests allocate,
     instead of the whole heap on every full collection.
-    The objects stay alive as before; this is what `gc.freeze` exists for."""
+    The objects stay alive as before; this is what `gc.freeze` exists for.
+    The sanctions name index (hundreds of thousands of long-lived objects) is built
+    first, so it is frozen with them; library code never touches the collector."""
     import gc
+    import logging
 
+    try:
+        from compliance.selectors import current_name_index
+
+        current_name_index()
+    except Exception:  # noqa: BLE001 - no database yet (migrations pending): the first screening builds it
+        logging.getLogger(__name__).warning("screening index not built at start-up", exc_info=True)
+    finally:
+        from django.db import connections
+
+        connections.close_all()  # the worker's threads open their own
     gc.freeze()

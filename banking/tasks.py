@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -14,6 +12,7 @@ from banking.services.items import item_link_exchange
 from banking.services.sync import item_transactions_sync
 from banking.services.transfers import transfer_events_sync
 from banking.services.webhooks import plaid_webhook_apply
+from fintech.outbox import outbox_task_enqueue
 
 TRANSIENT = (PlaidUnavailableError, OperationalError, InterfaceError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 600, "retry_jitter": True,
@@ -49,8 +48,9 @@ def sync_item_transactions(item_id: int) -> dict:
 def sync_all_items() -> int:
     """Beat: one sync task per live item (webhooks can be missed; this catches up)."""
     item_ids = items_due_for_sync()
-    for item_id in item_ids:
-        transaction.on_commit(partial(sync_item_transactions.delay, item_id))
+    with transaction.atomic():
+        for item_id in item_ids:
+            outbox_task_enqueue("banking.sync_item_transactions", item_id)
     return len(item_ids)
 
 

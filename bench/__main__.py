@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 BENCHMARKS = ["bench.audit_chain", "bench.ledger", "bench.screening", "bench.monitoring", "bench.webhooks",
-              "bench.reconciliation", "bench.case_queue"]
+              "bench.reconciliation", "bench.case_queue", "bench.outbox_latency"]
 
 
 def main() -> int:

@@ -11,14 +11,11 @@ class ComplianceConfig(AppConfig):
         from compliance.services.rules import default_rules_ensure
 
         post_migrate.connect(default_rules_ensure, sender=self, dispatch_uid="compliance.default_rules_ensure")
-        from compliance.receivers import customer_profile_screen, transaction_event_monitor
-        from fintech.events import transaction_event
+        from compliance.receivers import customer_profile_screen
         from fintech.roles import ANALYST, COMPLIANCE_OFFICER, register_role_permissions
         from fintech.signals import customer_profile_changed
 
         customer_profile_changed.connect(customer_profile_screen, dispatch_uid="compliance.customer_profile_screen")
-        # Payments now, banking later: both send this signal shape after commit.
-        transaction_event.connect(transaction_event_monitor, dispatch_uid="compliance.transaction_event_monitor")
         read_lists = ["view_sanctionslist", "view_listsnapshot", "view_sanctionsentry", "view_entryname"]
         read_monitoring = ["view_monitoredtransaction", "view_rule", "view_alert", "view_deadletterevent",
                            "view_customer_risk"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from compliance.services.anomaly import anomaly_model_train
+from compliance.services.monitoring import aml_scan_run
 from compliance.services.rescreen import customers_rescreen
 
 
@@ -29,8 +31,6 @@ def run_aml_scan_task(start: str | None = None, end: str | None = None) -> dict[
     Safe to re-run or redeliver (hence acks_late): alerts are unique per rule, customer
     and window. No automatic retry: a failed scan is re-run by the next beat or by hand.
     """
-    from compliance.services.monitoring import aml_scan_run
-
     start_at, end_at = _period(start, end)
     return aml_scan_run(start=start_at, end=end_at)
 
@@ -41,8 +41,6 @@ def train_anomaly_model_task(start: str | None = None, end: str | None = None) -
 
     No acks_late and no retry: a duplicate run would only add an equivalent version.
     """
-    from compliance.services.anomaly import anomaly_model_train
-
     start_at, end_at = _period(start, end, days=90)
     model = anomaly_model_train(start=start_at, end=end_at)
     return model.version if model else None

@@ -1,27 +1,29 @@
 """The one transaction event every money movement publishes for compliance monitoring.
 
-Payments and banking call `publish_transaction_event`; compliance connects to
-`transaction_event`. The signal is sent after the writing transaction commits, so a
-rolled-back movement never reaches monitoring, and the payload holds plain types only.
-`direction` is seen from the customer's account (with us, or at their bank): "in" when
-money arrives there, "out" when it leaves. `occurred_at` is ISO 8601 with an offset.
+Payments and banking call `publish_transaction_event` inside the transaction that moves
+the money: the event is an outbox row (docs/outbox.md), so it reaches the Redis stream
+`settings.TRANSACTION_EVENT_STREAM` if and only if the movement committed, however the
+process dies afterwards. Compliance's consumers read the stream. The payload holds plain
+types only. `direction` is seen from the customer's account (with us, or at their bank):
+"in" when money arrives there, "out" when it leaves. `occurred_at` is ISO 8601 with an
+offset. `reference` is unique per source: monitoring decides each (source, reference) once.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from typing import Any
 
-from django.db import transaction
-from django.dispatch import Signal
+from django.conf import settings
 
-transaction_event = Signal()
+from fintech.outbox import outbox_event_publish
 
 
-def publish_transaction_event(
+def transaction_event_payload(
     *, source: str, kind: str, reference: str, amount: int, currency: str, customer_id: int | None,
     occurred_at: str, direction: str,
-) -> None:
-    payload = {
+) -> dict[str, Any]:
+    """The event's fields, as the stream carries them."""
+    return {
         "source": source,
         "kind": kind,
         "reference": reference,
@@ -31,4 +33,17 @@ def publish_transaction_event(
         "customer_id": customer_id,
         "occurred_at": occurred_at,
     }
-    transaction.on_commit(partial(transaction_event.send, sender=source, payload=payload))
+
+
+def transaction_event_record(payload: dict[str, Any]) -> None:
+    """Record a built event in the current transaction's outbox. A movement that is not a
+    customer's (customer_id None) has nothing to monitor per customer and is not sent."""
+    if payload.get("customer_id") is None:
+        return
+    outbox_event_publish(stream=settings.TRANSACTION_EVENT_STREAM, event=payload)
+
+
+def publish_transaction_event(**fields: Any) -> None:
+    """Build the event from keyword fields (`transaction_event_payload`) and record it in
+    the outbox of the current transaction."""
+    transaction_event_record(transaction_event_payload(**fields))

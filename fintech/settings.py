@@ -173,6 +173,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# The outbox (docs/outbox.md): sent messages are kept this long for inspection, then purged.
+OUTBOX_RETENTION_SECONDS = env.int("OUTBOX_RETENTION_SECONDS", default=7 * 24 * 3600)
+# The Redis stream the transaction events go to (compliance's consumer group reads it).
+TRANSACTION_EVENT_STREAM = env.str("AML_STREAM", default="transactions")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -194,17 +198,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Anchors the chain head outside the database: a deleted tail is found back to here.
     "audit-checkpoint-write": {"task": "fintech.audit_checkpoint_write", "schedule": timedelta(minutes=5)},
-    # A delivery stored but whose task was lost (broker down at enqueue) is re-enqueued.
-    "payments-requeue-stale-webhook-deliveries": {
-        "task": "payments.requeue_stale_webhook_deliveries",
-        "schedule": timedelta(minutes=5),
-    },
     # Webhooks drive transaction syncs; this catches up any that were missed.
-    # A payment committed while the broker was down: its submit task is sent again.
-    "payments-requeue-unsubmitted-payments": {
-        "task": "payments.requeue_unsubmitted_payments",
-        "schedule": timedelta(minutes=5),
-    },
     "banking-sync-all-items": {"task": "banking.sync_all_items", "schedule": timedelta(hours=6)},
     "banking-sync-transfer-events": {"task": "banking.sync_transfer_events", "schedule": timedelta(hours=1)},
     # The batch AML scan of the previous UTC day (same rules as the real-time consumer).

@@ -3,6 +3,6 @@ importing those apps."""
 
 from django.dispatch import Signal
 
-# Sent inside the transaction that created or changed a customer's profile.
-# Arguments: customer, created.
+# Sent inside the transaction that created a customer, or changed a field screening
+# compares (fintech.services.customers.SCREENED_FIELDS). Arguments: customer, created.
 customer_profile_changed = Signal()

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from fintech.models import Customer
 from fintech.money import normalise_currency
-from payments.models import JournalEntry, LedgerAccount, LedgerHold, Payment, Posting, WebhookDelivery
+from payments.models import JournalEntry, LedgerAccount, LedgerHold, Payment, Posting
 
 
 def ledger_account_balance(*, account: LedgerAccount) -> int:
@@ -61,22 +58,6 @@ def payment_list_visible_to(*, user) -> QuerySet[Payment]:
         return payments
     return payments.filter(customer__user=user)
 
-
-def webhook_delivery_stale_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
-    """Deliveries stored more than `older_than` ago and still not applied (their task
-    was lost, or is still retrying)."""
-    cutoff = timezone.now() - older_than
-    stale = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.RECEIVED, received_at__lt=cutoff)
-    return list(stale.order_by("received_at").values_list("pk", flat=True)[:limit])
-
-
-def payment_unsubmitted_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
-    """Stripe payments created more than `older_than` ago, still pending and never linked to
-    a PaymentIntent: their `submit_payment` message was lost (broker down at commit)."""
-    cutoff = timezone.now() - older_than
-    lost = Payment.objects.filter(gateway="stripe", status=Payment.Status.PENDING, gateway_reference__isnull=True,
-                                  created_at__lt=cutoff)
-    return list(lost.order_by("created_at").values_list("pk", flat=True)[:limit])
 
 def payment_history_for_customer(*, customer, limit: int = 20) -> list[Payment]:
     """A customer's latest payments, newest first (for their own pages only)."""

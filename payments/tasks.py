@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from payments.errors import GatewayUnavailableError
-from payments.selectors import payment_unsubmitted_ids, webhook_delivery_stale_ids
+from payments.reconciliation.runs import reconciliation_run_execute, reconciliation_runs_nightly
 from payments.services.braintree_payments import braintree_sale_submit
 from payments.services.payments import payment_submit_pending
 from payments.services.webhooks import webhook_delivery_apply
@@ -40,31 +38,6 @@ def apply_webhook_delivery(delivery_id: int) -> str:
     return webhook_delivery_apply(delivery_id=delivery_id)
 
 
-@shared_task(name="payments.fan_out_webhook_deliveries", acks_late=True, reject_on_worker_lost=True,
-             time_limit=120, soft_time_limit=100)
-def fan_out_webhook_deliveries(delivery_ids: list[int]) -> int:
-    """Give each delivery of a web process's batch (payments/webhook_publisher.py) its own
-    apply task, with that task's retries and time limit.
-
-    Safe to run twice (late ack, a lost worker): a delivery enqueued twice is applied
-    once. No retries: if the broker fails midway, the stale-delivery sweep enqueues the
-    rest.
-    """
-    for delivery_id in delivery_ids:
-        apply_webhook_delivery.apply_async(args=[delivery_id], ignore_result=True)
-    return len(delivery_ids)
-
-
-@shared_task(name="payments.requeue_stale_webhook_deliveries", time_limit=120, soft_time_limit=100)
-def requeue_stale_webhook_deliveries(older_than_seconds: int = 900) -> int:
-    """Beat: enqueue deliveries whose task never ran (broker down at commit, a lost
-    message). Safe to overlap with a retrying task: applying is idempotent."""
-    ids = webhook_delivery_stale_ids(older_than=timedelta(seconds=older_than_seconds))
-    for delivery_id in ids:
-        apply_webhook_delivery.delay(delivery_id)
-    return len(ids)
-
-
 @shared_task(
     bind=True,
     name="payments.submit_payment",
@@ -86,17 +59,6 @@ def submit_payment(self, payment_id: int) -> str:
     return payment_submit_pending(payment_id=payment_id, last_attempt=self.request.retries >= self.max_retries)
 
 
-
-@shared_task(name="payments.requeue_unsubmitted_payments", time_limit=120, soft_time_limit=100)
-def requeue_unsubmitted_payments(older_than_seconds: int = 600) -> int:
-    """Beat: send again the Stripe payments whose submit message never reached a worker.
-    Safe to overlap with a live task: the gateway call carries the payment's own
-    idempotency key and the link is a conditional update. (A Braintree sale cannot be
-    resent: its single-use nonce lived only in the lost message.)"""
-    ids = payment_unsubmitted_ids(older_than=timedelta(seconds=older_than_seconds))
-    for payment_id in ids:
-        submit_payment.delay(payment_id)
-    return len(ids)
 
 @shared_task(
     name="payments.submit_braintree_sale",
@@ -134,14 +96,10 @@ def reconcile(run_id: int) -> str:
     worker) is claimed, and a run replaces its period's results in one transaction. A
     transient gateway error puts the run back in the queue before it is retried.
     """
-    from payments.reconciliation.runs import reconciliation_run_execute
-
     return reconciliation_run_execute(run_id=run_id).status
 
 
 @shared_task(name="payments.reconcile_previous_day", time_limit=120, soft_time_limit=100)
 def reconcile_previous_day() -> int:
     """Beat, nightly: queue yesterday (UTC) for every configured gateway."""
-    from payments.reconciliation.runs import reconciliation_runs_nightly
-
     return len(reconciliation_runs_nightly())

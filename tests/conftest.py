@@ -59,3 +59,47 @@ def _no_throttle_history():
     if keys:
         client.delete(*keys)
     yield
+
+
+class PublishedTransactionEvents:
+    """The transaction events recorded in the outbox since the fixture started, in order;
+    compares and iterates like the list of their payloads (read afresh each time)."""
+
+    def __init__(self) -> None:
+        from fintech.models import OutboxMessage
+
+        self._after = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def _payloads(self) -> list[dict]:
+        from fintech.models import OutboxMessage
+
+        rows = OutboxMessage.objects.filter(pk__gt=self._after, kind=OutboxMessage.Kind.STREAM,
+                                            destination=django_settings.TRANSACTION_EVENT_STREAM)
+        return list(rows.order_by("pk").values_list("payload", flat=True))
+
+    def __iter__(self):
+        return iter(self._payloads())
+
+    def __len__(self) -> int:
+        return len(self._payloads())
+
+    def __eq__(self, other) -> bool:
+        return self._payloads() == list(other)
+
+    def __repr__(self) -> str:
+        return repr(self._payloads())
+
+
+@pytest.fixture
+def published(db) -> PublishedTransactionEvents:
+    """Transaction events payments and banking recorded (outbox rows bound for the stream)."""
+    return PublishedTransactionEvents()
+
+
+@pytest.fixture
+def relay():
+    """Runs the outbox relay in this process until the outbox is empty (as run_outbox_relay
+    would); with `eager_tasks`, the tasks it sends run here."""
+    from fintech.outbox.relay import outbox_relay_once
+
+    return outbox_relay_once

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django_otp.oath import totp
 
 
@@ -63,3 +65,26 @@ def api_client_for(user):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api
+
+
+def outbox_tasks(name: str | None = None) -> list[tuple[str, list]]:
+    """The Celery tasks recorded in the outbox and not yet sent: (task name, args), in order."""
+    from fintech.models import OutboxMessage
+
+    rows = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.TASK, sent_at__isnull=True)
+    if name is not None:
+        rows = rows.filter(destination=name)
+    return [(destination, payload["args"]) for destination, payload in
+            rows.order_by("pk").values_list("destination", "payload")]
+
+
+@contextmanager
+def recorded_tasks():
+    """The Celery tasks recorded in the outbox inside the block: (task name, args), in order."""
+    from fintech.models import OutboxMessage
+
+    after = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    found: list[tuple[str, list]] = []
+    yield found
+    rows = OutboxMessage.objects.filter(pk__gt=after, kind=OutboxMessage.Kind.TASK).order_by("pk")
+    found.extend((destination, payload["args"]) for destination, payload in rows.values_list("destination", "payload"))

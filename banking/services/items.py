@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +14,7 @@ from banking.models import BankAccount, PlaidItem
 from banking.plaid.types import LinkToken
 from compliance.services.screening import screen_party
 from fintech.models import Customer
+from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
 
 logger = logging.getLogger(__name__)
@@ -165,6 +165,6 @@ def item_status_change(
 
 def bank_link_submit(*, customer: Customer, public_token: str, link_institution_id: str) -> None:
     """Hand Link's public token to the exchange task (after commit): the page answers at once."""
-    from banking.tasks import exchange_public_token
-
-    transaction.on_commit(partial(exchange_public_token.delay, customer.pk, public_token, link_institution_id))
+    # The public token is single-use (30 minutes): sealed in the outbox, erased once sent.
+    outbox_task_enqueue("banking.exchange_public_token", customer.pk, link_institution_id=link_institution_id,
+                        sealed={"public_token": public_token})

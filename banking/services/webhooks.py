@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,27 +12,10 @@ from django.utils.dateparse import parse_datetime
 
 from banking.models import PlaidItem, PlaidWebhookEvent
 from banking.services.items import item_status_change
+from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
 
 Status = PlaidItem.Status
-
-
-def _enqueue_apply(event_id: int) -> None:
-    from banking.tasks import apply_plaid_webhook
-
-    apply_plaid_webhook.delay(event_id)
-
-
-def _enqueue_sync(item_id: int) -> None:
-    from banking.tasks import sync_item_transactions
-
-    sync_item_transactions.delay(item_id)
-
-
-def _enqueue_transfer_events() -> None:
-    from banking.tasks import sync_transfer_events
-
-    sync_transfer_events.delay()
 
 
 def content_digest(payload: dict) -> str:
@@ -43,7 +25,8 @@ def content_digest(payload: dict) -> str:
 
 
 def plaid_webhook_record(*, payload: dict) -> tuple[PlaidWebhookEvent, bool]:
-    """Store a verified webhook; enqueue its effect after commit. A duplicate returns the first row."""
+    """Store a verified webhook and, in the same transaction, its apply task (outbox).
+    A duplicate returns the first row."""
     digest = content_digest(payload)
     try:
         with transaction.atomic():
@@ -52,14 +35,14 @@ def plaid_webhook_record(*, payload: dict) -> tuple[PlaidWebhookEvent, bool]:
                 webhook_code=str(payload["webhook_code"])[:80], item_id=str(payload.get("item_id") or "")[:100],
                 payload=payload,
             )
-            transaction.on_commit(partial(_enqueue_apply, event.pk))
+            outbox_task_enqueue("banking.apply_plaid_webhook", event.pk)
     except IntegrityError:
         return PlaidWebhookEvent.objects.get(content_sha256=digest), False
     return event, True
 
 
 def _sync_available(event: PlaidWebhookEvent, item: PlaidItem) -> str:
-    transaction.on_commit(partial(_enqueue_sync, item.pk))
+    outbox_task_enqueue("banking.sync_item_transactions", item.pk)
     return "sync enqueued"
 
 
@@ -94,7 +77,7 @@ def _new_accounts(event: PlaidWebhookEvent, item: PlaidItem) -> str:
 
 
 def _transfer_events(event: PlaidWebhookEvent, item: PlaidItem | None) -> str:
-    transaction.on_commit(_enqueue_transfer_events)
+    outbox_task_enqueue("banking.sync_transfer_events")
     return "transfer event sync enqueued"
 
 

@@ -3,8 +3,8 @@
 `{"source", "source_id", "customer_id" (our Customer pk), "occurred_at" (ISO 8601 with
 offset), "direction" ("in"|"out"), "amount" (int minor units), "currency", "channel",
 "account_id", "counterparty_name", "counterparty_account", "counterparty_country"}`.
-Payments (and, later, banking) send `transaction_event`; `event_from_signal_payload`
-maps that payload here.
+Payments and banking record the core's transaction event (fintech/events.py) in the
+outbox, which puts it on the stream; `event_from_signal_payload` maps it to this shape.
 """
 
 from __future__ import annotations

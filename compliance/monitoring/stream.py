@@ -16,11 +16,11 @@ from typing import Any
 
 import orjson
 import redis
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from compliance import conf
 from compliance.models import DeadLetterEvent
+from compliance.monitoring.events import event_from_signal_payload
 from compliance.services.monitoring import events_evaluate
 
 logger = logging.getLogger(__name__)
@@ -123,6 +123,8 @@ def _decode(fields: dict) -> dict[str, Any]:
     value = orjson.loads(fields["event"])
     if not isinstance(value, dict):
         raise ValueError("event is not a JSON object")
+    if "reference" in value and "source_id" not in value:  # the core's transaction event (fintech/events.py)
+        return event_from_signal_payload(value)
     return value
 
 
@@ -131,19 +133,3 @@ def _raw_payload(fields: dict) -> Any:
         return _decode(fields)
     except (KeyError, ValueError):
         return {"raw": {str(k): str(v) for k, v in fields.items()}}
-
-
-def events_publish(events: list[dict[str, Any]]) -> None:
-    """Hand events to monitoring: onto the stream, for the consumers (run_aml_consumer).
-    Call after the producing transaction has committed."""
-    try:
-        EventStream.from_url(settings.REDIS_URL).publish(events)
-    except Exception as exc:  # noqa: BLE001 - a monitoring failure must not fail the payment that committed
-        # Nothing is dropped silently: the event waits in the dead letters for a replay.
-        logger.exception("monitoring could not take %d event(s)", len(events))
-        with transaction.atomic():
-            for event in events:
-                DeadLetterEvent.objects.get_or_create(
-                    stream=conf.AML_STREAM, message_id=f"{event.get('source')}:{event.get('source_id')}"[:64],
-                    defaults={"payload": event, "attempts": 1, "error": repr(exc)[:2000]},
-                )

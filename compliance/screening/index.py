@@ -12,7 +12,6 @@ the precise scorer. `bench/eval` measures how often the right entry is in that s
 
 from __future__ import annotations
 
-import gc
 import heapq
 import threading
 from collections import Counter, defaultdict
@@ -122,14 +121,14 @@ def cached_index(snapshot_ids: tuple[int, ...], build) -> NameIndex:
     with _lock:
         index = _cache.get(snapshot_ids)
         if index is None:
-            gc.unfreeze()  # the previous index (frozen below) may be collected again
+            # No garbage-collector calls here: this runs in request threads, and freezing would
+            # also freeze other threads' half-finished requests (and undo the start-up freeze's
+            # scope). The web process builds the index at start-up, before it freezes its heap
+            # (gunicorn.conf.py); an index rebuilt after a list import is walked by the collector
+            # like any other object until the process is recycled.
             _cache.clear()
             index = build()
             _cache[snapshot_ids] = index
-            # Many long-lived objects: keep the cyclic garbage collector from walking them on
-            # every full collection, which showed as multi-millisecond pauses in screening latency.
-            gc.collect()
-            gc.freeze()
     return index
 
 

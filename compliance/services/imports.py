@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from django.conf import settings
 from django.db import transaction
 
 from compliance.models import MonitoredTransaction
@@ -14,6 +15,7 @@ from compliance.monitoring.events import EventError, parse_occurred_at
 from compliance.services.import_screening import imported_parties_screen
 from fintech.models import Customer
 from fintech.money import MoneyError, normalise_currency, to_minor_units
+from fintech.outbox import outbox_events_publish
 from fintech.services.audit import audit_event_record
 
 COLUMNS = ["transaction_id", "occurred_at", "customer_id", "account_id", "direction", "amount", "currency",
@@ -110,9 +112,25 @@ def _import_batch(batch: list[dict], summary: ImportSummary) -> tuple[list[int],
     # ignore_conflicts: a concurrent import of the same file inserts each row once.
     MonitoredTransaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     summary.imported += len(rows)
+    # Evaluated as it lands, whatever its dates: each new row is a monitoring event in the outbox,
+    # committed with the rows, which the stream consumers decide like any other movement (finding
+    # the row already stored, they evaluate it against its customer's history as of its time).
+    outbox_events_publish(stream=settings.TRANSACTION_EVENT_STREAM, events=[_event(row) for row in rows],
+                          sealed=[{"counterparty_account": row.counterparty_account} for row in rows])
     added = list(MonitoredTransaction.objects.filter(source=SOURCE, source_id__in=[r.source_id for r in rows])
                  .values_list("pk", flat=True))
     return list(created.values()), added
+
+
+def _event(row: MonitoredTransaction) -> dict:
+    """The monitoring event (compliance.monitoring.events) of an imported row; its counterparty
+    account, a personal identifier, travels sealed."""
+    return {
+        "source": row.source, "source_id": row.source_id, "customer_id": row.customer_id,
+        "occurred_at": row.occurred_at.isoformat(), "direction": row.direction, "amount": row.amount,
+        "currency": row.currency, "channel": row.channel, "account_id": row.account_id,
+        "counterparty_name": row.counterparty_name, "counterparty_country": row.counterparty_country,
+    }
 
 
 def transactions_import(*, stream: IO[str], actor=None, filename: str = "") -> ImportSummary:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 
 from compliance.importers import ParsedEntry
 from compliance.models import EntryName, ListSnapshot, SanctionsEntry, SanctionsList
 from compliance.screening.names import comparable_form, sound_form
+from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
 
 BATCH_SIZE = 2000
@@ -86,7 +85,5 @@ def sanctions_list_import(
                **{k: snapshot.diff[k] for k in ("added_count", "removed_count", "changed_count")}},
     )
     if rescreen:
-        from compliance.tasks import rescreen_customers_task
-
-        transaction.on_commit(partial(rescreen_customers_task.delay, snapshot.pk))
+        outbox_task_enqueue("compliance.rescreen_customers", snapshot.pk)
     return snapshot

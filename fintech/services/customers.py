@@ -90,11 +90,18 @@ def customer_password_reset(*, user, password: str) -> None:
     audit_event_record(action="fintech.auth.password_reset", actor=user, target=user)
 
 
+# What sanctions screening compares a customer on: a change to any of these re-screens.
+SCREENED_FIELDS = ("legal_name", "entity_type", "date_of_birth", "country")
+
+
 @transaction.atomic
 def customer_update(*, customer: Customer, actor, changes: dict[str, Any]) -> Customer:
-    """Apply profile changes; audited with before/after; screening listens to the signal."""
+    """Apply profile changes; audited with before/after. Screening listens to the signal,
+    sent only when a field screening matches on changed (a risk rating, a status or an
+    email change is no reason to screen the name again)."""
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     before = customer_snapshot(locked)
+    screened_before = [getattr(locked, name) for name in SCREENED_FIELDS]
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.full_clean()
@@ -103,5 +110,6 @@ def customer_update(*, customer: Customer, actor, changes: dict[str, Any]) -> Cu
         action="fintech.customer.updated", actor=actor, target=locked,
         before=before, after=customer_snapshot(locked),
     )
-    customer_profile_changed.send(sender=Customer, customer=locked, created=False)
+    if [getattr(locked, name) for name in SCREENED_FIELDS] != screened_before:
+        customer_profile_changed.send(sender=Customer, customer=locked, created=False)
     return locked

@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from fintech.api.exceptions import DomainError
-from fintech.dispatch import enqueue_on_commit
+from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayUnavailableError, StateConflictError
 from payments.models import ReconciliationItem, ReconciliationRecord, ReconciliationRun
@@ -67,9 +67,7 @@ def reconciliation_run_request(
                        after={"gateway": gateway, "period_start": str(period_start), "period_end": str(period_end),
                               "source": source})
     if enqueue:
-        from payments.tasks import reconcile  # tasks import services, not the reverse
-
-        enqueue_on_commit(reconcile, run.pk)
+        outbox_task_enqueue("payments.reconcile", run.pk)
     return run
 
 

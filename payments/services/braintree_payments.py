@@ -19,8 +19,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from fintech.dispatch import enqueue_on_commit
 from fintech.models import Customer
+from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayError, GatewayUnavailableError, StateConflictError
 from payments.gateways import braintree_adapter
@@ -72,13 +72,12 @@ def braintree_status(status: str) -> str | None:
 def braintree_payment_request(*, customer: Customer, amount: int, currency: str, nonce: str, actor=None) -> Payment:
     """A customer's Braintree payment: created pending here; the sale is made by the
     Celery task `payments.submit_braintree_sale` after commit."""
-    from payments.tasks import submit_braintree_sale  # tasks import services, not the reverse
-
     if not nonce or len(nonce) > 200:
         raise GatewayError("a Braintree payment needs the payment-method nonce from the Drop-in")
     payment = payment_create(customer=customer, amount=amount, currency=currency, actor=actor,
                              gateway=Gateway.BRAINTREE)
-    enqueue_on_commit(submit_braintree_sale, payment.pk, nonce)
+    # The nonce is single-use and short-lived: sealed in the outbox, erased once sent.
+    outbox_task_enqueue("payments.submit_braintree_sale", payment.pk, sealed={"nonce": nonce})
     return payment
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from fintech.dispatch import enqueue_on_commit
 from fintech.events import publish_transaction_event
 from fintech.models import Customer
 from fintech.money import MoneyError, normalise_currency
+from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
 from payments import conf
 from payments.errors import GatewayError, GatewayUnavailableError, PaymentsNotConfiguredError, StateConflictError
@@ -74,10 +74,8 @@ def payment_request(*, customer: Customer, amount: int, currency: str, actor=Non
     """A customer's (or its API client's) payment: created pending here, sent to the
     gateway by the Celery task `payments.submit_payment` after commit, so no gateway
     call ever runs inside a database transaction."""
-    from payments.tasks import submit_payment  # tasks import services, not the reverse
-
     payment = payment_create(customer=customer, amount=amount, currency=currency, actor=actor)
-    enqueue_on_commit(submit_payment, payment.pk)
+    outbox_task_enqueue("payments.submit_payment", payment.pk)
     return payment
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from fintech.api.exceptions import DomainError
 from fintech.money import MoneyError
+from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayUnavailableError
 from payments.models import WebhookDelivery
@@ -21,42 +21,27 @@ from payments.services.braintree_events import (
 )
 from payments.services.delivery_store import delivery_insert_once
 from payments.services.stripe_events import stripe_event_apply, stripe_event_prefetch
-from payments.webhook_publisher import publisher
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
 
 
-def _enqueue(delivery_id: int) -> None:
-    """Hand a committed delivery to a worker, best effort, without waiting for the broker.
-
-    The row is already stored, so a broker outage must neither fail the caller (the
-    webhook would answer 500 and Stripe redeliver a duplicate) nor hold the request:
-    the process's publisher (payments/webhook_publisher.py) sends the id in its next
-    batch, logs a failure, and the stale-delivery sweep enqueues whatever did not go.
-    """
-    publisher.submit(delivery_id)
-
-
 def webhook_delivery_store(*, provider: str, event_key: str, event_type: str, raw_body: str) -> tuple[int, bool]:
-    """Store a verified delivery once and enqueue its application after commit: the
-    webhook views' call, which needs only the delivery's id.
+    """Store a verified delivery once, with its apply task in the outbox: the webhook
+    views' call, which needs only the delivery's id.
 
     Returns (delivery id, created). A redelivery (same provider and event key) meets
     the unique constraint: the stored row's id is returned and nothing is enqueued, so
-    nothing happens twice. When this returns, a new row is committed (unless the
-    caller holds a transaction open), so a 2xx after it never acknowledges a delivery
-    that a crash or a broker outage could lose: if its task is never published, the
-    stale-delivery sweep enqueues it.
+    nothing happens twice. When this returns, a new row and its outbox message are
+    committed (unless the caller holds a transaction open), so a 2xx after it never
+    acknowledges a delivery that a crash or a broker outage could lose: the relay sends
+    the task whenever the broker is back.
     """
     delivery_id = delivery_insert_once(provider=provider, event_key=event_key, event_type=event_type[:100],
                                        raw_body=raw_body, received_at=timezone.now())
     if delivery_id is None:
         stored = WebhookDelivery.objects.filter(provider=provider, event_key=event_key)
         return stored.values_list("pk", flat=True).get(), False
-    # In autocommit (the webhook views) the row is committed and this runs at once;
-    # inside a caller's atomic block, after that block commits. `_enqueue` never raises.
-    transaction.on_commit(partial(_enqueue, delivery_id))
     return delivery_id, True
 
 
@@ -77,7 +62,7 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery, actor=None) -> bool:
         audit_event_record(action="payments.webhook_delivery.retried", actor=actor, target=delivery,
                            before={"status": Status.FAILED, "error": delivery.error},
                            after={"status": Status.RECEIVED})
-        transaction.on_commit(partial(_enqueue, delivery.pk))
+        outbox_task_enqueue("payments.apply_webhook_delivery", delivery.pk)
     return True
 
 

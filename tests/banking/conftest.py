@@ -8,7 +8,6 @@ from django.db import transaction
 
 from banking.models import PlaidItem
 from banking.services.items import item_link_exchange
-from fintech.events import transaction_event
 from payments.models import Payment
 from payments.services.payments import payment_create, payment_transition
 from sandbox.plaid_server import CLIENT_ID, SECRET, FakePlaidServer
@@ -38,16 +37,11 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def published():
-    """Transaction events sent by banking (after commit)."""
-    payloads: list[dict] = []
+def capture_tasks():
+    """`with capture_tasks() as tasks:` the tasks recorded in the outbox inside the block."""
+    from tests.helpers import recorded_tasks
 
-    def receiver(sender, payload, **kwargs):
-        payloads.append(payload)
-
-    transaction_event.connect(receiver, dispatch_uid="tests.banking.published")
-    yield payloads
-    transaction_event.disconnect(dispatch_uid="tests.banking.published")
+    return recorded_tasks
 
 
 @pytest.fixture

@@ -28,12 +28,12 @@ def test_balances_refresh_from_balance_get(fake_plaid, linked_item):
     assert audit.after == {"current": 8010, "available": 7525}
 
 
-def test_the_beat_task_enqueues_a_sync_per_live_item(fake_plaid, linked_item, django_capture_on_commit_callbacks):
+def test_the_beat_task_enqueues_a_sync_per_live_item(fake_plaid, linked_item, capture_tasks):
     live, revoked = linked_item(), linked_item()
     PlaidItem.objects.filter(pk=revoked.pk).update(status=PlaidItem.Status.REVOKED)
-    with django_capture_on_commit_callbacks() as callbacks:
+    with capture_tasks() as tasks:
         assert sync_all_items() == 1
-    assert [(c.func, c.args) for c in callbacks] == [(sync_item_transactions.delay, (live.pk,))]
+    assert tasks == [(sync_item_transactions.name, [live.pk])]
 
 
 def test_an_item_cannot_move_to_another_customer(fake_plaid, linked_item):

@@ -9,7 +9,7 @@ from django.db import connection
 
 from banking.models import BankAccount, BankTransaction, PlaidItem
 from banking.tasks import exchange_public_token, sync_item_transactions
-from fintech.models import AuditEvent
+from fintech.models import AuditEvent, OutboxMessage
 from tests.banking.conftest import INSTITUTION, OWNER
 from tests.factories import CustomerFactory
 
@@ -20,7 +20,7 @@ def _post_link(client, body):
     return client.post("/bank/link/complete/", data=json.dumps(body), content_type="application/json")
 
 
-def test_link_exchange_sync_end_to_end(client, fake_plaid, published, django_capture_on_commit_callbacks):
+def test_link_exchange_sync_end_to_end(client, fake_plaid, published):
     # given: a signed-in customer on the bank page
     customer = CustomerFactory(legal_name=OWNER)
     client.force_login(customer.user)
@@ -30,14 +30,17 @@ def test_link_exchange_sync_end_to_end(client, fake_plaid, published, django_cap
     assert b"link-sandbox-" in page.content
     # when: Link hands over the public token and metadata
     public_token = fake_plaid.item_add(owner_names=(OWNER,))
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = _post_link(client, {"public_token": public_token,
-                                       "metadata": {"institution": {"institution_id": INSTITUTION, "name": "H"}}})
+    response = _post_link(client, {"public_token": public_token,
+                                   "metadata": {"institution": {"institution_id": INSTITUTION, "name": "H"}}})
     assert response.status_code == 202
-    assert len(callbacks) == 1 and callbacks[0].args == (customer.pk, public_token, INSTITUTION)
+    message = OutboxMessage.objects.get(destination="banking.exchange_public_token")
+    # the single-use token is sealed, not in the message's plain payload
+    assert message.payload["args"] == [customer.pk] and public_token not in json.dumps(message.payload)
+    assert message.sealed == {"public_token": public_token}
     assert not PlaidItem.objects.exists()  # nothing happens until the task runs
     # and the exchange task runs (its body, synchronously)
-    item = PlaidItem.objects.get(pk=exchange_public_token(*callbacks[0].args))
+    item = PlaidItem.objects.get(pk=exchange_public_token(*message.payload["args"], **message.payload["kwargs"],
+                                                          **message.sealed))
     # then: the item and its accounts are stored, numbers encrypted
     assert item.customer == customer and item.institution_id == INSTITUTION
     assert item.institution_name == "Houndstooth Bank" and item.link_institution_id == INSTITUTION
@@ -62,8 +65,7 @@ def test_link_exchange_sync_end_to_end(client, fake_plaid, published, django_cap
         fake_plaid.transaction(accounts[0].account_id, amount=12.34, name="Coffee", transaction_id="t1"),
         fake_plaid.transaction(accounts[0].account_id, amount=-250.5, name="Salary", transaction_id="t2"),
     ])
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sync_item_transactions(item.pk)
+    result = sync_item_transactions(item.pk)
     # then
     assert result["added"] == 2
     assert {(t.transaction_id, t.amount) for t in BankTransaction.objects.all()} == {("t1", 1234), ("t2", -25050)}
@@ -93,9 +95,9 @@ def test_exchange_task_is_idempotent(fake_plaid):
     {"public_token": "public-sandbox-x"},
     ["not", "an", "object"],
 ])
-def test_bad_link_posts_are_refused_and_enqueue_nothing(client, body, django_capture_on_commit_callbacks):
+def test_bad_link_posts_are_refused_and_enqueue_nothing(client, body, capture_tasks):
     client.force_login(CustomerFactory().user)
-    with django_capture_on_commit_callbacks() as callbacks:
+    with capture_tasks() as callbacks:
         response = _post_link(client, body)
     assert response.status_code == 400
     assert callbacks == []

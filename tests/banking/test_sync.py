@@ -117,15 +117,14 @@ def test_transactions_of_unknown_accounts_are_counted_not_stored(fake_plaid, lin
     assert _synced_audits(item)[-1]["unknown_account"] == 1
 
 
-def test_synced_bank_transactions_reach_aml_monitoring(fake_plaid, linked_item, django_capture_on_commit_callbacks,
-                                                       monitoring_consumer):
+def test_synced_bank_transactions_reach_aml_monitoring(fake_plaid, linked_item, relay, monitoring_consumer):
     from compliance.models import DeadLetterEvent, MonitoredTransaction
 
     item = linked_item()
     account = item.accounts.get(subtype="checking").account_id
     fake_plaid.transactions_push(item.item_id, added=[fake_plaid.transaction(account, transaction_id="m1", amount=42)])
-    with django_capture_on_commit_callbacks(execute=True):
-        item_transactions_sync(item_id=item.pk)
+    item_transactions_sync(item_id=item.pk)
+    relay()
     assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     monitored = MonitoredTransaction.objects.get(source="banking", source_id="m1")
     assert (monitored.customer_id, monitored.amount, monitored.direction) == (item.customer_id, 4200, "out")

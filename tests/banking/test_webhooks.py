@@ -13,7 +13,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from banking.models import BankTransaction, PlaidItem, PlaidWebhookEvent
-from banking.services.webhooks import _enqueue_sync, _enqueue_transfer_events
 from banking.tasks import apply_plaid_webhook, sync_item_transactions
 from fintech.models import AuditEvent
 from tests.banking.conftest import post_webhook
@@ -43,16 +42,16 @@ def _claims(body: bytes, **override) -> dict:
 
 # --- verification -------------------------------------------------------------------
 
-def test_a_verified_webhook_is_stored_and_enqueued_after_commit(client, fake_plaid,
-                                                                django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+def test_a_verified_webhook_is_stored_with_its_apply_task(client, fake_plaid,
+                                                                capture_tasks):
+    with capture_tasks() as callbacks:
         response = post_webhook(client, fake_plaid, _payload())
     assert response.status_code == 200 and response.json()["duplicate"] is False
     event = PlaidWebhookEvent.objects.get()
     assert (event.webhook_type, event.webhook_code, event.item_id) == ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE",
                                                                        "item-x")
     assert event.status == PlaidWebhookEvent.Status.RECEIVED
-    assert len(callbacks) == 1 and callbacks[0].args == (event.pk,)
+    assert callbacks == [("banking.apply_plaid_webhook", [event.pk])]
 
 
 def _alg_none(server, body):
@@ -100,11 +99,11 @@ def _no_kid(server, body):
     (_body_changed, "body_mismatch"), (_garbage, "malformed_signature"), (_no_kid, "malformed_signature"),
 ], ids=lambda v: v.__name__ if callable(v) else v)
 def test_bad_jwts_are_refused_with_400_and_nothing_written(client, fake_plaid, linked_item, make_token, code,
-                                                           django_capture_on_commit_callbacks):
+                                                           capture_tasks):
     item = linked_item()
     audits = AuditEvent.objects.count()
     body = json.dumps(_payload(item.item_id)).encode()
-    with django_capture_on_commit_callbacks() as callbacks:
+    with capture_tasks() as callbacks:
         response = _post(client, body, make_token(fake_plaid, body))
     assert response.status_code == 400
     assert response.json()["error"] == code
@@ -160,92 +159,92 @@ def _status_audit(item) -> AuditEvent:
 
 
 def test_sync_updates_available_enqueues_a_sync(client, fake_plaid, linked_item,
-                                                 django_capture_on_commit_callbacks):
+                                                 capture_tasks):
     item = linked_item()
     fake_plaid.transactions_push(item.item_id, added=[
         fake_plaid.transaction(item.accounts.first().account_id, transaction_id="w1")])
     event, callbacks = _receive_and_apply(client, fake_plaid, _payload(item.item_id),
-                                          django_capture_on_commit_callbacks)
+                                          capture_tasks)
     assert event.status == PlaidWebhookEvent.Status.APPLIED
-    assert [(c.func, c.args) for c in callbacks] == [(_enqueue_sync, (item.pk,))]
+    assert callbacks == [("banking.sync_item_transactions", [item.pk])]
     assert AuditEvent.objects.filter(action="banking.webhook.applied", target_id=str(event.pk)).exists()
     sync_item_transactions(item.pk)  # what the enqueued task runs
     assert BankTransaction.objects.filter(transaction_id="w1").exists()
 
 
 def test_item_login_required_marks_the_item_for_update(client, fake_plaid, linked_item,
-                                                       django_capture_on_commit_callbacks):
+                                                       capture_tasks):
     item = linked_item()
     payload = _payload(item.item_id, "ERROR", "ITEM", error={
         "error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED", "error_message": "login required",
         "display_message": None, "status": 400})
-    event, _ = _receive_and_apply(client, fake_plaid, payload, django_capture_on_commit_callbacks)
+    event, _ = _receive_and_apply(client, fake_plaid, payload, capture_tasks)
     item.refresh_from_db()
     assert (item.status, item.error_code) == (PlaidItem.Status.NEEDS_UPDATE, "ITEM_LOGIN_REQUIRED")
     audit = _status_audit(item)
     assert audit.before["status"] == "healthy" and audit.after["status"] == "needs_update"
     # and login repaired brings it back
     _receive_and_apply(client, fake_plaid, _payload(item.item_id, "LOGIN_REPAIRED", "ITEM"),
-                       django_capture_on_commit_callbacks)
+                       capture_tasks)
     item.refresh_from_db()
     assert (item.status, item.error_code) == (PlaidItem.Status.HEALTHY, "")
     assert _status_audit(item).after["status"] == "healthy"
 
 
-def test_pending_expiration(client, fake_plaid, linked_item, django_capture_on_commit_callbacks):
+def test_pending_expiration(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
     payload = _payload(item.item_id, "PENDING_EXPIRATION", "ITEM", consent_expiration_time="2026-12-16T15:53:00Z")
-    _receive_and_apply(client, fake_plaid, payload, django_capture_on_commit_callbacks)
+    _receive_and_apply(client, fake_plaid, payload, capture_tasks)
     item.refresh_from_db()
     assert item.status == PlaidItem.Status.PENDING_EXPIRATION
     assert item.consent_expires_at.isoformat() == "2026-12-16T15:53:00+00:00"
     assert _status_audit(item).after["status"] == "pending_expiration"
 
 
-def test_user_permission_revoked(client, fake_plaid, linked_item, django_capture_on_commit_callbacks):
+def test_user_permission_revoked(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
     _receive_and_apply(client, fake_plaid, _payload(item.item_id, "USER_PERMISSION_REVOKED", "ITEM"),
-                       django_capture_on_commit_callbacks)
+                       capture_tasks)
     item.refresh_from_db()
     assert item.status == PlaidItem.Status.REVOKED
     assert _status_audit(item).after["status"] == "revoked"
 
 
-def test_new_accounts_available(client, fake_plaid, linked_item, django_capture_on_commit_callbacks):
+def test_new_accounts_available(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
     _receive_and_apply(client, fake_plaid, _payload(item.item_id, "NEW_ACCOUNTS_AVAILABLE", "ITEM"),
-                       django_capture_on_commit_callbacks)
+                       capture_tasks)
     item.refresh_from_db()
     assert item.new_accounts_available is True and item.status == PlaidItem.Status.HEALTHY
     assert _status_audit(item).after["new_accounts_available"] is True
 
 
-def test_transfer_events_update_enqueues_the_event_sync(client, fake_plaid, django_capture_on_commit_callbacks):
+def test_transfer_events_update_enqueues_the_event_sync(client, fake_plaid, capture_tasks):
     payload = {"webhook_type": "TRANSFER", "webhook_code": "TRANSFER_EVENTS_UPDATE", "environment": "sandbox"}
-    event, callbacks = _receive_and_apply(client, fake_plaid, payload, django_capture_on_commit_callbacks)
+    event, callbacks = _receive_and_apply(client, fake_plaid, payload, capture_tasks)
     assert event.status == PlaidWebhookEvent.Status.APPLIED
-    assert [c for c in callbacks] == [_enqueue_transfer_events]
+    assert callbacks == [("banking.sync_transfer_events", [])]
 
 
-def test_webhooks_for_unknown_items_or_codes_are_ignored(client, fake_plaid, django_capture_on_commit_callbacks):
+def test_webhooks_for_unknown_items_or_codes_are_ignored(client, fake_plaid, capture_tasks):
     event, callbacks = _receive_and_apply(client, fake_plaid, _payload("item-unknown"),
-                                          django_capture_on_commit_callbacks)
+                                          capture_tasks)
     assert (event.status, event.result, callbacks) == (PlaidWebhookEvent.Status.IGNORED, "unknown item", [])
     event, _ = _receive_and_apply(client, fake_plaid, _payload("x", "SOMETHING_NEW", "HOLDINGS"),
-                                  django_capture_on_commit_callbacks)
+                                  capture_tasks)
     assert (event.status, event.result) == (PlaidWebhookEvent.Status.IGNORED, "not handled")
     assert AuditEvent.objects.filter(action="banking.webhook.ignored").count() == 2
 
 
 def test_a_duplicate_webhook_has_its_effect_once(client, fake_plaid, linked_item,
-                                                 django_capture_on_commit_callbacks):
+                                                 capture_tasks):
     item = linked_item()
     payload = _payload(item.item_id, "USER_PERMISSION_REVOKED", "ITEM")
     # when: delivered twice (a retry), the second with its keys in another order
-    with django_capture_on_commit_callbacks() as first:
+    with capture_tasks() as first:
         assert post_webhook(client, fake_plaid, payload).json()["duplicate"] is False
     reordered = json.dumps(dict(reversed(list(payload.items())))).encode()
-    with django_capture_on_commit_callbacks() as second:
+    with capture_tasks() as second:
         response = post_webhook(client, fake_plaid, reordered)
     # then: one row, one task, one effect
     assert response.status_code == 200 and response.json()["duplicate"] is True
@@ -258,13 +257,13 @@ def test_a_duplicate_webhook_has_its_effect_once(client, fake_plaid, linked_item
     assert AuditEvent.objects.filter(action="banking.webhook.applied").count() == 1
 
 
-def test_a_revoked_item_stays_revoked(client, fake_plaid, linked_item, django_capture_on_commit_callbacks):
+def test_a_revoked_item_stays_revoked(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
     _receive_and_apply(client, fake_plaid, _payload(item.item_id, "USER_PERMISSION_REVOKED", "ITEM"),
-                       django_capture_on_commit_callbacks)
+                       capture_tasks)
     _receive_and_apply(client, fake_plaid, _payload(item.item_id, "PENDING_EXPIRATION", "ITEM",
                                                     consent_expiration_time="2026-12-16T15:53:00Z"),
-                       django_capture_on_commit_callbacks)
+                       capture_tasks)
     item.refresh_from_db()
     assert item.status == PlaidItem.Status.REVOKED
     assert AuditEvent.objects.filter(action="banking.item.status_changed", target_id=str(item.pk)).count() == 1

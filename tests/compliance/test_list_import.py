@@ -9,6 +9,7 @@ from compliance.selectors import current_snapshot_ids
 from fintech.models import AuditEvent
 from tests.compliance.conftest import import_subset
 from tests.compliance.edits import copy_subset, edit_entry
+from tests.helpers import recorded_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +32,13 @@ def test_the_full_ofac_list_imports_as_one_snapshot(full_sdn_entries, capsys):
     assert event.target_id == str(snapshot.pk) and event.after["entries"] == 8976
 
 
-def test_a_second_import_is_a_new_version_with_a_diff(tmp_path, django_capture_on_commit_callbacks):
+def test_a_second_import_is_a_new_version_with_a_diff(tmp_path):
     first = import_subset()
     directory = copy_subset(tmp_path)
     edit_entry(directory, "24901", remarks="DOB 17 Jun 1968; nationality Syria; Passport 999 (Syria).")
     edit_entry(directory, "36", delete=True)
     # when
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with recorded_tasks() as tasks:
         second = import_subset(directory, rescreen=True)
     # then
     assert second.version == first.version + 1
@@ -46,7 +47,7 @@ def test_a_second_import_is_a_new_version_with_a_diff(tmp_path, django_capture_o
     assert second.diff["added_count"] == 0
     assert second.diff["previous_version"] == 1
     assert current_snapshot_ids() == (second.pk,)
-    assert len(callbacks) == 1  # the re-screen job, enqueued after commit
+    assert tasks == [("compliance.rescreen_customers", [second.pk])]  # the re-screen job, with the commit
     assert AuditEvent.objects.filter(action="compliance.sanctions_list.imported").count() == 2
 
 

@@ -113,3 +113,26 @@ def test_the_name_index_is_loaded_once_per_snapshot(sdn_subset, tmp_path, django
     fresh = current_name_index()
     assert fresh is not index and fresh.snapshot_ids == (second.pk,)
     assert len(fresh) < len(index)
+
+
+def test_only_a_change_screening_compares_re_screens_the_customer(sdn_subset):
+    from fintech.signals import customer_profile_changed
+
+    screened: list[int] = []
+
+    def receiver(sender, customer, created=False, **kwargs):
+        screened.append(customer.pk)
+
+    customer = customer_sign_up(email="z@example.com", password=PASSWORD, legal_name="Emily Johnson", country="GB")
+    customer_profile_changed.connect(receiver, dispatch_uid="tests.screened")
+    try:
+        # when: monitoring raises the customer's risk (alerts -> customer_update)
+        customer_update(customer=customer, actor=None, changes={"risk_score": 90, "risk_rating": "high"})
+        # then: audited, not screened again
+        assert screened == []
+        assert AuditEvent.objects.filter(action="fintech.customer.updated", target_id=str(customer.pk)).count() == 1
+        # when: a field screening compares changes
+        customer_update(customer=customer, actor=None, changes={"country": "FR"})
+        assert screened == [customer.pk]
+    finally:
+        customer_profile_changed.disconnect(dispatch_uid="tests.screened")

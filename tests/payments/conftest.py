@@ -11,7 +11,6 @@ from fintech.celery import app as celery_app
 from payments.models import Payment, WebhookDelivery
 from payments.services.payments import payment_create, payment_submit
 from payments.tasks import apply_webhook_delivery
-from payments.webhook_publisher import publisher
 from sandbox.braintree_server import FakeBraintreeServer
 from sandbox.stripe_server import FakeStripeServer
 from tests.factories import CustomerFactory
@@ -49,14 +48,10 @@ def fake_braintree(monkeypatch):
 
 @pytest.fixture
 def eager_tasks():
-    """Explicitly, for one test: an enqueued task runs in the thread that committed,
-    instead of going to a broker."""
+    """Explicitly, for one test: a task the outbox relay sends (the `relay` fixture) runs
+    in the relay's thread, instead of going to a broker."""
     conf = celery_app.conf
     previous = {"task_always_eager": conf.task_always_eager, "task_eager_propagates": conf.task_eager_propagates}
-    # An earlier test's batch still waiting on the publisher's thread would otherwise run
-    # eagerly there, concurrently with this test, and Celery's process-wide "inside an
-    # eager task" flag, set and reset by both threads, could stay set.
-    assert publisher.flush(timeout=30)
     conf.update(task_always_eager=True, task_eager_propagates=True)
     # An eager task runs under Celery's process-wide "inside a task" flag, saved and
     # restored around each one; tests that race requests from several threads run eager

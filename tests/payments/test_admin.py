@@ -95,7 +95,7 @@ def test_only_payments_operations_may_refund(client, paid, role):
 
 @pytest.mark.django_db
 def test_failed_delivery_is_retried_from_the_admin_once_the_cause_is_fixed(
-    client, fake_stripe, submitted_payment, eager_tasks, django_capture_on_commit_callbacks
+    client, fake_stripe, submitted_payment, eager_tasks, relay
 ):
     # given: a refund event for a payment the gateway still reported unpaid -> failed
     payment = submitted_payment(2500, "EUR")
@@ -107,9 +107,9 @@ def test_failed_delivery_is_retried_from_the_admin_once_the_cause_is_fixed(
     fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")  # the gateway caught up
     operator = _login(client, "payops", roles.PAYMENTS_OPERATIONS)
     # when
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/admin/payments/webhookdelivery/",
-                               {"action": "retry_failed", "_selected_action": [delivery.pk]})
+    response = client.post("/admin/payments/webhookdelivery/",
+                           {"action": "retry_failed", "_selected_action": [delivery.pk]})
+    relay()
     # then
     assert response.status_code == 302
     delivery.refresh_from_db()

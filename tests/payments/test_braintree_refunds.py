@@ -10,7 +10,6 @@ from django.db import connection
 from freezegun import freeze_time
 
 from fintech import roles
-from fintech.events import transaction_event
 from fintech.models import AuditEvent
 from payments.errors import GatewayError, GatewayUnavailableError
 from payments.gateways import braintree_adapter
@@ -35,18 +34,6 @@ def settled(client, fake_braintree):
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
     return payment
-
-
-@pytest.fixture
-def published():
-    events: list[dict] = []
-
-    def receiver(sender, payload, **kwargs):
-        events.append(payload)
-
-    transaction_event.connect(receiver, dispatch_uid="test-braintree-refunds")
-    yield events
-    transaction_event.disconnect(dispatch_uid="test-braintree-refunds")
 
 
 def credits(fake_braintree, sale: str) -> list[dict]:

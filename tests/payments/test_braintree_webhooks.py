@@ -14,6 +14,7 @@ from payments.models import Dispute, JournalEntry, Payment, WebhookDelivery
 from payments.selectors import ledger_balances
 from payments.tasks import apply_webhook_delivery
 from sandbox import braintree_server as fake
+from tests.helpers import outbox_tasks
 from tests.payments.braintree_helpers import (
     URL,
     deliver,
@@ -50,22 +51,19 @@ def test_bad_challenge_is_a_400(client, fake_braintree, challenge):
 
 
 @pytest.mark.django_db
-def test_verified_notification_is_stored_raw_once_and_enqueued(client, fake_braintree,
-                                                             django_capture_on_commit_callbacks):
+def test_verified_notification_is_stored_raw_once_and_enqueued(client, fake_braintree):
     form = sample("transaction_settled", "abc123")
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = post_notification(client, form)
+    response = post_notification(client, form)
     assert response.status_code == 200 and response.json()["duplicate"] is False
     delivery = WebhookDelivery.objects.get()
     assert (delivery.provider, delivery.event_type) == ("braintree", "transaction_settled")
     assert delivery.event_key.startswith("transaction_settled:") and delivery.event_key.endswith(":abc123")
     assert "bt_payload=" in delivery.raw_body and delivery.status == "received"
-    assert len(callbacks) == 1
+    assert outbox_tasks() == [("payments.apply_webhook_delivery", [delivery.pk])]
     # the same delivery again: acknowledged, nothing new
-    with django_capture_on_commit_callbacks() as callbacks:
-        again = post_notification(client, form)
+    again = post_notification(client, form)
     assert again.status_code == 200 and again.json()["duplicate"] is True
-    assert WebhookDelivery.objects.count() == 1 and callbacks == []
+    assert WebhookDelivery.objects.count() == 1 and len(outbox_tasks()) == 1
 
 
 def _tampered(form):
@@ -294,11 +292,12 @@ def _race(work) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_same_notification_posted_from_many_threads_at_once_has_one_effect(fake_braintree, eager_tasks):
+def test_same_notification_posted_from_many_threads_at_once_has_one_effect(fake_braintree, eager_tasks, relay):
     payment = submitted_braintree_payment(fake_braintree)
     fake_braintree.settle(payment.gateway_reference)
     form = sample("transaction_settled", payment.gateway_reference)
     statuses = _race(lambda i: Client().post(URL, data=form).status_code)
+    _race(lambda i: relay())
     assert statuses == [200] * THREADS
     assert delivery_statuses() == ["applied"]
     payment.refresh_from_db()

@@ -3,11 +3,12 @@ the real SDKs talking to the fake gateways."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 
-from fintech.models import AuditEvent
+from fintech.models import AuditEvent, OutboxMessage
 from payments.models import Payment
 from payments.services.braintree_payments import braintree_sale_submit
 from payments.tasks import submit_braintree_sale
@@ -70,12 +71,16 @@ def test_bad_amounts_are_refused_with_the_form(client, customer, amount, fake_st
     assert not Payment.objects.exists()
 
 
-def test_nonce_post_creates_one_payment_and_one_sale(client, customer, fake_braintree, eager_tasks,
-                                                      django_capture_on_commit_callbacks):
+def test_nonce_post_creates_one_payment_and_one_sale(client, customer, fake_braintree, eager_tasks, relay):
     nonce = fake_braintree.nonce("paypal")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/payments/checkout/braintree/",
-                               {"amount": 3000, "currency": "USD", "payment_method_nonce": nonce})
+    response = client.post("/payments/checkout/braintree/",
+                           {"amount": 3000, "currency": "USD", "payment_method_nonce": nonce})
+    # the nonce waits sealed in the outbox, and is erased once the relay has sent the sale task
+    message = OutboxMessage.objects.get(destination="payments.submit_braintree_sale")
+    assert message.sealed == {"nonce": nonce} and nonce not in json.dumps(message.payload)
+    relay()
+    message.refresh_from_db()
+    assert message.sent_at is not None and message.sealed is None
     payment = Payment.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/payments/{payment.pk}/receipt/"
     assert (payment.customer, payment.gateway, payment.amount, payment.status) == (

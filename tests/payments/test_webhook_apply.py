@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from fintech.events import publish_transaction_event, transaction_event
-from fintech.models import AuditEvent
+from fintech.events import publish_transaction_event
+from fintech.models import AuditEvent, OutboxMessage
 from payments.errors import GatewayUnavailableError
 from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Payout, Refund, WebhookDelivery
 from payments.selectors import journal_entry_totals, ledger_balances
-from payments.tasks import apply_webhook_delivery, requeue_stale_webhook_deliveries
+from payments.tasks import apply_webhook_delivery
 from tests.payments.conftest import deliver, post_event
 
 
@@ -21,28 +21,17 @@ def audit_actions(target) -> list[str]:
     )
 
 
-@pytest.fixture
-def published():
-    events: list[dict] = []
-
-    def receiver(sender, payload, **kwargs):
-        events.append(payload)
-
-    transaction_event.connect(receiver, dispatch_uid="test-published")
-    yield events
-    transaction_event.disconnect(dispatch_uid="test-published")
-
-
 @pytest.mark.django_db
 def test_payment_succeeded_moves_state_posts_a_balanced_entry_audits_and_publishes(
-    client, fake_stripe, submitted_payment, published, django_capture_on_commit_callbacks, eager_tasks
+    client, fake_stripe, submitted_payment, published, eager_tasks, relay
 ):
     # given
     payment = submitted_payment(2500, "EUR")
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
-    # when (on-commit callbacks run: the enqueued task, eagerly, finds the delivery applied)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        status = deliver(client, fake_stripe.event("payment_intent.succeeded", intent))
+    # when (the relay sends the outbox: the apply task, eagerly, finds the delivery applied)
+    status = deliver(client, fake_stripe.event("payment_intent.succeeded", intent))
+    messages = list(OutboxMessage.objects.order_by("pk").values_list("kind", "destination"))
+    relay()
     # then
     assert status == WebhookDelivery.Status.APPLIED
     payment.refresh_from_db()
@@ -56,7 +45,8 @@ def test_payment_succeeded_moves_state_posts_a_balanced_entry_audits_and_publish
     event = AuditEvent.objects.get(action="payments.payment.succeeded")
     assert (event.before["status"], event.after["status"]) == ("pending", "succeeded")
     assert audit_actions(WebhookDelivery.objects.get()) == ["payments.webhook_delivery.applied"]
-    assert len(callbacks) == 2  # the task enqueue and the transaction event
+    # the apply task (recorded with the delivery) and the transaction event (with the payment)
+    assert messages == [("task", "payments.apply_webhook_delivery"), ("stream", "transactions")]
     assert [(e["kind"], e["amount"], e["currency"], e["direction"]) for e in published] == [
         ("payment", 2500, "EUR", "in")
     ]
@@ -256,30 +246,29 @@ def test_task_is_declared_safe_for_late_acks():
 
 
 @pytest.mark.django_db
-def test_stale_deliveries_are_requeued_and_applied(client, fake_stripe, submitted_payment, eager_tasks):
+def test_a_stored_delivery_is_applied_when_the_relay_sends_its_task(client, fake_stripe, submitted_payment,
+                                                                     eager_tasks, relay):
     payment = submitted_payment()
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
-    post_event(client, fake_stripe.event("payment_intent.succeeded", intent))  # its task was "lost"
-    assert requeue_stale_webhook_deliveries(older_than_seconds=3600) == 0  # too recent to be stale
-    assert requeue_stale_webhook_deliveries(older_than_seconds=0) == 1
+    post_event(client, fake_stripe.event("payment_intent.succeeded", intent))  # stored: nothing applied yet
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.RECEIVED
+    assert relay() >= 1
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.APPLIED
-    assert requeue_stale_webhook_deliveries(older_than_seconds=0) == 0
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
 
 
 @pytest.mark.django_db
-def test_transaction_event_is_sent_only_after_commit(published, django_capture_on_commit_callbacks):
+def test_the_transaction_event_is_recorded_in_the_writers_transaction(published):
     kwargs = {"source": "payments", "kind": "payment", "reference": "payment:1", "amount": 100, "currency": "EUR",
-              "customer_id": None,
-              "occurred_at": "2026-01-01T00:00:00+00:00", "direction": "in"}
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            publish_transaction_event(**kwargs)
-            raise RuntimeError("rolled back")
-        assert published == []
+              "customer_id": 7, "occurred_at": "2026-01-01T00:00:00+00:00", "direction": "in"}
+    with pytest.raises(RuntimeError), transaction.atomic():
         publish_transaction_event(**kwargs)
-        assert published == []  # not yet committed
+        raise RuntimeError("rolled back")
+    assert published == []
+    with transaction.atomic():
+        publish_transaction_event(**kwargs)
+        publish_transaction_event(**{**kwargs, "reference": "payment:2", "customer_id": None})  # no customer
     assert published == [kwargs]
 
 
@@ -297,25 +286,15 @@ def test_refund_above_the_payment_amount_fails_the_delivery_and_moves_nothing(cl
 
 
 @pytest.mark.django_db
-def test_payments_whose_submit_was_lost_are_sent_again_once(fake_stripe, eager_tasks):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from payments.services.payments import payment_create
-    from payments.tasks import requeue_unsubmitted_payments
+def test_a_requested_payment_is_submitted_when_its_outbox_message_is_sent(fake_stripe, eager_tasks, relay):
+    from payments.services.payments import payment_request
     from tests.factories import CustomerFactory
 
-    lost = payment_create(customer=CustomerFactory(), amount=1200, currency="EUR")  # no task was ever sent
-    recent = payment_create(customer=CustomerFactory(), amount=1300, currency="EUR")
-    braintree = payment_create(customer=CustomerFactory(), amount=1400, currency="EUR", gateway="braintree")
-    an_hour_ago = timezone.now() - timedelta(hours=1)
-    Payment.objects.filter(pk__in=[lost.pk, braintree.pk]).update(created_at=an_hour_ago)
-
-    assert requeue_unsubmitted_payments(older_than_seconds=600) == 1
-    lost.refresh_from_db()
-    recent.refresh_from_db()
-    braintree.refresh_from_db()
-    assert lost.gateway_reference and lost.gateway_reference.startswith("pi_")
-    assert (recent.gateway_reference, braintree.gateway_reference) == (None, None)
-    assert requeue_unsubmitted_payments(older_than_seconds=600) == 0  # linked now: nothing to resend
+    payment = payment_request(customer=CustomerFactory(), amount=1200, currency="EUR")
+    payment.refresh_from_db()
+    assert payment.gateway_reference is None  # recorded, not sent: nothing ran in the request
+    assert OutboxMessage.objects.filter(destination="payments.submit_payment", sent_at__isnull=True).count() == 1
+    relay()
+    payment.refresh_from_db()
+    assert payment.gateway_reference and payment.gateway_reference.startswith("pi_")
+    assert relay() == 0  # sent once

@@ -52,15 +52,18 @@ def _assert_one_success(payment: Payment) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe, submitted_payment, eager_tasks):
+def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe, submitted_payment, eager_tasks,
+                                                                    relay):
     payment = submitted_payment()
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     body = json.dumps(fake_stripe.event("payment_intent.succeeded", intent))
     headers = signed_headers(body)
     # when
     statuses = _race(lambda i: _post(body, headers))
+    relays = _race(lambda i: relay())  # relays racing too: each message goes once
     # then
     assert statuses == [200] * THREADS
+    assert sum(relays) == 2  # one apply task, then the one transaction event it records
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.APPLIED
     assert AuditEvent.objects.filter(action="payments.webhook_delivery.applied").count() == 1
@@ -68,11 +71,13 @@ def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_different_events_for_the_same_change_racing_have_one_effect(fake_stripe, submitted_payment, eager_tasks):
+def test_different_events_for_the_same_change_racing_have_one_effect(fake_stripe, submitted_payment, eager_tasks,
+                                                                     relay):
     payment = submitted_payment()
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     bodies = [json.dumps(fake_stripe.event("payment_intent.succeeded", intent)) for _ in range(THREADS)]
     statuses = _race(lambda i: _post(bodies[i], signed_headers(bodies[i])))
+    _race(lambda i: relay(batch_size=1))  # the apply tasks run concurrently, one per relay batch
     assert statuses == [200] * THREADS
     assert sorted(WebhookDelivery.objects.values_list("status", flat=True)) == ["applied"] + ["ignored"] * (THREADS - 1)
     _assert_one_success(payment)

@@ -9,6 +9,7 @@ import stripe
 
 from fintech.models import AuditEvent
 from payments.models import JournalEntry, Payment, WebhookDelivery
+from tests.helpers import outbox_tasks
 from tests.payments.conftest import WEBHOOK_SECRETS, now, post_event, signed_headers
 
 URL = "/webhooks/stripe/"
@@ -28,28 +29,26 @@ def _nothing_written() -> None:
 
 
 @pytest.mark.django_db
-def test_verified_delivery_is_stored_raw_and_enqueued_after_commit(client, django_capture_on_commit_callbacks):
+def test_verified_delivery_is_stored_raw_and_enqueued_with_its_commit(client):
     body = json.dumps(EVENT)
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = _post_raw(client, body, **signed_headers(body))
+    response = _post_raw(client, body, **signed_headers(body))
     assert response.status_code == 200
     assert response.json()["duplicate"] is False
     delivery = WebhookDelivery.objects.get()
     assert (delivery.provider, delivery.event_key, delivery.event_type) == ("stripe", "evt_test_1", EVENT["type"])
     assert delivery.raw_body == body
     assert delivery.status == WebhookDelivery.Status.RECEIVED
-    assert len(callbacks) == 1
+    assert outbox_tasks() == [("payments.apply_webhook_delivery", [delivery.pk])]
 
 
 @pytest.mark.django_db
-def test_duplicate_delivery_is_acknowledged_without_a_second_row_or_task(client, django_capture_on_commit_callbacks):
+def test_duplicate_delivery_is_acknowledged_without_a_second_row_or_task(client):
     post_event(client, EVENT)
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = post_event(client, EVENT)
+    response = post_event(client, EVENT)
     assert response.status_code == 200
     assert response.json()["duplicate"] is True
     assert WebhookDelivery.objects.count() == 1
-    assert callbacks == []
+    assert len(outbox_tasks()) == 1  # the first delivery's task only
 
 
 @pytest.mark.django_db

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from compliance.models import MonitoredTransaction
+from compliance.models import Alert, MonitoredTransaction
 from compliance.services.imports import transactions_import
-from fintech.models import AuditEvent, Customer
+from compliance.services.monitoring import aml_scan_run
+from fintech.models import AuditEvent, Customer, OutboxMessage
 
 pytestmark = pytest.mark.django_db
 HEADER = ("transaction_id,occurred_at,customer_id,account_id,direction,amount,currency,channel,counterparty_name,"
@@ -92,3 +95,34 @@ def test_created_customers_and_counterparties_are_screened_once_per_file(tmp_pat
     call_command("import_transactions", str(path), stdout=out)
     assert "imported 0, skipped 3" in out.getvalue() and "parties screened 0" in out.getvalue()
     assert ScreeningHit.objects.count() == 1
+
+
+def test_an_imported_file_of_old_transactions_is_evaluated_as_it_lands(monitoring_consumer, relay):
+    # given: a file of transactions two years old, one of them large
+    old = [
+        "old-1,2024-03-01T10:00:00+00:00,C-OLD,A-1,in,15000.00,GBP,wire,ACME Ltd,GB00SECRET1,GB\n",
+        "old-2,2024-03-02T10:00:00+00:00,C-OLD,A-1,out,12.00,GBP,card,Shop,,\n",
+    ]
+    # when: imported, the outbox relayed and the stream consumed (as the running processes do)
+    transactions_import(stream=io.StringIO(_csv(*old)))
+    relay()
+    assert monitoring_consumer.consume_once("c1", block_ms=100) == 2
+    # then: decided at once, whatever their dates, and each stored once
+    customer = Customer.objects.get(external_id="C-OLD")
+    assert Alert.objects.filter(customer=customer, rule_code="large_transaction").count() == 1
+    assert MonitoredTransaction.objects.filter(source="import", source_id__in=["old-1", "old-2"]).count() == 2
+    # the counterparty's account number never sat in the outbox in the clear, and is gone once sent
+    assert not OutboxMessage.objects.filter(payload__icontains="GB00SECRET1").exists()
+    assert not OutboxMessage.objects.filter(sealed__isnull=False).exists()
+
+
+def test_the_nightly_scan_also_covers_what_arrived_in_its_period_whatever_its_dates():
+    # given: a large transaction dated long ago, imported (arrived) today
+    transactions_import(stream=io.StringIO(_csv("late-1,2024-03-01T10:00:00+00:00,C-LATE,A-1,in,15000.00,GBP,"
+                                                 "wire,ACME Ltd,,GB\n")))
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    # when: the batch scan runs over today (not 2024)
+    result = aml_scan_run(start=today, end=today + datetime.timedelta(days=1))
+    # then
+    assert result["arrived_out_of_period"] == 1
+    assert Alert.objects.filter(customer__external_id="C-LATE", rule_code="large_transaction").count() == 1

@@ -1,4 +1,4 @@
-"""Admin pages, the alerts API, export_alerts, rule versioning, the payments signal."""
+"""Admin pages, the alerts API, export_alerts, rule versioning, the payments transaction event."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import io
 import json
 
 import pytest
+import redis as redis_lib
 from django.core.management import call_command
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from compliance.models import Alert, DeadLetterEvent, MonitoredTransaction, Rule
 from fintech import roles
-from fintech.events import transaction_event
+from fintech.events import publish_transaction_event
 from fintech.models import AuditEvent
+from fintech.outbox.relay import OutboxRelay
 from fintech.services.api_clients import api_client_create
 from tests.compliance.monitoring.helpers import T0, event, run
 from tests.factories import PASSWORD, CustomerFactory, UserFactory, make_staff
@@ -83,21 +84,23 @@ def test_export_alerts_writes_json_lines(alert):
     assert exported.after == {"status": None, "count": 1, "output": "stdout"}
 
 
-def test_a_payment_event_is_monitored_through_the_stream(monitoring_consumer):
+def test_a_payment_event_is_monitored_through_the_outbox_and_the_stream(monitoring_consumer, relay):
     customer = CustomerFactory()
-    transaction_event.send(sender="payments", payload={
-        "source": "payments", "kind": "payment.captured", "reference": "pay_1", "amount": 1_512_345,
-        "currency": "GBP", "direction": "in", "customer_id": customer.pk, "occurred_at": T0.isoformat()})
+    publish_transaction_event(
+        source="payments", kind="payment.captured", reference="pay_1", amount=1_512_345,
+        currency="GBP", direction="in", customer_id=customer.pk, occurred_at=T0.isoformat())
+    relay()
     assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     tx = MonitoredTransaction.objects.get(source="payments", source_id="pay_1")
     assert (tx.customer_id, tx.amount, tx.channel) == (customer.pk, 1_512_345, "payment.captured")
     assert Alert.objects.filter(customer=customer, rule_code="large_transaction").exists()
 
 
-def test_a_broken_payment_event_is_dead_lettered_not_raised(monitoring_consumer):
-    transaction_event.send(sender="payments", payload={
-        "source": "payments", "kind": "payment.captured", "reference": "pay_2", "amount": "lots",
-        "currency": "GBP", "direction": "in", "customer_id": 1, "occurred_at": T0.isoformat()})
+def test_a_broken_payment_event_is_dead_lettered_not_raised(monitoring_consumer, relay):
+    publish_transaction_event(
+        source="payments", kind="payment.captured", reference="pay_2", amount="lots",
+        currency="GBP", direction="in", customer_id=1, occurred_at=T0.isoformat())
+    relay()
     assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     dead = DeadLetterEvent.objects.get()
     assert (dead.stream, dead.payload["source_id"], dead.payload["amount"]) == ("transactions", "pay_2", "lots")
@@ -114,13 +117,17 @@ def test_run_aml_scan_task_called_directly(alert):
     from compliance.tasks import run_aml_scan_task
 
     assert run_aml_scan_task(start="2026-05-01T00:00:00+00:00", end="2026-07-01T00:00:00+00:00") == {
-        "candidates": 1, "alerts": 0, "anomaly_alerts": 0}
+        "candidates": 1, "alerts": 0, "anomaly_alerts": 0, "arrived_out_of_period": 0}
 
 
-@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
-def test_an_unreachable_stream_dead_letters_the_payment_event():
-    transaction_event.send(sender="payments", payload={
-        "source": "payments", "kind": "payment.captured", "reference": "pay_3", "amount": 100,
-        "currency": "GBP", "direction": "in", "customer_id": 1, "occurred_at": T0.isoformat()})
-    dead = DeadLetterEvent.objects.get()
-    assert (dead.stream, dead.message_id, dead.payload["amount"]) == ("transactions", "payments:pay_3", 100)
+def test_an_unreachable_stream_keeps_the_payment_event_until_it_is_back(monitoring_consumer, relay):
+    customer = CustomerFactory()
+    publish_transaction_event(
+        source="payments", kind="payment.captured", reference="pay_3", amount=100,
+        currency="GBP", direction="in", customer_id=customer.pk, occurred_at=T0.isoformat())
+    with pytest.raises(redis_lib.ConnectionError):
+        OutboxRelay(redis_url="redis://127.0.0.1:1/0").send_batch()
+    assert not DeadLetterEvent.objects.exists()  # nothing to replay by hand: the outbox still holds it
+    relay()  # Redis is back
+    assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
+    assert MonitoredTransaction.objects.filter(source="payments", source_id="pay_3").count() == 1

@@ -13,7 +13,7 @@ from payments.models import JournalEntry, ReconciliationItem, ReconciliationRun
 from payments.reconciliation.runs import reconciliation_run_now
 from payments.reconciliation.sources import SettlementFileSource
 from tests.factories import PASSWORD, make_staff
-from tests.helpers import admin_login
+from tests.helpers import admin_login, outbox_tasks
 from tests.payments.reconciliation.conftest import paid, period, row
 
 pytestmark = pytest.mark.django_db
@@ -64,17 +64,16 @@ def test_the_queue_shows_only_exceptions_with_their_candidates(client, reconcile
     assert b"Post adjusting entry" in detail.content
 
 
-def test_start_reconciliation_queues_the_run_through_the_service(client, django_capture_on_commit_callbacks):
+def test_start_reconciliation_queues_the_run_through_the_service(client):
     operator = _login(client, roles.PAYMENTS_OPERATIONS)
     assert b"Start reconciliation" in client.get("/admin/payments/reconciliationrun/").content
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post("/admin/payments/reconciliationrun/start/",
-                               {"gateway": "stripe", "date": "2026-11-20", "days": "1"})
+    response = client.post("/admin/payments/reconciliationrun/start/",
+                           {"gateway": "stripe", "date": "2026-11-20", "days": "1"})
     run = ReconciliationRun.objects.get()
     assert response.status_code == 302 and response.url.endswith(f"/{run.pk}/change/")
     assert (run.gateway, str(run.period_start), str(run.period_end), run.status) == (
         "stripe", "2026-11-20", "2026-11-21", "queued")
-    assert len(callbacks) == 1  # the Celery task, after commit
+    assert outbox_tasks() == [("payments.reconcile", [run.pk])]  # the Celery task, with the commit
     assert AuditEvent.objects.get(action="payments.reconciliation_run.requested").actor_id == operator.pk
     # while it runs, its page refreshes itself
     assert b'http-equiv="refresh"' in client.get(f"/admin/payments/reconciliationrun/{run.pk}/change/").content

@@ -15,6 +15,7 @@ from payments.reconciliation.runs import reconciliation_run_now, reconciliation_
 from payments.reconciliation.sources import SettlementFileSource
 from payments.tasks import reconcile
 from tests.factories import make_staff
+from tests.helpers import outbox_tasks
 from tests.payments.reconciliation.conftest import paid, period, row
 
 pytestmark = pytest.mark.django_db
@@ -71,16 +72,15 @@ def test_the_task_runs_a_queued_run_once(fake_stripe):
     assert reconcile.acks_late
 
 
-def test_nightly_schedule_queues_yesterday_for_each_configured_gateway(monkeypatch, django_capture_on_commit_callbacks):
+def test_nightly_schedule_queues_yesterday_for_each_configured_gateway(monkeypatch):
     monkeypatch.setenv("RECONCILIATION_GATEWAYS", "stripe,braintree")
     assert settings.CELERY_BEAT_SCHEDULE["payments-reconcile-nightly"]["task"] == "payments.reconcile_previous_day"
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        runs = reconciliation_runs_nightly(today=dt.date(2026, 11, 21))
+    runs = reconciliation_runs_nightly(today=dt.date(2026, 11, 21))
     assert sorted((r.gateway, r.period_start, r.period_end, r.status) for r in runs) == [
         ("braintree", dt.date(2026, 11, 20), dt.date(2026, 11, 21), "queued"),
         ("stripe", dt.date(2026, 11, 20), dt.date(2026, 11, 21), "queued"),
     ]
-    assert len(callbacks) == 2  # one task each, enqueued after commit
+    assert sorted(outbox_tasks()) == sorted(("payments.reconcile", [r.pk]) for r in runs)  # one task each
 
 
 def test_progress_is_written_batch_by_batch_while_records_are_fetched():
