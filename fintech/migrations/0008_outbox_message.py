@@ -8,7 +8,7 @@ import fintech.fields
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fintech', '0006_api_client_staff_token_expiry_and_role'),
+        ('fintech', '0007_audit_chain_shards'),
     ]
 
     operations = [
