@@ -19,7 +19,7 @@ from compliance.services.cases import (
     require_perm,
     require_reason,
 )
-from fintech.api.exceptions import ConflictError, DomainError
+from fintech.errors import ConflictError, DomainError
 from fintech.services.audit import audit_event_record
 
 K = CaseDecision.Kind

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
 from payments.errors import StateConflictError

@@ -20,8 +20,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from fintech.api.exceptions import DomainError
 from fintech.dispatch import enqueue_on_commit
+from fintech.errors import DomainError
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayUnavailableError, StateConflictError
 from payments.models import ReconciliationItem, ReconciliationRecord, ReconciliationRun

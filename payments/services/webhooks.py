@@ -9,7 +9,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.money import MoneyError
 from fintech.services.audit import audit_event_record
 from payments.errors import GatewayUnavailableError

@@ -10,7 +10,7 @@ import pytest
 from compliance.models import Case, CaseDecision, CaseTransition
 from compliance.services.case_decisions import case_decision_approve, case_decision_propose
 from compliance.services.cases import case_transition
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import alerted_case, staff  # noqa: F401  (fixtures)
 
