@@ -17,7 +17,7 @@ class ComplianceConfig(AppConfig):
         from fintech.signals import customer_profile_changed
 
         customer_profile_changed.connect(customer_profile_screen, dispatch_uid="compliance.customer_profile_screen")
-        # Payments now, banking later: both send this signal shape after commit.
+        # Payments and banking both send this signal shape after commit.
         transaction_event.connect(transaction_event_monitor, dispatch_uid="compliance.transaction_event_monitor")
         read_lists = ["view_sanctionslist", "view_listsnapshot", "view_sanctionsentry", "view_entryname"]
         read_monitoring = ["view_monitoredtransaction", "view_rule", "view_alert", "view_deadletterevent",

@@ -202,12 +202,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.requeue_stale_webhook_deliveries",
         "schedule": timedelta(minutes=5),
     },
-    # Webhooks drive transaction syncs; this catches up any that were missed.
     # A payment committed while the broker was down: its submit task is sent again.
     "payments-requeue-unsubmitted-payments": {
         "task": "payments.requeue_unsubmitted_payments",
         "schedule": timedelta(minutes=5),
     },
+    # Webhooks drive transaction syncs; this catches up any that were missed.
     "banking-sync-all-items": {"task": "banking.sync_all_items", "schedule": timedelta(hours=6)},
     "banking-sync-transfer-events": {"task": "banking.sync_transfer_events", "schedule": timedelta(hours=1)},
     # The batch AML scan of the previous UTC day (same rules as the real-time consumer).

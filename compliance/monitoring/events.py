@@ -3,7 +3,7 @@
 `{"source", "source_id", "customer_id" (our Customer pk), "occurred_at" (ISO 8601 with
 offset), "direction" ("in"|"out"), "amount" (int minor units), "currency", "channel",
 "account_id", "counterparty_name", "counterparty_account", "counterparty_country"}`.
-Payments (and, later, banking) send `transaction_event`; `event_from_signal_payload`
+Payments and banking send `transaction_event`; `event_from_signal_payload`
 maps that payload here.
 """
 

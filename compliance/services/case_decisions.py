@@ -30,10 +30,6 @@ TARGET_STATE = {
 }
 
 
-def pending_decision(case: Case) -> CaseDecision | None:
-    return case.decisions.filter(status=CaseDecision.Status.PENDING).select_related("proposed_by").first()
-
-
 @transaction.atomic
 def case_decision_propose(case: Case, *, kind: str, actor, reason: str) -> CaseDecision:
     reason = require_reason(reason)
