@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django_otp.oath import totp
 
 
@@ -17,26 +20,29 @@ def admin_login(client, user, device, *, password: str, ip: str = "127.0.0.1"):
     )
 
 
-def thread_race(target, count: int = 4, *, timeout: float = 120) -> list:
-    """Run `target` in `count` threads released together; their results (or exceptions)
-    in finishing order. Each thread closes its own database connection (use in a
-    `django_db(transaction=True)` test, so they see each other's commits)."""
+def thread_race(targets: Sequence[Callable[[], Any]], *, timeout: float = 120) -> list:
+    """Run each of `targets` in its own thread, all released at the same instant by a barrier,
+    and return their results (or the exception each raised) in the order of `targets`; a
+    thread still running after `timeout` leaves None. Each thread closes its own database
+    connections, so use it in a `django_db(transaction=True)` test: the threads then see
+    each other's commits, as concurrent requests and workers do on PostgreSQL."""
     import threading
 
-    from django.db import connection
+    from django.db import connections
 
-    results, barrier = [], threading.Barrier(count)
+    barrier = threading.Barrier(len(targets))
+    results: list = [None] * len(targets)
 
-    def run():
+    def run(i: int) -> None:
         try:
-            barrier.wait()
-            results.append(target())
+            barrier.wait(timeout=timeout)
+            results[i] = targets[i]()
         except Exception as exc:  # collected, asserted by the test
-            results.append(exc)
+            results[i] = exc
         finally:
-            connection.close()
+            connections.close_all()
 
-    threads = [threading.Thread(target=run) for _ in range(count)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(targets))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -55,9 +61,7 @@ def api_client_for(user):
 
     if user.is_staff:
         device = StaffTOTPDevice.objects.get(user=user, confirmed=True)
-        _, token = staff_api_token_issue(
-            name="test", user=user, role=user.groups.get().name, verified_device=device
-        )
+        _, token = staff_api_token_issue(name="test", user=user, role=user.groups.get().name, verified_device=device)
     else:
         _, token = api_client_create(name="test", user=user)
     api = APIClient()
