@@ -23,6 +23,7 @@ from django.utils import timezone
 from fintech.dispatch import enqueue_on_commit
 from fintech.errors import DomainError
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import GatewayUnavailableError, StateConflictError
 from payments.models import ReconciliationItem, ReconciliationRecord, ReconciliationRun
 from payments.reconciliation import config
@@ -60,7 +61,8 @@ def reconciliation_run_request(
         raise StateConflictError(f"{gateway} {period_start}..{period_end} is running now")
     before = {"status": run.status, "attempt": run.attempt}
     ReconciliationRun.objects.filter(pk=run.pk).update(
-        status=Status.QUEUED, phase=Phase.WAITING, requested_by=actor, source=source[:200], error="",
+        status=Status.QUEUED, phase=Phase.WAITING, requested_by=actor,
+        source=truncate_to_field(ReconciliationRun, "source", source), error="",
     )
     run.refresh_from_db()
     audit_event_record(action="payments.reconciliation_run.requested", actor=actor, target=run, before=before,

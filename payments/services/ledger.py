@@ -18,6 +18,7 @@ from django.utils import timezone
 from fintech.models import Customer
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import UnbalancedEntryError
 from payments.models import JournalEntry, LedgerAccount, Posting
 
@@ -89,7 +90,8 @@ def journal_entry_post(
         try:
             with transaction.atomic():
                 entry = JournalEntry.objects.create(
-                    description=description[:200], idempotency_key=idempotency_key, reverses=reverses,
+                    description=truncate_to_field(JournalEntry, "description", description),
+                    idempotency_key=idempotency_key, reverses=reverses,
                     posted_at=timezone.now(),
                 )
         except IntegrityError:

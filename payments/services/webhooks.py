@@ -12,6 +12,7 @@ from django.utils import timezone
 from fintech.errors import DomainError
 from fintech.money import MoneyError
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import GatewayUnavailableError
 from payments.models import WebhookDelivery
 from payments.services.braintree_events import (
@@ -49,7 +50,8 @@ def webhook_delivery_store(*, provider: str, event_key: str, event_type: str, ra
     that a crash or a broker outage could lose: if its task is never published, the
     stale-delivery sweep enqueues it.
     """
-    delivery_id = delivery_insert_once(provider=provider, event_key=event_key, event_type=event_type[:100],
+    event_type = truncate_to_field(WebhookDelivery, "event_type", event_type)
+    delivery_id = delivery_insert_once(provider=provider, event_key=event_key, event_type=event_type,
                                        raw_body=raw_body, received_at=timezone.now())
     if delivery_id is None:
         stored = WebhookDelivery.objects.filter(provider=provider, event_key=event_key)
