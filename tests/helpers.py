@@ -67,3 +67,15 @@ def api_client_for(user):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api
+
+
+def provider_settings_set(settings, monkeypatch, environ: dict[str, str]) -> None:
+    """Set provider settings (fintech/provider_settings.py) for one test, given as environment
+    text: in this process through Django's settings (what the code reads), and in the
+    environment, so the workers and servers the test starts read the same values at start-up."""
+    from fintech.provider_settings import provider_settings
+
+    for name, value in provider_settings(environ, names=environ).items():
+        setattr(settings, name, value)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)

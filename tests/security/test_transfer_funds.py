@@ -207,9 +207,9 @@ def _debit(item, amount: int, key: str) -> Transfer:
 
 
 @pytest.mark.django_db
-def test_transfers_beyond_the_daily_and_30_day_limits_are_refused(fake_plaid, linked_item, monkeypatch):  # noqa: F811
-    monkeypatch.setenv("TRANSFER_DAILY_LIMIT", "30000")
-    monkeypatch.setenv("TRANSFER_30_DAY_LIMIT", "50000")
+def test_transfers_beyond_the_daily_and_30_day_limits_are_refused(fake_plaid, linked_item, settings):  # noqa: F811
+    settings.TRANSFER_DAILY_LIMIT = 30000
+    settings.TRANSFER_30_DAY_LIMIT = 50000
     item = linked_item()
     now = timezone.now()
     for key, ago in (("ten-days-ago", timedelta(days=10)), ("an-hour-ago", timedelta(hours=1))):

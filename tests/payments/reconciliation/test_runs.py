@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
 
 from fintech.models import AuditEvent
 from payments.models import ReconciliationItem, ReconciliationRecord, ReconciliationRun
@@ -71,8 +70,8 @@ def test_the_task_runs_a_queued_run_once(fake_stripe):
     assert reconcile.acks_late
 
 
-def test_nightly_schedule_queues_yesterday_for_each_configured_gateway(monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setenv("RECONCILIATION_GATEWAYS", "stripe,braintree")
+def test_nightly_schedule_queues_yesterday_for_each_configured_gateway(settings, django_capture_on_commit_callbacks):
+    settings.RECONCILIATION_GATEWAYS = ["stripe", "braintree"]
     assert settings.CELERY_BEAT_SCHEDULE["payments-reconcile-nightly"]["task"] == "payments.reconcile_previous_day"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         runs = reconciliation_runs_nightly(today=dt.date(2026, 11, 21))
