@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from banking.models import BankAccount, BankTransaction, PlaidItem, PlaidWebhookEvent, Transfer, TransferCheck
 from banking.services.owner_review import bank_account_owner_verify
 from fintech.admin import ReadOnlyAdmin
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 
 
 class BankAccountInline(admin.TabularInline):

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from rest_framework import status
-
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError, InvalidInputError
 
 
 class TransferRefusedError(DomainError):
     """A pre-flight check refused the transfer; the refusal and its checks are recorded."""
 
     code = "transfer_refused"
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
     def __init__(self, detail: str, *, transfer=None, failed_checks: list[dict] | None = None):
         super().__init__(detail)
@@ -18,9 +15,8 @@ class TransferRefusedError(DomainError):
         self.extra = {"transfer": getattr(transfer, "pk", None), "failed_checks": failed_checks or []}
 
 
-class BankLinkError(DomainError):
+class BankLinkError(InvalidInputError):
     code = "bank_link_failed"
-    status_code = status.HTTP_400_BAD_REQUEST
 
 
 class SyncRestartLimitError(Exception):

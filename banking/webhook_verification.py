@@ -16,12 +16,7 @@ from django.core.cache import cache
 from jwt.algorithms import ECAlgorithm
 
 from banking import conf, plaid
-
-
-class WebhookVerificationError(Exception):
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code, self.detail = code, detail
+from fintech.webhook_verification import WebhookVerificationError
 
 
 class WebhookKeyUnavailableError(Exception):

@@ -9,12 +9,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from banking.services.webhooks import plaid_webhook_record
-from banking.webhook_verification import (
-    WebhookKeyUnavailableError,
-    WebhookVerificationError,
-    plaid_webhook_verify,
-)
+from banking.webhook_verification import WebhookKeyUnavailableError, plaid_webhook_verify
 from fintech.json_input import JsonInputError, json_body_parse
+from fintech.webhook_verification import WebhookVerificationError
 
 
 def _refuse(code: str, detail: str, status: int = 400) -> JsonResponse:

@@ -176,7 +176,7 @@ def _stream_throughput(pks: list[int], n_events: int, consumers: int,
         elapsed = time.perf_counter() - started
     else:
         elapsed = _consumer_processes(stream, consumers)
-    stream.client.delete(stream.stream, stream.dead_stream, stream.attempts_key)
+    stream.client.delete(stream.stream, stream.dead_stream)
     decided = MonitoredTransaction.objects.filter(source="bench-rt").count()
     return decided / elapsed, decided
 

@@ -22,7 +22,7 @@ from compliance.services.hits import screening_hit_confirm, screening_hit_dismis
 from compliance.services.monitoring import rule_version_create
 from fintech.admin import ReadOnlyAdmin, money_column, money_fields
 from fintech.admin_reads import AuditedReadsAdmin
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.money import format_money
 
 EVIDENCE_SHOWN = 200  # an alert's page lists at most this many of its transactions

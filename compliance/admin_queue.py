@@ -31,7 +31,7 @@ from compliance.admin_paginator import EstimatedCountPaginator
 from compliance.dashboard import AGE_BUCKETS, age_bucket_q
 from compliance.models import Case, Rule, Severity
 from compliance.services.cases import DECIDE_PERM, TRIAGE_PERM, case_assign, case_close_false_positive
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 
 PREVIEW = 50  # cases listed on a bulk action's confirmation page
 

@@ -1,8 +1,9 @@
-"""Signals compliance sends for the parts not yet built.
+"""Signals compliance sends between its own features.
 
-`screening_hit_confirmed` is the hook for case management: it is sent inside the
-transaction that confirmed a hit (arguments: hit, actor). The case-management app
-connects a receiver that opens a case; nothing listens yet.
+`screening_hit_confirmed` is sent inside the transaction that confirmed a hit (arguments:
+hit, actor), so screening does not import cases: the cases feature connects
+`screening_hit_confirmed_receiver` (in `ComplianceConfig.ready`), which joins the hit to
+the customer's open case or opens one, in that same transaction.
 """
 
 from django.dispatch import Signal

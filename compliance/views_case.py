@@ -41,7 +41,7 @@ from compliance.services.cases import (
     case_was_escalated,
 )
 from compliance.services.sar import sar_draft_generate, sar_draft_update, sar_file
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 
 VIEW_PERM = "compliance.view_case"
 

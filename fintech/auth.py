@@ -8,6 +8,7 @@ import time
 from axes.helpers import get_cool_off
 from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +22,7 @@ from django_otp.admin import OTPAdminAuthenticationForm
 from fintech.middleware import LAST_SEEN_KEY
 from fintech.models import AuditEvent
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 
 # One answer for every refused staff sign-in (wrong password, wrong or missing code, not
 # a staff account), so the page never tells which factor was right.
@@ -63,11 +65,11 @@ def _audit_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="fintech.audit.login_failed")
 def _audit_login_failed(sender, credentials, request=None, **kwargs):
     # Never the password: Django already replaces it, and only the username is kept.
-    username = str(credentials.get("username", ""))[:150]
+    username = truncate_to_field(get_user_model(), "username", str(credentials.get("username", "")))
     with transaction.atomic():
         audit_event_record(
             action="fintech.auth.login_failed", actor_label=username, target_type="auth.user",
-            target_id=username[:64], outcome=AuditEvent.Outcome.FAILURE,
+            target_id=truncate_to_field(AuditEvent, "target_id", username), outcome=AuditEvent.Outcome.FAILURE,
         )
 
 
@@ -75,8 +77,10 @@ def _audit_login_failed(sender, credentials, request=None, **kwargs):
 def _audit_lockout(sender, request, username, ip_address, **kwargs):
     with transaction.atomic():
         audit_event_record(
-            action="fintech.auth.locked_out", actor_label=str(username or "")[:150], target_type="auth.user",
-            target_id=str(username or "")[:64], outcome=AuditEvent.Outcome.DENIED,
+            action="fintech.auth.locked_out", target_type="auth.user",
+            actor_label=truncate_to_field(AuditEvent, "actor_label", str(username or "")),
+            target_id=truncate_to_field(AuditEvent, "target_id", str(username or "")),
+            outcome=AuditEvent.Outcome.DENIED,
         )
 
 
@@ -142,6 +146,6 @@ def _audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs):
         action=f"admin.{label}.{verb}",
         actor=instance.user,
         target_type=label,
-        target_id=str(instance.object_id or "")[:64],
+        target_id=truncate_to_field(AuditEvent, "target_id", str(instance.object_id or "")),
         after={"object": instance.object_repr, "change": instance.get_change_message()},
     )

@@ -14,6 +14,7 @@ from django.utils.cache import add_never_cache_headers
 from fintech import request_context
 from fintech.lockout import client_ip
 from fintech.models import AuditEvent
+from fintech.truncation import truncate_to_field
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LAST_SEEN_KEY = "fintech_last_seen"
@@ -92,7 +93,7 @@ class AccessDeniedAuditMiddleware:
                     action="fintech.access.denied",
                     actor=request.user,
                     target_type="url",
-                    target_id=request.path[:64],
+                    target_id=truncate_to_field(AuditEvent, "target_id", request.path),
                     after={"method": request.method, "path": request.path},
                     outcome=AuditEvent.Outcome.DENIED,
                 )

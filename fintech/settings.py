@@ -11,6 +11,8 @@ How the settings are layered:
    test suite), or `production`. Production refuses to boot when a secret is missing,
    refuses `DEBUG`, and turns on every transport-security setting so that
    `manage.py check --deploy --fail-level WARNING` reports nothing.
+4. The providers' settings (Stripe, Braintree, Plaid), transfer limits and reconciliation
+   are defined once, typed, in fintech/provider_settings.py and land here as settings.
 Celery is never switched to eager mode by the settings: eager mode is only ever set
 explicitly by a test that wants it.
 """
@@ -28,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from fintech.key_policy import production_key_problems
 from fintech.production_env import REQUIRED_AT_BOOT
+from fintech.provider_settings import gateway_secret_problems, provider_settings
 from fintech.sandbox_policy import sandbox_settings_in
 from sandbox.env import SANDBOX_ENV
 
@@ -154,6 +157,16 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Payment and bank providers, transfer limits, reconciliation -------------------------
+# One definition per setting (name, type, default, meaning) in fintech/provider_settings.py;
+# code reads them from django.conf.settings at call time, so tests override them with
+# override_settings. Production refuses an enabled gateway whose secrets are missing or
+# placeholders (and `check --deploy` reports it: fintech.E005 Stripe, fintech.E006 Plaid).
+globals().update(provider_settings(os.environ))
+if PRODUCTION and (gateway_problems := gateway_secret_problems(provider_settings(os.environ))):
+    raise ImproperlyConfigured("DJANGO_ENV=production refuses these gateway secrets: " + "; ".join(
+        problem for found in gateway_problems.values() for problem in found))
 
 # --- Database, Redis, cache, Celery ----------------------------------------------------
 # PostgreSQL and Redis everywhere, never a stand-in: the code has no other path to fall back to.

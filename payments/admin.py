@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from fintech.admin import ReadOnlyAdmin, money_column, money_fields
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.money import format_money
 from payments.models import (
     Dispute,

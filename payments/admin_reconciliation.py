@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from fintech.admin import ReadOnlyAdmin
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.money import MoneyError, format_money, to_major_units, to_minor_units
 from payments.models import LedgerAccount, ReconciliationException, ReconciliationItem, ReconciliationRun
 from payments.reconciliation.resolutions import reconciliation_exception_adjust, reconciliation_exception_explain

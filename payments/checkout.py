@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.models import Customer
 from fintech.money import AMOUNT_CEILING, CURRENCY_CHOICES, MoneyError, amount_check_maximum, to_minor_units
 from fintech.provider_scripts import csp_update_per_request, csp_with_origins

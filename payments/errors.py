@@ -1,8 +1,8 @@
-"""Domain errors of the payments app (mapped to 4xx by the API's exception handler)."""
+"""Domain errors of the payments app (mapped to status codes by the API's exception handler)."""
 
 from __future__ import annotations
 
-from fintech.api.exceptions import ConflictError, DomainError
+from fintech.errors import ConflictError, DomainError, UpstreamError, UpstreamUnavailableError
 
 
 class UnbalancedEntryError(DomainError):
@@ -19,18 +19,16 @@ class RequestKeyReusedError(ConflictError):
     code = "idempotency_key_reused"
 
 
-class GatewayError(DomainError):
+class GatewayError(UpstreamError):
     """The gateway refused the request; retrying the same request will not help."""
 
     code = "gateway_error"
-    status_code = 502
 
 
-class GatewayUnavailableError(GatewayError):
+class GatewayUnavailableError(GatewayError, UpstreamUnavailableError):
     """A transient gateway failure (network, rate limit, 5xx): safe to retry later."""
 
     code = "gateway_unavailable"
-    status_code = 503
 
 
 class InsufficientFundsError(DomainError):
@@ -39,9 +37,8 @@ class InsufficientFundsError(DomainError):
     code = "insufficient_funds"
 
 
-class PaymentsNotConfiguredError(GatewayError):
+class PaymentsNotConfiguredError(GatewayError, UpstreamUnavailableError):
     """This deployment has no credentials for the gateway: nothing can be sent to it until
     an operator sets them, so retrying will not help and a customer is told so."""
 
     code = "payments_not_configured"
-    status_code = 503

@@ -10,12 +10,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fintech.json_input import JsonInputError, json_body_parse
+from fintech.webhook_verification import WebhookVerificationError
 from payments import conf
 from payments.errors import GatewayError
 from payments.gateways import braintree_adapter
-from payments.gateways.braintree_gateway import WebhookVerificationError
 from payments.services.webhooks import webhook_delivery_store
-from payments.webhook_signatures import SignatureError, stripe_signature_verify
+from payments.webhook_verification import stripe_signature_verify
 
 
 def _refuse(code: str, detail: str) -> JsonResponse:
@@ -30,7 +30,7 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
             payload=request.body, header=request.headers.get("Stripe-Signature"),
             secrets=conf.stripe_webhook_secrets(), tolerance=conf.WEBHOOK_TOLERANCE_SECONDS, now=time.time(),
         )
-    except SignatureError as exc:
+    except WebhookVerificationError as exc:
         return _refuse(exc.code, exc.detail)
     try:
         event = json_body_parse(request.body)

@@ -14,10 +14,10 @@ saved to var/sandbox/ for `python -m sandbox` to serve afterwards."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 
 from django.conf import settings
+from django.test import override_settings
 from django.utils import timezone
 
 from sandbox import env
@@ -37,16 +37,8 @@ CARD_PAYMENTS = [  # customer, amount in minor units, currency, Stripe test card
 @contextlib.contextmanager
 def _pointed_at(box: Sandbox):
     """The SDKs talk to the in-process sandbox while the scenario plays."""
-    saved = {name: os.environ.get(name) for name in env.SANDBOX_ENV}
-    os.environ.update(box.environ())
-    try:
+    with override_settings(**box.settings()):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _card_payment(box: Sandbox, customer, amount: int, currency: str, card: str):
@@ -75,7 +67,7 @@ def _payments(box: Sandbox, customers: dict) -> None:
     braintree_sale_submit(payment_id=sale.pk, nonce="fake-paypal-billing-agreement-nonce")
     box.poster.drain(deliver_in_process)
     # Someone took a card payment on Stripe's dashboard: the shop never asked for it.
-    client = stripe.StripeClient(os.environ["STRIPE_API_KEY"], base_addresses={"api": os.environ["STRIPE_API_BASE"]})
+    client = stripe.StripeClient(settings.STRIPE_API_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
     intent = client.v1.payment_intents.create(params={"amount": 7_700, "currency": "gbp"})
     box.stripe.confirm(intent.id, "4242424242424242")
     box.stripe.payout_pay("gbp")

@@ -46,6 +46,13 @@ class Sandbox:
             result[name] = value
         return result
 
+    def settings(self) -> dict:
+        """`environ()` as typed Django settings, for `override_settings(**box.settings())`."""
+        from fintech.provider_settings import provider_settings
+
+        environ = self.environ()
+        return provider_settings(environ, names=environ)
+
     def _servers(self):
         return zip(("stripe", "braintree", "plaid"), (self.stripe, self.braintree, self.plaid), self.ports,
                    strict=True)

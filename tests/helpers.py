@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django_otp.oath import totp
 
@@ -19,26 +21,29 @@ def admin_login(client, user, device, *, password: str, ip: str = "127.0.0.1"):
     )
 
 
-def thread_race(target, count: int = 4, *, timeout: float = 120) -> list:
-    """Run `target` in `count` threads released together; their results (or exceptions)
-    in finishing order. Each thread closes its own database connection (use in a
-    `django_db(transaction=True)` test, so they see each other's commits)."""
+def thread_race(targets: Sequence[Callable[[], Any]], *, timeout: float = 120) -> list:
+    """Run each of `targets` in its own thread, all released at the same instant by a barrier,
+    and return their results (or the exception each raised) in the order of `targets`; a
+    thread still running after `timeout` leaves None. Each thread closes its own database
+    connections, so use it in a `django_db(transaction=True)` test: the threads then see
+    each other's commits, as concurrent requests and workers do on PostgreSQL."""
     import threading
 
-    from django.db import connection
+    from django.db import connections
 
-    results, barrier = [], threading.Barrier(count)
+    barrier = threading.Barrier(len(targets))
+    results: list = [None] * len(targets)
 
-    def run():
+    def run(i: int) -> None:
         try:
-            barrier.wait()
-            results.append(target())
+            barrier.wait(timeout=timeout)
+            results[i] = targets[i]()
         except Exception as exc:  # collected, asserted by the test
-            results.append(exc)
+            results[i] = exc
         finally:
-            connection.close()
+            connections.close_all()
 
-    threads = [threading.Thread(target=run) for _ in range(count)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(targets))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -57,9 +62,7 @@ def api_client_for(user):
 
     if user.is_staff:
         device = StaffTOTPDevice.objects.get(user=user, confirmed=True)
-        _, token = staff_api_token_issue(
-            name="test", user=user, role=user.groups.get().name, verified_device=device
-        )
+        _, token = staff_api_token_issue(name="test", user=user, role=user.groups.get().name, verified_device=device)
     else:
         _, token = api_client_create(name="test", user=user)
     api = APIClient()
@@ -88,3 +91,13 @@ def recorded_tasks():
     yield found
     rows = OutboxMessage.objects.filter(pk__gt=after, kind=OutboxMessage.Kind.TASK).order_by("pk")
     found.extend((destination, payload["args"]) for destination, payload in rows.values_list("destination", "payload"))
+def provider_settings_set(settings, monkeypatch, environ: dict[str, str]) -> None:
+    """Set provider settings (fintech/provider_settings.py) for one test, given as environment
+    text: in this process through Django's settings (what the code reads), and in the
+    environment, so the workers and servers the test starts read the same values at start-up."""
+    from fintech.provider_settings import provider_settings
+
+    for name, value in provider_settings(environ, names=environ).items():
+        setattr(settings, name, value)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)

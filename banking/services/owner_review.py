@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from banking.models import BankAccount
 from banking.services.owner_names import NameMatch, owner_name_match
-from fintech.api.exceptions import ConflictError
+from fintech.errors import ConflictError
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record
 

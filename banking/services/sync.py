@@ -16,6 +16,7 @@ from banking.plaid.types import SyncPage, Transaction
 from banking.services.items import item_status_change
 from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 
 logger = logging.getLogger(__name__)
 MUTATION_DURING_PAGINATION = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
@@ -80,7 +81,9 @@ def _upsert(item: PlaidItem, accounts: dict, found: Transaction) -> bool | None:
     row, created = BankTransaction.objects.update_or_create(
         transaction_id=found.transaction_id,
         defaults={"account": account, "amount": found.amount, "currency": found.currency, "date": found.date,
-                  "name": found.name[:300], "merchant_name": found.merchant_name[:200], "pending": found.pending,
+                  "name": truncate_to_field(BankTransaction, "name", found.name),
+                  "merchant_name": truncate_to_field(BankTransaction, "merchant_name", found.merchant_name),
+                  "pending": found.pending,
                   "removed": False},
     )
     if created:

@@ -27,6 +27,7 @@ from compliance.services.screening import party_is_blocked, screen_party
 from fintech.models import AuditEvent, Customer
 from fintech.money import format_money, normalise_currency
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.selectors import available_balance
 from payments.services.holds import customer_balance_account_lock
 
@@ -210,7 +211,8 @@ def transfer_initiate(
             with transaction.atomic():
                 transfer = Transfer.objects.create(
                     customer=customer, account=account, direction=direction, amount=amount, currency=currency,
-                    idempotency_key=idempotency_key, description=description[:15],
+                    idempotency_key=idempotency_key,
+                    description=truncate_to_field(Transfer, "description", description),
                     link_institution_id=link_institution_id,
                 )
         except IntegrityError:
@@ -227,7 +229,9 @@ def transfer_initiate(
                                   "account": account.mask})
         results = [check(transfer) for check in PREFLIGHT_CHECKS + MONEY_CHECKS]
         TransferCheck.objects.bulk_create(
-            TransferCheck(transfer=transfer, name=r.name, passed=r.passed, detail=r.detail[:300]) for r in results
+            TransferCheck(transfer=transfer, name=r.name, passed=r.passed,
+                          detail=truncate_to_field(TransferCheck, "detail", r.detail))
+            for r in results
         )
         failed = [r for r in results if not r.passed]
         if any(r.needs_review for r in failed):

@@ -14,6 +14,7 @@ from banking.models import PlaidItem, PlaidWebhookEvent
 from banking.services.items import item_status_change
 from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 
 Status = PlaidItem.Status
 
@@ -31,8 +32,10 @@ def plaid_webhook_record(*, payload: dict) -> tuple[PlaidWebhookEvent, bool]:
     try:
         with transaction.atomic():
             event = PlaidWebhookEvent.objects.create(
-                content_sha256=digest, webhook_type=str(payload["webhook_type"])[:50],
-                webhook_code=str(payload["webhook_code"])[:80], item_id=str(payload.get("item_id") or "")[:100],
+                content_sha256=digest,
+                webhook_type=truncate_to_field(PlaidWebhookEvent, "webhook_type", str(payload["webhook_type"])),
+                webhook_code=truncate_to_field(PlaidWebhookEvent, "webhook_code", str(payload["webhook_code"])),
+                item_id=truncate_to_field(PlaidWebhookEvent, "item_id", str(payload.get("item_id") or "")),
                 payload=payload,
             )
             outbox_task_enqueue("banking.apply_plaid_webhook", event.pk)
@@ -47,7 +50,8 @@ def _sync_available(event: PlaidWebhookEvent, item: PlaidItem) -> str:
 
 
 def _item_error(event: PlaidWebhookEvent, item: PlaidItem) -> str:
-    code = str((event.payload.get("error") or {}).get("error_code") or "UNKNOWN")[:100]
+    code = str((event.payload.get("error") or {}).get("error_code") or "UNKNOWN")
+    code = truncate_to_field(PlaidItem, "error_code", code)
     status = Status.NEEDS_UPDATE if code == "ITEM_LOGIN_REQUIRED" else item.status
     item_status_change(item_id=item.pk, status=status, error_code=code, reason=f"webhook {event.webhook_code}")
     return f"error {code}"
@@ -108,7 +112,8 @@ def plaid_webhook_apply(*, event_id: int) -> str:
         else:
             result = "unknown item" if key in ITEM_HANDLERS else "not handled"
             status = PlaidWebhookEvent.Status.IGNORED
-        event.status, event.result, event.applied_at = status, result[:200], timezone.now()
+        event.status, event.applied_at = status, timezone.now()
+        event.result = truncate_to_field(PlaidWebhookEvent, "result", result)
         event.save(update_fields=["status", "result", "applied_at"])
         audit_event_record(action=f"banking.webhook.{status}", target=event,
                            after={"type": event.webhook_type, "code": event.webhook_code, "result": result})

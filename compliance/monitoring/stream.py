@@ -31,7 +31,6 @@ class EventStream:
                  max_attempts: int = conf.AML_MAX_ATTEMPTS) -> None:
         self.client, self.stream, self.group, self.max_attempts = client, stream, group, max_attempts
         self.dead_stream = f"{stream}:dead"
-        self.attempts_key = f"{stream}:{group}:attempts"  # no longer written; kept so cleanups still name it
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> EventStream:

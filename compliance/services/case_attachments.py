@@ -11,8 +11,8 @@ from django.db import transaction
 from compliance import conf
 from compliance.models import Case, CaseAttachment
 from compliance.services.cases import TRIAGE_PERM, CasePermissionError, require_perm
-from fintech.api.exceptions import DomainError
 from fintech.crypto import key_ring
+from fintech.errors import DomainError
 from fintech.services.audit import audit_event_record
 
 VIEW_PERM = "compliance.view_caseattachment"

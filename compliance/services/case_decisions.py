@@ -19,7 +19,7 @@ from compliance.services.cases import (
     require_perm,
     require_reason,
 )
-from fintech.api.exceptions import ConflictError, DomainError
+from fintech.errors import ConflictError, DomainError
 from fintech.services.audit import audit_event_record
 
 K = CaseDecision.Kind
@@ -28,10 +28,6 @@ TARGET_STATE = {
     K.CLOSE_FALSE_POSITIVE: Case.State.CLOSED_FALSE_POSITIVE,
     K.FILE_SAR: Case.State.SAR_FILED,
 }
-
-
-def pending_decision(case: Case) -> CaseDecision | None:
-    return case.decisions.filter(status=CaseDecision.Status.PENDING).select_related("proposed_by").first()
 
 
 @transaction.atomic

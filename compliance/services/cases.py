@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from compliance import conf
 from compliance.models import Alert, Case, CaseComment, CaseDecision, CaseTransition, ScreeningHit
-from fintech.api.exceptions import DomainError
+from fintech.errors import ConflictError, DomainError, ForbiddenError
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record
 
@@ -56,14 +56,12 @@ ALERT_STATUS_FOR = {
 }
 
 
-class CaseTransitionError(DomainError):
+class CaseTransitionError(ConflictError):
     code = "illegal_transition"
-    status_code = 409
 
 
-class CasePermissionError(DomainError):
+class CasePermissionError(ForbiddenError):
     code = "forbidden"
-    status_code = 403
 
 
 def require_perm(actor, perm: str, what: str) -> None:

@@ -8,13 +8,12 @@ from django.utils import timezone
 
 from compliance.models import DeadLetterEvent
 from compliance.monitoring.events import EventError, transaction_fields
-from fintech.api.exceptions import DomainError
+from fintech.errors import ConflictError
 from fintech.services.audit import audit_event_record
 
 
-class DeadLetterReplayError(DomainError):
+class DeadLetterReplayError(ConflictError):
     code = "dead_letter_replay"
-    status_code = 409
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from compliance.models import ScreeningHit
 from compliance.signals import screening_hit_confirmed
-from fintech.api.exceptions import ConflictError, DomainError
+from fintech.errors import ConflictError, DomainError
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record
 from fintech.services.customers import customer_update

@@ -11,12 +11,13 @@ from django.conf import settings
 from django.db import transaction
 
 from compliance.models import MonitoredTransaction
-from compliance.monitoring.events import EventError, parse_occurred_at
+from compliance.monitoring.events import TEXT_FIELDS, EventError, parse_occurred_at
 from compliance.services.import_screening import imported_parties_screen
-from fintech.models import Customer
+from fintech.models import AuditEvent, Customer
 from fintech.money import MoneyError, normalise_currency, to_minor_units
 from fintech.outbox import outbox_events_publish
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 
 COLUMNS = ["transaction_id", "occurred_at", "customer_id", "account_id", "direction", "amount", "currency",
            "channel", "counterparty_name", "counterparty_account", "counterparty_country"]
@@ -60,10 +61,15 @@ def parse_row(row: dict) -> dict:
         raise ValueError(f"counterparty_country {country!r} is not ISO alpha-2")
     return {
         "source": SOURCE, "source_id": tx_id, "customer_external_id": customer, "occurred_at": occurred_at,
-        "account_id": row["account_id"].strip()[:64], "direction": direction, "amount": amount,
-        "currency": currency, "channel": row["channel"].strip()[:32],
-        "counterparty_name": row["counterparty_name"].strip()[:200],
-        "counterparty_account": row["counterparty_account"].strip()[:64], "counterparty_country": country,
+        "account_id": truncate_to_field(MonitoredTransaction, "account_id", row["account_id"].strip()),
+        "direction": direction, "amount": amount,
+        "currency": currency, "channel": truncate_to_field(MonitoredTransaction, "channel", row["channel"].strip()),
+        "counterparty_name": truncate_to_field(
+            MonitoredTransaction, "counterparty_name", row["counterparty_name"].strip()
+        ),
+        # Encrypted at rest (no column width): the event's own limit applies.
+        "counterparty_account": row["counterparty_account"].strip()[: TEXT_FIELDS["counterparty_account"]],
+        "counterparty_country": country,
     }
 
 
@@ -155,7 +161,7 @@ def transactions_import(*, stream: IO[str], actor=None, filename: str = "") -> I
         summary.screening_hits += screening.hits
     with transaction.atomic():
         audit_event_record(action="compliance.transactions.imported", actor=actor, target_type="file",
-                           target_id=filename[:64],
+                           target_id=truncate_to_field(AuditEvent, "target_id", filename),
                            after={"imported": summary.imported, "skipped": summary.skipped,
                                   "rejected": summary.rejected, "customers_created": summary.customers_created,
                                   "parties_screened": summary.parties_screened,

@@ -9,6 +9,7 @@ from compliance.models import EntryName, ListSnapshot, SanctionsEntry, Sanctions
 from compliance.screening.names import comparable_form, sound_form
 from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 
 BATCH_SIZE = 2000
 DIFF_UID_LIMIT = 500  # uids kept per diff category on the snapshot; counts are always complete
@@ -43,7 +44,7 @@ def sanctions_list_import(
     )
     snapshot = ListSnapshot.objects.create(
         sanctions_list=sanctions_list, version=(previous.version + 1) if previous else 1,
-        source=source[:300], source_checksum=checksum,
+        source=truncate_to_field(ListSnapshot, "source", source), source_checksum=checksum,
     )
     current_hashes: dict[str, str] = {}
     name_count = 0
@@ -54,7 +55,8 @@ def sanctions_list_import(
             current_hashes[parsed.uid] = parsed.content_hash()
             rows.append(SanctionsEntry(
                 snapshot=snapshot, uid=parsed.uid, entity_type=parsed.entity_type,
-                primary_name=parsed.primary_name[:400], programs=parsed.programs,
+                primary_name=truncate_to_field(SanctionsEntry, "primary_name", parsed.primary_name),
+                programs=parsed.programs,
                 dates_of_birth=parsed.dates_of_birth, countries=parsed.countries,
                 identifiers=parsed.identifiers, remarks=parsed.remarks, content_hash=current_hashes[parsed.uid],
             ))
@@ -68,9 +70,9 @@ def sanctions_list_import(
         for parsed, row in zip(batch, created, strict=True):
             for position, name in enumerate(dict.fromkeys([parsed.primary_name, *parsed.aliases])):
                 names.append(EntryName(
-                    entry_id=row.pk, name=name[:400], is_primary=position == 0,
-                    normalised=comparable_form(name, parsed.entity_type)[:400],
-                    phonetic_key=sound_form(name, parsed.entity_type)[:400],
+                    entry_id=row.pk, name=truncate_to_field(EntryName, "name", name), is_primary=position == 0,
+                    normalised=truncate_to_field(EntryName, "normalised", comparable_form(name, parsed.entity_type)),
+                    phonetic_key=truncate_to_field(EntryName, "phonetic_key", sound_form(name, parsed.entity_type)),
                 ))
         EntryName.objects.bulk_create(names, batch_size=BATCH_SIZE)
         name_count += len(names)

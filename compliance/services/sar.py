@@ -19,7 +19,7 @@ from django.utils import timezone
 from compliance.models import Case, MonitoredTransaction, SanctionsEntry, SarDraft
 from compliance.services.case_decisions import approved_sar_decision
 from compliance.services.cases import DECIDE_PERM, CaseTransitionError, _apply_transition, require_perm, require_reason
-from fintech.api.exceptions import ConflictError, DomainError
+from fintech.errors import ConflictError, DomainError
 from fintech.money import format_money
 from fintech.services.audit import audit_event_record
 

@@ -20,6 +20,7 @@ from compliance.screening.matcher import Match, Query, match_name
 from compliance.screening.names import entity_type_of
 from compliance.selectors import current_name_index, open_hits_for_party, party_hit_keys
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 
 HIT, CLEAR = "hit", "clear"
 
@@ -86,9 +87,11 @@ def _hits_record(*, party, name: str, matches: list[Match]) -> list[int]:
         try:
             with transaction.atomic():
                 hit = ScreeningHit.objects.create(
-                    party_type=party_type, party_id=party_id, party_name=name[:400], list_code=match.list_code,
+                    party_type=party_type, party_id=party_id,
+                    party_name=truncate_to_field(ScreeningHit, "party_name", name), list_code=match.list_code,
                     entry_uid=match.entry_uid, entry_content_hash=match.content_hash, snapshot_id=match.snapshot_id,
-                    matched_name=match.matched_name[:400], score=match.score, score_parts=match.score_parts,
+                    matched_name=truncate_to_field(ScreeningHit, "matched_name", match.matched_name),
+                    score=match.score, score_parts=match.score_parts,
                 )
         except IntegrityError:  # a concurrent screening of the same party raised it first
             continue

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from fintech.api.exceptions import ConflictError
+from fintech.errors import ConflictError
 from fintech.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"

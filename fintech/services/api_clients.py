@@ -9,9 +9,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import ForbiddenError
 from fintech.models import ApiClient
 from fintech.roles import ROLES
 from fintech.services.audit import audit_event_record
@@ -24,9 +23,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiClientRefused(DomainError):
+class ApiClientRefused(ForbiddenError):
     code = "api_client_refused"
-    status_code = status.HTTP_403_FORBIDDEN
 
 
 def _issue(*, name: str, user, actor, **extra) -> tuple[ApiClient, str]:

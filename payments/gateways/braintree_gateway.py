@@ -23,6 +23,7 @@ from braintree.exceptions.http import ConnectionError as BraintreeConnectionErro
 from braintree.util.xml_util import XmlUtil
 
 from fintech.money import MoneyError, to_major_units, to_minor_units
+from fintech.webhook_verification import WebhookVerificationError
 from payments.conf import BraintreeSettings
 from payments.errors import GatewayError, GatewayUnavailableError, PaymentsNotConfiguredError
 from payments.gateways.base import GatewayRefund
@@ -40,12 +41,6 @@ _TRANSIENT = (
     braintree.exceptions.TooManyRequestsError, braintree.exceptions.GatewayTimeoutError,
     braintree.exceptions.RequestTimeoutError, BraintreeConnectionError, braintree.exceptions.UnexpectedError,
 )
-
-
-class WebhookVerificationError(Exception):
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code, self.detail = code, detail
 
 
 def _call(request: Callable[[], T]) -> T:

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import InvalidInputError
 from fintech.money import CURRENCY_EXPONENTS, MoneyError, normalise_currency, to_minor_units
 from payments.reconciliation.sources import SettlementRecord
 
@@ -38,9 +38,8 @@ TYPES = {"charge", "refund", "adjustment", "payout"}
 MAX_ERRORS_LISTED = 50
 
 
-class SettlementFileError(DomainError):
+class SettlementFileError(InvalidInputError):
     code = "settlement_file_rejected"
-    status_code = 400
 
     def __init__(self, errors: list[tuple[int, str]], total: int | None = None):
         self.errors = errors

@@ -23,10 +23,10 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from fintech.money import CURRENCY_EXPONENTS
-from payments.reconciliation import config
 from payments.reconciliation.csv_format import OPTIONAL, REQUIRED, RowErrors, SettlementFileError, parse_row
 from payments.reconciliation.staging import records_copy
 
@@ -154,7 +154,8 @@ def settlement_file_stage(*, path: Path, gateway: str, start: dt.date, end: dt.d
     # workers can scan it, so the checks run on every core. No WAL is written for it.
     raw = f"recon_raw_{int(run_id)}_{int(attempt)}"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [config.work_mem()])  # the sort by line
+        # work_mem for the sort by line
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.RECONCILIATION_WORK_MEM])
         # JIT would compile the long check expression in every parallel worker: seconds, for nothing
         cursor.execute("SELECT set_config('jit', 'off', true)")
         cursor.execute(f"DROP TABLE IF EXISTS {raw}, recon_checked")

@@ -8,9 +8,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import StateConflictError
 from payments.models import JournalEntry, LedgerAccount, ReconciliationItem
 from payments.services.fees import dispute_fee_entry_key
@@ -29,7 +30,7 @@ def _entry_key(item: ReconciliationItem, debit_code: str) -> str:
     gateway's fee."""
     if debit_code == LedgerAccount.FEES and item.reference:
         return dispute_fee_entry_key(item.reference, reinstated=item.ledger_kind == "dispute_reinstated")
-    return f"reconciliation-{item.run_id}-{item.match_key}"[:120]
+    return truncate_to_field(JournalEntry, "idempotency_key", f"reconciliation-{item.run_id}-{item.match_key}")
 
 
 def _mark(item: ReconciliationItem, *, resolution: str, note: str, actor, entry: JournalEntry | None = None) -> None:
@@ -75,7 +76,9 @@ def reconciliation_exception_adjust(
     entry = journal_entry_post(
         lines=[PostingLine(ledger_account_get(code=debit_account, currency=currency), amount),
                PostingLine(ledger_account_get(code=credit_account, currency=currency), -amount)],
-        description=f"Reconciliation adjustment: {locked.reference or locked.match_key}: {note}"[:200],
+        description=truncate_to_field(
+            JournalEntry, "description", f"Reconciliation adjustment: {locked.reference or locked.match_key}: {note}"
+        ),
         idempotency_key=_entry_key(locked, debit_account), actor=actor,
     )
     if not entry.postings.filter(amount=amount, account__code=debit_account).exists():

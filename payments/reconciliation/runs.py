@@ -16,16 +16,17 @@ from __future__ import annotations
 import datetime as dt
 from itertools import islice
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import GatewayUnavailableError, StateConflictError
 from payments.models import ReconciliationItem, ReconciliationRecord, ReconciliationRun
-from payments.reconciliation import config
 from payments.reconciliation.matching import reconciliation_match
 from payments.reconciliation.sources import RecordSource, api_source_for
 from payments.reconciliation.staging import records_copy
@@ -60,7 +61,8 @@ def reconciliation_run_request(
         raise StateConflictError(f"{gateway} {period_start}..{period_end} is running now")
     before = {"status": run.status, "attempt": run.attempt}
     ReconciliationRun.objects.filter(pk=run.pk).update(
-        status=Status.QUEUED, phase=Phase.WAITING, requested_by=actor, source=source[:200], error="",
+        status=Status.QUEUED, phase=Phase.WAITING, requested_by=actor,
+        source=truncate_to_field(ReconciliationRun, "source", source), error="",
     )
     run.refresh_from_db()
     audit_event_record(action="payments.reconciliation_run.requested", actor=actor, target=run, before=before,
@@ -113,7 +115,8 @@ def _replace_results(run: ReconciliationRun, attempt: int, actor) -> Reconciliat
                SELECT match_key, resolution, resolution_note, resolved_by_id, resolved_at, adjusting_entry_id
                  FROM payments_reconciliationitem WHERE run_id = %s AND resolution <> ''""", [run.pk])
         cursor.execute("DELETE FROM payments_reconciliationitem WHERE run_id = %s", [run.pk])
-    reconciliation_match(run=run, attempt=attempt, window_days=config.date_window_days(), work_mem=config.work_mem())
+    reconciliation_match(run=run, attempt=attempt, window_days=settings.RECONCILIATION_DATE_WINDOW_DAYS,
+                         work_mem=settings.RECONCILIATION_WORK_MEM)
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE payments_reconciliationitem i
@@ -187,7 +190,7 @@ def reconciliation_runs_nightly(*, today: dt.date | None = None) -> list[Reconci
     already running is left to finish."""
     day = (today or timezone.now().astimezone(dt.UTC).date()) - dt.timedelta(days=1)
     runs = []
-    for gateway in config.nightly_gateways():
+    for gateway in settings.RECONCILIATION_GATEWAYS:
         try:
             runs.append(reconciliation_run_request(gateway=gateway, period_start=day))
         except StateConflictError:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.models import Dispute, LedgerAccount, Payment
 from payments.services.ledger import PostingLine, customer_balance_account_get, journal_entry_post, ledger_account_get
 
@@ -26,7 +27,7 @@ def dispute_record(
         with transaction.atomic():
             dispute = Dispute.objects.create(
                 gateway=gateway, gateway_reference=reference, payment=payment, amount=amount, currency=currency,
-                status=status, reason=reason[:60],
+                status=status, reason=truncate_to_field(Dispute, "reason", reason),
             )
     except IntegrityError:
         return Dispute.objects.get(gateway=gateway, gateway_reference=reference), False

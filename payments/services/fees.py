@@ -34,6 +34,7 @@ from django.db import transaction
 
 from fintech.money import MoneyError, normalise_currency
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import GatewayError, StateConflictError
 from payments.models import Dispute, JournalEntry, LedgerAccount, Payment
 from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
@@ -41,7 +42,7 @@ from payments.services.ledger import PostingLine, journal_entry_post, ledger_acc
 
 def fee_entry_key(source_reference: str) -> str:
     """The idempotency key of the fee entry for the gateway charge `source_reference`."""
-    return f"gateway-fee-{source_reference}"[:120]
+    return truncate_to_field(JournalEntry, "idempotency_key", f"gateway-fee-{source_reference}")
 
 
 def dispute_fee_entry_key(dispute_reference: str, *, reinstated: bool) -> str:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from fintech.models import Customer
 from fintech.money import format_money, normalise_currency
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import InsufficientFundsError
 from payments.models import LedgerAccount, LedgerHold
 from payments.selectors import account_available_balance
@@ -60,7 +61,8 @@ def ledger_hold_place(
         try:
             with transaction.atomic():
                 hold = LedgerHold.objects.create(account=account, amount=amount, currency=currency,
-                                                 reference=reference, description=description[:200])
+                                                 reference=reference,
+                                                 description=truncate_to_field(LedgerHold, "description", description))
         except IntegrityError:  # unreachable under the account lock unless the reference moved accounts
             return LedgerHold.objects.get(reference=reference)
         audit_event_record(action="payments.ledger_hold.placed", actor=actor, target=hold,

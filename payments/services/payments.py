@@ -16,6 +16,7 @@ from fintech.models import Customer
 from fintech.money import MoneyError, normalise_currency
 from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments import conf
 from payments.errors import GatewayError, GatewayUnavailableError, PaymentsNotConfiguredError, StateConflictError
 from payments.gateways import gateway_for
@@ -149,7 +150,7 @@ def payment_transition(
     if charge_reference:
         fields["gateway_charge_reference"] = charge_reference
     if to == Status.FAILED:
-        fields["failure_reason"] = reason[:200]
+        fields["failure_reason"] = truncate_to_field(Payment, "failure_reason", reason)
     if not Payment.objects.filter(pk=payment.pk, status__in=ALLOWED_FROM[to]).update(**fields):
         return False
     payment.refresh_from_db()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.models import JournalEntry, LedgerAccount, Payout
 from payments.services.ledger import PostingLine, journal_entry_post, journal_entry_reverse, ledger_account_get
 
@@ -53,7 +54,8 @@ def payout_paid(*, payout: Payout) -> bool:
 
 
 def payout_failed(*, payout: Payout, reason: str) -> bool:
-    fields = {"status": Status.FAILED, "failure_reason": reason[:200], "updated_at": timezone.now()}
+    fields = {"status": Status.FAILED, "failure_reason": truncate_to_field(Payout, "failure_reason", reason),
+              "updated_at": timezone.now()}
     if Payout.objects.filter(pk=payout.pk, status=Status.PENDING).update(**fields):
         before = Status.PENDING
     elif Payout.objects.filter(pk=payout.pk, status=Status.PAID).update(**fields):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from fintech.money import MoneyError
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import GatewayError, GatewayUnavailableError, RequestKeyReusedError, StateConflictError
 from payments.gateways import gateway_for
 from payments.gateways.base import GatewayRefund
@@ -52,7 +53,8 @@ def refund_request(
     if request_key:
         existing = Refund.objects.filter(payment=locked, request_key=request_key).first()
         if existing is not None:
-            if (amount is not None and amount != existing.amount) or reason[:200] != existing.reason:
+            reason_kept = truncate_to_field(Refund, "reason", reason)
+            if (amount is not None and amount != existing.amount) or reason_kept != existing.reason:
                 raise RequestKeyReusedError(
                     f"idempotency key {request_key!r} was already used for refund {existing.pk} of "
                     f"{existing.amount} {existing.currency} (reason {existing.reason!r}); use a new key for a new "
@@ -69,7 +71,8 @@ def refund_request(
     if amount > refundable:
         raise StateConflictError(f"payment {locked.pk} has {refundable} {locked.currency} left to refund")
     refund = Refund.objects.create(
-        payment=locked, amount=amount, currency=locked.currency, reason=reason[:200], request_key=request_key or None
+        payment=locked, amount=amount, currency=locked.currency, reason=truncate_to_field(Refund, "reason", reason),
+        request_key=request_key or None,
     )
     if locked.customer_id:
         # The refund pays the customer's money back to their card: hold it on their balance

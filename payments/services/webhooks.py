@@ -8,10 +8,11 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.money import MoneyError
 from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
+from fintech.truncation import truncate_to_field
 from payments.errors import GatewayUnavailableError
 from payments.models import WebhookDelivery
 from payments.services.braintree_events import (
@@ -37,7 +38,8 @@ def webhook_delivery_store(*, provider: str, event_key: str, event_type: str, ra
     acknowledges a delivery that a crash or a broker outage could lose: the relay sends
     the task whenever the broker is back.
     """
-    delivery_id = delivery_insert_once(provider=provider, event_key=event_key, event_type=event_type[:100],
+    event_type = truncate_to_field(WebhookDelivery, "event_type", event_type)
+    delivery_id = delivery_insert_once(provider=provider, event_key=event_key, event_type=event_type,
                                        raw_body=raw_body, received_at=timezone.now())
     if delivery_id is None:
         stored = WebhookDelivery.objects.filter(provider=provider, event_key=event_key)

@@ -12,18 +12,18 @@ from payments.models import Payment
 from payments.services.payments import payment_create, payment_transition
 from sandbox.plaid_server import CLIENT_ID, SECRET, FakePlaidServer
 from tests.factories import CustomerFactory
+from tests.helpers import provider_settings_set
 
 OWNER = "Alberta Bobbeth Charleson"
 INSTITUTION = "ins_109512"
 
 
 @pytest.fixture
-def fake_plaid(monkeypatch):
+def fake_plaid(settings, monkeypatch):
     """The fake Plaid API, with the adapter talking to it through the real SDK."""
     server = FakePlaidServer().start()
-    monkeypatch.setenv("PLAID_HOST", server.url)
-    monkeypatch.setenv("PLAID_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("PLAID_SECRET", SECRET)
+    provider_settings_set(settings, monkeypatch, {"PLAID_HOST": server.url, "PLAID_CLIENT_ID": CLIENT_ID,
+                                                  "PLAID_SECRET": SECRET})
     yield server
     server.stop()
 

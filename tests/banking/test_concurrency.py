@@ -19,7 +19,7 @@ def test_racing_workers_apply_a_webhook_once(fake_plaid, linked_item):
     event = PlaidWebhookEvent.objects.create(content_sha256=content_digest(payload), webhook_type="ITEM",
                                              webhook_code="USER_PERMISSION_REVOKED", item_id=item.item_id,
                                              payload=payload)
-    results = thread_race(lambda: plaid_webhook_apply(event_id=event.pk))
+    results = thread_race([lambda: plaid_webhook_apply(event_id=event.pk)] * 4)
     assert sorted(results) == ["already applied"] * 3 + ["revoked"]
     assert PlaidItem.objects.get(pk=item.pk).status == PlaidItem.Status.REVOKED
     assert AuditEvent.objects.filter(action="banking.item.status_changed").count() == 1
@@ -33,7 +33,7 @@ def test_racing_requests_with_one_idempotency_key_make_one_transfer(fake_plaid, 
         return transfer_initiate(customer=item.customer, account=account, direction="debit", amount=1000,
                                  currency="USD", idempotency_key="same").pk
 
-    results = thread_race(request)
+    results = thread_race([request] * 4)
     assert all(isinstance(r, int) for r in results), results
     assert len(set(results)) == 1 and Transfer.objects.count() == 1
     assert fake_plaid.count("/transfer/create") == 1

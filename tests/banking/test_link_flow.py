@@ -104,11 +104,11 @@ def test_bad_link_posts_are_refused_and_enqueue_nothing(client, body, capture_ta
 
 
 @pytest.mark.parametrize("configured", [True, False])
-def test_bank_page_renders_when_plaid_is_unreachable(client, monkeypatch, configured):
-    monkeypatch.setenv("PLAID_HOST", "http://127.0.0.1:9")
+def test_bank_page_renders_when_plaid_is_unreachable(client, settings, configured):
+    settings.PLAID_HOST = "http://127.0.0.1:9"
     if configured:
-        monkeypatch.setenv("PLAID_CLIENT_ID", "id")
-        monkeypatch.setenv("PLAID_SECRET", "secret")
+        settings.PLAID_CLIENT_ID = "id"
+        settings.PLAID_SECRET = "secret"
     client.force_login(CustomerFactory().user)
     response = client.get("/bank/")
     assert response.status_code == 200

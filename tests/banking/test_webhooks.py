@@ -135,10 +135,10 @@ def test_keys_are_cached_and_an_unknown_kid_is_fetched(client, fake_plaid):
     assert fake_plaid.count("/webhook_verification_key/get") == 2
 
 
-def test_plaid_unreachable_for_the_key_answers_503_so_plaid_retries(client, fake_plaid, monkeypatch):
+def test_plaid_unreachable_for_the_key_answers_503_so_plaid_retries(client, fake_plaid, settings):
     body = json.dumps(_payload()).encode()
     token = fake_plaid.sign_webhook(body)
-    monkeypatch.setenv("PLAID_HOST", "http://127.0.0.1:9")
+    settings.PLAID_HOST = "http://127.0.0.1:9"
     assert _post(client, body, token).status_code == 503
     assert not PlaidWebhookEvent.objects.exists()
 

@@ -41,9 +41,9 @@ def _sign_in(page, customer) -> None:
     page.wait_for_url("**/dashboard/**")
 
 
-def test_the_dashboard_links_to_paying_and_to_linking_a_bank(offline_page, monkeypatch, screenshot):
-    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
-    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_fake")
+def test_the_dashboard_links_to_paying_and_to_linking_a_bank(offline_page, settings, screenshot):
+    settings.STRIPE_API_KEY = "sk_test_fake"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
     page = offline_page
     _sign_in(page, CustomerFactory())
     screenshot("newcomer-dashboard-links")

@@ -12,15 +12,15 @@ import pytest
 from payments.models import Payment, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from sandbox.run import Sandbox
+from tests.helpers import provider_settings_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sandbox(live_server, tmp_path, monkeypatch):
+def sandbox(live_server, tmp_path, settings, monkeypatch):
     box = Sandbox(state_dir=tmp_path / "sandbox", webhook_base=live_server.url, ports=(0, 0, 0)).start()
-    for name, value in box.environ().items():
-        monkeypatch.setenv(name, value)
+    provider_settings_set(settings, monkeypatch, box.environ())
     yield box
     box.stop()
 

@@ -7,7 +7,7 @@ from compliance.models import ScreeningHit
 from compliance.services.hits import screening_hit_confirm, screening_hit_dismiss
 from compliance.services.screening import customer_screen, party_is_blocked
 from compliance.signals import screening_hit_confirmed
-from fintech.api.exceptions import ConflictError, DomainError
+from fintech.errors import ConflictError, DomainError
 from fintech.models import AuditEvent, Customer
 from fintech.roles import ANALYST, AUDITOR
 from tests.factories import PASSWORD, CustomerFactory, UserFactory, make_staff

@@ -14,34 +14,34 @@ from payments.tasks import apply_webhook_delivery
 from sandbox.braintree_server import FakeBraintreeServer
 from sandbox.stripe_server import FakeStripeServer
 from tests.factories import CustomerFactory
+from tests.helpers import provider_settings_set
 
 WEBHOOK_SECRETS = ("whsec_old_secret", "whsec_new_secret")
 
 
 @pytest.fixture
-def fake_stripe(monkeypatch):
+def fake_stripe(settings, monkeypatch):
     """The fake Stripe API, with the adapter configured to talk to it through the real SDK."""
     server = FakeStripeServer().start()
-    monkeypatch.setenv("STRIPE_API_BASE", server.url)
-    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
-    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_fake")
+    provider_settings_set(settings, monkeypatch, {
+        "STRIPE_API_BASE": server.url, "STRIPE_API_KEY": "sk_test_fake", "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
+    })
     yield server
     server.stop()
 
 
 @pytest.fixture
-def fake_braintree(monkeypatch):
+def fake_braintree(settings, monkeypatch):
     """The fake Braintree gateway, with the adapter configured to talk to it through the real SDK
     (USD and EUR merchant accounts)."""
     from sandbox import braintree_server as fake
 
     server = FakeBraintreeServer(merchant_accounts={"fake_usd": "USD", "fake_eur": "EUR"}).start()
-    monkeypatch.setenv("BRAINTREE_API_URL", server.url)
-    monkeypatch.setenv("BRAINTREE_ENVIRONMENT", "development")
-    monkeypatch.setenv("BRAINTREE_MERCHANT_ID", fake.MERCHANT_ID)
-    monkeypatch.setenv("BRAINTREE_PUBLIC_KEY", fake.PUBLIC_KEY)
-    monkeypatch.setenv("BRAINTREE_PRIVATE_KEY", fake.PRIVATE_KEY)
-    monkeypatch.setenv("BRAINTREE_MERCHANT_ACCOUNTS", "USD=fake_usd,EUR=fake_eur")
+    provider_settings_set(settings, monkeypatch, {
+        "BRAINTREE_API_URL": server.url, "BRAINTREE_ENVIRONMENT": "development",
+        "BRAINTREE_MERCHANT_ID": fake.MERCHANT_ID, "BRAINTREE_PUBLIC_KEY": fake.PUBLIC_KEY,
+        "BRAINTREE_PRIVATE_KEY": fake.PRIVATE_KEY, "BRAINTREE_MERCHANT_ACCOUNTS": "USD=fake_usd,EUR=fake_eur",
+    })
     yield server
     server.stop()
 
@@ -64,8 +64,8 @@ def eager_tasks():
 
 
 @pytest.fixture(autouse=True)
-def webhook_secrets(monkeypatch):
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRETS", ",".join(WEBHOOK_SECRETS))
+def webhook_secrets(settings, monkeypatch):
+    provider_settings_set(settings, monkeypatch, {"STRIPE_WEBHOOK_SECRETS": ",".join(WEBHOOK_SECRETS)})
     return WEBHOOK_SECRETS
 
 

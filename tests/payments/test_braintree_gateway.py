@@ -19,8 +19,8 @@ def test_client_token_is_generated_by_the_gateway(fake_braintree):
     assert fake_braintree.count("POST", "/client_token") == 1
 
 
-def test_wrong_credentials_are_refused(fake_braintree, monkeypatch):
-    monkeypatch.setenv("BRAINTREE_PRIVATE_KEY", "not-the-key")
+def test_wrong_credentials_are_refused(fake_braintree, settings):
+    settings.BRAINTREE_PRIVATE_KEY = "not-the-key"
     with pytest.raises(GatewayError, match="credentials"):
         braintree_adapter().client_token()
 

@@ -18,9 +18,9 @@ from payments.selectors import available_balance, journal_entry_totals, ledger_b
 from payments.services.payments import payment_transition
 from payments.services.refunds import RefundInProgressError, payment_refund, refund_request, refund_submit
 from tests.factories import PASSWORD, make_staff
-from tests.helpers import admin_login, api_client_for, current_totp
+from tests.helpers import admin_login, api_client_for, current_totp, thread_race
 from tests.payments.braintree_helpers import deliver, submitted_braintree_payment
-from tests.payments.test_webhook_concurrency import THREADS, _race
+from tests.payments.test_webhook_concurrency import THREADS
 
 CLEARING, CUSTOMERS = LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES
 
@@ -135,7 +135,7 @@ def test_refund_of_an_unsettled_sale_is_refused_and_marked_failed(client, fake_b
 def test_the_same_refund_submitted_from_many_threads_is_recorded_once(client, fake_braintree, settled):
     refund = refund_request(payment=settled, amount=1200)
     # when
-    results = _race(lambda i: refund_submit(refund=Refund.objects.get(pk=refund.pk)))
+    results = thread_race([lambda: refund_submit(refund=Refund.objects.get(pk=refund.pk))] * THREADS)
     connection.close()
     # then: one credit at the gateway; each call returned the succeeded refund or was told
     # another request is submitting it (a 503 it may retry); the money moved once

@@ -3,10 +3,9 @@ gateway's current state (re-fetched), in any order and under concurrency."""
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from fintech.models import AuditEvent
@@ -14,7 +13,7 @@ from payments.models import Dispute, JournalEntry, Payment, WebhookDelivery
 from payments.selectors import ledger_balances
 from payments.tasks import apply_webhook_delivery
 from sandbox import braintree_server as fake
-from tests.helpers import outbox_tasks
+from tests.helpers import outbox_tasks, thread_race
 from tests.payments.braintree_helpers import (
     URL,
     deliver,
@@ -270,34 +269,13 @@ def test_dispute_won_delivered_before_opened_nets_to_nothing(client, fake_braint
 THREADS = 6
 
 
-def _race(work) -> list:
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # reported through results
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_same_notification_posted_from_many_threads_at_once_has_one_effect(fake_braintree, eager_tasks, relay):
     payment = submitted_braintree_payment(fake_braintree)
     fake_braintree.settle(payment.gateway_reference)
     form = sample("transaction_settled", payment.gateway_reference)
-    statuses = _race(lambda i: Client().post(URL, data=form).status_code)
-    _race(lambda i: relay())
+    statuses = thread_race([lambda: Client().post(URL, data=form).status_code] * THREADS)
+    thread_race([relay] * THREADS)
     assert statuses == [200] * THREADS
     assert delivery_statuses() == ["applied"]
     payment.refresh_from_db()
@@ -314,7 +292,7 @@ def test_different_deliveries_of_the_same_change_racing_have_one_effect(fake_bra
         sample("transaction_settled", payment.gateway_reference)["bt_payload"])
     ids = [WebhookDelivery.objects.create(provider="braintree", event_key=f"k{i}", event_type="transaction_settled",
                                           raw_body=raw).pk for i in range(THREADS)]
-    results = _race(lambda i: apply_webhook_delivery(ids[i]))
+    results = thread_race([partial(apply_webhook_delivery, pk) for pk in ids])
     assert sorted(results) == ["applied"] + ["ignored"] * (THREADS - 1)
     assert JournalEntry.objects.count() == 1
 

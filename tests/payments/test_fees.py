@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -16,10 +17,11 @@ from payments.selectors import journal_entry_totals, ledger_balances
 from payments.services.fees import fee_entry_key, payment_fee_record
 from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 from payments.tasks import apply_webhook_delivery
+from tests.helpers import thread_race
 from tests.payments.braintree_helpers import deliver as deliver_braintree
 from tests.payments.braintree_helpers import submitted_braintree_payment
 from tests.payments.conftest import deliver, post_event, signed_headers
-from tests.payments.test_webhook_concurrency import THREADS, _post, _race
+from tests.payments.test_webhook_concurrency import THREADS, _post
 
 FEES, CLEARING, CUSTOMERS = LedgerAccount.FEES, LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES
 
@@ -131,7 +133,7 @@ def test_success_and_charge_updated_racing_post_the_fee_once(fake_stripe, submit
     bodies = [json.dumps(fake_stripe.event("payment_intent.succeeded" if i % 2 else "charge.updated",
                                            intent if i % 2 else charge)) for i in range(THREADS)]
     # when
-    statuses = _race(lambda i: _post(bodies[i], signed_headers(bodies[i])))
+    statuses = thread_race([partial(_post, body, signed_headers(body)) for body in bodies])
     # then: every delivery settles (a charge.updated before the success is ignored: the success reads the fee)
     assert statuses == [200] * THREADS
     for delivery in WebhookDelivery.objects.all():  # anything not applied yet is applied now

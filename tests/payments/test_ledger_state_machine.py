@@ -15,15 +15,16 @@ not see each other's rows (posted entries cannot be deleted on PostgreSQL).
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Sum
 from django.test import Client
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -120,7 +121,8 @@ class LedgerMachine(RuleBasedStateMachine):
         # payment ids, which the rolled-back savepoint hands out again.
         self.fake = FakeStripeServer().start()
         self.fake.charge_fees(percent="2.9", fixed=30)  # Stripe's card pricing
-        os.environ["STRIPE_API_BASE"] = self.fake.url
+        # Inside the test's settings override: discarded with it.
+        django_settings.STRIPE_API_BASE = self.fake.url
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self.client = Client()
@@ -362,11 +364,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-def test_ledger_state_machine(monkeypatch):
-    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
-    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:9")  # each example points it at its own fake
+def test_ledger_state_machine(settings):
+    settings.STRIPE_API_KEY = "sk_test_fake"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # each example points it at its own fake
     run_state_machine_as_test(
         LedgerMachine,
-        settings=settings(max_examples=40, stateful_step_count=25, deadline=None, derandomize=False,
+        settings=hypothesis_settings(max_examples=40, stateful_step_count=25, deadline=None, derandomize=False,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
     )

@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from fintech.models import AuditEvent
 from payments.models import JournalEntry, Payment, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
+from tests.helpers import thread_race
 from tests.payments.conftest import signed_headers
 
 THREADS = 6
-
-
-def _race(work) -> list:
-    """Run `work(i)` in THREADS threads released at the same instant."""
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # reported through results
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _post(body: str, headers: dict) -> int:
@@ -59,8 +37,8 @@ def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe,
     body = json.dumps(fake_stripe.event("payment_intent.succeeded", intent))
     headers = signed_headers(body)
     # when
-    statuses = _race(lambda i: _post(body, headers))
-    relays = _race(lambda i: relay())  # relays racing too: each message goes once
+    statuses = thread_race([lambda: _post(body, headers)] * THREADS)
+    relays = thread_race([relay] * THREADS)  # relays racing too: each message goes once
     # then
     assert statuses == [200] * THREADS
     assert sum(relays) == 2  # one apply task, then the one transaction event it records
@@ -76,8 +54,8 @@ def test_different_events_for_the_same_change_racing_have_one_effect(fake_stripe
     payment = submitted_payment()
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     bodies = [json.dumps(fake_stripe.event("payment_intent.succeeded", intent)) for _ in range(THREADS)]
-    statuses = _race(lambda i: _post(bodies[i], signed_headers(bodies[i])))
-    _race(lambda i: relay(batch_size=1))  # the apply tasks run concurrently, one per relay batch
+    statuses = thread_race([partial(_post, body, signed_headers(body)) for body in bodies])
+    thread_race([partial(relay, batch_size=1)] * THREADS)  # the apply tasks run concurrently, one per relay batch
     assert statuses == [200] * THREADS
     assert sorted(WebhookDelivery.objects.values_list("status", flat=True)) == ["applied"] + ["ignored"] * (THREADS - 1)
     _assert_one_success(payment)
@@ -90,7 +68,7 @@ def test_the_task_run_by_several_workers_at_once_applies_once(client, fake_strip
     body = json.dumps(fake_stripe.event("payment_intent.succeeded", intent))
     # stored without enqueueing (the on-commit enqueue goes to the test broker, not run here)
     delivery = WebhookDelivery.objects.create(provider="stripe", event_key="evt_race", event_type="x", raw_body=body)
-    results = _race(lambda i: apply_webhook_delivery(delivery.pk))
+    results = thread_race([lambda: apply_webhook_delivery(delivery.pk)] * THREADS)
     assert results == ["applied"] * THREADS
     assert AuditEvent.objects.filter(action="payments.webhook_delivery.applied").count() == 1
     _assert_one_success(payment)

@@ -118,8 +118,8 @@ def test_signed_body_that_is_not_a_json_event_gets_400_and_writes_nothing(client
 
 
 @pytest.mark.django_db
-def test_no_configured_secret_refuses_everything(client, monkeypatch):
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRETS", "")
+def test_no_configured_secret_refuses_everything(client, settings):
+    settings.STRIPE_WEBHOOK_SECRETS = []
     response = post_event(client, EVENT)
     assert response.status_code == 400
     _nothing_written()

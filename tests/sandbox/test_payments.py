@@ -3,10 +3,9 @@ signed webhooks through the real endpoint, the ledger and AML monitoring reactin
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import stripe
+from django.conf import settings
 
 from compliance.models import MonitoredTransaction
 from compliance.monitoring.stream import EventStream
@@ -46,7 +45,7 @@ def test_a_payment_with_4242_succeeds_is_booked_and_monitored(sandbox, redis_url
 
 def test_a_payment_with_0002_is_declined_with_the_reason(sandbox):
     payment = _submitted()
-    client = stripe.StripeClient(os.environ["STRIPE_API_KEY"], base_addresses={"api": os.environ["STRIPE_API_BASE"]})
+    client = stripe.StripeClient(settings.STRIPE_API_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
     # when the customer's card is declined (Stripe's test PaymentMethod for 4000000000000002)
     with pytest.raises(stripe.CardError) as declined:
         client.payment_intents.confirm(payment.gateway_reference, params={"payment_method": "pm_card_chargeDeclined"})

@@ -3,16 +3,15 @@ approves the pending close. Exactly one wins, and neither deadlocks (PostgreSQL,
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from compliance.models import Case, CaseDecision, CaseTransition
 from compliance.services.case_decisions import case_decision_approve, case_decision_propose
 from compliance.services.cases import case_transition
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import alerted_case, staff  # noqa: F401  (fixtures)
+from tests.helpers import thread_race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = Case.State
@@ -23,33 +22,16 @@ def test_sending_back_and_approving_a_close_at_once_lets_exactly_one_through(ale
     case = case_transition(alerted_case, S.ESCALATED, actor=staff.analyst, reason="Structuring.")
     decision = case_decision_propose(case, kind=CaseDecision.Kind.CLOSE_NO_ACTION, actor=staff.officer_a,
                                      reason="Payslips explain it.")
-    barrier = threading.Barrier(2)
-    refused, errors = [], []
 
-    def run(action):
-        from django.db import connection as thread_connection
+    results = thread_race([
+        lambda: case_transition(case, S.IN_REVIEW, actor=staff.officer_a, reason="More review."),
+        lambda: case_decision_approve(decision, actor=staff.officer_b, reason="Agreed."),
+    ], timeout=30)
 
-        try:
-            barrier.wait(timeout=10)
-            action()
-        except DomainError as exc:  # the loser is refused: someone else moved the case or decided
-            refused.append(exc)
-        except Exception as exc:  # a deadlock or anything else: reported by the assertion below
-            errors.append(exc)
-        finally:
-            thread_connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(lambda: case_transition(
-            case, S.IN_REVIEW, actor=staff.officer_a, reason="More review."),)),
-        threading.Thread(target=run, args=(lambda: case_decision_approve(
-            decision, actor=staff.officer_b, reason="Agreed."),)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
+    # The loser is refused (someone else moved the case or decided); a deadlock or anything
+    # else would show as another exception.
+    refused = [r for r in results if isinstance(r, DomainError)]
+    errors = [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)]
     assert errors == [] and len(refused) == 1
     final = Case.objects.get(pk=case.pk)
     decision.refresh_from_db()

@@ -9,6 +9,7 @@ minus holds), holds it until it settles, and stays within per-customer limits.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import transaction
@@ -92,16 +93,15 @@ def test_twenty_parallel_payouts_never_spend_more_than_the_balance(fake_plaid, l
     # given 1,000.00 available and 20 requests of 100.00 each, sent at the same moment
     item = linked_item()
     fund_customer(item.customer, PAID_IN)
-    keys = iter(range(20))
 
-    def request():
+    def request(i: int):
         try:
-            return _payout(item, 10_000, f"parallel-{next(keys)}").status
+            return _payout(item, 10_000, f"parallel-{i}").status
         except TransferRefusedError as exc:
             return [check["name"] for check in exc.extra["failed_checks"]]
 
     # when
-    results = thread_race(request, count=20, timeout=600)
+    results = thread_race([partial(request, i) for i in range(20)], timeout=600)
     # then exactly what the balance covers goes through, every other request is refused on funds
     assert len(results) == 20 and not [r for r in results if isinstance(r, Exception)], results
     assert results.count(Transfer.Status.PENDING) == 10
@@ -207,9 +207,9 @@ def _debit(item, amount: int, key: str) -> Transfer:
 
 
 @pytest.mark.django_db
-def test_transfers_beyond_the_daily_and_30_day_limits_are_refused(fake_plaid, linked_item, monkeypatch):  # noqa: F811
-    monkeypatch.setenv("TRANSFER_DAILY_LIMIT", "30000")
-    monkeypatch.setenv("TRANSFER_30_DAY_LIMIT", "50000")
+def test_transfers_beyond_the_daily_and_30_day_limits_are_refused(fake_plaid, linked_item, settings):  # noqa: F811
+    settings.TRANSFER_DAILY_LIMIT = 30000
+    settings.TRANSFER_30_DAY_LIMIT = 50000
     item = linked_item()
     now = timezone.now()
     for key, ago in (("ten-days-ago", timedelta(days=10)), ("an-hour-ago", timedelta(hours=1))):

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from payments.reconciliation.runs import reconciliation_run_now
 from payments.reconciliation.sources import API_SOURCES, SettlementFileSource
 

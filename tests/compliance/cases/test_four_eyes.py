@@ -9,7 +9,7 @@ from compliance.models import Case, CaseDecision
 from compliance.services.case_decisions import case_decision_approve, case_decision_propose, case_decision_reject
 from compliance.services.cases import CasePermissionError, CaseTransitionError, case_transition
 from compliance.services.sar import sar_draft_generate, sar_file
-from fintech.api.exceptions import ConflictError
+from fintech.errors import ConflictError
 from fintech.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

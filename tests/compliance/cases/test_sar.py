@@ -12,7 +12,7 @@ from compliance.sar_export import SCHEMA, sar_as_dict, sar_as_html, sar_as_pdf
 from compliance.services.case_decisions import case_decision_propose
 from compliance.services.cases import CasePermissionError, CaseTransitionError, case_transition
 from compliance.services.sar import TYPOLOGIES, sar_draft_generate, sar_draft_update
-from fintech.api.exceptions import ConflictError
+from fintech.errors import ConflictError
 from fintech.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

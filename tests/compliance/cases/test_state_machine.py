@@ -14,7 +14,7 @@ from compliance.services.cases import (
     case_close_false_positive,
     case_transition,
 )
-from fintech.api.exceptions import DomainError
+from fintech.errors import DomainError
 from fintech.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

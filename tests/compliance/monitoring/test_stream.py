@@ -19,7 +19,7 @@ def stream(redis_url):
     s = EventStream.from_url(redis_url, stream=f"test-tx-{uuid.uuid4().hex}", max_attempts=3)
     s.ensure_group()
     yield s
-    s.client.delete(s.stream, s.dead_stream, s.attempts_key)
+    s.client.delete(s.stream, s.dead_stream)
 
 
 def _pending(s: EventStream) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
 
 from fintech.models import AuditEvent
 from payments.models import ReconciliationItem, ReconciliationRecord, ReconciliationRun
@@ -72,8 +71,8 @@ def test_the_task_runs_a_queued_run_once(fake_stripe):
     assert reconcile.acks_late
 
 
-def test_nightly_schedule_queues_yesterday_for_each_configured_gateway(monkeypatch):
-    monkeypatch.setenv("RECONCILIATION_GATEWAYS", "stripe,braintree")
+def test_nightly_schedule_queues_yesterday_for_each_configured_gateway(settings):
+    settings.RECONCILIATION_GATEWAYS = ["stripe", "braintree"]
     assert settings.CELERY_BEAT_SCHEDULE["payments-reconcile-nightly"]["task"] == "payments.reconcile_previous_day"
     runs = reconciliation_runs_nightly(today=dt.date(2026, 11, 21))
     assert sorted((r.gateway, r.period_start, r.period_end, r.status) for r in runs) == [

@@ -13,20 +13,15 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-
-class SignatureError(Exception):
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
+from fintech.webhook_verification import WebhookVerificationError
 
 
 def stripe_signature_verify(
     *, payload: bytes, header: str | None, secrets: Sequence[str], tolerance: int, now: float
 ) -> int:
-    """Return the signed timestamp, or raise `SignatureError`."""
+    """Return the signed timestamp, or raise `WebhookVerificationError`."""
     if not header:
-        raise SignatureError("missing_signature", "the Stripe-Signature header is missing")
+        raise WebhookVerificationError("missing_signature", "the Stripe-Signature header is missing")
     timestamps, signatures = [], []
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
@@ -35,7 +30,9 @@ def stripe_signature_verify(
         elif key == "v1" and value:
             signatures.append(value)
     if len(timestamps) != 1 or not timestamps[0].isdigit() or not signatures:
-        raise SignatureError("malformed_signature", "the Stripe-Signature header has no timestamp or v1 signature")
+        raise WebhookVerificationError(
+            "malformed_signature", "the Stripe-Signature header has no timestamp or v1 signature"
+        )
     timestamp = int(timestamps[0])
     signed = timestamps[0].encode("ascii") + b"." + payload
     expected = [hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest() for secret in secrets if secret]
@@ -45,7 +42,7 @@ def stripe_signature_verify(
         for good in expected:
             matched |= hmac.compare_digest(candidate.encode("ascii", "replace"), good.encode("ascii"))
     if not matched:
-        raise SignatureError("bad_signature", "no v1 signature matches a configured secret")
+        raise WebhookVerificationError("bad_signature", "no v1 signature matches a configured secret")
     if abs(now - timestamp) > tolerance:
-        raise SignatureError("stale_timestamp", f"the signature timestamp is more than {tolerance}s from now")
+        raise WebhookVerificationError("stale_timestamp", f"the signature timestamp is more than {tolerance}s from now")
     return timestamp

@@ -1,0 +1,193 @@
+"""The settings of the providers (Stripe, Braintree, Plaid), bank transfers and reconciliation:
+one definition each (name, type, default), read from the environment once, by settings.py.
+
+Code reads them through `django.conf.settings` at call time (`payments.conf`, `banking.conf`
+and the reconciliation runs do), so `override_settings` and pytest-django's `settings`
+fixture reach them, and production's checks (settings.py at start-up, `check --deploy`)
+see the same values the code uses. docs/configuration.md lists them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _integer(value: str) -> int:
+    return int(value.strip())
+
+
+def _names(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _lowercase_names(value: str) -> list[str]:
+    return [item.lower() for item in _names(value)]
+
+
+def _currency_map(value: str) -> dict[str, str]:
+    """`USD=acct_usd,EUR=acct_eur` -> {"USD": "acct_usd", "EUR": "acct_eur"}; incomplete pairs dropped."""
+    pairs = {}
+    for item in _names(value):
+        currency, _, account = item.partition("=")
+        if currency.strip() and account.strip():
+            pairs[currency.strip().upper()] = account.strip()
+    return pairs
+
+
+# name: (parser of the environment's text, default value, meaning)
+PROVIDER_SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
+    "STRIPE_API_KEY": (_text, "", "secret API key (sk_...)"),
+    "STRIPE_API_BASE": (_text, "https://api.stripe.com", "API base address; the tests point it at a local fake"),
+    "STRIPE_PUBLISHABLE_KEY": (_text, "", "publishable key (pk_...) for the checkout's Payment Element"),
+    "STRIPE_JS_URL": (
+        _text,
+        "https://js.stripe.com/v3/",
+        "where the checkout loads Stripe.js from; production refuses any address but Stripe's",
+    ),
+    "STRIPE_WEBHOOK_SECRETS": (
+        _names,
+        [],
+        "comma-separated signing secrets (whsec_...); any may match, so a "
+        "secret can be rotated; empty refuses every webhook",
+    ),
+    "BRAINTREE_MERCHANT_ID": (_text, "", "merchant id"),
+    "BRAINTREE_PUBLIC_KEY": (_text, "", "API public key (also names the key in webhook signatures)"),
+    "BRAINTREE_PRIVATE_KEY": (_text, "", "API private key (signs webhooks and the challenge answer)"),
+    "BRAINTREE_ENVIRONMENT": (_text, "sandbox", "sandbox or production"),
+    "BRAINTREE_API_URL": (_text, "", "override the gateway's address, e.g. the tests' fake"),
+    "BRAINTREE_DROPIN_URL": (
+        _text,
+        "https://js.braintreegateway.com/web/dropin/1.44.1/js/dropin.min.js",
+        "where the checkout loads the Drop-in from; production refuses any address but Braintree's",
+    ),
+    "BRAINTREE_MERCHANT_ACCOUNTS": (
+        _currency_map,
+        {},
+        "`USD=acct_usd,EUR=acct_eur`: the merchant account per currency (unlisted currencies use the default account)",
+    ),
+    "PLAID_CLIENT_ID": (_text, "", "API client id"),
+    "PLAID_SECRET": (_text, "", "API secret"),
+    "PLAID_HOST": (_text, "https://sandbox.plaid.com", "API base address"),
+    "PLAID_LINK_URL": (
+        _text,
+        "https://cdn.plaid.com/link/v2/stable/link-initialize.js",
+        "where the bank page loads Plaid Link from; production refuses any address but Plaid's",
+    ),
+    "PLAID_WEBHOOK_URL": (_text, "", "the address Plaid posts webhooks to (.../webhooks/plaid/), given to Link"),
+    "PLAID_COUNTRY_CODES": (_names, ["US"], "countries offered in Link"),
+    "TRANSFER_MIN_AMOUNT": (_integer, 100, "smallest transfer, minor units"),
+    "TRANSFER_MAX_AMOUNT": (_integer, 1_000_000, "largest transfer, minor units"),
+    "TRANSFER_FIRST_MAX_AMOUNT": (_integer, 250_000, "per-transfer limit until the customer's first transfer settled"),
+    "TRANSFER_NEW_ACCOUNT_MAX_AMOUNT": (_integer, 250_000, "per-transfer limit to a newly linked account"),
+    "TRANSFER_NEW_ACCOUNT_DAYS": (_integer, 7, "how long an account counts as newly linked, days"),
+    "TRANSFER_DAILY_LIMIT": (_integer, 2_500_000, "per customer and direction over the last 24 hours"),
+    "TRANSFER_30_DAY_LIMIT": (_integer, 10_000_000, "per customer and direction over the last 30 days"),
+    "RECONCILIATION_GATEWAYS": (_lowercase_names, ["stripe"], "gateways the nightly reconciliation covers"),
+    "RECONCILIATION_DATE_WINDOW_DAYS": (
+        _integer,
+        3,
+        "how far apart a record without a reference and its ledger record may be, days",
+    ),
+    "RECONCILIATION_WORK_MEM": (
+        _text,
+        "128MB",
+        "PostgreSQL work_mem of the matching transaction, so its hash joins stay in memory",
+    ),
+}
+
+
+def provider_settings(environ: Mapping[str, str], *, names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The typed value of each setting (of `names`, default all) from `environ`; a setting
+    absent from `environ` gets its default. A malformed integer raises ValueError, so a
+    process refuses to start rather than run with a limit it did not mean."""
+    values = {}
+    for name in PROVIDER_SETTINGS if names is None else names:
+        parse, default, _meaning = PROVIDER_SETTINGS[name]
+        values[name] = parse(environ[name]) if name in environ else copy.deepcopy(default)
+    return values
+
+
+# A gateway is enabled in a deployment as soon as any of these is set; then its secrets must
+# be real ones. Braintree is not listed: its keys are checked by the SDK on first use.
+GATEWAY_SECRETS = {
+    "stripe": {
+        "enabled_by": ("STRIPE_API_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRETS"),
+        "secrets": {"STRIPE_API_KEY": ("sk_", "rk_"), "STRIPE_WEBHOOK_SECRETS": ("whsec_",)},
+    },
+    "plaid": {
+        "enabled_by": ("PLAID_CLIENT_ID", "PLAID_SECRET", "PLAID_WEBHOOK_URL"),
+        "secrets": {"PLAID_CLIENT_ID": ("",), "PLAID_SECRET": ("",)},
+    },
+}
+# Shorter than any secret the providers issue (Stripe's keys are ~100 characters, Plaid's
+# client id 24 and secret 30): a value this short was typed by a person.
+GATEWAY_SECRET_MIN_LENGTH = 20
+PLACEHOLDER_MARKERS = (
+    "changeme",
+    "change-me",
+    "change_me",
+    "replace",
+    "placeholder",
+    "your_",
+    "your-",
+    "xxx",
+    "todo",
+    "example",
+    "dummy",
+    "<",
+    ">",
+    "...",
+)
+
+
+def _secret_problem(name: str, value: str, prefixes: tuple[str, ...]) -> str | None:
+    lowered = value.lower()
+    if not value:
+        return f"{name} is missing"
+    if any(marker in lowered for marker in PLACEHOLDER_MARKERS) or len(value) < GATEWAY_SECRET_MIN_LENGTH:
+        return f"{name} looks like a placeholder, not a secret the provider issued"
+    if not value.startswith(prefixes):
+        return f"{name} must start with {' or '.join(prefixes)}"
+    return None
+
+
+def gateway_secret_problems(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Per enabled gateway, why its secrets cannot be production's; empty when they can.
+    `values` are the typed settings (`provider_settings(...)` or `django.conf.settings`)."""
+    problems: dict[str, list[str]] = {}
+    for gateway, spec in GATEWAY_SECRETS.items():
+        if not any(values.get(name) for name in spec["enabled_by"]):
+            continue
+        found = []
+        for name, prefixes in spec["secrets"].items():
+            value = values.get(name)
+            for item in (value if isinstance(value, list) else [value or ""]) or [""]:
+                if problem := _secret_problem(name, item, prefixes):
+                    found.append(problem)
+                    break
+        if found:
+            problems[gateway] = found
+    return problems
+
+
+def _shown(default: Any) -> str:
+    if isinstance(default, dict):
+        return ",".join(f"{k}={v}" for k, v in default.items()) or "empty"
+    if isinstance(default, list):
+        return ",".join(default) or "empty"
+    return str(default) if default != "" else "empty"
+
+
+def settings_table_markdown() -> str:
+    """The table of docs/configuration.md, generated from PROVIDER_SETTINGS
+    (`python -m tools.settings_table` rewrites it; a test keeps it in step)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, (_parse, default, meaning) in PROVIDER_SETTINGS.items():
+        rows.append(f"| `{name}` | `{_shown(default)}` | {meaning} |".replace("`empty`", "empty"))
+    return "\n".join(rows) + "\n"
