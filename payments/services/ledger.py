@@ -19,7 +19,7 @@ from fintech.models import Customer
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
 from payments.errors import UnbalancedEntryError
-from payments.models import JournalEntry, LedgerAccount, Posting
+from payments.models import JournalEntry, LedgerAccount
 
 
 @dataclass(frozen=True)
@@ -74,20 +74,34 @@ def _check_lines(lines: Sequence[PostingLine]) -> None:
         )
 
 
-def _entry_claim(*, description: str, idempotency_key: str, reverses: JournalEntry | None) -> JournalEntry | None:
-    """Insert the entry unless its idempotency key is taken (then None).
+def _entry_insert(
+    *, lines: Sequence[PostingLine], description: str, idempotency_key: str, reverses: JournalEntry | None
+) -> JournalEntry | None:
+    """Insert the entry and its postings in one statement, unless its idempotency key is
+    taken (then None, and nothing is written).
 
     A concurrent transaction holding the same key makes this wait for its outcome, as the
     unique index does: if it commits, this one gets None and reads the entry it posted.
     """
     entry = JournalEntry(description=description[:200], idempotency_key=idempotency_key, reverses=reverses,
                          posted_at=timezone.now())
+    values = ", ".join(["(%s::bigint, %s::bigint, %s::varchar)"] * len(lines))
+    params: list = [entry.description, entry.idempotency_key, entry.reverses_id, entry.posted_at]
+    for line in lines:
+        params += [line.account.pk, line.amount, line.account.currency]
+    # Only placeholders are formatted in: one "(%s, %s, %s)" per posting line.
+    statement = (
+        "WITH entry AS ("  # noqa: S608  # nosec B608
+        " INSERT INTO payments_journalentry (description, idempotency_key, reverses_id, posted_at)"
+        " VALUES (%s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+        "), postings AS ("
+        " INSERT INTO payments_posting (entry_id, account_id, amount, currency)"
+        " SELECT entry.id, line.account_id, line.amount, line.currency"
+        f" FROM entry, (VALUES {values}) AS line (account_id, amount, currency)"
+        ") SELECT id FROM entry"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO payments_journalentry (description, idempotency_key, reverses_id, posted_at) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            [entry.description, entry.idempotency_key, entry.reverses_id, entry.posted_at],
-        )
+        cursor.execute(statement, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -110,15 +124,12 @@ def journal_entry_post(
     _check_lines(lines)
     # No savepoints: a posting that fails fails the caller's whole transaction (an entry is
     # never half-posted), and the idempotency key is claimed with ON CONFLICT DO NOTHING, not
-    # by catching the IntegrityError. Each savepoint is a round trip on every entry.
+    # by catching the IntegrityError. The entry and its postings are one statement.
     with transaction.atomic(savepoint=False):
-        entry = _entry_claim(description=description, idempotency_key=idempotency_key, reverses=reverses)
+        entry = _entry_insert(lines=lines, description=description, idempotency_key=idempotency_key,
+                              reverses=reverses)
         if entry is None:
             return JournalEntry.objects.get(idempotency_key=idempotency_key)
-        postings = Posting.objects.bulk_create(
-            Posting(entry=entry, account=line.account, amount=line.amount, currency=line.account.currency)
-            for line in lines
-        )
         audit_event_record(
             action="payments.journal_entry.posted",
             actor=actor,
@@ -127,7 +138,8 @@ def journal_entry_post(
                 "idempotency_key": idempotency_key,
                 "reverses": reverses.pk if reverses else None,
                 "postings": [
-                    {"account": p.account.code, "amount": p.amount, "currency": p.currency} for p in postings
+                    {"account": line.account.code, "amount": line.amount, "currency": line.account.currency}
+                    for line in lines
                 ],
             },
         )
