@@ -31,6 +31,7 @@ from compliance.models import MonitoredTransaction
 from payments.models import JournalEntry, Payment
 from sandbox import env as sandbox_env
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.customer import customer_pays_by_card, customer_signs_up
 from tests.faults.processes import (
     ROOT,
     PrivateRedis,
@@ -50,7 +51,6 @@ SETTLE_TIMEOUT = 90
 PAGE_TIMEOUT_MS = 90_000
 # honcho's log of the last run, kept beside the screenshots (tmp_path is rotated away).
 KEPT_LOG = SCREENSHOTS.parent / "officer-walk-honcho.log"
-CUSTOMER_PASSWORD = "compiler-a0-1952"  # noqa: S105 - the test customer's
 
 
 def _answers(url: str) -> bool:
@@ -175,26 +175,11 @@ def _context_page(browser, base_url: str):
 
 def _customer_signs_up_and_pays(browser, product, card: str):
     context, page = _context_page(browser, product.url)
-    page.goto("/accounts/signup/")
-    page.fill("#id_legal_name", "Grace Hopper")
-    page.fill("#id_email", "grace@example.com")
-    page.fill("#id_country", "US")
-    page.fill("#id_date_of_birth", "1986-12-09")
-    page.fill("#id_password1", CUSTOMER_PASSWORD)
-    page.fill("#id_password2", CUSTOMER_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("text=Check your inbox")
-    confirm = wait_for(lambda: product.mail_link("/accounts/confirm/"), timeout=30, what="the confirmation mail")
-    page.goto(confirm)
-    page.wait_for_selector("text=Welcome, Grace Hopper")
-    page.goto("/payments/checkout/")
-    page.fill("input[name=amount]", "25.00")
-    page.select_option("select[name=currency]", "USD")
-    page.check("input[name=provider][value=stripe]")
-    page.click("#checkout-form button[type=submit]")
-    page.wait_for_selector("[data-sandbox=stripe]")
-    page.fill("#sandbox-card-number", card)
-    page.click("#stripe-payment button[type=submit]")
+    customer_signs_up(
+        page,
+        lambda: wait_for(lambda: product.mail_link("/accounts/confirm/"), timeout=30, what="the confirmation mail"),
+    )
+    customer_pays_by_card(page, card)
     return context, page
 
 
