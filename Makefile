@@ -45,8 +45,10 @@ migrate: install
 # Web (gunicorn on 127.0.0.1:8000), Celery worker, Celery beat and the Stripe/Braintree/Plaid sandbox
 # (python -m sandbox on 127.0.0.1:12111-12113, docs/sandbox.md) together; Ctrl-C stops them all,
 # then the embedded engines (their data stays in var/engines/dev, the sandbox's in var/sandbox).
+# The terminal's Ctrl-C reaches run-here's make too, which ends by that SIGINT whatever its recipe
+# did (the wrapper then exits 130): here that is the clean stop, not an error.
 run: install
-	$(ENGINES) --keep dev -- $(MAKE) --no-print-directory run-here
+	trap : INT; $(ENGINES) --keep dev -- $(MAKE) --no-print-directory run-here || [ $$? -eq 130 ]
 
 # `make run` once DATABASE_URL and REDIS_URL are set. A Ctrl-C is a clean stop: the recipe's
 # shell waits for honcho to stop them (`trap : INT`) and takes honcho's 130 for success.

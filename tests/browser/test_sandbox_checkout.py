@@ -12,6 +12,7 @@ import pytest
 from payments.models import Payment, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from sandbox.run import Sandbox
+from tests.browser.customer import customer_pays_by_card, customer_signs_up
 from tests.helpers import provider_settings_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,29 +26,9 @@ def sandbox(live_server, tmp_path, settings, monkeypatch):
     box.stop()
 
 
-def _sign_up(page, mailoutbox) -> None:
-    page.goto("/accounts/signup/")
-    page.fill("#id_legal_name", "Grace Hopper")
-    page.fill("#id_email", "grace@example.com")
-    page.fill("#id_country", "US")
-    page.fill("#id_date_of_birth", "1986-12-09")
-    page.fill("#id_password1", "compiler-a0-1952")
-    page.fill("#id_password2", "compiler-a0-1952")
-    page.click("button[type=submit]")
-    page.wait_for_selector("text=Check your inbox")
-    page.goto(re.search(r"https?://[^/]+(/accounts/confirm/\S+)", mailoutbox[-1].body).group(1))
-    page.wait_for_selector("text=Welcome, Grace Hopper")
-
-
-def _pay(page, card: str) -> None:
-    page.goto("/payments/checkout/")
-    page.fill("input[name=amount]", "25.00")
-    page.select_option("select[name=currency]", "USD")
-    page.check("input[name=provider][value=stripe]")
-    page.click("#checkout-form button[type=submit]")
-    page.wait_for_selector("[data-sandbox=stripe]")
-    page.fill("#sandbox-card-number", card)
-    page.click("#stripe-payment button[type=submit]")
+def _sign_up_and_pay(page, mailoutbox, card: str) -> None:
+    customer_signs_up(page, lambda: re.search(r"https?://[^/]+(/accounts/confirm/\S+)", mailoutbox[-1].body).group(1))
+    customer_pays_by_card(page, card)
 
 
 def _worker_applies(event_type: str) -> None:
@@ -62,8 +43,7 @@ def _worker_applies(event_type: str) -> None:
 
 
 def test_a_new_customer_pays_with_the_sandbox_test_card_and_sees_it_succeed(page, sandbox, mailoutbox, screenshot):
-    _sign_up(page, mailoutbox)
-    _pay(page, "4242 4242 4242 4242")
+    _sign_up_and_pay(page, mailoutbox, "4242 4242 4242 4242")
     page.wait_for_url("**/payments/*/receipt/**")
     _worker_applies("payment_intent.succeeded")
     page.reload()
@@ -73,8 +53,7 @@ def test_a_new_customer_pays_with_the_sandbox_test_card_and_sees_it_succeed(page
 
 
 def test_the_declined_test_card_is_declined_on_the_page(page, sandbox, mailoutbox):
-    _sign_up(page, mailoutbox)
-    _pay(page, "4000 0000 0000 0002")
+    _sign_up_and_pay(page, mailoutbox, "4000 0000 0000 0002")
     page.wait_for_selector("#payment-message:text('Your card was declined.')")
     _worker_applies("payment_intent.payment_failed")
     assert Payment.objects.get().failure_reason == "Your card was declined."

@@ -20,10 +20,12 @@ django.setup()
 import fintech.urls, fintech.celery
 fintech.celery.app.loader.import_default_modules()
 root = Path.cwd().resolve()
+# The virtualenv may live inside the checkout (make's .venv): installed packages are not ours.
+environment = Path(sys.prefix).resolve()
 names = set()
 for module in list(sys.modules.values()):
     path = getattr(module, "__file__", None)
-    if path and Path(path).resolve().is_relative_to(root):
+    if path and Path(path).resolve().is_relative_to(root) and not Path(path).resolve().is_relative_to(environment):
         names.add(Path(path).resolve().relative_to(root).parts[0])
 print(json.dumps(sorted(names)))
 """

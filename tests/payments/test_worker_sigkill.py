@@ -20,7 +20,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -28,17 +27,9 @@ from django.db import connection
 from fintech.models import AuditEvent
 from payments.models import JournalEntry, Payment, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
+from tests.faults.processes import subprocess_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _test_database_url() -> str:
-    """The database this test runs on (pytest-django's `test_<name>`), for the worker."""
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _children(pid: int) -> list[int]:
@@ -70,7 +61,7 @@ def prefork_worker(tmp_path):
              "--concurrency", "1", "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
              "--without-mingle"],
             cwd=ROOT, stdout=stream, stderr=subprocess.STDOUT,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": _test_database_url()},
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": subprocess_database_url()},
         )
     try:
         yield process, queue, log
