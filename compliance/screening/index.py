@@ -12,11 +12,11 @@ the precise scorer. `bench/eval` measures how often the right entry is in that s
 
 from __future__ import annotations
 
-import heapq
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from compliance.screening.names import SYMBOL_KEY, WORD_KEY, AnalysedName, analyse
@@ -64,6 +64,9 @@ class NameIndex:
     names: list[IndexedName] = field(default_factory=list)
     latin: list[str] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # The postings as arrays, so counting the keys a query shares with each name runs in numpy's C loop
+    # rather than one Python step per posting (thousands for a query of common words). Built on first use.
+    _arrays: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     def add(self, entry: IndexedEntry, name: str, is_primary: bool) -> None:
         analysed = analyse(name, entry.entity_type)
@@ -71,36 +74,51 @@ class NameIndex:
             return
         position = len(self.names)
         keys = frozenset().union(*(a.keys for a in analysed))
-        self.names.append(IndexedName(entry=entry, name=name, is_primary=is_primary, analysed=analysed,
-                                      strong_keys=strong_keys(keys)))
+        self.names.append(
+            IndexedName(entry=entry, name=name, is_primary=is_primary, analysed=analysed, strong_keys=strong_keys(keys))
+        )
         self.latin.append(" | ".join(a.latin for a in analysed))
         for key in keys:
             self.postings[key].append(position)
+        self._arrays = None
 
-    def candidates(self, query: tuple[AnalysedName, ...], *, by_keys: int = SHORTLIST_BY_KEYS,
-                   by_spelling: int = SHORTLIST_BY_SPELLING) -> list[tuple[int, int]]:
+    def _posting_arrays(self) -> dict[str, np.ndarray]:
+        arrays = self._arrays
+        if arrays is None:  # two threads may both build it: the same arrays, the last one kept
+            arrays = {key: np.array(posting, dtype=np.int32) for key, posting in self.postings.items()}
+            self._arrays = arrays
+        return arrays
+
+    def candidates(
+        self,
+        query: tuple[AnalysedName, ...],
+        *,
+        by_keys: int = SHORTLIST_BY_KEYS,
+        by_spelling: int = SHORTLIST_BY_SPELLING,
+    ) -> list[tuple[int, int]]:
         """(position, keys shared) of the names worth scoring precisely for this query, by position: the
         `by_keys` sharing the most keys with it and the `by_spelling` closest in spelling, among those
         sharing a key."""
+        arrays = self._posting_arrays()
         keys = frozenset().union(*(a.keys for a in query))
-        postings = [self.postings[key] for key in keys if key in self.postings]
+        postings = [arrays[key] for key in keys if key in arrays]
         if not postings:
             return []
         rare = [posting for posting in postings if len(posting) <= COMMON_KEY_SIZE]
-        shared: Counter[int] = Counter()
-        for posting in rare or postings:
-            shared.update(posting)
-        if len(shared) <= by_keys + by_spelling:
-            return sorted(shared.items())
-        ranked = heapq.nlargest(SPELLING_POOL, shared.items(), key=lambda kv: kv[1])
-        positions = [position for position, _ in ranked]
-        shortlist = set(positions[:by_keys])
+        counts = np.bincount(np.concatenate(rare or postings))
+        positions = np.flatnonzero(counts)
+        shared = counts[positions]
+        if len(positions) <= by_keys + by_spelling:
+            return list(zip(positions.tolist(), shared.tolist(), strict=True))
+        # Most keys shared first; among equals, the earlier name (positions are ascending, the sort stable).
+        ranked = np.argsort(-shared, kind="stable")[:SPELLING_POOL]
+        pool = positions[ranked].tolist()
+        shortlist = set(pool[:by_keys])
         latin = self.latin
         query_latin = " | ".join(a.latin for a in query)
-        found = process.extract(query_latin, [latin[p] for p in positions], scorer=fuzz.token_set_ratio,
-                                limit=by_spelling)
-        shortlist.update(positions[i] for _, _, i in found)
-        return sorted((position, shared[position]) for position in shortlist)
+        found = process.extract(query_latin, [latin[p] for p in pool], scorer=fuzz.token_set_ratio, limit=by_spelling)
+        shortlist.update(pool[i] for _, _, i in found)
+        return sorted((position, int(counts[position])) for position in shortlist)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -137,15 +155,24 @@ def clear_index_cache() -> None:
         _cache.clear()
 
 
-def name_index_from_entries(entries, *, list_code: str, snapshot_id: int = 0) -> NameIndex:
+def name_index_from_entries(
+    entries, *, list_code: str, snapshot_id: int = 0, index: NameIndex | None = None
+) -> NameIndex:
     """An index straight from parsed entries (`compliance.importers.ParsedEntry`), with no database:
-    for benchmarks and evaluation of the matcher."""
-    index = NameIndex(snapshot_ids=(snapshot_id,))
+    for benchmarks and evaluation of the matcher. Given an `index`, the entries are added to it."""
+    if index is None:
+        index = NameIndex(snapshot_ids=(snapshot_id,))
     for parsed in entries:
         entry = IndexedEntry(
-            list_code=list_code, uid=parsed.uid, entity_type=parsed.entity_type, primary_name=parsed.primary_name,
-            dates_of_birth=tuple(parsed.dates_of_birth), countries=frozenset(parsed.countries),
-            content_hash=parsed.content_hash(), snapshot_id=snapshot_id, programs=tuple(parsed.programs),
+            list_code=list_code,
+            uid=parsed.uid,
+            entity_type=parsed.entity_type,
+            primary_name=parsed.primary_name,
+            dates_of_birth=tuple(parsed.dates_of_birth),
+            countries=frozenset(parsed.countries),
+            content_hash=parsed.content_hash(),
+            snapshot_id=snapshot_id,
+            programs=tuple(parsed.programs),
         )
         for position, name in enumerate(dict.fromkeys([parsed.primary_name, *parsed.aliases])):
             index.add(entry, name, position == 0)
