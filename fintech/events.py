@@ -5,6 +5,10 @@ Payments and banking call `publish_transaction_event`; compliance connects to
 rolled-back movement never reaches monitoring, and the payload holds plain types only.
 `direction` is seen from the customer's account (with us, or at their bank): "in" when
 money arrives there, "out" when it leaves. `occurred_at` is ISO 8601 with an offset.
+The counterparty (name, account, ISO alpha-2 country) and the `channel` ("card",
+"merchant", "bank_transfer", ...) are what monitoring's rules group and judge by: a
+fan-in needs the senders' accounts, a high-risk-country rule the country, and card
+purchases at merchants are told apart from transfers by the channel. Empty when unknown.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ transaction_event = Signal()
 
 def publish_transaction_event(
     *, source: str, kind: str, reference: str, amount: int, currency: str, customer_id: int | None,
-    occurred_at: str, direction: str,
+    occurred_at: str, direction: str, channel: str = "", counterparty_name: str = "",
+    counterparty_account: str = "", counterparty_country: str = "",
 ) -> None:
     payload = {
         "source": source,
@@ -30,5 +35,9 @@ def publish_transaction_event(
         "direction": direction,
         "customer_id": customer_id,
         "occurred_at": occurred_at,
+        "channel": channel,
+        "counterparty_name": counterparty_name,
+        "counterparty_account": counterparty_account,
+        "counterparty_country": counterparty_country,
     }
     transaction.on_commit(partial(transaction_event.send, sender=source, payload=payload))
