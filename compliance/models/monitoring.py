@@ -45,9 +45,13 @@ class MonitoredTransaction(models.Model):
             # Covering: the stream's history load (compliance.monitoring.scan) reads a customer's recent rows
             # from the index alone, a few adjacent index pages instead of a heap page per row.
             models.Index(fields=["customer", "occurred_at"], name="monitoredtx_customer_history",
-                         include=["id", "direction", "amount", "currency", "counterparty_account_index",
+                         include=["id", "direction", "amount", "currency", "counterparty_account_index", "channel",
                                   "counterparty_country"]),
             models.Index(fields=["occurred_at"]),
+            # The network typologies follow money account to account (compliance.monitoring.network):
+            # the transfers out of an account, and those naming an account as counterparty, by time.
+            models.Index(fields=["account_id", "occurred_at"], name="monitoredtx_account_out"),
+            models.Index(fields=["counterparty_account_index", "occurred_at"], name="monitoredtx_counterparty_in"),
         ]
 
     def __str__(self) -> str:
