@@ -44,7 +44,7 @@ NEW_RULES = {
             "min_count": 2,
             "min_count_known": 3,
             "window_hours": 24,
-            "amount_spread": 0.25,
+            "amount_spread": 0.2,
             "exclude_channels": ["card", "merchant", "pos", "ecommerce", "card_purchase"],
         },
     },

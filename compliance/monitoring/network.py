@@ -151,44 +151,72 @@ def rings_with(new: list[Edge], params: dict) -> list[Ring]:
     """The stream's question: the rings each new transfer belongs to, from what is stored now.
 
     The hops of a ring before a new hop form a path into its sender, earlier in time; the hops after
-    it a path out of its receiver, later. Both are gathered from the database (a bounded search,
-    by indexed account and time, of transfers of a comparable amount), then the batch's own search
-    runs on that neighbourhood: the same definition finds the same rings."""
+    it a path out of its receiver, later. Both are gathered from the database, level by level for
+    all the new transfers at once (two indexed queries per level, by account and time, whatever the
+    batch size), keeping per transfer only hops of a comparable amount within the window; then the
+    batch's own search runs on that neighbourhood: the same definition finds the same rings."""
+    if not new:
+        return []
     window, tolerance = int(params["window_days"] * DAY), float(params["amount_tolerance"])
-    hops = int(params["max_hops"]) - 1
     index = MonitoredTransaction._meta.get_field("counterparty_account_index")
-    gathered: dict[int, Edge] = {}
-    for edge in new:
-        gathered[edge.id] = edge
-        low = int(edge.amount * (1 - tolerance) / (1 + tolerance))
-        high = int(edge.amount * (1 + tolerance) / (1 - tolerance)) + 1
-        when = {"amount__gte": low, "amount__lte": high}
-        back, ahead = {edge.source}, {edge.target}
-        for _ in range(hops):
-            found = (
-                _query_edges(
-                    counterparty_account_index__in=[index.lookup_value(a) for a in back],
-                    **when,
-                    occurred_at__gte=_at(edge.ts - window),
-                    occurred_at__lte=_at(edge.ts),
-                )
-                if back
-                else []
+    bands = {
+        e.id: (int(e.amount * (1 - tolerance) / (1 + tolerance)), int(e.amount * (1 + tolerance) / (1 - tolerance)) + 1)
+        for e in new
+    }
+    back = {e.id: {e.source} for e in new}
+    ahead = {e.id: {e.target} for e in new}
+    gathered: dict[int, Edge] = {e.id: e for e in new}
+    low, high = min(b[0] for b in bands.values()), max(b[1] for b in bands.values())
+    first, last = min(e.ts for e in new), max(e.ts for e in new)
+    for _ in range(int(params["max_hops"]) - 1):
+        accounts = set().union(*back.values())
+        into = (
+            _query_edges(
+                counterparty_account_index__in=[index.lookup_value(a) for a in accounts],
+                amount__gte=low,
+                amount__lte=high,
+                occurred_at__gte=_at(first - window),
+                occurred_at__lte=_at(last),
             )
-            back = {e.source for e in found if e.id not in gathered}
-            gathered.update((e.id, e) for e in found)
-            found = (
-                _query_edges(
-                    account_id__in=list(ahead),
-                    **when,
-                    occurred_at__gte=_at(edge.ts),
-                    occurred_at__lte=_at(edge.ts + window),
-                )
-                if ahead
-                else []
+            if accounts
+            else []
+        )
+        accounts = set().union(*ahead.values())
+        out = (
+            _query_edges(
+                account_id__in=sorted(accounts),
+                amount__gte=low,
+                amount__lte=high,
+                occurred_at__gte=_at(first),
+                occurred_at__lte=_at(last + window),
             )
-            ahead = {e.target for e in found if e.id not in gathered}
-            gathered.update((e.id, e) for e in found)
+            if accounts
+            else []
+        )
+        into_by_target, out_by_source = defaultdict(list), defaultdict(list)
+        for h in into:
+            into_by_target[h.target].append(h)
+        for h in out:
+            out_by_source[h.source].append(h)
+        for edge in new:
+            lo, hi = bands[edge.id]
+            before = [
+                h
+                for a in back[edge.id]
+                for h in into_by_target.get(a, ())
+                if lo <= h.amount <= hi and edge.ts - window <= h.ts <= edge.ts
+            ]
+            after = [
+                h
+                for a in ahead[edge.id]
+                for h in out_by_source.get(a, ())
+                if lo <= h.amount <= hi and edge.ts <= h.ts <= edge.ts + window
+            ]
+            back[edge.id] = {h.source for h in before}
+            ahead[edge.id] = {h.target for h in after}
+            gathered.update((h.id, h) for h in [*before, *after])
+        if not any(back.values()) and not any(ahead.values()):
+            break
     graph = WindowGraph(list(gathered.values()))
     new_ids = {e.id for e in new}
     rings = rings_found(sorted(graph.edges, key=lambda e: (e.ts, e.id)), graph, params)

@@ -41,10 +41,11 @@ DEFAULT_RULES: dict[str, dict] = {
                                                   "min_history_days": 30, "exclude_channels": PURCHASE_CHANNELS}},
     # One payment split into several transfers to the same counterparty within a day (to stay under a
     # limit or a threshold, or to move money through a mule account in pieces). Three pieces fire
-    # whatever their amounts; two only when of similar size (within 25%): paying a friend twice in a
-    # day, different sums, is everyday life. Purchases excluded.
+    # whatever their amounts; two only when nearly equal (the smaller at least 80% of the larger), as
+    # pieces cut from one sum are; paying a friend twice in a day, different sums, is everyday life.
+    # Purchases excluded.
     "split_transfers": {"severity": "medium", "params": {"min_count": 2, "min_count_known": 3, "window_hours": 24,
-                                                          "amount_spread": 0.25,
+                                                          "amount_spread": 0.2,
                                                           "exclude_channels": PURCHASE_CHANNELS}},
     "round_amounts": {"severity": "low", "params": {
         "round_unit": 100_000, "min_amount": 100_000, "min_count": 3, "window_days": 7}},

@@ -23,8 +23,10 @@ def _fan_in(customer) -> list[dict]:
 
 def _episodes() -> set[tuple]:
     source_ids = dict(MonitoredTransaction.objects.values_list("pk", "source_id"))
-    return {(a.rule_code, a.window_start, a.window_end, tuple(sorted(source_ids[i] for i in a.transaction_ids)),
-             a.score) for a in Alert.objects.all()}
+    return {
+        (a.rule_code, a.window_start, a.window_end, tuple(sorted(source_ids[i] for i in a.transaction_ids)), a.score)
+        for a in Alert.objects.all()
+    }
 
 
 def test_a_fan_in_over_several_days_is_one_alert_that_grew():
@@ -48,7 +50,7 @@ def test_shuffled_arrival_reaches_the_batch_scans_evidence_and_score():
     for e in shuffled:
         events_evaluate(events=[e])
     assert _episodes() == batch
-    (_, _, _, evidence, score), = batch
+    ((_, _, _, evidence, score),) = batch
     assert len(evidence) == 12 and score > 50  # twelve senders: above the rule's ten, scored higher
 
 

@@ -22,8 +22,7 @@ def test_card_purchases_at_many_shops_are_not_fan_out(mode):
     # given: a customer with history who shops at twelve different merchants in a week, by card
     customer = CustomerFactory()
     history = [event(customer, T0 - days(60), 5_000, "out", account="grocer", channel="card")]
-    shops = [event(customer, T0 + hours(12 * i), 2_500, "out", account=f"shop-{i}", channel="card")
-             for i in range(12)]
+    shops = [event(customer, T0 + hours(12 * i), 2_500, "out", account=f"shop-{i}", channel="card") for i in range(12)]
     # then: purchases are not payments to people
     assert "fan_out" not in _codes(run(history + shops, mode))
 
@@ -73,8 +72,11 @@ def test_deposits_just_under_ten_thousand_pounds_are_not_us_structuring(mode):
 def test_dormant_reactivation_fires_after_a_small_test_payment(mode):
     # given: active, then quiet for 200 days, then a small test payment and, two days later, the money
     customer = CustomerFactory()
-    history = [event(customer, T0, 12_345), event(customer, T0 + days(200), 500, "in"),
-               event(customer, T0 + days(202), 450_000, "out")]
+    history = [
+        event(customer, T0, 12_345),
+        event(customer, T0 + days(200), 500, "in"),
+        event(customer, T0 + days(202), 450_000, "out"),
+    ]
     alerts = [a for a in run(history, mode) if a.rule_code == "dormant_reactivation"]
     assert len(alerts) == 1 and alerts[0].window_end == T0 + days(202)
 
@@ -84,8 +86,11 @@ def test_new_account_high_value_fires_for_a_customer_known_only_from_a_file(mode
     # given: customer records created when the file was imported (after its transactions); one
     # customer is there from the data's first day, the other first appears six weeks later
     old_hand, newcomer = CustomerFactory(), CustomerFactory()
-    history = [event(old_hand, T0, 12_345), event(old_hand, T0 + days(1), 700_000),
-               event(newcomer, T0 + days(42), 700_000)]
+    history = [
+        event(old_hand, T0, 12_345),
+        event(old_hand, T0 + days(1), 700_000),
+        event(newcomer, T0 + days(42), 700_000),
+    ]
     alerts = [a for a in run(history, mode) if a.rule_code == "new_account_high_value"]
     # then: the newcomer's first weeks are an account's first weeks; the file's first day is not
     assert [a.customer_id for a in alerts] == [newcomer.pk]

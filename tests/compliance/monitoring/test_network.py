@@ -16,13 +16,32 @@ pytestmark = pytest.mark.django_db
 
 def transfer(n: int, sender, receiver, at, amount: int) -> list[dict]:
     """One transfer as the bank's file has it: an `out` row for the sender, an `in` row for the receiver."""
-    common = {"source": "test", "occurred_at": at.isoformat(), "amount": amount, "currency": "GBP",
-              "channel": "transfer", "counterparty_name": "", "counterparty_country": ""}
+    common = {
+        "source": "test",
+        "occurred_at": at.isoformat(),
+        "amount": amount,
+        "currency": "GBP",
+        "channel": "transfer",
+        "counterparty_name": "",
+        "counterparty_country": "",
+    }
     return [
-        {**common, "source_id": f"t{n}-out", "customer_id": sender.pk, "direction": "out",
-         "account_id": f"acc-{sender.pk}", "counterparty_account": f"acc-{receiver.pk}"},
-        {**common, "source_id": f"t{n}-in", "customer_id": receiver.pk, "direction": "in",
-         "account_id": f"acc-{receiver.pk}", "counterparty_account": f"acc-{sender.pk}"},
+        {
+            **common,
+            "source_id": f"t{n}-out",
+            "customer_id": sender.pk,
+            "direction": "out",
+            "account_id": f"acc-{sender.pk}",
+            "counterparty_account": f"acc-{receiver.pk}",
+        },
+        {
+            **common,
+            "source_id": f"t{n}-in",
+            "customer_id": receiver.pk,
+            "direction": "in",
+            "account_id": f"acc-{receiver.pk}",
+            "counterparty_account": f"acc-{sender.pk}",
+        },
     ]
 
 
@@ -36,8 +55,10 @@ def ring(customers, amounts, gap_days: float = 3) -> list[dict]:
 def _cycle_alerts() -> dict[int, tuple]:
     """Customer -> (the ring's transfers as source ids, score)."""
     source_ids = dict(MonitoredTransaction.objects.values_list("pk", "source_id"))
-    return {a.customer_id: (sorted(source_ids[i] for i in a.transaction_ids), a.score)
-            for a in Alert.objects.filter(rule_code="cycle")}
+    return {
+        a.customer_id: (sorted(source_ids[i] for i in a.transaction_ids), a.score)
+        for a in Alert.objects.filter(rule_code="cycle")
+    }
 
 
 def _batch(rows: list[dict]) -> None:
