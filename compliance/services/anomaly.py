@@ -27,7 +27,7 @@ def anomaly_model_train(*, start: datetime.datetime, end: datetime.datetime) -> 
     period = load_frame(start=start - datetime.timedelta(days=FEATURE_DAYS), end=end, lookback=0)
     real = (period.id > 0) & (period.ts >= int(start.timestamp()))
     last = pd.Series(period.ts[real]).groupby(period.customer[real]).max()
-    features = anomaly.customer_features(_windows(period, {int(c): int(t) for c, t in last.items()}))
+    features = anomaly.customer_features(feature_windows(period, {int(c): int(t) for c, t in last.items()}))
     if len(features) < MIN_CUSTOMERS:
         return None
     blob, threshold = anomaly.train(features)
@@ -72,7 +72,7 @@ def anomaly_candidates(last_seen: dict[int, datetime.datetime]) -> list[AlertCan
     span = datetime.timedelta(days=FEATURE_DAYS)
     end = max(last_seen.values()) + datetime.timedelta(seconds=1)
     frame = load_frame(start=min(last_seen.values()) - span, end=end, lookback=0, customer_ids=last_seen)
-    frame = _windows(frame, {c: int(at.timestamp()) for c, at in last_seen.items()})
+    frame = feature_windows(frame, {c: int(at.timestamp()) for c, at in last_seen.items()})
     features = anomaly.customer_features(frame)
     if features.empty:
         return []
@@ -89,7 +89,7 @@ def anomaly_candidates(last_seen: dict[int, datetime.datetime]) -> list[AlertCan
     return candidates
 
 
-def _windows(frame, last_seen: dict[int, int]):
+def feature_windows(frame, last_seen: dict[int, int]):
     """Each customer's rows in its FEATURE_DAYS up to `last_seen[customer]` (seconds, included):
     the one feature window of both training and scoring."""
     if not last_seen or not len(frame):
