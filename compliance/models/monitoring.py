@@ -91,9 +91,10 @@ class Rule(models.Model):
 
 
 class Alert(models.Model):
-    """A rule fired for a customer in a window. `dedupe_key` = rule, customer, window:
-    the same rule never alerts twice for the same customer and window, whichever mode
-    (batch scan or stream) or how many deliveries found it."""
+    """An alert episode: a rule's pattern for a customer. While open it grows with the pattern
+    (evidence united, window widened, score raised: compliance.services.alerts); `dedupe_key` =
+    rule, customer and episode number, so the same pattern never opens a second alert while one
+    is open, whichever mode (batch scan or stream) or how many deliveries found it."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
