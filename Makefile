@@ -107,7 +107,8 @@ bench: install-dev wrk
 	$(ENGINES) -- $(BIN)/python -m bench
 
 # Accuracy on public labelled data (screening on OpenSanctions' name_bench, side by side with
-# nomenklatura's logic-v2 and a plain token_sort_ratio); writes var/eval/report.{json,md}.
+# nomenklatura's logic-v2 and a plain token_sort_ratio; AML monitoring on IBM AMLSim and on ordinary
+# customers of our generator); writes var/eval/report.{json,md}.
 eval: install
 	$(ENGINES) -- $(BIN)/python -m bench.eval
 

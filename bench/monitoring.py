@@ -38,7 +38,8 @@ def _pattern(code: str, cust: int, t: int) -> list[tuple]:
     if code == "large_transaction":
         return [(cust, t, "in", 1_512_345, f"cp-{cust}-0", "GB")]
     if code == "structuring":
-        return [(cust, t + 10 * H * i, "in", 951_234, f"cp-{cust}-1", "GB") for i in range(3)]
+        # just under the US reporting threshold (USD 10,000 is about GBP 7,900 at the reference rate)
+        return [(cust, t + 10 * H * i, "in", 751_234, f"cp-{cust}-1", "GB") for i in range(3)]
     if code == "velocity":
         return [(cust, t + 300 * i, "out", 1_234, f"cp-{cust}-2", "GB") for i in range(10)]
     if code == "rapid_movement":
@@ -115,7 +116,7 @@ def _copy_rows(pks: list[int], rows) -> int:
         for cust, ts, direction, amount, cp, country in rows:
             count += 1
             copy.write_row(("bench", f"b{count}", pks[cust], "acc", datetime.datetime.fromtimestamp(ts, datetime.UTC),
-                            direction, amount, "GBP", "card", cp, *counterparty_account_sealed(cp), country, now))
+                            direction, amount, "GBP", "transfer", cp, *counterparty_account_sealed(cp), country, now))
     with connection.cursor() as cursor:
         # A bulk load leaves the visibility map unset until autovacuum comes by; vacuum now, as it would
         # have on a live table, so the stream phase reads history index-only, and not while autovacuum runs.
@@ -163,7 +164,7 @@ def _stream_throughput(pks: list[int], n_events: int, consumers: int,
     amounts = rng.integers(1_000, 200_000, n_events)
     events = [{"source": "bench-rt", "source_id": f"rt{i}", "customer_id": pks[c],
                "occurred_at": datetime.datetime.fromtimestamp(int(t), datetime.UTC).isoformat(),
-               "direction": "in" if i % 2 else "out", "amount": int(a), "currency": "GBP", "channel": "card",
+               "direction": "in" if i % 2 else "out", "amount": int(a), "currency": "GBP", "channel": "transfer",
                "counterparty_account": f"cp-{c}-{i % 5}", "counterparty_country": "GB"}
               for i, (c, t, a) in enumerate(zip(custs.tolist(), times.tolist(), amounts.tolist(), strict=True))]
     for i in range(0, n_events, 5000):

@@ -25,10 +25,12 @@ from fintech.selectors import customer_by_email
 # customer email -> (hours after the start, amount in minor units, direction, counterparty, its country)
 HISTORIES = {
     "dmitri@example.com": [
-        (0, 950_000, "in", "Cash deposit Limassol", "CY"), (3, 965_000, "in", "Cash deposit Limassol", "CY"),
-        (6, 940_000, "in", "Cash deposit Limassol", "CY"), (30, 2_700_000, "out", "Tehran Trading Co", "IR"),
+        # just under the USD 10,000 reporting threshold (about EUR 9,300 at the reference rates)
+        (0, 910_000, "in", "Cash deposit Limassol", "CY"), (3, 925_000, "in", "Cash deposit Limassol", "CY"),
+        (6, 895_000, "in", "Cash deposit Limassol", "CY"), (30, 2_700_000, "out", "Tehran Trading Co", "IR"),
     ],
     "farid@example.com": [
+        (-24 * 45, 300_000, "in", "Payroll Dubai", "AE"),  # history: fan-in judges customers it knows
         *[(i * 5, 120_000 + i * 1_000, "in", f"Sender {i:02d}", "AE") for i in range(12)],
         (70, 1_500_000, "out", "Damascus Imports LLC", "SY"),
     ],

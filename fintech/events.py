@@ -7,6 +7,10 @@ process dies afterwards. Compliance's consumers read the stream. The payload hol
 types only. `direction` is seen from the customer's account (with us, or at their bank):
 "in" when money arrives there, "out" when it leaves. `occurred_at` is ISO 8601 with an
 offset. `reference` is unique per source: monitoring decides each (source, reference) once.
+The counterparty (name, account, ISO alpha-2 country) and the `channel` ("card",
+"merchant", "bank_transfer", ...) are what monitoring's rules group and judge by: a
+fan-in needs the senders' accounts, a high-risk-country rule the country, and card
+purchases at merchants are told apart from transfers by the channel. Empty when unknown.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from fintech.outbox import outbox_event_publish
 
 def transaction_event_payload(
     *, source: str, kind: str, reference: str, amount: int, currency: str, customer_id: int | None,
-    occurred_at: str, direction: str,
+    occurred_at: str, direction: str, channel: str = "", counterparty_name: str = "",
+    counterparty_account: str = "", counterparty_country: str = "",
 ) -> dict[str, Any]:
     """The event's fields, as the stream carries them."""
     return {
@@ -32,6 +37,10 @@ def transaction_event_payload(
         "direction": direction,
         "customer_id": customer_id,
         "occurred_at": occurred_at,
+        "channel": channel,
+        "counterparty_name": counterparty_name,
+        "counterparty_account": counterparty_account,
+        "counterparty_country": counterparty_country,
     }
 
 

@@ -93,6 +93,10 @@ def _upsert(item: PlaidItem, accounts: dict, found: Transaction) -> bool | None:
             source="banking", kind="bank_transaction", reference=row.transaction_id, amount=abs(row.amount),
             currency=row.currency, customer_id=item.customer_id, occurred_at=occurred_at.isoformat(),
             direction="out" if row.amount > 0 else "in",  # Plaid: positive is money leaving the account
+            # A merchant name means a purchase at a merchant (card or online), not a transfer to a person:
+            # monitoring's fan-out rule does not count purchases.
+            channel="merchant" if row.merchant_name else "bank_transaction",
+            counterparty_name=row.merchant_name or row.name, counterparty_account=row.merchant_name or "",
         )
     return created
 

@@ -16,6 +16,7 @@ returned after it settled is reversed, never edited.
 from __future__ import annotations
 
 from banking.models import Transfer
+from fintech.events import publish_transaction_event
 from payments.models import JournalEntry, LedgerAccount
 from payments.services.holds import ledger_hold_capture, ledger_hold_place, ledger_hold_release
 from payments.services.ledger import (
@@ -61,6 +62,16 @@ def transfer_ledger_post(*, transfer: Transfer) -> JournalEntry | None:
             idempotency_key=_settlement_key(transfer),
         )
         ledger_hold_capture(reference=transfer_hold_reference(transfer))
+        # Monitoring sees the transfer with its counterparty: the customer's own linked account
+        # (its Plaid account id), so rules can follow money between the wallet and that account.
+        publish_transaction_event(
+            source="banking", kind="transfer", reference=f"transfer:{transfer.pk}", amount=transfer.amount,
+            currency=transfer.currency, customer_id=transfer.customer_id,
+            occurred_at=transfer.updated_at.isoformat(),
+            direction="in" if transfer.direction == Transfer.Direction.DEBIT else "out",
+            channel="bank_transfer", counterparty_name=transfer.account.name,
+            counterparty_account=transfer.account.account_id,
+        )
         return entry
     if transfer.status in UNSETTLED_ENDS:
         ledger_hold_release(reference=transfer_hold_reference(transfer))

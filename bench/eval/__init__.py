@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SECTIONS = ["bench.eval.name_bench"]
+SECTIONS = ["bench.eval.name_bench", "bench.eval.monitoring"]
 
 
 @dataclass

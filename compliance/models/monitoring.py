@@ -45,9 +45,13 @@ class MonitoredTransaction(models.Model):
             # Covering: the stream's history load (compliance.monitoring.scan) reads a customer's recent rows
             # from the index alone, a few adjacent index pages instead of a heap page per row.
             models.Index(fields=["customer", "occurred_at"], name="monitoredtx_customer_history",
-                         include=["id", "direction", "amount", "currency", "counterparty_account_index",
+                         include=["id", "direction", "amount", "currency", "counterparty_account_index", "channel",
                                   "counterparty_country"]),
             models.Index(fields=["occurred_at"]),
+            # The network typologies follow money account to account (compliance.monitoring.network):
+            # the transfers out of an account, and those naming an account as counterparty, by time.
+            models.Index(fields=["account_id", "occurred_at"], name="monitoredtx_account_out"),
+            models.Index(fields=["counterparty_account_index", "occurred_at"], name="monitoredtx_counterparty_in"),
         ]
 
     def __str__(self) -> str:
@@ -87,9 +91,10 @@ class Rule(models.Model):
 
 
 class Alert(models.Model):
-    """A rule fired for a customer in a window. `dedupe_key` = rule, customer, window:
-    the same rule never alerts twice for the same customer and window, whichever mode
-    (batch scan or stream) or how many deliveries found it."""
+    """An alert episode: a rule's pattern for a customer. While open it grows with the pattern
+    (evidence united, window widened, score raised: compliance.services.alerts); `dedupe_key` =
+    rule, customer and episode number, so the same pattern never opens a second alert while one
+    is open, whichever mode (batch scan or stream) or how many deliveries found it."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -20,23 +20,51 @@ import numpy as np
 import pandas as pd
 
 DAY = 86400
+PURCHASE_CHANNELS = ["card", "merchant", "pos", "ecommerce", "card_purchase"]
 KEY_SHIFT = 2**34  # seconds since 1970 fit in 34 bits until 2514
 
 DEFAULT_RULES: dict[str, dict] = {
     "large_transaction": {"severity": "medium", "params": {"threshold": 1_000_000}},
+    # The US currency-transaction-report threshold ($10,000), in its own currency: structuring is
+    # splitting deposits to stay under a reporting threshold, which exists in one jurisdiction's money.
     "structuring": {"severity": "high", "params": {
-        "threshold": 1_000_000, "margin": 0.15, "min_count": 3, "window_hours": 72}},
+        "threshold": 1_000_000, "currency": "USD", "margin": 0.15, "min_count": 3, "window_hours": 72}},
     "velocity": {"severity": "medium", "params": {"max_count": 10, "window_hours": 1}},
     "rapid_movement": {"severity": "high", "params": {
         "min_in_amount": 500_000, "out_ratio": 0.8, "window_hours": 48}},
-    "fan_in": {"severity": "medium", "params": {"min_counterparties": 10, "window_days": 7}},
-    "fan_out": {"severity": "medium", "params": {"min_counterparties": 10, "window_days": 7}},
+    # A counterparty is new when the customer has not used it in history_days; a customer is judged
+    # only once monitoring holds min_history_days of its history (before that everything looks new).
+    # Purchases (card, merchant) are not payments to people: they never count.
+    "fan_in": {"severity": "medium", "params": {"min_counterparties": 10, "window_days": 7, "history_days": 90,
+                                                 "min_history_days": 30, "exclude_channels": PURCHASE_CHANNELS}},
+    "fan_out": {"severity": "medium", "params": {"min_counterparties": 10, "window_days": 7, "history_days": 90,
+                                                  "min_history_days": 30, "exclude_channels": PURCHASE_CHANNELS}},
+    # One payment split into several transfers to the same counterparty within a day (to stay under a
+    # limit or a threshold, or to move money through a mule account in pieces). Three pieces fire
+    # whatever their amounts; two only when nearly equal (the smaller at least 80% of the larger), as
+    # pieces cut from one sum are; paying a friend twice in a day, different sums, is everyday life.
+    # Purchases excluded.
+    "split_transfers": {"severity": "medium", "params": {"min_count": 2, "min_count_known": 3, "window_hours": 24,
+                                                          "amount_spread": 0.2,
+                                                          "exclude_channels": PURCHASE_CHANNELS}},
     "round_amounts": {"severity": "low", "params": {
         "round_unit": 100_000, "min_amount": 100_000, "min_count": 3, "window_days": 7}},
     "high_risk_country": {"severity": "high", "params": {
         "countries": ["IR", "KP", "MM", "SY", "YE", "AF"], "min_amount": 0}},
-    "dormant_reactivation": {"severity": "medium", "params": {"dormant_days": 180, "min_amount": 200_000}},
-    "new_account_high_value": {"severity": "medium", "params": {"account_age_days": 30, "min_amount": 500_000}},
+    # Any sizeable movement in the first reactivation_days after a quiet spell (a small test payment
+    # often comes first).
+    "dormant_reactivation": {"severity": "medium", "params": {"dormant_days": 180, "min_amount": 100_000,
+                                                               "reactivation_days": 7}},
+    # The account's opening is the customer record's creation, or, for a customer known only from an
+    # imported file, its first transaction when that comes min_data_days after the data starts (a
+    # customer present from the file's first day is not new: the file merely starts there).
+    "new_account_high_value": {"severity": "medium", "params": {"account_age_days": 30, "min_amount": 500_000,
+                                                                 "min_data_days": 14}},
+    # Network (compliance.monitoring.network): money back at its origin through 2-6 accounts within
+    # 60 days, each hop within 10% of the first (fees and skimming keep amounts close, not equal).
+    # Sixty days lets money pass several accounts at the pace of monthly statements; in a random
+    # book, loops of similar amounts, in time order, that short are rare.
+    "cycle": {"severity": "high", "params": {"max_hops": 6, "window_days": 60, "amount_tolerance": 0.1}},
 }
 
 
@@ -54,10 +82,13 @@ class TxFrame:
     customer_since: np.ndarray  # int64 seconds: customer creation
     native: np.ndarray  # int64 minor units of the transaction's own currency
     exp_shift: np.ndarray  # int64: the currency's minor-unit exponent minus the base currency's
+    channel: np.ndarray  # object: lower-case channel ("" when unknown)
+    first_seen: np.ndarray  # int64 seconds: the customer's first transaction monitoring holds
+    data_start: int  # seconds: the first transaction monitoring holds at all
 
     @classmethod
     def from_columns(cls, *, id, customer, ts_us, amount, currency, is_in, cp_account, cp_country,
-                     customer_since) -> TxFrame:
+                     customer_since, channel=None, first_seen=None, data_start=None) -> TxFrame:
         """Unsorted column arrays (occurred_at as int64 microseconds since the epoch) to a sorted frame."""
         from compliance.monitoring.fx import to_base_minor
 
@@ -69,11 +100,21 @@ class TxFrame:
         account_codes, _ = pd.factorize(accounts)
         codes, _ = pd.factorize(customers[order] * (int(account_codes.max(initial=0)) + 1) + account_codes)
         codes = np.where(accounts == "", -1, codes).astype(np.int64)
+        n = len(ids)
+        ts = ts_us[order] // 1_000_000
+        channels = (np.array([str(c).lower() for c in channel], dtype=object)[order] if channel is not None
+                    else np.full(n, "", dtype=object))
+        if first_seen is None:  # the frame's own first row per customer
+            first = pd.Series(ts).groupby(customers[order]).transform("min").to_numpy(np.int64) if n else ts
+        else:
+            first = np.minimum(np.asarray(first_seen, dtype=np.int64)[order], ts) if n else ts
+        start = int(data_start) if data_start is not None else (int(first.min()) if n else 0)
         return cls(
             id=ids[order], customer=customers[order], ts=ts_us[order] // 1_000_000, amount=base,
             is_in=np.asarray(is_in, dtype=bool)[order], cp_account=codes,
             cp_country=np.asarray(cp_country, dtype=object)[order],
             customer_since=np.asarray(customer_since, dtype=np.int64)[order], native=native, exp_shift=shift,
+            channel=np.asarray(channels, dtype=object), first_seen=first, data_start=start,
         )
 
     @classmethod
@@ -87,10 +128,18 @@ class TxFrame:
             cp_account=df["counterparty_account"].fillna("").astype(str).to_numpy(object),
             cp_country=df["counterparty_country"].fillna("").astype(str).to_numpy(object),
             customer_since=_epoch_us(df["customer_since"]) // 1_000_000,
+            channel=df["channel"].fillna("").astype(str).to_numpy(object) if "channel" in df else None,
         )
 
     def __len__(self) -> int:
         return len(self.id)
+
+    def take(self, mask: np.ndarray) -> TxFrame:
+        """The rows of `mask` (order kept)."""
+        import dataclasses
+
+        return dataclasses.replace(self, **{f.name: getattr(self, f.name)[mask] for f in dataclasses.fields(self)
+                                            if f.name != "data_start"})
 
     @property
     def key(self) -> np.ndarray:
@@ -145,8 +194,10 @@ def large_transaction(f: TxFrame, p: dict) -> Firing:
 
 
 def structuring(f: TxFrame, p: dict) -> Firing:
-    """Several deposits just under the reporting threshold."""
-    near = f.is_in & (f.amount < p["threshold"]) & (f.amount >= p["threshold"] * (1 - p["margin"]))
+    """Several deposits just under the reporting threshold (minor units of `currency`, the threshold's
+    jurisdiction's money; the base currency when not given)."""
+    threshold = rule_amount(p, "threshold")
+    near = f.is_in & (f.amount < threshold) & (f.amount >= threshold * (1 - p["margin"]))
     window = int(p["window_hours"] * 3600)
     count = window_sum(f, near, window)
     return Firing(near & (count >= p["min_count"]), count, p["min_count"], near, window)
@@ -199,13 +250,65 @@ def rapid_movement(f: TxFrame, p: dict) -> Firing:
 
 
 def _fan(f: TxFrame, p: dict, direction_in: bool) -> Firing:
-    """Many counterparties new to the customer within the window. A counterparty counts once
-    per window: a row counts when the same counterparty was not used in the window before it."""
+    """Many counterparties new to the customer within the window. A counterparty is new when the
+    customer has not used it (either way) in the `history_days` before; purchases never count; and
+    a customer is not judged before monitoring holds `min_history_days` of its history."""
     window = int(p["window_days"] * DAY)
+    history = int(p.get("history_days", p["window_days"]) * DAY)
+    payments = ~purchases(f, p)
     mask = f.is_in if direction_in else ~f.is_in
-    fresh = new_counterparty(f, mask, window)
+    fresh = new_counterparty(f, payments, history) & mask
     count = window_sum(f, fresh, window)
-    return Firing(fresh & (count >= p["min_counterparties"]), count, p["min_counterparties"], fresh, window)
+    judged = (f.ts - f.first_seen) >= int(p.get("min_history_days", 0) * DAY)
+    return Firing(fresh & judged & (count >= p["min_counterparties"]), count, p["min_counterparties"], fresh, window)
+
+
+def purchases(f: TxFrame, p: dict) -> np.ndarray:
+    """Rows whose channel is a purchase (card, merchant): not a payment to a person or account."""
+    excluded = [c.lower() for c in p.get("exclude_channels", [])]
+    return np.isin(f.channel.astype(str), excluded) if excluded and len(f) else np.zeros(len(f), dtype=bool)
+
+
+def rule_amount(p: dict, key: str) -> float:
+    """A rule's amount parameter in base-currency minor units: given in `p["currency"]` (the rule's
+    jurisdiction's money) when set, converted at the reference rates."""
+    from compliance.monitoring.fx import base_currency, minor_factor, rates
+
+    currency = p.get("currency")
+    if not currency:
+        return float(p[key])
+    return float(p[key]) * minor_factor(str(currency).upper(), base_currency(), rates())
+
+
+def split_transfers(f: TxFrame, p: dict) -> Firing:
+    """Several transfers between the customer and the same counterparty, the same way, within the
+    window: one payment in pieces. `min_count_known` pieces fire whatever their amounts; from
+    `min_count` on, the pieces must be of similar size (the smaller at least 1 - `amount_spread` of
+    the larger), as pieces cut to stay under a limit are. Rows without a counterparty account and
+    purchases never count."""
+    window = int(p["window_hours"] * 3600)
+    eligible = (f.cp_account >= 0) & ~purchases(f, p) & (f.id > 0)
+    group = np.where(eligible, f.cp_account * 2 + f.is_in, -1)  # cp_account codes are per customer already
+    order = np.lexsort((f.id, f.ts, group))
+    g, t, ok, amount = group[order], f.ts[order], eligible[order], f.amount[order]
+    key = g * KEY_SHIFT + t
+    rows = np.arange(len(key))
+    cumulative = np.concatenate(([0], np.cumsum(ok)))
+    start = np.searchsorted(key, key - window, side="right")
+    count = cumulative[rows + 1] - cumulative[start]
+    # The piece before, if of the same pair within the window, and whether it is of similar size.
+    previous = np.r_[False, (g[1:] == g[:-1]) & (t[1:] - t[:-1] < window)] & ok
+    before = np.r_[amount[:1], amount[:-1]]
+    spread = float(p.get("amount_spread", 1.0))
+    similar = previous & (np.minimum(amount, before) >= (1 - spread) * np.maximum(amount, before))
+    fired_sorted = ok & ((count >= p.get("min_count_known", p["min_count"])) | ((count >= p["min_count"]) & similar))
+    # Evidence: the pieces of a firing burst (rows with a firing row of their pair within the window after).
+    fired_cumulative = np.concatenate(([0], np.cumsum(fired_sorted)))
+    end = np.searchsorted(key, key + window, side="left")
+    piece = ok & (fired_cumulative[np.maximum(end, rows + 1)] - fired_cumulative[rows] > 0)
+    fired, evidence, metric = (np.zeros(len(f), dtype=bool), np.zeros(len(f), dtype=bool), np.zeros(len(f)))
+    fired[order], evidence[order], metric[order] = fired_sorted, piece, count
+    return Firing(fired, metric, p["min_count"], evidence, window)
 
 
 def fan_in(f: TxFrame, p: dict) -> Firing:
@@ -231,19 +334,35 @@ def high_risk_country(f: TxFrame, p: dict) -> Firing:
 
 
 def dormant_reactivation(f: TxFrame, p: dict) -> Firing:
-    """The first sizeable movement after a long quiet spell. Needs the customer's previous row."""
-    gap = np.full(len(f), -1, dtype=np.int64)
-    same = np.zeros(len(f), dtype=bool)
+    """A sizeable movement within `reactivation_days` of the first movement after a quiet spell of
+    `dormant_days`. Needs the customer's previous row (the frame's placeholder gives it)."""
+    n = len(f)
+    gap = np.full(n, -1, dtype=np.int64)
+    same = np.zeros(n, dtype=bool)
     same[1:] = f.customer[1:] == f.customer[:-1]
     gap[1:] = np.where(same[1:], f.ts[1:] - f.ts[:-1], -1)
-    days = gap / DAY
-    fired = (days >= p["dormant_days"]) & (f.amount >= p["min_amount"])
+    wakes = gap >= p["dormant_days"] * DAY
+    # For each row, the customer's latest wake-up at or before it (and the quiet spell it ended).
+    index = np.where(wakes, np.arange(n), -1)
+    last_wake = np.maximum.accumulate(index) if n else index
+    segment = np.flatnonzero(~same) if n else np.array([], dtype=np.int64)
+    first_row = np.repeat(segment, np.diff(np.r_[segment, n])) if n else segment
+    valid = last_wake >= first_row
+    wake_ts = np.where(valid, f.ts[np.maximum(last_wake, 0)], np.iinfo(np.int64).min // 2)
+    days = np.where(valid, gap[np.maximum(last_wake, 0)] / DAY, 0.0)
+    fired = valid & (f.ts - wake_ts <= p.get("reactivation_days", 0) * DAY) & (f.amount >= p["min_amount"])
     return Firing(fired, days, p["dormant_days"], fired, 0)
 
 
 def new_account_high_value(f: TxFrame, p: dict) -> Firing:
-    age_days = (f.ts - f.customer_since) / DAY
-    fired = (age_days >= 0) & (age_days < p["account_age_days"]) & (f.amount >= p["min_amount"])
+    """A large movement in the account's first `account_age_days`. The opening is the customer
+    record's creation when it precedes the first transaction; otherwise (a customer known only from
+    a file) the first transaction, if it comes at least `min_data_days` after the data starts."""
+    created_first = f.customer_since <= f.first_seen
+    opened = np.where(created_first, f.customer_since, f.first_seen)
+    known = created_first | (f.first_seen - f.data_start >= p.get("min_data_days", 0) * DAY)
+    age_days = (f.ts - opened) / DAY
+    fired = known & (age_days >= 0) & (age_days < p["account_age_days"]) & (f.amount >= p["min_amount"])
     return Firing(fired, f.amount.astype(np.float64), p["min_amount"], fired, 0)
 
 
@@ -254,6 +373,7 @@ RULES: dict[str, Callable[[TxFrame, dict], Firing]] = {
     "rapid_movement": rapid_movement,
     "fan_in": fan_in,
     "fan_out": fan_out,
+    "split_transfers": split_transfers,
     "round_amounts": round_amounts,
     "high_risk_country": high_risk_country,
     "dormant_reactivation": dormant_reactivation,
@@ -270,6 +390,7 @@ def lookback_seconds(params_by_code: dict[str, dict]) -> int:
     longest = 0
     for params in params_by_code.values():
         hours = params.get("window_hours", 0) * 3600
-        days = params.get("window_days", 0) * DAY
+        days = max(params.get("window_days", 0), params.get("history_days", 0) / 2,
+                   params.get("reactivation_days", 0) / 2) * DAY
         longest = max(longest, int(hours), int(days))
     return 2 * longest

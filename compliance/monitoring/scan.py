@@ -11,14 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import psycopg
 from django.db import connection
 
 from compliance.models import MonitoredTransaction, Rule
-from compliance.monitoring.rules import DAY, RULES, TxFrame, lookback_seconds
+from compliance.monitoring import network
+from compliance.monitoring.rules import RULES, TxFrame, lookback_seconds
 
 SEVERITY_POINTS = {"low": 25.0, "medium": 50.0, "high": 75.0}
+NETWORK_RULES = {"cycle"}  # across customers: compliance.monitoring.network
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,35 @@ class AlertCandidate:
     severity: str = "medium"  # of the rule version that fired
 
     @property
+    def episode(self) -> str:
+        """The pattern this candidate belongs to: the rule and the customer. An open alert of the same
+        episode grows with it (compliance.services.alerts.alerts_record) instead of a new one a day."""
+        return f"{self.rule_code}:{self.customer_id}"
+
+    @property
     def dedupe_key(self) -> str:
-        # One alert per rule, customer and day of the firing transaction.
-        return f"{self.rule_code}:{self.customer_id}:{self.window_end.date().isoformat()}"
+        return self.episode
+
+
+def candidates_merge(candidates: list[AlertCandidate]) -> list[AlertCandidate]:
+    """One candidate per episode: the union of the evidence, the widest window, the highest score.
+    Union and maximum do not depend on order, so an episode ends the same whatever the arrival order."""
+    merged: dict[str, AlertCandidate] = {}
+    for c in candidates:
+        seen = merged.get(c.episode)
+        if seen is None:
+            merged[c.episode] = c
+            continue
+        merged[c.episode] = AlertCandidate(
+            rule_code=c.rule_code, rule_version=max(seen.rule_version, c.rule_version), customer_id=c.customer_id,
+            window_start=min(seen.window_start, c.window_start), window_end=max(seen.window_end, c.window_end),
+            transaction_ids=sorted(set(seen.transaction_ids) | set(c.transaction_ids)),
+            score=max(seen.score, c.score), severity=c.severity)
+    return list(merged.values())
 
 
 def active_rules() -> list[ActiveRule]:
-    rows = Rule.objects.filter(is_current=True, enabled=True, code__in=list(RULES)).order_by("code")
+    rows = Rule.objects.filter(is_current=True, enabled=True, code__in=[*RULES, *NETWORK_RULES]).order_by("code")
     return [ActiveRule(r.code, r.version, r.params, r.severity) for r in rows]
 
 
@@ -68,11 +91,11 @@ def load_frame(
 _US = "(date_part('epoch', {}) * 1000000)::bigint"
 _ROWS_SQL = f"""
     SELECT m.id, m.customer_id, {_US.format("m.occurred_at")}, m.direction = 'in', m.amount, m.currency,
-           m.counterparty_account_index, m.counterparty_country, {_US.format("c.created_at")}
+           m.counterparty_account_index, m.counterparty_country, {_US.format("c.created_at")}, m.channel
     FROM compliance_monitoredtransaction m JOIN fintech_customer c ON c.id = m.customer_id
     WHERE m.occurred_at >= %(start)s AND m.occurred_at < %(end)s
     UNION ALL
-    SELECT -1, p.customer_id, {_US.format("p.last")}, false, 0, '', '', '', {_US.format("c.created_at")}
+    SELECT -1, p.customer_id, {_US.format("p.last")}, false, 0, '', '', '', {_US.format("c.created_at")}, ''
     FROM (SELECT customer_id, max(occurred_at) AS last FROM compliance_monitoredtransaction
           WHERE occurred_at < %(start)s GROUP BY customer_id) p JOIN fintech_customer c ON c.id = p.customer_id
 """  # noqa: S608  # nosec B608 - constant SQL, values are parameters
@@ -81,15 +104,16 @@ _ROWS_SQL = f"""
 # from flattening the LATERAL into a scan of every customer's rows of the period.)
 _SOME_ROWS_SQL = f"""
     SELECT m.id, c.id, {_US.format("m.occurred_at")}, m.direction = 'in', m.amount, m.currency,
-           m.counterparty_account_index, m.counterparty_country, {_US.format("c.created_at")}
+           m.counterparty_account_index, m.counterparty_country, {_US.format("c.created_at")}, m.channel
     FROM fintech_customer c CROSS JOIN LATERAL (
-        SELECT id, occurred_at, direction, amount, currency, counterparty_account_index, counterparty_country
+        SELECT id, occurred_at, direction, amount, currency, counterparty_account_index, counterparty_country,
+               channel
         FROM compliance_monitoredtransaction
         WHERE customer_id = c.id AND occurred_at >= %(start)s AND occurred_at < %(end)s
         OFFSET 0) m
     WHERE c.id = ANY(%(ids)s::bigint[])
     UNION ALL
-    SELECT -1, c.id, {_US.format("p.last")}, false, 0, '', '', '', {_US.format("c.created_at")}
+    SELECT -1, c.id, {_US.format("p.last")}, false, 0, '', '', '', {_US.format("c.created_at")}, ''
     FROM fintech_customer c CROSS JOIN LATERAL (
         SELECT occurred_at AS last FROM compliance_monitoredtransaction
         WHERE customer_id = c.id AND occurred_at < %(start)s ORDER BY occurred_at DESC LIMIT 1) p
@@ -101,9 +125,18 @@ _SOME_ROWS_SQL = f"""
 # transposition of tens of thousands of row tuples did.
 _AS_COLUMNS = """
     SELECT array_agg(c0), array_agg(c1), array_agg(c2), array_agg(c3), array_agg(c4), array_agg(c5),
-           array_agg(c6), array_agg(c7), array_agg(c8)
-    FROM ({}) r(c0, c1, c2, c3, c4, c5, c6, c7, c8)
+           array_agg(c6), array_agg(c7), array_agg(c8), array_agg(c9)
+    FROM ({}) r(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9)
 """
+# Each customer's first transaction (the start of the history monitoring holds for it), and the
+# first transaction of all: history-aware rules judge nobody on what merely starts with the data.
+_FIRST_SEEN_SQL = f"""
+    SELECT array_agg(c.id), array_agg({_US.format("f.first")}),
+           (SELECT {_US.format("min(occurred_at)")} FROM compliance_monitoredtransaction)
+    FROM unnest(%(ids)s::bigint[]) c(id) CROSS JOIN LATERAL (
+        SELECT occurred_at AS first FROM compliance_monitoredtransaction
+        WHERE customer_id = c.id ORDER BY occurred_at LIMIT 1) f
+"""  # noqa: S608  # nosec B608 - constant SQL, values are parameters
 
 
 def _fetch_binary_row(sql: str, params: dict) -> tuple:
@@ -127,27 +160,41 @@ def _load_frame_postgresql(load_start: datetime.datetime, end: datetime.datetime
         row = _fetch_binary_row(_AS_COLUMNS.format(_SOME_ROWS_SQL), {"start": load_start, "end": end, "ids": literal})
     columns = [c if c is not None else [] for c in row]  # array_agg of no rows is NULL
     ints = {i: np.array(columns[i], dtype=np.int64) for i in (0, 1, 2, 4, 8)}
+    first_seen, data_start = _first_seen(ints[1])
     return TxFrame.from_columns(
         id=ints[0], customer=ints[1], ts_us=ints[2], is_in=np.array(columns[3], dtype=bool), amount=ints[4],
         currency=np.array(columns[5], dtype=object), cp_account=np.array(columns[6], dtype=object),
         cp_country=np.array(columns[7], dtype=object), customer_since=ints[8] // 1_000_000,
+        channel=np.array(columns[9], dtype=object), first_seen=first_seen, data_start=data_start,
     )
 
 
+def _first_seen(customers: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """Per row, its customer's first transaction (seconds); and the data's first transaction."""
+    ids = np.unique(customers)
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64), None
+    literal = "{" + ",".join(map(str, ids.tolist())) + "}"
+    found, first, start = _fetch_binary_row(_FIRST_SEEN_SQL, {"ids": literal})
+    by_customer = dict(zip(found or [], first or [], strict=True))
+    return (np.array([by_customer.get(int(c), 0) for c in customers], dtype=np.int64) // 1_000_000,
+            None if start is None else int(start) // 1_000_000)
+
+
 def evaluate(frame: TxFrame, rules: list[ActiveRule], keep: np.ndarray) -> list[AlertCandidate]:
-    """Alert candidates at the rows of `keep`: per rule, the first firing row per customer and day."""
+    """Alert candidates at the rows of `keep`: every firing row (episodes merge them per customer)."""
     candidates: list[AlertCandidate] = []
     if not len(frame):
         return candidates
     key = frame.key
     for rule in rules:
+        if rule.code not in RULES:
+            continue
         firing = RULES[rule.code](frame, rule.params)
         rows = np.flatnonzero(firing.fired & keep & (frame.id > 0))
         if not len(rows):
             continue
-        day = frame.ts[rows] // DAY
-        first = pd.DataFrame({"c": frame.customer[rows], "d": day}).duplicated().to_numpy()
-        for i in rows[~first]:
+        for i in rows:
             start = int(np.searchsorted(key, key[i] - firing.window, side="right"))
             span = np.arange(start, i + 1)
             evidence = span[firing.evidence[span] & (frame.id[span] > 0)]
@@ -167,9 +214,35 @@ def evaluate(frame: TxFrame, rules: list[ActiveRule], keep: np.ndarray) -> list[
 def scan_period(*, start: datetime.datetime, end: datetime.datetime) -> list[AlertCandidate]:
     """Every rule over every customer's transactions in [start, end)."""
     rules = active_rules()
-    frame = load_frame(start=start, end=end, lookback=lookback_seconds({r.code: r.params for r in rules}))
+    customer_rules = [r for r in rules if r.code in RULES]
+    frame = load_frame(start=start, end=end, lookback=lookback_seconds({r.code: r.params for r in customer_rules}))
     start_s = int(start.timestamp())
-    return evaluate(frame, rules, frame.ts >= start_s)
+    candidates = evaluate(frame, customer_rules, frame.ts >= start_s)
+    for rule in rules:
+        if rule.code == "cycle":
+            window = datetime.timedelta(days=rule.params["window_days"])
+            edges = network.window_edges(start - window, end)
+            graph = network.WindowGraph(edges)
+            rings = network.rings_found(sorted(edges, key=lambda e: (e.ts, e.id)), graph, rule.params)
+            candidates += ring_candidates([r for r in rings if max(e.ts for e in r.edges) >= start_s], rule)
+    return candidates
+
+
+def ring_candidates(rings: list[network.Ring], rule: ActiveRule) -> list[AlertCandidate]:
+    """One candidate per customer who sent money round a ring; the ring's transfers are the evidence.
+    The score grows with the ring's length (more accounts, more deliberate)."""
+    candidates = []
+    for ring in rings:
+        hops = len(ring.edges)
+        score = SEVERITY_POINTS.get(rule.severity, 50.0) + min(25.0, 5.0 * (hops - 2))
+        for customer_id in sorted(ring.customers):
+            candidates.append(AlertCandidate(
+                rule_code=rule.code, rule_version=rule.version, customer_id=customer_id,
+                window_start=datetime.datetime.fromtimestamp(ring.edges[0].ts, tz=datetime.UTC),
+                window_end=datetime.datetime.fromtimestamp(ring.edges[-1].ts, tz=datetime.UTC),
+                transaction_ids=sorted(e.id for e in ring.edges), score=score, severity=rule.severity,
+            ))
+    return candidates
 
 
 def scan_new_transactions(transaction_ids: list[int],
@@ -189,11 +262,19 @@ def scan_new_transactions(transaction_ids: list[int],
     if not events:
         return []
     rules = active_rules()
-    lookback = lookback_seconds({r.code: r.params for r in rules})
+    customer_rules = [r for r in rules if r.code in RULES]
+    lookback = lookback_seconds({r.code: r.params for r in customer_rules})
     start = min(at for _, at in events)
     end = max(at for _, at in events) + datetime.timedelta(seconds=lookback // 2 + 1)
     frame = load_frame(start=start, end=end, lookback=lookback, customer_ids={cid for cid, _ in events})
-    return evaluate(frame, rules, _from_first_new_row(frame, np.asarray(transaction_ids, dtype=np.int64)))
+    keep = _from_first_new_row(frame, np.asarray(transaction_ids, dtype=np.int64))
+    candidates = evaluate(frame, customer_rules, keep)
+    for rule in rules:
+        if rule.code == "cycle":
+            new_edges = network.stored_edges(list(transaction_ids))
+            if new_edges:
+                candidates += ring_candidates(network.rings_with(new_edges, rule.params), rule)
+    return candidates
 
 
 def _from_first_new_row(frame: TxFrame, transaction_ids: np.ndarray) -> np.ndarray:

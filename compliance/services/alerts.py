@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from compliance.models import Alert, AnomalyModel
 from compliance.monitoring import anomaly
-from compliance.monitoring.scan import AlertCandidate, load_frame
+from compliance.monitoring.scan import AlertCandidate, candidates_merge, load_frame
 from compliance.services.cases import cases_group_alerts
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record
@@ -28,27 +28,76 @@ def _risk_rating(score: int) -> str:
     return Customer.RiskRating.LOW
 
 
+def _episode_keys(candidates: list[AlertCandidate]) -> dict[str, str]:
+    """Episode -> dedupe key of its alert. An episode (rule, customer) has one alert while that alert
+    is open; once an officer closed or escalated it, the pattern continuing is a new episode, with
+    a key counting the episodes before it."""
+    finished: dict[tuple[str, int], int] = defaultdict(int)
+    rules = sorted({c.rule_code for c in candidates})
+    customers = sorted({c.customer_id for c in candidates})
+    for i in range(0, len(customers), CHUNK):
+        for rule, customer in (Alert.objects.filter(rule_code__in=rules, customer_id__in=customers[i:i + CHUNK])
+                               .exclude(status=Alert.Status.OPEN).values_list("rule_code", "customer_id")):
+            finished[(rule, customer)] += 1
+    return {c.episode: f"{c.episode}:{finished[(c.rule_code, c.customer_id)] + 1}" for c in candidates}
+
+
+def _episodes_grow(candidates: list[AlertCandidate], keys: dict[str, str], created: set[int]) -> list[Alert]:
+    """Fold each candidate into its open episode's alert (locked): evidence united, window widened,
+    score raised. Returns the alerts that grew (not those just created)."""
+    by_key = {keys[c.episode]: c for c in candidates}
+    grown = []
+    ordered = sorted(by_key)
+    for i in range(0, len(ordered), CHUNK):
+        for alert in (Alert.objects.select_for_update(of=("self",)).filter(dedupe_key__in=ordered[i:i + CHUNK])
+                      .order_by("pk")):
+            if alert.pk in created:
+                continue
+            c = by_key[alert.dedupe_key]
+            ids = sorted({int(x) for x in alert.transaction_ids} | set(c.transaction_ids))
+            start, end = min(alert.window_start, c.window_start), max(alert.window_end, c.window_end)
+            score = max(alert.score, c.score)
+            if (ids, start, end, score) != (alert.transaction_ids, alert.window_start, alert.window_end, alert.score):
+                alert.transaction_ids, alert.window_start, alert.window_end, alert.score = ids, start, end, score
+                grown.append(alert)
+    Alert.objects.bulk_update(grown, ["transaction_ids", "window_start", "window_end", "score"], batch_size=1000)
+    return grown
+
+
 @transaction.atomic
 def alerts_record(*, candidates: list[AlertCandidate], mode: str) -> list[Alert]:
-    """Insert the candidates that are new (dedupe key UNIQUE: a repeat is ignored, not an error),
-    attach anomaly scores, audit, raise (never lower) each alerted customer's risk, and group
-    the new alerts into the customers' open cases.
+    """Record the candidates as alert episodes: one alert per rule and customer while it is open,
+    growing with the pattern (evidence united, window widened, score raised) rather than one per
+    day. Attach anomaly scores to new alerts, audit, raise (never lower) each alerted customer's
+    risk, and group new alerts into the customers' open cases.
 
-    Returns the alerts this call created. Safe to call twice with the same candidates.
+    Returns the alerts this call created. Safe to call twice with the same candidates: union and
+    maximum make the second call change nothing, whatever the order the candidates came in.
     """
     if not candidates:
         return []
+    candidates = candidates_merge(candidates)
     marker = timezone.now()
+    episode_keys = _episode_keys(candidates)
     Alert.objects.bulk_create([
         Alert(rule_code=c.rule_code, rule_version=c.rule_version, customer_id=c.customer_id,
               window_start=c.window_start, window_end=c.window_end, transaction_ids=c.transaction_ids,
-              score=c.score, severity=c.severity, dedupe_key=c.dedupe_key)
+              score=c.score, severity=c.severity, dedupe_key=episode_keys[c.episode])
         for c in candidates
     ], ignore_conflicts=True, batch_size=1000)
-    keys = sorted({c.dedupe_key for c in candidates})
+    keys = sorted(set(episode_keys.values()))
     created: list[Alert] = []
     for i in range(0, len(keys), CHUNK):
         created += Alert.objects.filter(dedupe_key__in=keys[i:i + CHUNK], created_at__gte=marker)
+    grown = _episodes_grow(candidates, episode_keys, {a.pk for a in created})
+    if grown:
+        alerts_attach_anomaly(alerts=grown)
+        audit_event_record(
+            action="compliance.alerts.grown", actor_label=f"aml-{mode}", target_type="compliance.Alert",
+            target_id=str(grown[0].pk) if len(grown) == 1 else "",
+            after={"mode": mode, "count": len(grown), "alert_ids": [a.pk for a in grown[:1000]]},
+        )
+        customers_rerate(alerts=grown)
     if not created:
         return []
     alerts_attach_anomaly(alerts=created)

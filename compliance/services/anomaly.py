@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 
 import numpy as np
@@ -16,13 +15,19 @@ from compliance.services.alerts import alerts_record
 from fintech.services.audit import audit_event_record
 
 MIN_CUSTOMERS = 20
+FEATURE_DAYS = 30
 
 
 @transaction.atomic
 def anomaly_model_train(*, start: datetime.datetime, end: datetime.datetime) -> AnomalyModel | None:
     """Fit a new model version on every customer's features over [start, end).
     Returns None when there are too few customers to learn what normal looks like."""
-    features = anomaly.customer_features(load_frame(start=start, end=end, lookback=0))
+    # The same window as scoring: each customer's FEATURE_DAYS up to its last transaction of the
+    # period (a model fitted on a year's totals would call every 30-day window of scoring small).
+    period = load_frame(start=start - datetime.timedelta(days=FEATURE_DAYS), end=end, lookback=0)
+    real = (period.id > 0) & (period.ts >= int(start.timestamp()))
+    last = pd.Series(period.ts[real]).groupby(period.customer[real]).max()
+    features = anomaly.customer_features(feature_windows(period, {int(c): int(t) for c, t in last.items()}))
     if len(features) < MIN_CUSTOMERS:
         return None
     blob, threshold = anomaly.train(features)
@@ -41,7 +46,6 @@ def anomaly_model_train(*, start: datetime.datetime, end: datetime.datetime) -> 
     return model
 
 
-FEATURE_DAYS = 30
 _current: dict[str, tuple[int, float, dict]] = {}
 
 
@@ -68,12 +72,7 @@ def anomaly_candidates(last_seen: dict[int, datetime.datetime]) -> list[AlertCan
     span = datetime.timedelta(days=FEATURE_DAYS)
     end = max(last_seen.values()) + datetime.timedelta(seconds=1)
     frame = load_frame(start=min(last_seen.values()) - span, end=end, lookback=0, customer_ids=last_seen)
-    customers = np.fromiter(last_seen, np.int64, len(last_seen))
-    ends = np.fromiter((int(at.timestamp()) for at in last_seen.values()), np.int64, len(last_seen))
-    order = np.argsort(customers)
-    row_end = ends[order][np.searchsorted(customers[order], frame.customer)]
-    inside = (frame.ts <= row_end) & (frame.ts > row_end - int(span.total_seconds()))
-    frame = dataclasses.replace(frame, **{f.name: getattr(frame, f.name)[inside] for f in dataclasses.fields(frame)})
+    frame = feature_windows(frame, {c: int(at.timestamp()) for c, at in last_seen.items()})
     features = anomaly.customer_features(frame)
     if features.empty:
         return []
@@ -88,6 +87,21 @@ def anomaly_candidates(last_seen: dict[int, datetime.datetime]) -> list[AlertCan
             window_end=end, transaction_ids=sorted(int(x) for x in top), score=50.0,
         ))
     return candidates
+
+
+def feature_windows(frame, last_seen: dict[int, int]):
+    """Each customer's rows in its FEATURE_DAYS up to `last_seen[customer]` (seconds, included):
+    the one feature window of both training and scoring."""
+    if not last_seen or not len(frame):
+        return frame.take(np.zeros(len(frame), dtype=bool))
+    customers = np.fromiter(last_seen, np.int64, len(last_seen))
+    ends = np.fromiter(last_seen.values(), np.int64, len(last_seen))
+    order = np.argsort(customers)
+    position = np.clip(np.searchsorted(customers[order], frame.customer), 0, len(customers) - 1)
+    known = customers[order][position] == frame.customer
+    row_end = ends[order][position]
+    inside = known & (frame.ts <= row_end) & (frame.ts > row_end - FEATURE_DAYS * 86400)
+    return frame.take(inside)
 
 
 def anomaly_scan(*, start: datetime.datetime, end: datetime.datetime) -> list[Alert]:

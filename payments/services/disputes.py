@@ -57,6 +57,7 @@ def _post(dispute: Dispute, *, withdraw: bool) -> None:
         kind=f"dispute_funds_{verb}", reference=f"dispute:{dispute.pk}", amount=dispute.amount,
         currency=dispute.currency, customer_id=dispute.payment.customer_id if dispute.payment else None,
         occurred_at=timezone.now().isoformat(), direction="out" if withdraw else "in",
+        channel="card_dispute", counterparty_name=f"{dispute.payment.gateway} card" if dispute.payment else "",
     )
 
 

@@ -172,6 +172,7 @@ def payment_transition(
             source="payments",
             kind="payment", reference=f"payment:{payment.pk}", amount=payment.amount, currency=payment.currency,
             customer_id=payment.customer_id, occurred_at=payment.updated_at.isoformat(), direction="in",
+            channel="card", counterparty_name=f"{payment.gateway} card",
         )
     return True
 
@@ -231,7 +232,7 @@ def payment_refunded_total_apply(
         source="payments",
         kind="refund", reference=f"payment:{locked.pk}:refunded-to:{amount_refunded}", amount=delta,
         currency=locked.currency, customer_id=locked.customer_id, occurred_at=locked.updated_at.isoformat(),
-        direction="out",
+        direction="out", channel="card", counterparty_name=f"{locked.gateway} card",
     )
     return True
 

@@ -48,7 +48,8 @@ def payout_paid(*, payout: Payout) -> bool:
     publish_transaction_event(
         source="payments",
         kind="payout", reference=f"payout:{payout.pk}", amount=payout.amount, currency=payout.currency,
-        customer_id=None, occurred_at=timezone.now().isoformat(), direction="out",
+        customer_id=None, occurred_at=timezone.now().isoformat(), direction="out", channel="payout",
+        counterparty_name=f"{payout.gateway} payout",
     )
     return True
 

@@ -128,5 +128,8 @@ def test_synced_bank_transactions_reach_aml_monitoring(fake_plaid, linked_item, 
     assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     monitored = MonitoredTransaction.objects.get(source="banking", source_id="m1")
     assert (monitored.customer_id, monitored.amount, monitored.direction) == (item.customer_id, 4200, "out")
+    # the counterparty and the channel reach the rules: a purchase at a merchant, not a transfer to a person
+    assert (monitored.counterparty_name, monitored.counterparty_account, monitored.channel) == (
+        "Coffee", "Coffee", "merchant")
     assert monitored.occurred_at.tzinfo is not None
     assert not DeadLetterEvent.objects.exists()

@@ -144,18 +144,23 @@ def test_counterparty_account_is_stored_encrypted_and_network_rules_still_match_
     transactions_upsert(events=[{
         "source": "test", "source_id": f"tx-{i}", "customer_id": customer.pk,
         "occurred_at": (start + datetime.timedelta(hours=12 * i)).isoformat(), "direction": "out",
-        "amount": 12_345, "currency": "GBP", "channel": "card", "account_id": "acc-1",
+        "amount": 12_345, "currency": "GBP", "channel": "transfer", "account_id": "acc-1",
         "counterparty_name": "", "counterparty_account": account, "counterparty_country": "GB",
-    } for i, account in enumerate(accounts)])
+    } for i, account in enumerate(accounts)] + [{
+        # the history fan-out is judged against (a customer is not judged on the first days we know it)
+        "source": "test", "source_id": "tx-history", "customer_id": customer.pk,
+        "occurred_at": (start - datetime.timedelta(days=45)).isoformat(), "direction": "out", "amount": 5_000,
+        "currency": "GBP", "channel": "transfer", "account_id": "acc-1", "counterparty_name": "",
+        "counterparty_account": "GB29NWBK60161331920000", "counterparty_country": "GB"}])
     # then no account number is in the table; equal accounts share one blind index
     assert_ciphertext(raw("compliance_monitoredtransaction", "counterparty_account"), *accounts)
     indexes = raw("compliance_monitoredtransaction", "counterparty_account_index", "ORDER BY source_id")
-    assert len(set(indexes)) == 10 and all(len(i) == 64 for i in indexes)
+    assert len(set(indexes)) == 11 and all(len(i) == 64 for i in indexes)  # ten new accounts, one known
     # and the network rule, set-wise in SQL over the index, still tells the ten accounts apart
     aml_scan_run(start=start - datetime.timedelta(days=1), end=start + datetime.timedelta(days=30))
     assert Alert.objects.filter(customer=customer, rule_code="fan_out").exists()
     # and officers still read the account number itself
-    assert {t.counterparty_account for t in MonitoredTransaction.objects.all()} == set(accounts)
+    assert {t.counterparty_account for t in MonitoredTransaction.objects.all()} == {*accounts, "GB29NWBK60161331920000"}
 
 
 def test_webhook_body_is_stored_encrypted_and_a_redelivery_is_still_recognised(client):

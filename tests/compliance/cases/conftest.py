@@ -34,11 +34,12 @@ def staff(db) -> Staff:
 
 
 def suspicious_events(customer, *, start=T0) -> list[dict]:
-    """Structuring just under 10,000.00 three times in a day, then a large transfer to Iran."""
+    """Structuring just under the USD 10,000 threshold (GBP 7,900 at the reference rate) three times in a
+    day, then a large transfer to Iran."""
     return [
-        event(customer, start, 950_000, "in", account="cash-desk"),
-        event(customer, start + hours(2), 960_000, "in", account="cash-desk"),
-        event(customer, start + hours(4), 940_000, "in", account="cash-desk"),
+        event(customer, start, 750_000, "in", account="cash-desk"),
+        event(customer, start + hours(2), 760_000, "in", account="cash-desk"),
+        event(customer, start + hours(4), 740_000, "in", account="cash-desk"),
         event(customer, start + days(1), 2_500_000, "out", account="IR-ACME-TRADING", country="IR"),
     ]
 

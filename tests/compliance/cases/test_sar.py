@@ -40,7 +40,7 @@ def test_the_draft_has_the_sar_parts_from_the_evidence(escalated, staff):
     subject = json.loads(draft.subject)
     assert subject["name"] == "Walter Hartwell" and subject["customer_reference"] == escalated.customer.external_id
     # amount and date range: the distinct evidence transactions of the alerts
-    assert (draft.amount_total, draft.currency) == (950_000 + 960_000 + 940_000 + 2_500_000, "GBP")
+    assert (draft.amount_total, draft.currency) == (750_000 + 760_000 + 740_000 + 2_500_000, "GBP")
     assert draft.activity_from == min(t.occurred_at for t in evidence).date()
     assert draft.activity_to == max(t.occurred_at for t in evidence).date() == datetime.date(2026, 6, 2)
     # categories from the typologies
@@ -97,7 +97,7 @@ def test_json_export_shape(escalated, staff):
     assert data["schema"] == SCHEMA
     assert set(data) == {"schema", "case", "filing", "subject", "suspicious_activity", "narrative", "prepared"}
     activity = data["suspicious_activity"]
-    assert activity["amount_total"] == {"minor_units": 5_350_000, "currency": "GBP", "display": "53,500.00 GBP"}
+    assert activity["amount_total"] == {"minor_units": 4_750_000, "currency": "GBP", "display": "47,500.00 GBP"}
     assert activity["date_from"] == "2026-06-01" and activity["date_to"] == "2026-06-02"
     assert {"category", "subtype", "typologies"} == set(activity["categories"][0])
     assert data["filing"] == {"type": "initial", "filed_on": None, "bsa_id": None}
@@ -107,7 +107,7 @@ def test_json_export_shape(escalated, staff):
 def test_html_is_printable_and_pdf_is_a_pdf(escalated, staff):
     draft = sar_draft_generate(escalated, actor=staff.officer_a)
     html = sar_as_html(draft)
-    assert "@media print" in html and "Walter Hartwell" in html and "53,500.00 GBP" in html
+    assert "@media print" in html and "Walter Hartwell" in html and "47,500.00 GBP" in html
     assert "Part V" in html and "Structuring" in html
     pdf = sar_as_pdf(draft)
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000

@@ -13,11 +13,11 @@ _ids = itertools.count(1)
 
 
 def event(customer, at: datetime.datetime, amount: int, direction: str = "in", *, account: str = "",
-          country: str = "", source_id: str | None = None) -> dict:
+          country: str = "", source_id: str | None = None, currency: str = "GBP", channel: str = "transfer") -> dict:
     return {
         "source": "test", "source_id": source_id or f"tx-{next(_ids)}", "customer_id": customer.pk,
-        "occurred_at": at.isoformat(), "direction": direction, "amount": amount, "currency": "GBP",
-        "channel": "card", "account_id": "acc-1", "counterparty_name": account,
+        "occurred_at": at.isoformat(), "direction": direction, "amount": amount, "currency": currency,
+        "channel": channel, "account_id": "acc-1", "counterparty_name": account,
         "counterparty_account": account, "counterparty_country": country,
     }
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from compliance.models import Alert, AnomalyModel
 from compliance.monitoring import anomaly
-from compliance.services.anomaly import anomaly_scan
+from compliance.monitoring.scan import load_frame
+from compliance.services.anomaly import anomaly_scan, feature_windows
 from compliance.tasks import train_anomaly_model_task
 from fintech.models import AuditEvent
 from tests.compliance.monitoring.helpers import T0, days, event, hours, run
@@ -70,9 +73,8 @@ def test_both_modes_raise_the_anomaly_alert_on_the_same_data(book):
     MonitoredTransaction.objects.filter(source_id__in=[e["source_id"] for e in events]).delete()
     feed(events, "batch")
     batched = {(a.rule_code, a.customer_id, a.dedupe_key) for a in Alert.objects.filter(rule_code="anomaly")}
-    # one anomaly alert per customer and day, whichever mode; the stream raised it at the first event
-    # of the day that scored above the threshold, the batch at the customer's last transaction
-    assert streamed == batched == {("anomaly", book.pk, f"anomaly:{book.pk}:{(T0 + days(20)).date().isoformat()}")}
+    # one anomaly episode per customer, whichever mode (the customer's first)
+    assert streamed == batched == {("anomaly", book.pk, f"anomaly:{book.pk}:1")}
 
 
 def test_a_retrained_model_is_picked_up_by_a_running_process(book):
@@ -83,3 +85,27 @@ def test_a_retrained_model_is_picked_up_by_a_running_process(book):
     assert current_model() is first  # cached: the blob is not loaded again
     train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(30)).isoformat())
     assert current_model()[0] == first[0] + 1
+
+
+def test_training_and_scoring_use_the_same_thirty_day_window():
+    # given: 30 customers with the same steady habits over four months, nothing strange
+    from compliance.services.monitoring import transactions_upsert
+
+    events = []
+    for i, c in enumerate(CustomerFactory.create_batch(30)):
+        events += [event(c, T0 + days(2 * d) + hours(i % 5), 5_000 + 37 * ((d * 7 + i) % 11), "out" if d % 2 else "in",
+                         account=f"payee-{d % 4}", country="GB") for d in range(60)]
+    transactions_upsert(events=events)
+    # when: a model is trained on the four months
+    version = train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(121)).isoformat())
+    model = AnomalyModel.objects.get(version=version)
+    # then: scoring each customer's last 30 days (as the stream and the scan do) sees the very features
+    # the model learnt from: the same scores, so the same top 1 %, not a quarter's totals against a month's
+    frame = load_frame(start=T0 - days(31), end=T0 + days(121), lookback=0)
+    real = frame.id > 0
+    last = pd.Series(frame.ts[real]).groupby(frame.customer[real]).max()
+    features = anomaly.customer_features(feature_windows(frame, {int(c): int(t) for c, t in last.items()}))
+    scores, _ = anomaly.score(anomaly.load(bytes(model.blob), model.blob_hmac), features)
+    assert len(features) == model.trained_on == 30
+    assert float(np.quantile(scores, 0.99)) == pytest.approx(model.threshold)
+    assert all(f["tx_count"] <= 16 for f in features.to_dict("records"))  # a month of a transfer every 2 days

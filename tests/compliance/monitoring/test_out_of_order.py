@@ -23,7 +23,7 @@ def _decided(events: list[dict]) -> set[tuple]:
 
 def test_structuring_delivered_in_reverse_raises_the_same_alert_once():
     customer = CustomerFactory()
-    deposits = [tx(customer, T0 + hours(10 * i), 951_234, source_id=f"dep-{i}") for i in range(3)]
+    deposits = [tx(customer, T0 + hours(10 * i), 951_234, source_id=f"dep-{i}", currency="USD") for i in range(3)]
     in_order = _decided(deposits)
     assert [r[0] for r in in_order] == ["structuring"]
     Alert.objects.all().delete()

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def alert():
     customer = CustomerFactory(external_id="C-42")
-    return run([event(customer, T0, 1_512_345)], "batch")[0]
+    return run([event(customer, T0, 1_512_345, source_id="CORE-TX-0001")], "batch")[0]
 
 
 @pytest.fixture
@@ -66,6 +66,7 @@ def test_alerts_api_is_for_roles_that_view_alerts_and_filters(alert):
     api = api_client_for(analyst)
     body = api.get("/api/v1/alerts/?customer=C-42").json()
     assert [(r["rule_code"], r["customer_id"]) for r in body["results"]] == [("large_transaction", "C-42")]
+    assert body["results"][0]["transaction_ids"] == ["CORE-TX-0001"]
     assert api.get("/api/v1/alerts/?rule=velocity").json()["results"] == []
     outsider = APIClient()
     _, token = api_client_create(name="shop", user=UserFactory(is_staff=False))
@@ -78,7 +79,8 @@ def test_export_alerts_writes_json_lines(alert):
     call_command("export_alerts", stdout=out)
     line = json.loads(out.getvalue().splitlines()[0])
     assert line["rule"] == "large_transaction" and line["customer_id"] == "C-42"
-    assert line["transaction_ids"] == alert.transaction_ids and line["score"] == alert.score
+    # the ids the bank's core system gave, not our row ids: the bank joins alerts back with them
+    assert line["transaction_ids"] == ["CORE-TX-0001"] and line["score"] == alert.score
     assert set(line) == {"rule", "customer_id", "transaction_ids", "score", "created_at"}
     exported = AuditEvent.objects.get(action="compliance.alert.exported")  # a bulk read, on the record
     assert exported.after == {"status": None, "count": 1, "output": "stdout"}
@@ -131,3 +133,20 @@ def test_an_unreachable_stream_keeps_the_payment_event_until_it_is_back(monitori
     relay()  # Redis is back
     assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     assert MonitoredTransaction.objects.filter(source="payments", source_id="pay_3").count() == 1
+
+
+def test_a_published_event_carries_its_counterparty_to_monitoring(monitoring_consumer, relay):
+    # given: a money movement published the way payments and banking publish it
+    customer = CustomerFactory()
+    publish_transaction_event(
+        source="banking", kind="transfer", reference="transfer:9", amount=25_000, currency="GBP",
+        customer_id=customer.pk, occurred_at=T0.isoformat(), direction="out", channel="bank_transfer",
+        counterparty_name="Jane Roe", counterparty_account="GB29NWBK60161331926819", counterparty_country="IR")
+    relay()
+    # when
+    assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
+    # then: the rules have what they group and judge by
+    tx = MonitoredTransaction.objects.get(source="banking", source_id="transfer:9")
+    assert (tx.counterparty_name, tx.counterparty_account, tx.counterparty_country, tx.channel) == (
+        "Jane Roe", "GB29NWBK60161331926819", "IR", "bank_transfer")
+    assert Alert.objects.filter(customer=customer, rule_code="high_risk_country").exists()

@@ -17,9 +17,9 @@ def _history(code: str, suspicious: bool, customer) -> list[dict]:
     c = customer
     if code == "large_transaction":
         return [event(c, T0, 1_500_000 if suspicious else 900_001)]
-    if code == "structuring":
+    if code == "structuring":  # just under the US reporting threshold of USD 10,000
         amount = 951_234 if suspicious else 512_345
-        return [event(c, T0 + hours(10 * i), amount) for i in range(3)]
+        return [event(c, T0 + hours(10 * i), amount, currency="USD") for i in range(3)]
     if code == "velocity":
         gap = 5 if suspicious else 70  # minutes
         return [event(c, T0 + i * hours(gap / 60), 1_234) for i in range(10)]
@@ -28,7 +28,11 @@ def _history(code: str, suspicious: bool, customer) -> list[dict]:
     if code in ("fan_in", "fan_out"):
         direction = "in" if code == "fan_in" else "out"
         accounts = [f"cp-{i}" for i in range(10)] if suspicious else ["cp-a", "cp-b"] * 5
-        return [event(c, T0 + hours(12 * i), 12_345, direction, account=a) for i, a in enumerate(accounts)]
+        known = [event(c, T0 - days(40), 12_345, direction, account="cp-known")]  # the history judged against
+        return known + [event(c, T0 + hours(12 * i), 12_345, direction, account=a) for i, a in enumerate(accounts)]
+    if code == "split_transfers":  # two like pieces to one payee in a day; or two different sums
+        amounts = [20_000, 19_000] if suspicious else [20_000, 5_000]
+        return [event(c, T0 + hours(i), amount, "out", account="cp-payee") for i, amount in enumerate(amounts)]
     if code == "round_amounts":
         amount = 200_000 if suspicious else 212_345
         return [event(c, T0 + days(i), amount) for i in range(3)]
@@ -42,12 +46,12 @@ def _history(code: str, suspicious: bool, customer) -> list[dict]:
     raise AssertionError(code)
 
 
-CODES = ["large_transaction", "structuring", "velocity", "rapid_movement", "fan_in", "fan_out", "round_amounts",
-         "high_risk_country", "dormant_reactivation", "new_account_high_value"]
+CODES = ["large_transaction", "structuring", "velocity", "rapid_movement", "fan_in", "fan_out", "split_transfers",
+         "round_amounts", "high_risk_country", "dormant_reactivation", "new_account_high_value"]
 
 
 def test_the_library_is_installed_by_migration():
-    assert set(Rule.objects.filter(is_current=True).values_list("code", flat=True)) == set(CODES)
+    assert set(Rule.objects.filter(is_current=True).values_list("code", flat=True)) == {*CODES, "cycle"}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -61,7 +65,8 @@ def test_typology_fires_on_crafted_history(code, mode):
     # then
     assert [a.rule_code for a in alerts] == [code]
     alert = alerts[0]
-    assert alert.customer_id == customer.pk and alert.rule_version == 1 and alert.transaction_ids
+    current = Rule.objects.get(code=code, is_current=True).version
+    assert alert.customer_id == customer.pk and alert.rule_version == current and alert.transaction_ids
     customer.refresh_from_db()
     assert customer.risk_score == round(alert.score)
     assert AuditEvent.objects.filter(action="compliance.alerts.raised").exists()
@@ -82,12 +87,14 @@ def test_risk_rating_rises_with_an_audited_customer_update():
     assert AuditEvent.objects.filter(action="fintech.customer.updated", target_id=str(customer.pk)).exists()
 
 
-def test_structuring_evidence_is_the_deposits_of_the_window():
+def test_structuring_evidence_is_the_deposits_of_the_episode():
+    # the third deposit fires with three in its window; the fourth continues the pattern: one alert, all four
     customer = CustomerFactory()
-    history = [event(customer, T0 + hours(10 * i), 951_234) for i in range(4)]
+    history = [event(customer, T0 + hours(10 * i), 951_234, currency="USD") for i in range(4)]
+    history.append(event(customer, T0 + days(20), 951_234, currency="USD"))  # alone in its window: not evidence
     alert = run(history, "batch")[0]
-    assert len(alert.transaction_ids) == 3
-    assert alert.window_start == T0 and alert.window_end == T0 + hours(20)
+    assert len(alert.transaction_ids) == 4
+    assert alert.window_start == T0 and alert.window_end == T0 + hours(30)
 
 
 def test_a_disabled_rule_raises_nothing():
