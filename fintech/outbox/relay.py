@@ -16,6 +16,7 @@ effect leaves within about that delay plus the send.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -121,10 +122,8 @@ class OutboxRelay:
 
     def _broker_close(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a connection that is already broken
                 self._connection.release()
-            except Exception:  # noqa: BLE001,S110 - closing a connection that is already broken
-                pass
             self._connection = None
 
     def purge_sent(self, *, older_than: timedelta) -> int:
