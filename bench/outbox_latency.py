@@ -29,8 +29,9 @@ TARGET_P99_S = 1.0
 
 
 def _start(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "manage.py", *argv], cwd=ROOT, env=env,  # noqa: S603  # nosec B603
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(  # noqa: S603  # nosec B603 - our own manage.py, fixed arguments
+        [sys.executable, "manage.py", *argv], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -86,8 +87,11 @@ def run() -> list[dict]:
         deadline = time.monotonic() + 60
         decided = {}
         while time.monotonic() < deadline and len(decided) < len(committed):
-            decided = dict(MonitoredTransaction.objects.filter(source="payments", source_id__in=list(committed))
-                           .values_list("source_id", "created_at"))
+            decided = dict(
+                MonitoredTransaction.objects.filter(source="payments", source_id__in=list(committed)).values_list(
+                    "source_id", "created_at"
+                )
+            )
             time.sleep(0.5)
     finally:
         settings.TRANSACTION_EVENT_STREAM = previous_stream
@@ -103,10 +107,25 @@ def run() -> list[dict]:
     met = bool(latencies) and missing == 0 and p99 <= TARGET_P99_S
     when = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     return [
-        {"name": "committed payment -> decided monitoring event p50", "value": round(p50 * 1000),
-         "unit": "ms", "target": "", "met": None},
-        {"name": "committed payment -> decided monitoring event p99", "value": round(p99 * 1000),
-         "unit": "ms", "target": f"<= {int(TARGET_P99_S * 1000)} ms, none missing", "met": met},
-        {"name": f"payments committed / not decided within 60 s ({when})", "value": f"{len(committed)}/{missing}",
-         "unit": "", "target": "", "met": None},
+        {
+            "name": "committed payment -> decided monitoring event p50",
+            "value": round(p50 * 1000),
+            "unit": "ms",
+            "target": "",
+            "met": None,
+        },
+        {
+            "name": "committed payment -> decided monitoring event p99",
+            "value": round(p99 * 1000),
+            "unit": "ms",
+            "target": f"<= {int(TARGET_P99_S * 1000)} ms, none missing",
+            "met": met,
+        },
+        {
+            "name": f"payments committed / not decided within 60 s ({when})",
+            "value": f"{len(committed)}/{missing}",
+            "unit": "",
+            "target": "",
+            "met": None,
+        },
     ]

@@ -26,27 +26,30 @@ def task_context_headers() -> dict[str, Any]:
     return headers
 
 
-def outbox_task_enqueue(name: str, *args: Any, sealed: dict[str, Any] | None = None,
-                        **kwargs: Any) -> OutboxMessage:
+def outbox_task_enqueue(name: str, *args: Any, sealed: dict[str, Any] | None = None, **kwargs: Any) -> OutboxMessage:
     """Run the Celery task registered as `name` with these (JSON) arguments once this
     transaction commits. The task must be idempotent: the relay delivers at least once.
     `sealed` keyword arguments are passed too, but stored encrypted and erased once sent."""
     return OutboxMessage.objects.create(
-        kind=OutboxMessage.Kind.TASK, destination=name,
+        kind=OutboxMessage.Kind.TASK,
+        destination=name,
         payload={"args": list(args), "kwargs": kwargs, "headers": task_context_headers()},
         sealed=sealed or None,
     )
 
 
-def outbox_events_publish(*, stream: str, events: list[dict[str, Any]],
-                          sealed: list[dict[str, Any] | None] | None = None) -> None:
+def outbox_events_publish(
+    *, stream: str, events: list[dict[str, Any]], sealed: list[dict[str, Any] | None] | None = None
+) -> None:
     """Add each (JSON) event to the Redis stream `stream` once this transaction commits.
     `sealed[i]`, if given, holds fields of event i stored encrypted until sent."""
     sealed = sealed or [None] * len(events)
-    OutboxMessage.objects.bulk_create([
-        OutboxMessage(kind=OutboxMessage.Kind.STREAM, destination=stream, payload=event, sealed=secret or None)
-        for event, secret in zip(events, sealed, strict=True)
-    ])
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(kind=OutboxMessage.Kind.STREAM, destination=stream, payload=event, sealed=secret or None)
+            for event, secret in zip(events, sealed, strict=True)
+        ]
+    )
 
 
 def outbox_event_publish(*, stream: str, event: dict[str, Any], sealed: dict[str, Any] | None = None) -> None:

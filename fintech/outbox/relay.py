@@ -16,6 +16,7 @@ effect leaves within about that delay plus the send.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -47,16 +48,18 @@ class OutboxRelay:
     def __init__(self, *, batch_size: int = BATCH_SIZE, redis_url: str | None = None) -> None:
         self.batch_size = batch_size
         # Short timeouts: a Redis outage fails the batch quickly (it is retried), not the relay.
-        self.redis = redis.Redis.from_url(redis_url or settings.REDIS_URL, socket_timeout=5,
-                                          socket_connect_timeout=2)
+        self.redis = redis.Redis.from_url(redis_url or settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
         self._connection = None  # the Celery broker connection, opened on first use
 
     def send_batch(self) -> int:
         """Send one batch of unsent messages and mark them sent; how many were sent."""
         eager = bool(celery_app.conf.task_always_eager)
         with transaction.atomic():
-            rows = list(OutboxMessage.objects.select_for_update(skip_locked=True)
-                        .filter(sent_at__isnull=True).order_by("pk")[: self.batch_size])
+            rows = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(sent_at__isnull=True)
+                .order_by("pk")[: self.batch_size]
+            )
             if not rows:
                 return 0
             tasks = [row for row in rows if row.kind == Kind.TASK]
@@ -71,8 +74,10 @@ class OutboxRelay:
             # sent, so its own writes and outbox rows are committed (or raised) like a worker's.
             for row in tasks:
                 celery_app.tasks[row.destination].apply(
-                    args=row.payload.get("args") or [], kwargs=_kwargs(row),
-                    task_id=f"outbox-{row.pk}", headers=row.payload.get("headers") or None,
+                    args=row.payload.get("args") or [],
+                    kwargs=_kwargs(row),
+                    task_id=f"outbox-{row.pk}",
+                    headers=row.payload.get("headers") or None,
                 )
         return len(rows)
 
@@ -81,8 +86,9 @@ class OutboxRelay:
             return
         pipe = self.redis.pipeline(transaction=False)
         for row in rows:
-            pipe.xadd(row.destination, {"event": orjson.dumps({**row.payload, **(row.sealed or {})}),
-                                        "outbox_id": row.pk})
+            pipe.xadd(
+                row.destination, {"event": orjson.dumps({**row.payload, **(row.sealed or {})}), "outbox_id": row.pk}
+            )
         pipe.execute()
 
     def _send_tasks(self, rows: list[OutboxMessage]) -> None:
@@ -92,9 +98,14 @@ class OutboxRelay:
             producer = celery_app.amqp.Producer(self._broker(), auto_declare=False)
             for row in rows:
                 celery_app.send_task(
-                    row.destination, args=row.payload.get("args") or [], kwargs=_kwargs(row),
-                    task_id=f"outbox-{row.pk}", headers=row.payload.get("headers") or None, producer=producer,
-                    ignore_result=True, retry=False,
+                    row.destination,
+                    args=row.payload.get("args") or [],
+                    kwargs=_kwargs(row),
+                    task_id=f"outbox-{row.pk}",
+                    headers=row.payload.get("headers") or None,
+                    producer=producer,
+                    ignore_result=True,
+                    retry=False,
                 )
         except Exception:
             self._broker_close()  # a fresh connection on the next try
@@ -111,17 +122,16 @@ class OutboxRelay:
 
     def _broker_close(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a connection that is already broken
                 self._connection.release()
-            except Exception:  # noqa: BLE001,S110 - closing a connection that is already broken
-                pass
             self._connection = None
 
     def purge_sent(self, *, older_than: timedelta) -> int:
         """Delete sent messages older than `older_than` (at most PURGE_BATCH a call)."""
         cutoff = timezone.now() - older_than
-        ids = list(OutboxMessage.objects.filter(sent_at__lt=cutoff).order_by("pk")
-                   .values_list("pk", flat=True)[:PURGE_BATCH])
+        ids = list(
+            OutboxMessage.objects.filter(sent_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH]
+        )
         return OutboxMessage.objects.filter(pk__in=ids).delete()[0] if ids else 0
 
     def run(self, stop: threading.Event, *, idle_seconds: float = IDLE_SECONDS) -> None:

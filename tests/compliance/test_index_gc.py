@@ -13,8 +13,14 @@ from compliance.screening.index import cached_index, name_index_from_entries
 def test_building_the_index_in_a_thread_neither_freezes_nor_unfreezes(full_sdn_entries):
     before = gc.get_freeze_count()
     built = []
-    thread = threading.Thread(target=lambda: built.append(cached_index(
-        (987654,), lambda: name_index_from_entries(full_sdn_entries[:200], list_code="OFAC_SDN", snapshot_id=987654))))
+    thread = threading.Thread(
+        target=lambda: built.append(
+            cached_index(
+                (987654,),
+                lambda: name_index_from_entries(full_sdn_entries[:200], list_code="OFAC_SDN", snapshot_id=987654),
+            )
+        )
+    )
     thread.start()
     thread.join(60)
     assert built and len(built[0]) > 0

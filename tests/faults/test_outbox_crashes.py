@@ -31,16 +31,19 @@ from tests.faults.processes import aml_consumer, app_env, celery_worker, outbox_
 
 PAYMENTS = 6
 LARGE = 2_000_000  # above the large_transaction threshold (1,000,000 minor units of GBP): one alert each
-IMPORT_HEADER = ("transaction_id,occurred_at,customer_id,account_id,direction,amount,currency,channel,"
-                 "counterparty_name,counterparty_account,counterparty_country\n")
-IMPORTED = [f"imp-{i},2024-0{1 + i}-01T10:00:00+00:00,C-IMP-{i},A-1,in,25000.00,GBP,wire,ACME,,GB\n"
-            for i in range(3)]
+IMPORT_HEADER = (
+    "transaction_id,occurred_at,customer_id,account_id,direction,amount,currency,channel,"
+    "counterparty_name,counterparty_account,counterparty_country\n"
+)
+IMPORTED = [f"imp-{i},2024-0{1 + i}-01T10:00:00+00:00,C-IMP-{i},A-1,in,25000.00,GBP,wire,ACME,,GB\n" for i in range(3)]
 
 
 def _waiting_relay_updates(url: str) -> list[str]:
     with psycopg.connect(url, connect_timeout=5, autocommit=True) as conn:
-        rows = conn.execute("SELECT query FROM pg_stat_activity WHERE datname = current_database()"
-                            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()").fetchall()
+        rows = conn.execute(
+            "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        ).fetchall()
     return [q for (q,) in rows if "fintech_outboxmessage" in q and q.lstrip().upper().startswith("UPDATE")]
 
 
@@ -66,8 +69,9 @@ def test_relay_killed_between_send_and_mark_sends_again_and_every_effect_happens
     for payment in payments:
         intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
         event = fake_stripe.event("payment_intent.succeeded", intent)
-        webhook_delivery_store(provider="stripe", event_key=event["id"], event_type=event["type"],
-                               raw_body=json.dumps(event))
+        webhook_delivery_store(
+            provider="stripe", event_key=event["id"], event_type=event["type"], raw_body=json.dumps(event)
+        )
     transactions_import(stream=io.StringIO(IMPORT_HEADER + "".join(IMPORTED)))
     unsent = OutboxMessage.objects.filter(sent_at__isnull=True)
     assert unsent.count() == PAYMENTS + len(IMPORTED)
@@ -79,8 +83,11 @@ def test_relay_killed_between_send_and_mark_sends_again_and_every_effect_happens
         # when: a relay sends the batch and is caught before marking it sent...
         locker.execute("LOCK TABLE fintech_outboxmessage IN SHARE MODE")
         relay.start()
-        wait_for(lambda: relay.check_running() and _waiting_relay_updates(url), timeout=30,
-                 what=f"the relay to wait on marking its batch sent ({relay.log})")
+        wait_for(
+            lambda: relay.check_running() and _waiting_relay_updates(url),
+            timeout=30,
+            what=f"the relay to wait on marking its batch sent ({relay.log})",
+        )
         # ...by then the tasks and events are in Redis
         queued = redis_lib.Redis.from_url(private_redis.url)
         assert queued.llen("celery") == PAYMENTS and queued.xlen("transactions") == len(IMPORTED)
@@ -94,14 +101,29 @@ def test_relay_killed_between_send_and_mark_sends_again_and_every_effect_happens
         worker.start()
         consumer.start()
         second_relay.start()
-        wait_for(lambda: second_relay.check_running() and not unsent.exists(), timeout=30,
-                 what=f"the second relay to send the outbox ({second_relay.log})")
-        wait_for(lambda: worker.check_running() and not WebhookDelivery.objects.exclude(
-            status=WebhookDelivery.Status.APPLIED).exists(), timeout=60, what=f"every delivery applied ({worker.log})")
+        wait_for(
+            lambda: second_relay.check_running() and not unsent.exists(),
+            timeout=30,
+            what=f"the second relay to send the outbox ({second_relay.log})",
+        )
+        wait_for(
+            lambda: (
+                worker.check_running()
+                and not WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.APPLIED).exists()
+            ),
+            timeout=60,
+            what=f"every delivery applied ({worker.log})",
+        )
         # the applies recorded the payments' transaction events, relayed in turn
-        wait_for(lambda: not unsent.exists() and MonitoredTransaction.objects.count() == PAYMENTS + len(IMPORTED)
-                 and _stream_drained(private_redis.url), timeout=60,
-                 what=f"every movement monitored ({consumer.log}, {second_relay.log})")
+        wait_for(
+            lambda: (
+                not unsent.exists()
+                and MonitoredTransaction.objects.count() == PAYMENTS + len(IMPORTED)
+                and _stream_drained(private_redis.url)
+            ),
+            timeout=60,
+            what=f"every movement monitored ({consumer.log}, {second_relay.log})",
+        )
     finally:
         locker.close()
         for process in (second_relay, consumer, worker, relay):
@@ -116,7 +138,8 @@ def test_relay_killed_between_send_and_mark_sends_again_and_every_effect_happens
     assert JournalEntry.objects.count() == PAYMENTS  # nothing else moved
     # every movement is monitored once and decided once (each is large: exactly one alert each)
     assert sorted(MonitoredTransaction.objects.values_list("source", "source_id")) == sorted(
-        [("payments", f"payment:{p.pk}") for p in payments] + [("import", f"imp-{i}") for i in range(3)])
+        [("payments", f"payment:{p.pk}") for p in payments] + [("import", f"imp-{i}") for i in range(3)]
+    )
     assert Alert.objects.filter(rule_code="large_transaction").count() == PAYMENTS + len(IMPORTED)
 
 
@@ -142,18 +165,28 @@ def test_postgres_restarted_while_the_relay_holds_a_sent_batch_the_batch_goes_ag
         # when: the relay has sent the apply task and waits to mark it sent...
         locker.execute("LOCK TABLE fintech_outboxmessage IN SHARE MODE")
         relay.start()
-        wait_for(lambda: relay.check_running() and _waiting_relay_updates(url), timeout=30,
-                 what=f"the relay to wait on marking its batch sent ({relay.log})")
+        wait_for(
+            lambda: relay.check_running() and _waiting_relay_updates(url),
+            timeout=30,
+            what=f"the relay to wait on marking its batch sent ({relay.log})",
+        )
         # ...and PostgreSQL restarts under it (its transaction, and the lock, are gone)
         private_postgres.restart()
         worker.start()
         consumer.start()
         # then: the relay reconnects by itself and sends the batch again; the worker applies the
         # delivery once (two copies of its task), and the payment's transaction event is monitored
-        wait_for(lambda: relay.check_running() and worker.check_running() and _query(
-            url, "SELECT count(*) FROM fintech_outboxmessage WHERE sent_at IS NULL") == [(0,)] and _query(
-            url, "SELECT count(*) FROM compliance_monitoredtransaction") == [(1,)] and _stream_drained(
-            private_redis.url), timeout=60, what=f"the batch sent again and monitored ({relay.log}, {worker.log})")
+        wait_for(
+            lambda: (
+                relay.check_running()
+                and worker.check_running()
+                and _query(url, "SELECT count(*) FROM fintech_outboxmessage WHERE sent_at IS NULL") == [(0,)]
+                and _query(url, "SELECT count(*) FROM compliance_monitoredtransaction") == [(1,)]
+                and _stream_drained(private_redis.url)
+            ),
+            timeout=60,
+            what=f"the batch sent again and monitored ({relay.log}, {worker.log})",
+        )
     finally:
         locker.close()
         for process in (consumer, worker, relay):
@@ -165,5 +198,6 @@ def test_postgres_restarted_while_the_relay_holds_a_sent_batch_the_batch_goes_ag
     assert _query(url, "SELECT status FROM payments_payment WHERE id = %s", (payment,)) == [("succeeded",)]
     assert _query(url, "SELECT idempotency_key FROM payments_journalentry") == [(f"payment-{payment}-succeeded",)]
     assert _query(url, "SELECT source, source_id FROM compliance_monitoredtransaction") == [
-        ("payments", f"payment:{payment}")]
+        ("payments", f"payment:{payment}")
+    ]
     assert _query(url, "SELECT count(*) FROM compliance_alert WHERE rule_code = 'large_transaction'") == [(1,)]

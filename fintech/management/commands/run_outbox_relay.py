@@ -16,8 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-        parser.add_argument("--idle-ms", type=int, default=int(IDLE_SECONDS * 1000),
-                            help="how often an empty outbox is looked at again")
+        parser.add_argument(
+            "--idle-ms", type=int, default=int(IDLE_SECONDS * 1000), help="how often an empty outbox is looked at again"
+        )
 
     def handle(self, *args, batch_size: int, idle_ms: int, **options):
         stop = threading.Event()
