@@ -4,7 +4,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from compliance.admin_queue import AlertQueueMixin
 from compliance.models import (
     Alert,
     AnomalyModel,
@@ -20,6 +19,7 @@ from compliance.models import (
 from compliance.services.dead_letters import dead_letter_replay
 from compliance.services.hits import screening_hit_confirm, screening_hit_dismiss
 from compliance.services.monitoring import rule_version_create
+from compliance.workplace.queues import AlertQueueMixin
 from fintech.admin import ReadOnlyAdmin, money_column, money_fields
 from fintech.admin_reads import AuditedReadsAdmin
 from fintech.errors import DomainError
@@ -225,5 +225,5 @@ class AnomalyModelAdmin(ReadOnlyAdmin):
     exclude = ("blob",)
 
 
-# The case admin and its pages live in their own module.
-from compliance import admin_cases  # noqa: E402,F401
+# The case admin and its pages live with the cases feature (compliance/cases/admin.py).
+import compliance.cases.admin  # noqa: E402,F401

@@ -31,7 +31,7 @@ class ComplianceConfig(AppConfig):
                                  *read_monitoring, "change_rule", "replay_deadletterevent", *read_cases,
                                  "triage_case", "decide_case", "change_sardraft"],
         })
-        from compliance.services.cases import screening_hit_confirmed_receiver
+        from compliance.cases.services import screening_hit_confirmed_receiver
         from compliance.signals import screening_hit_confirmed
 
         # A confirmed hit joins (or opens) the customer's case, in the confirming transaction.

@@ -1,7 +1,7 @@
 """A covering index for the compliance dashboard.
 
 The dashboard counts the last 30 days' alerts per day, rule and case state
-(compliance/dashboard.py). With `rule_code` and `case_id` included, that is an
+(compliance/workplace/dashboard.py). With `rule_code` and `case_id` included, that is an
 index-only scan of the window (about 120 ms for 82,000 of 1,000,000 alerts, against a
 parallel scan of the whole table without it).
 """

@@ -125,7 +125,7 @@ class Alert(models.Model):
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["severity", "created_at"]),
-            # The alert queue (compliance/admin_queue.py): newest first (the admin adds -pk), by rule
+            # The alert queue (compliance/workplace/queues.py): newest first (the admin adds -pk), by rule
             # (and severity), and the dashboard's 30-day range.
             models.Index(fields=["created_at", "id"], name="alert_queue_created_idx"),
             models.Index(fields=["rule_code", "severity", "created_at"], name="alert_queue_rule_idx"),

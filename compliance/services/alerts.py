@@ -8,10 +8,10 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
+from compliance.cases.services import cases_group_alerts
 from compliance.models import Alert, AnomalyModel
 from compliance.monitoring import anomaly
 from compliance.monitoring.scan import AlertCandidate, candidates_merge, load_frame
-from compliance.services.cases import cases_group_alerts
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record
 from fintech.services.customers import customer_update

@@ -3,7 +3,7 @@
 import pytest
 
 from banking.errors import BankLinkError, TransferRefusedError
-from compliance.services.cases import CasePermissionError, CaseTransitionError
+from compliance.cases.services import CasePermissionError, CaseTransitionError
 from compliance.services.dead_letters import DeadLetterReplayError
 from fintech.api.exceptions import api_exception_handler
 from fintech.errors import DomainError

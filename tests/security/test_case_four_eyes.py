@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from compliance.cases.decisions import case_decision_approve, case_decision_propose
+from compliance.cases.sar import sar_draft_generate
+from compliance.cases.services import CaseTransitionError, allowed_transitions, case_transition
 from compliance.models import Case, CaseDecision, CaseTransition
-from compliance.services.case_decisions import case_decision_approve, case_decision_propose
-from compliance.services.cases import CaseTransitionError, allowed_transitions, case_transition
-from compliance.services.sar import sar_draft_generate
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import alerted_case, login, staff  # noqa: F401  (fixtures)
 

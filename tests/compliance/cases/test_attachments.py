@@ -53,7 +53,7 @@ def test_the_auditor_downloads_but_cannot_upload_and_payments_operations_get_not
 
 
 def test_a_ciphertext_moved_to_another_case_does_not_open(alerted_case, staff, login):
-    from compliance.services.case_attachments import case_attachment_open
+    from compliance.cases.attachments import case_attachment_open
     from fintech.crypto import DecryptionError
     from tests.compliance.cases.conftest import suspicious_events
     from tests.compliance.monitoring.helpers import run

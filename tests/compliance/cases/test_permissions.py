@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from compliance.cases.decisions import case_decision_propose
+from compliance.cases.sar import sar_draft_generate
+from compliance.cases.services import case_transition
 from compliance.models import Case, CaseComment, CaseDecision
-from compliance.services.case_decisions import case_decision_propose
-from compliance.services.cases import case_transition
-from compliance.services.sar import sar_draft_generate
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ import json
 
 import pytest
 
+from compliance.cases.decisions import case_decision_propose
+from compliance.cases.sar import TYPOLOGIES, sar_draft_generate, sar_draft_update
+from compliance.cases.sar_export import SCHEMA, sar_as_dict, sar_as_html, sar_as_pdf
+from compliance.cases.services import CasePermissionError, CaseTransitionError, case_transition
 from compliance.models import Case, CaseDecision, MonitoredTransaction
-from compliance.sar_export import SCHEMA, sar_as_dict, sar_as_html, sar_as_pdf
-from compliance.services.case_decisions import case_decision_propose
-from compliance.services.cases import CasePermissionError, CaseTransitionError, case_transition
-from compliance.services.sar import TYPOLOGIES, sar_draft_generate, sar_draft_update
 from fintech.errors import ConflictError
 from fintech.models import AuditEvent
 

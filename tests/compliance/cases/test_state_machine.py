@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from compliance.models import Alert, Case, CaseTransition
-from compliance.services.cases import (
+from compliance.cases.services import (
     TRANSITIONS,
     CasePermissionError,
     CaseTransitionError,
@@ -14,6 +13,7 @@ from compliance.services.cases import (
     case_close_false_positive,
     case_transition,
 )
+from compliance.models import Alert, Case, CaseTransition
 from fintech.errors import DomainError
 from fintech.models import AuditEvent
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from compliance.dashboard import dashboard_figures
 from compliance.models import Case
+from compliance.workplace.dashboard import dashboard_figures
 from fintech.roles import ANALYST
 from tests.factories import CustomerFactory, make_staff
 

@@ -75,7 +75,7 @@ def test_case_queue_filters(officer_client, book):
 
 
 def test_a_filtered_count_stops_at_the_cap(officer_client, book, monkeypatch):
-    from compliance.admin_paginator import EstimatedCountPaginator
+    from compliance.workplace.paginator import EstimatedCountPaginator
 
     monkeypatch.setattr(EstimatedCountPaginator, "count_cap", 2)
     page = officer_client.get(ALERTS, {"severity": "high"})
@@ -87,7 +87,7 @@ def test_a_filtered_count_stops_at_the_cap(officer_client, book, monkeypatch):
 def test_an_unfiltered_count_is_the_planners_estimate_on_big_tables(officer_client, book, monkeypatch):
     from django.db import connection
 
-    from compliance.admin_paginator import EstimatedCountPaginator
+    from compliance.workplace.paginator import EstimatedCountPaginator
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE compliance_alert")  # counts this transaction's rows as live

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from compliance.models import MonitoredTransaction
-from compliance.search import fuzzy_search
+from compliance.workplace.search import fuzzy_search
 from tests.factories import CustomerFactory
 
 from .conftest import make_case

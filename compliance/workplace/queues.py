@@ -1,13 +1,13 @@
 """The alert and case queues of the admin: filters, bulk actions and cheap counts.
 
-Mixed into `AlertAdmin` (compliance/admin.py) and `CaseAdmin` (compliance/admin_cases.py).
+Mixed into `AlertAdmin` (compliance/admin.py) and `CaseAdmin` (compliance/cases/admin.py).
 Pages stay fast over a million alerts: every filter is an indexed predicate (no
 `SELECT DISTINCT` over the table to build a filter's choices), the list reads only the
 columns it shows, related rows come in the same query, and counts are bounded
 (`EstimatedCountPaginator`).
 
 Bulk actions act on cases (an alert's action acts on the alert's case, with all its
-alerts) through `compliance.services.cases`, so they are audited once per case exactly
+alerts) through `compliance.cases.services`, so they are audited once per case exactly
 as the case page's own buttons are. Who sees which action:
 - bulk assign: `compliance.triage_case` (Analysts and Compliance Officers);
 - bulk close as false positive: `compliance.decide_case` (Compliance Officers): closing
@@ -26,11 +26,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from compliance import admin_pages
-from compliance.admin_paginator import EstimatedCountPaginator
-from compliance.dashboard import AGE_BUCKETS, age_bucket_q
+from compliance.cases.services import DECIDE_PERM, TRIAGE_PERM, case_assign, case_close_false_positive
 from compliance.models import Case, Rule, Severity
-from compliance.services.cases import DECIDE_PERM, TRIAGE_PERM, case_assign, case_close_false_positive
+from compliance.workplace import pages
+from compliance.workplace.dashboard import AGE_BUCKETS, age_bucket_q
+from compliance.workplace.paginator import EstimatedCountPaginator
 from fintech.errors import DomainError
 
 PREVIEW = 50  # cases listed on a bulk action's confirmation page
@@ -220,8 +220,8 @@ class AlertQueueMixin(QueueAdminMixin):
             return self.admin_site.admin_view(lambda request: view(self, request))
 
         return [
-            path("dashboard/", wrap(admin_pages.dashboard_view), name="compliance_dashboard"),
-            path("search/", wrap(admin_pages.search_view), name="compliance_search"),
+            path("dashboard/", wrap(pages.dashboard_view), name="compliance_dashboard"),
+            path("search/", wrap(pages.search_view), name="compliance_search"),
             *super().get_urls(),
         ]
 
@@ -242,7 +242,7 @@ class AlertQueueMixin(QueueAdminMixin):
 
 
 class CaseQueueMixin(QueueAdminMixin):
-    """The columns are CaseAdmin's (compliance/admin_cases.py); `queue_columns` must cover them."""
+    """The columns are CaseAdmin's (compliance/cases/admin.py); `queue_columns` must cover them."""
 
     list_filter = ("state", AssigneeFilter, CaseAgeFilter)
     list_select_related = ("customer", "assignee")

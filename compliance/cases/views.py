@@ -18,18 +18,19 @@ from django.template.response import TemplateResponse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from compliance import case_forms, conf
-from compliance.case_page import assignable_staff, case_load, case_page_data
-from compliance.models import Case, CaseAttachment, CaseDecision, SarDraft
-from compliance.sar_export import sar_as_dict, sar_as_html, sar_as_pdf
-from compliance.services.case_attachments import case_attachment_add, case_attachment_open
-from compliance.services.case_decisions import (
+from compliance import conf
+from compliance.cases import forms
+from compliance.cases.attachments import case_attachment_add, case_attachment_open
+from compliance.cases.decisions import (
     approved_sar_decision,
     case_decision_approve,
     case_decision_propose,
     case_decision_reject,
 )
-from compliance.services.cases import (
+from compliance.cases.page import assignable_staff, case_load, case_page_data
+from compliance.cases.sar import sar_draft_generate, sar_draft_update, sar_file
+from compliance.cases.sar_export import sar_as_dict, sar_as_html, sar_as_pdf
+from compliance.cases.services import (
     DECIDE_PERM,
     TRIAGE_PERM,
     CasePermissionError,
@@ -40,7 +41,7 @@ from compliance.services.cases import (
     case_viewed,
     case_was_escalated,
 )
-from compliance.services.sar import sar_draft_generate, sar_draft_update, sar_file
+from compliance.models import Case, CaseAttachment, CaseDecision, SarDraft
 from fintech.errors import DomainError
 
 VIEW_PERM = "compliance.view_case"
@@ -90,18 +91,18 @@ def case_page(request, pk: int, *, admin):
         "case": case, "data": data, "customer": case.customer, "can_triage": can_triage, "can_decide": can_decide,
         "pending": pending, "sar": data.sar_draft, "was_escalated": case.is_open and case_was_escalated(case),
         "sar_approved": sar_approved and can_decide,
-        "transition_form": case_forms.TransitionForm(allowed=allowed) if allowed else None,
-        "assign_form": case_forms.AssignForm(assignees=assignable_staff(), initial={"assignee": case.assignee_id})
+        "transition_form": forms.TransitionForm(allowed=allowed) if allowed else None,
+        "assign_form": forms.AssignForm(assignees=assignable_staff(), initial={"assignee": case.assignee_id})
         if can_triage and case.is_open else None,
-        "comment_form": case_forms.CommentForm() if can_triage else None,
-        "attachment_form": case_forms.AttachmentForm() if can_triage else None,
-        "propose_form": case_forms.ProposeForm() if can_decide and case.state == Case.State.ESCALATED
+        "comment_form": forms.CommentForm() if can_triage else None,
+        "attachment_form": forms.AttachmentForm() if can_triage else None,
+        "propose_form": forms.ProposeForm() if can_decide and case.state == Case.State.ESCALATED
         and pending is None and not sar_approved else None,
-        "decide_form": case_forms.DecideForm() if can_decide and pending and pending.proposed_by_id != user.pk
+        "decide_form": forms.DecideForm() if can_decide and pending and pending.proposed_by_id != user.pk
         else None,
-        "withdraw_form": case_forms.DecideForm(withdraw_only=True) if can_decide and pending
+        "withdraw_form": forms.DecideForm(withdraw_only=True) if can_decide and pending
         and pending.proposed_by_id == user.pk else None,
-        "sar_file_form": case_forms.SarFileForm(),
+        "sar_file_form": forms.SarFileForm(),
     }
     return TemplateResponse(request, "admin/compliance/case/page.html", context)
 
@@ -109,7 +110,7 @@ def case_page(request, pk: int, *, admin):
 @require_POST
 def case_transition_view(request, pk: int, *, admin):
     case = _case_or_403(request, pk)
-    form = case_forms.TransitionForm(request.POST)
+    form = forms.TransitionForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
     to = form.cleaned_data["to_state"]
@@ -121,7 +122,7 @@ def case_transition_view(request, pk: int, *, admin):
 @require_POST
 def case_assign_view(request, pk: int, *, admin):
     case = _case_or_403(request, pk)
-    form = case_forms.AssignForm(request.POST, assignees=assignable_staff())
+    form = forms.AssignForm(request.POST, assignees=assignable_staff())
     if not form.is_valid():
         return _invalid(request, case, form)
     return _run(request, case, lambda: case_assign([case], assignee=form.cleaned_data["assignee"],
@@ -132,7 +133,7 @@ def case_assign_view(request, pk: int, *, admin):
 @require_POST
 def case_comment_view(request, pk: int, *, admin):
     case = _case_or_403(request, pk)
-    form = case_forms.CommentForm(request.POST)
+    form = forms.CommentForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
     return _run(request, case, lambda: case_comment_add(case, actor=request.user, body=form.cleaned_data["body"]),
@@ -142,7 +143,7 @@ def case_comment_view(request, pk: int, *, admin):
 @require_POST
 def case_attach_view(request, pk: int, *, admin):
     case = _case_or_403(request, pk)
-    form = case_forms.AttachmentForm(request.POST, request.FILES)
+    form = forms.AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         return _invalid(request, case, form)
     upload = form.cleaned_data["file"]
@@ -171,7 +172,7 @@ def case_attachment_download(request, pk: int, attachment_id: int, *, admin):
 @require_POST
 def case_propose_view(request, pk: int, *, admin):
     case = _case_or_403(request, pk)
-    form = case_forms.ProposeForm(request.POST)
+    form = forms.ProposeForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
     return _run(request, case, lambda: case_decision_propose(case, kind=form.cleaned_data["kind"],
@@ -183,7 +184,7 @@ def case_propose_view(request, pk: int, *, admin):
 def case_decide_view(request, pk: int, decision_id: int, *, admin):
     case = _case_or_403(request, pk)
     decision = get_object_or_404(CaseDecision, pk=decision_id, case=case)
-    form = case_forms.DecideForm(request.POST)
+    form = forms.DecideForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
     service = case_decision_approve if form.cleaned_data["verdict"] == "approve" else case_decision_reject
@@ -203,7 +204,7 @@ def sar_edit_view(request, pk: int, *, admin):
     if not request.user.has_perm(DECIDE_PERM):
         raise PermissionDenied("Only a Compliance Officer edits a SAR.")
     fields = ("amount_total", "currency", "activity_from", "activity_to", "narrative")
-    form = case_forms.SarEditForm(request.POST or None, initial={f: getattr(draft, f) for f in fields})
+    form = forms.SarEditForm(request.POST or None, initial={f: getattr(draft, f) for f in fields})
     if request.method == "POST" and form.is_valid():
         return _run(request, case, lambda: sar_draft_update(draft, actor=request.user, changes=form.cleaned_data),
                     "SAR draft saved.")
@@ -216,7 +217,7 @@ def sar_edit_view(request, pk: int, *, admin):
 def sar_file_view(request, pk: int, *, admin):
     case = _case_or_403(request, pk)
     draft = get_object_or_404(SarDraft, case=case)
-    form = case_forms.SarFileForm(request.POST)
+    form = forms.SarFileForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
     return _run(request, case, lambda: sar_file(draft, actor=request.user, bsa_id=form.cleaned_data["bsa_id"],

@@ -3,7 +3,7 @@
 States: new -> in_review -> escalated -> sar_filed, or closed (no action / false positive).
 Analysts (triage_case) move cases up to escalated and close new or in-review ones;
 closing an escalated case or filing a SAR is a four-eyes decision
-(compliance.services.case_decisions), which calls `_apply_transition` once approved.
+(compliance.cases.decisions), which calls `_apply_transition` once approved.
 
 Once escalated, always four eyes: a Compliance Officer may send an escalated case back to
 review (with a reason; any pending proposal is withdrawn, audited), but a case that has been

@@ -1,5 +1,5 @@
 """SAR drafts: the FinCEN SAR's key parts drafted from a case's evidence, edited by an officer,
-exported (compliance.sar_export), and filed after a four-eyes approval.
+exported (compliance.cases.sar_export), and filed after a four-eyes approval.
 
 Parts: subject (who), suspicious amount and date range, activity categories (mapped from the
 rule typologies and sanctions hits to the FinCEN SAR Part II categories), and a narrative that
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from compliance.cases.decisions import approved_sar_decision
+from compliance.cases.services import DECIDE_PERM, CaseTransitionError, _apply_transition, require_perm, require_reason
 from compliance.models import Case, MonitoredTransaction, SanctionsEntry, SarDraft
-from compliance.services.case_decisions import approved_sar_decision
-from compliance.services.cases import DECIDE_PERM, CaseTransitionError, _apply_transition, require_perm, require_reason
 from fintech.errors import ConflictError, DomainError
 from fintech.money import format_money
 from fintech.services.audit import audit_event_record

@@ -2,15 +2,14 @@
 and approved by another. The proposer can never approve (here, and a CHECK constraint in the
 database); an Analyst can neither propose nor approve. Proposal, approval and rejection are
 audited; approving a close moves the case, approving a SAR filing lets an officer file it
-(compliance.services.sar.sar_file)."""
+(compliance.cases.sar.sar_file)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.models import Case, CaseDecision
-from compliance.services.cases import (
+from compliance.cases.services import (
     DECIDE_PERM,
     CasePermissionError,
     CaseTransitionError,
@@ -19,6 +18,7 @@ from compliance.services.cases import (
     require_perm,
     require_reason,
 )
+from compliance.models import Case, CaseDecision
 from fintech.errors import ConflictError, DomainError
 from fintech.services.audit import audit_event_record
 

@@ -16,9 +16,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from compliance.charts import horizontal_bars, stacked_bars
-from compliance.dashboard import ALERT_DAYS, dashboard_figures
-from compliance.search import KINDS, MIN_QUERY, fuzzy_search
+from compliance.workplace.charts import horizontal_bars, stacked_bars
+from compliance.workplace.dashboard import ALERT_DAYS, dashboard_figures
+from compliance.workplace.search import KINDS, MIN_QUERY, fuzzy_search
 from fintech.services.reads import staff_read_record
 
 REQUIRED_PERMS = ("compliance.view_case", "compliance.view_alert")

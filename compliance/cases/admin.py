@@ -1,4 +1,4 @@
-"""The case admin: the list of cases, and the case page with its forms (compliance.views_case).
+"""The case admin: the list of cases, and the case page with its forms (compliance/cases/views.py).
 
 Cases change only through the services (state machine, four eyes), never through the admin's
 generic change form: the change view redirects to the case page.
@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from compliance import views_case
-from compliance.admin_queue import CaseQueueMixin
+from compliance.cases import views
 from compliance.models import Case, SarDraft
+from compliance.workplace.queues import CaseQueueMixin
 from fintech.admin import ReadOnlyAdmin, money_column
 from fintech.admin_reads import AuditedReadsAdmin
 
@@ -51,22 +51,22 @@ class CaseAdmin(AuditedReadsAdmin, CaseQueueMixin, ReadOnlyAdmin):
             return self.admin_site.admin_view(lambda request, *a, **kw: view(request, *a, admin=self, **kw), **kwargs)
 
         return [
-            path("<int:pk>/case/", wrap(views_case.case_page), name="compliance_case_page"),
-            path("<int:pk>/case/transition/", wrap(views_case.case_transition_view),
+            path("<int:pk>/case/", wrap(views.case_page), name="compliance_case_page"),
+            path("<int:pk>/case/transition/", wrap(views.case_transition_view),
                  name="compliance_case_transition"),
-            path("<int:pk>/case/assign/", wrap(views_case.case_assign_view), name="compliance_case_assign"),
-            path("<int:pk>/case/comment/", wrap(views_case.case_comment_view), name="compliance_case_comment"),
-            path("<int:pk>/case/attach/", wrap(views_case.case_attach_view), name="compliance_case_attach"),
-            path("<int:pk>/case/attachments/<int:attachment_id>/", wrap(views_case.case_attachment_download),
+            path("<int:pk>/case/assign/", wrap(views.case_assign_view), name="compliance_case_assign"),
+            path("<int:pk>/case/comment/", wrap(views.case_comment_view), name="compliance_case_comment"),
+            path("<int:pk>/case/attach/", wrap(views.case_attach_view), name="compliance_case_attach"),
+            path("<int:pk>/case/attachments/<int:attachment_id>/", wrap(views.case_attachment_download),
                  name="compliance_case_attachment"),
-            path("<int:pk>/case/propose/", wrap(views_case.case_propose_view), name="compliance_case_propose"),
-            path("<int:pk>/case/decisions/<int:decision_id>/", wrap(views_case.case_decide_view),
+            path("<int:pk>/case/propose/", wrap(views.case_propose_view), name="compliance_case_propose"),
+            path("<int:pk>/case/decisions/<int:decision_id>/", wrap(views.case_decide_view),
                  name="compliance_case_decide"),
-            path("<int:pk>/case/sar/generate/", wrap(views_case.sar_generate_view),
+            path("<int:pk>/case/sar/generate/", wrap(views.sar_generate_view),
                  name="compliance_case_sar_generate"),
-            path("<int:pk>/case/sar/edit/", wrap(views_case.sar_edit_view), name="compliance_case_sar_edit"),
-            path("<int:pk>/case/sar/file/", wrap(views_case.sar_file_view), name="compliance_case_sar_file"),
-            path("<int:pk>/case/sar.<str:fmt>", wrap(views_case.sar_export_view), name="compliance_case_sar_export"),
+            path("<int:pk>/case/sar/edit/", wrap(views.sar_edit_view), name="compliance_case_sar_edit"),
+            path("<int:pk>/case/sar/file/", wrap(views.sar_file_view), name="compliance_case_sar_file"),
+            path("<int:pk>/case/sar.<str:fmt>", wrap(views.sar_export_view), name="compliance_case_sar_export"),
             *super().get_urls(),
         ]
 
