@@ -23,7 +23,7 @@ def _age_days(case: Case) -> str:
 
 
 @admin.register(Case)
-# Queue filters, bulk actions, cheap counts: admin_queue; every page an audited read: fintech.admin_reads.
+# Queue filters, bulk actions, cheap counts: workplace.queues; every page an audited read: fintech.admin_reads.
 class CaseAdmin(AuditedReadsAdmin, CaseQueueMixin, ReadOnlyAdmin):
     list_display = ("reference_link", "customer", "state", "assignee", "opened_at", "sla_due_at", "age",
                     "sla_breached")
