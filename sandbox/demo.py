@@ -114,10 +114,13 @@ def _reconcile() -> None:
 
 
 def _aml_stream() -> None:
-    """What the AML consumer does, once over what the scenario published."""
-    if not settings.REDIS_URL:
-        return  # without Redis, events were decided in process already
+    """What the outbox relay and the AML consumer do, once over what the scenario recorded,
+    so the officer's lists are full when `make run` prints where to start. The relay's tasks
+    go to the broker for the worker that starts next; they find their work already done."""
     from compliance.monitoring.stream import EventStream
+    from fintech.outbox.relay import outbox_relay_once
+
+    outbox_relay_once()
 
     stream = EventStream.from_url(settings.REDIS_URL)
     stream.ensure_group()

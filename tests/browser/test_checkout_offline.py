@@ -12,21 +12,21 @@ from sandbox import braintree_server as fake_bt
 from sandbox.braintree_server import FakeBraintreeServer
 from sandbox.stripe_server import FakeStripeServer
 from tests.factories import PASSWORD, CustomerFactory
+from tests.helpers import provider_settings_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PROVIDER_SCRIPTS = ("https://js.stripe.com/**", "https://js.braintreegateway.com/**")
 
 
 @pytest.fixture
-def gateways(monkeypatch):
+def gateways(settings, monkeypatch):
     stripe, braintree = FakeStripeServer().start(), FakeBraintreeServer(merchant_accounts={"fake_eur": "EUR",
                                                                                           "fake_usd": "USD"}).start()
     env = {"STRIPE_API_BASE": stripe.url, "STRIPE_API_KEY": "sk_test_fake", "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
            "BRAINTREE_API_URL": braintree.url, "BRAINTREE_ENVIRONMENT": "development",
            "BRAINTREE_MERCHANT_ID": fake_bt.MERCHANT_ID, "BRAINTREE_PUBLIC_KEY": fake_bt.PUBLIC_KEY,
            "BRAINTREE_PRIVATE_KEY": fake_bt.PRIVATE_KEY, "BRAINTREE_MERCHANT_ACCOUNTS": "EUR=fake_eur,USD=fake_usd"}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    provider_settings_set(settings, monkeypatch, env)
     yield stripe, braintree
     stripe.stop()
     braintree.stop()

@@ -8,10 +8,12 @@ from compliance.models import ListSnapshot
 from fintech import roles
 from fintech.models import ApiClient, Customer
 from fintech.services.audit import audit_chain_verify
+from tests.payments.conftest import eager_tasks  # noqa: F401  (shared fixture: the relay's tasks run here)
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.usefixtures("eager_tasks")
 def test_seed_demo_is_idempotent_and_prints_credentials():
     first = io.StringIO()
     call_command("seed_demo", stdout=first)

@@ -18,9 +18,9 @@ GATEWAY_KEYS = ("STRIPE_API_KEY", "STRIPE_PUBLISHABLE_KEY", "BRAINTREE_MERCHANT_
 
 
 @pytest.fixture
-def no_gateway_keys(monkeypatch):
+def no_gateway_keys(settings):
     for name in GATEWAY_KEYS:
-        monkeypatch.delenv(name, raising=False)
+        setattr(settings, name, "")
 
 
 @pytest.fixture
@@ -46,12 +46,11 @@ def test_checkout_without_keys_says_payments_are_not_configured(client, customer
 
 
 def test_a_provider_without_keys_is_not_configured_even_if_another_is(client, customer, fake_braintree,
-                                                                       no_gateway_keys, monkeypatch):
+                                                                       no_gateway_keys, settings):
     from sandbox import braintree_server as fake
 
-    for name, value in (("BRAINTREE_MERCHANT_ID", fake.MERCHANT_ID), ("BRAINTREE_PUBLIC_KEY", fake.PUBLIC_KEY),
-                        ("BRAINTREE_PRIVATE_KEY", fake.PRIVATE_KEY)):
-        monkeypatch.setenv(name, value)
+    settings.BRAINTREE_MERCHANT_ID = fake.MERCHANT_ID
+    settings.BRAINTREE_PUBLIC_KEY, settings.BRAINTREE_PRIVATE_KEY = fake.PUBLIC_KEY, fake.PRIVATE_KEY
     assert client.get("/payments/checkout/").status_code == 200
     posted = client.post("/payments/checkout/", {"amount": "12.50", "currency": "EUR", "provider": "stripe"})
     assert posted.status_code == 503 and "Payments are not configured" in posted.content.decode()

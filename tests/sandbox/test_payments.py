@@ -14,6 +14,7 @@ from payments.models import Dispute, JournalEntry, Payment, WebhookDelivery
 from payments.services.payments import payment_create, payment_submit
 from sandbox.in_process import deliver_in_process
 from tests.factories import CustomerFactory
+from tests.payments.conftest import eager_tasks  # noqa: F401  (shared fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +24,8 @@ def _submitted(amount: int = 2500, currency: str = "USD") -> Payment:
     return payment_submit(payment=payment)
 
 
-def test_a_payment_with_4242_succeeds_is_booked_and_monitored(sandbox, redis_url):
+@pytest.mark.usefixtures("eager_tasks")
+def test_a_payment_with_4242_succeeds_is_booked_and_monitored(sandbox, redis_url, relay):
     # given a payment whose PaymentIntent the sandbox holds
     payment = _submitted()
     stream = EventStream.from_url(redis_url)
@@ -37,7 +39,8 @@ def test_a_payment_with_4242_succeeds_is_booked_and_monitored(sandbox, redis_url
     assert WebhookDelivery.objects.get(event_type="payment_intent.succeeded").status == WebhookDelivery.Status.APPLIED
     assert JournalEntry.objects.filter(idempotency_key__contains=str(payment.pk)).exists()
     assert AuditEvent.objects.filter(action__startswith="payments.payment", target_id=str(payment.pk)).exists()
-    # and the AML stream consumer decides on it, as the product runs it
+    # and the outbox relay and the AML stream consumer decide on it, as the product runs them
+    relay()
     while stream.consume_once("test-sandbox", block_ms=100):
         pass
     assert MonitoredTransaction.objects.filter(source="payments", source_id=f"payment:{payment.pk}").exists()

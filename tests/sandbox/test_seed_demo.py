@@ -13,10 +13,12 @@ from compliance.models import Alert, Case, MonitoredTransaction, SarDraft, Scree
 from fintech.models import AuditEvent
 from payments.models import Dispute, JournalEntry, Payment, Payout, ReconciliationItem, Refund, WebhookDelivery
 from payments.selectors import journal_entry_totals, ledger_balances
+from tests.payments.conftest import eager_tasks  # noqa: F401  (shared fixture: the relay's tasks run here)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.usefixtures("eager_tasks")
 def test_after_seed_demo_every_admin_list_has_work_in_it(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     out = io.StringIO()

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import signal
 import socket
+import time
 
+import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from compliance.monitoring.stream import EventStream
+
+logger = logging.getLogger(__name__)
+
+# Redis unreachable: wait this long before trying again, doubling up to the cap. The events
+# wait on the stream (or in the outbox, while the relay cannot send), so nothing is lost.
+RETRY_FIRST_S, RETRY_CAP_S = 0.2, 5.0
 
 
 class Command(BaseCommand):
@@ -23,7 +32,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, name: str, count: int, block_ms: int, **options):
         stream = EventStream.from_url(settings.REDIS_URL)
-        stream.ensure_group()
         running = True
 
         def stop(signum, frame):
@@ -36,5 +44,15 @@ class Command(BaseCommand):
         # The objects of start-up (Django, numpy, pandas) live as long as the process: taking them out of
         # the cyclic collector keeps its full passes short while batches allocate (about 15% of the CPU).
         gc.freeze()
+        group_ready, wait = False, RETRY_FIRST_S
         while running:
-            stream.consume_once(name, count=count, block_ms=block_ms)
+            try:
+                if not group_ready:  # at start, and after an outage (a restarted Redis may have lost it)
+                    stream.ensure_group()
+                    group_ready, wait = True, RETRY_FIRST_S
+                stream.consume_once(name, count=count, block_ms=block_ms)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                logger.warning("Redis unreachable, consumer %s retries in %.1f s: %s", name, wait, exc)
+                group_ready = False
+                time.sleep(wait)
+                wait = min(wait * 2, RETRY_CAP_S)
