@@ -51,9 +51,13 @@ def _post_all(base_url: str, events: list[dict], answers: dict[str, int | None])
 def test_web_process_killed_while_webhooks_commit_then_restarted_applies_and_monitors_each_once(
     fake_stripe, submitted_payment, private_redis, tmp_path
 ):
-    env = app_env(database_url=subprocess_database_url(), redis_url=private_redis.url,
-                  STRIPE_API_BASE=fake_stripe.url, STRIPE_API_KEY="sk_test_fake",  # pragma: allowlist secret
-                  STRIPE_WEBHOOK_SECRETS=SECRET)
+    env = app_env(
+        database_url=subprocess_database_url(),
+        redis_url=private_redis.url,
+        STRIPE_API_BASE=fake_stripe.url,
+        STRIPE_API_KEY="sk_test_fake",  # pragma: allowlist secret
+        STRIPE_WEBHOOK_SECRETS=SECRET,
+    )
     payments = [submitted_payment(LARGE + i, "GBP") for i in range(PAYMENTS)]
     events = [_succeeded_event(fake_stripe, payment) for payment in payments]
     first_port, second_port = free_port(), free_port()
@@ -63,8 +67,11 @@ def test_web_process_killed_while_webhooks_commit_then_restarted_applies_and_mon
     answers: dict[str, int | None] = {}
     try:
         web.start()
-        wait_for(lambda: web.check_running() and _ready(f"http://127.0.0.1:{first_port}"),
-                 timeout=PROCESS_START_TIMEOUT, what=f"gunicorn to serve ({web.log})")
+        wait_for(
+            lambda: web.check_running() and _ready(f"http://127.0.0.1:{first_port}"),
+            timeout=PROCESS_START_TIMEOUT,
+            what=f"gunicorn to serve ({web.log})",
+        )
         relay.start()
         worker.start()
         consumer.start()
@@ -72,8 +79,11 @@ def test_web_process_killed_while_webhooks_commit_then_restarted_applies_and_mon
         # when: webhooks arrive back to back and the web process is SIGKILLed among them
         poster = threading.Thread(target=_post_all, args=(f"http://127.0.0.1:{first_port}", events, answers))
         poster.start()
-        wait_for(lambda: WebhookDelivery.objects.count() >= KILL_AFTER_STORED, timeout=60,
-                 what=f"the first deliveries stored ({web.log})")
+        wait_for(
+            lambda: WebhookDelivery.objects.count() >= KILL_AFTER_STORED,
+            timeout=60,
+            what=f"the first deliveries stored ({web.log})",
+        )
         web.kill_tree()
         poster.join(timeout=60)
         assert not poster.is_alive()
@@ -88,19 +98,32 @@ def test_web_process_killed_while_webhooks_commit_then_restarted_applies_and_mon
         # when: the web process is back and Stripe retries (here: every event, as it may)
         web_again.start()
         base_url = f"http://127.0.0.1:{second_port}"
-        wait_for(lambda: web_again.check_running() and _ready(base_url), timeout=PROCESS_START_TIMEOUT,
-                 what=f"the restarted gunicorn to serve ({web_again.log})")
+        wait_for(
+            lambda: web_again.check_running() and _ready(base_url),
+            timeout=PROCESS_START_TIMEOUT,
+            what=f"the restarted gunicorn to serve ({web_again.log})",
+        )
         retried = {event["id"]: _post(base_url, event) for event in events}
         assert {response.status_code for response in retried.values()} == {200}
         assert all(retried[key].json()["duplicate"] is True for key in stored_early)
 
         # then: every event is applied once and every payment monitored once
         unapplied = WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.APPLIED)
-        wait_for(lambda: worker.check_running() and relay.check_running() and not unapplied.exists(),
-                 timeout=60, what=f"every delivery applied ({worker.log}, {relay.log})")
-        wait_for(lambda: consumer.check_running() and not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
-                 and MonitoredTransaction.objects.count() == PAYMENTS and _stream_drained(private_redis.url),
-                 timeout=60, what=f"every payment monitored ({consumer.log})")
+        wait_for(
+            lambda: worker.check_running() and relay.check_running() and not unapplied.exists(),
+            timeout=60,
+            what=f"every delivery applied ({worker.log}, {relay.log})",
+        )
+        wait_for(
+            lambda: (
+                consumer.check_running()
+                and not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+                and MonitoredTransaction.objects.count() == PAYMENTS
+                and _stream_drained(private_redis.url)
+            ),
+            timeout=60,
+            what=f"every payment monitored ({consumer.log})",
+        )
     finally:
         for process in (consumer, relay, worker, web_again, web):
             process.stop()
@@ -115,11 +138,13 @@ def test_web_process_killed_while_webhooks_commit_then_restarted_applies_and_mon
         assert JournalEntry.objects.filter(idempotency_key=f"payment-{payment.pk}-succeeded").count() == 1
     assert JournalEntry.objects.count() == PAYMENTS  # nothing else moved
     assert sorted(MonitoredTransaction.objects.values_list("source", "source_id")) == sorted(
-        ("payments", f"payment:{p.pk}") for p in payments)
+        ("payments", f"payment:{p.pk}") for p in payments
+    )
     assert Alert.objects.filter(rule_code="large_transaction").count() == PAYMENTS  # decided once each
 
 
 def _assert_each_delivery_has_its_apply_task() -> None:
     applies = OutboxMessage.objects.filter(destination="payments.apply_webhook_delivery")
     assert sorted(message.payload["args"][0] for message in applies) == sorted(
-        WebhookDelivery.objects.values_list("pk", flat=True))
+        WebhookDelivery.objects.values_list("pk", flat=True)
+    )
