@@ -13,9 +13,10 @@ settled). Held without patching anything:
   transfer cursor's rows `FOR UPDATE`; both pool processes are then SIGKILLed. The tasks are
   `acks_late` with `reject_on_worker_lost`: they go back to the queue.
 
-So each task is delivered four times (two sends, each redelivered once) and runs at least
-twice; the cursors make the effect happen once: three BankTransactions, one settlement
-entry, and four MonitoredTransactions.
+So each task is sent twice (the second relay sends it again) and its first copy is
+redelivered after the kill: it runs three times, and calls Plaid each time. The cursors make
+its effect happen once: three BankTransactions, one settlement entry, and four
+MonitoredTransactions.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import redis as redis_lib
 from django.db import transaction
 
 from banking.models import BankTransaction, PlaidItem, Transfer, TransferEventCursor
@@ -46,6 +46,11 @@ def _pool_children(pid: int) -> list[int]:
         return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except FileNotFoundError:
         return []
+
+
+def _succeeded(worker, task: str) -> int:
+    """How many runs of `task` the worker logged as succeeded (a killed run logs none)."""
+    return sum(1 for line in worker.log_text().splitlines() if f"Task {task}[" in line and "] succeeded in" in line)
 
 
 def _waiting_on_row_locks(url: str, tables: tuple[str, ...]) -> int:
@@ -96,39 +101,37 @@ def test_bank_sync_and_transfer_settlement_survive_relay_and_worker_kills_and_ar
     row_locker = psycopg.connect(url, connect_timeout=5)
     item_table, cursor_table = PlaidItem._meta.db_table, TransferEventCursor._meta.db_table
     try:
-        # when: the relay sends both tasks and is SIGKILLed before marking them sent
+        # The processes boot together (booting is most of this test's time); what each may do
+        # is held by locks: the rows each task commits to, and the outbox's marking as sent.
+        row_locker.execute(f"SELECT id FROM {item_table} WHERE id = %s FOR UPDATE", (item.pk,))  # noqa: S608
+        row_locker.execute(f"SELECT id FROM {cursor_table} WHERE id = 1 FOR UPDATE")  # noqa: S608
         outbox_locker.execute("LOCK TABLE fintech_outboxmessage IN SHARE MODE")
-        relay.start()
+        for process in (worker, consumer, relay):
+            process.start()
+
+        # when: the relay sends both tasks and is SIGKILLed before marking them sent
         wait_for(
             lambda: relay.check_running() and _waiting_relay_updates(url),
-            timeout=30,
+            timeout=60,
             what=f"the relay to wait on marking its batch sent ({relay.log})",
         )
-        assert redis_lib.Redis.from_url(private_redis.url).llen("celery") == len(TASKS)
         os.kill(relay.process.pid, signal.SIGKILL)
         relay.process.wait(timeout=10)
         outbox_locker.rollback()
         assert unsent.count() == len(TASKS)
+        # and a second relay sends both again
+        second_relay.start()
 
-        # and: the worker runs both, each has called Plaid and waits to commit...
-        row_locker.execute(f"SELECT id FROM {item_table} WHERE id = %s FOR UPDATE", (item.pk,))  # noqa: S608
-        row_locker.execute(f"SELECT id FROM {cursor_table} WHERE id = 1 FOR UPDATE")  # noqa: S608
-        worker.start()
-        pool = wait_for(
-            lambda: (
-                worker.check_running()
-                and len(_pool_children(worker.process.pid)) == 2
-                and _pool_children(worker.process.pid)
-            ),
-            timeout=120,
-            what=f"the worker's pool ({worker.log})",
-        )
+        # and: the worker runs both copies of the first send; each has called Plaid and waits to
+        # commit...
         wait_for(
-            lambda: _waiting_on_row_locks(url, (item_table, cursor_table)) == len(TASKS),
+            lambda: worker.check_running() and _waiting_on_row_locks(url, (item_table, cursor_table)) == len(TASKS),
             timeout=60,
             what=f"both tasks to wait on their commit ({worker.log})",
         )
         assert fake_plaid.count("/transactions/sync") >= 1 and fake_plaid.count("/transfer/event/sync") >= 1
+        pool = _pool_children(worker.process.pid)
+        assert len(pool) == 2
         # ...when both pool processes are SIGKILLed
         for pid in pool:
             os.kill(pid, signal.SIGKILL)
@@ -143,9 +146,7 @@ def test_bank_sync_and_transfer_settlement_survive_relay_and_worker_kills_and_ar
             what="fresh pool processes",
         )
 
-        # then: a second relay sends both again, the rows are released, and everything settles
-        consumer.start()
-        second_relay.start()
+        # then: once the rows are released, every copy runs, and everything settles once
         row_locker.rollback()
         wait_for(
             lambda: (
@@ -155,6 +156,7 @@ def test_bank_sync_and_transfer_settlement_survive_relay_and_worker_kills_and_ar
                 and not unsent.exists()
                 and MonitoredTransaction.objects.count() == len(added) + 1
                 and _stream_drained(private_redis.url)
+                and all(_succeeded(worker, task) == 2 for task in TASKS)
             ),
             timeout=60,
             what=f"every movement monitored ({worker.log}, {consumer.log})",
@@ -165,8 +167,9 @@ def test_bank_sync_and_transfer_settlement_survive_relay_and_worker_kills_and_ar
         for process in (second_relay, consumer, worker, relay):
             process.stop()
 
-    # each task ran again after the kill (Plaid asked again from the same, unmoved cursor)...
-    assert fake_plaid.count("/transactions/sync") >= 2 and fake_plaid.count("/transfer/event/sync") >= 2
+    # each task ran three times: before the kill, again after it (from the same, unmoved cursor),
+    # and as the second relay's copy...
+    assert fake_plaid.count("/transactions/sync") >= 3 and fake_plaid.count("/transfer/event/sync") >= 3
     # ...and its effect happened once
     assert sorted(BankTransaction.objects.values_list("transaction_id", flat=True)) == [
         t["transaction_id"] for t in added
