@@ -19,7 +19,7 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 60
          "max_retries": 8}
 
 
-@shared_task(name="banking.exchange_public_token", acks_late=True, task_reject_on_worker_lost=True,
+@shared_task(name="banking.exchange_public_token", acks_late=True, reject_on_worker_lost=True,
              time_limit=120, soft_time_limit=100, **RETRY)
 def exchange_public_token(customer_id: int, public_token: str, link_institution_id: str = "") -> int:
     """Exchange Link's public token and load the item's accounts.
@@ -33,7 +33,7 @@ def exchange_public_token(customer_id: int, public_token: str, link_institution_
                               link_institution_id=link_institution_id).pk
 
 
-@shared_task(name="banking.sync_item_transactions", acks_late=True, task_reject_on_worker_lost=True,
+@shared_task(name="banking.sync_item_transactions", acks_late=True, reject_on_worker_lost=True,
              time_limit=600, soft_time_limit=540,
              **{**RETRY, "autoretry_for": (*TRANSIENT, SyncRestartLimitError)})
 def sync_item_transactions(item_id: int) -> dict:
@@ -54,14 +54,14 @@ def sync_all_items() -> int:
     return len(item_ids)
 
 
-@shared_task(name="banking.apply_plaid_webhook", acks_late=True, task_reject_on_worker_lost=True,
+@shared_task(name="banking.apply_plaid_webhook", acks_late=True, reject_on_worker_lost=True,
              time_limit=120, soft_time_limit=100, **RETRY)
 def apply_plaid_webhook(event_id: int) -> str:
     """Apply one stored webhook. Safe twice: the service locks the row and skips applied ones."""
     return plaid_webhook_apply(event_id=event_id)
 
 
-@shared_task(name="banking.sync_transfer_events", acks_late=True, task_reject_on_worker_lost=True,
+@shared_task(name="banking.sync_transfer_events", acks_late=True, reject_on_worker_lost=True,
              time_limit=300, soft_time_limit=270, **RETRY)
 def sync_transfer_events() -> int:
     """Transfer status from `/transfer/event/sync`. Safe twice: the cursor and each transfer's

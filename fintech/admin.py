@@ -245,3 +245,6 @@ class StaffTOTPDeviceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from fintech import admin_outbox  # noqa: E402, F401  (registers the outbox's read-only page)

@@ -20,7 +20,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     "fintech": {
         COMPLIANCE_OFFICER: ["view_customer", "change_customer", "view_auditevent"],
         ANALYST: ["view_customer"],
-        PAYMENTS_OPERATIONS: ["view_customer"],
+        # Operators watch the outbox's backlog (docs/outbox.md); auditors see it as every view.
+        PAYMENTS_OPERATIONS: ["view_customer", "view_outboxmessage"],
         AUDITOR: ["view_customer", "view_auditevent", "view_apiclient"],
     },
 }

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.banking.conftest import fake_plaid, linked_item  # noqa: F401  (shared fixtures)
 from tests.faults.processes import (
     PrivatePostgres,
     PrivateRedis,

@@ -241,6 +241,21 @@ class AppProcess:
     def log_text(self) -> str:
         return _tail(self.log, 1_000_000)
 
+    def kill_tree(self) -> None:
+        """SIGKILL the process and every descendant (gunicorn's master and its workers): no
+        request finishes, no response is sent, nothing runs at exit. Each pid is checked
+        against its recorded start time, so a pid the kernel reused is left alone."""
+        if self.process is None:
+            return
+        tree = _process_tree(self.process.pid)
+        for pid, start in tree:
+            if _same_process_alive(pid, start):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        wait_for(lambda: not any(_same_process_alive(pid, start) for pid, start in tree), timeout=15,
+                 what=f"every process of {self.name} to be gone")
+
     def stop(self) -> None:
         _stop_process(self.process)
 
