@@ -18,8 +18,8 @@ from django.utils import timezone
 from fintech.models import Customer
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
-from payments.errors import UnbalancedEntryError
-from payments.models import JournalEntry, LedgerAccount
+from ledger.errors import UnbalancedEntryError
+from ledger.models import JournalEntry, LedgerAccount
 
 
 @dataclass(frozen=True)
