@@ -23,10 +23,6 @@ from ledger.selectors import account_available_balance
 from ledger.services.journal import customer_balance_account_get
 
 
-def refund_hold_reference(refund_id: int) -> str:
-    return f"payments-refund-{refund_id}"
-
-
 def customer_balance_account_lock(*, customer: Customer, currency: str) -> LedgerAccount:
     """`customer`'s balance account in `currency`, locked (`SELECT ... FOR UPDATE`) until
     the caller's transaction ends. Whoever checks or spends the customer's funds takes
