@@ -5,7 +5,9 @@ to the available balance (`ledger.selectors.available_balance`), so two movement
 racing for the same funds are serialised and the second sees the first one's hold.
 It ends once: captured when the settlement entry moves the money, or released when the
 movement fails before it settles. Each change is a conditional update with its audit
-event, in the caller's transaction.
+event, in the caller's transaction. The events keep the `payments.ledger_hold.*` names
+they had while the ledger was part of payments: the trail is evidence, and a query by
+action must find events from before and after the move.
 """
 
 from __future__ import annotations
