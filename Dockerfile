@@ -58,7 +58,7 @@ COPY --chown=root:root . /app
 # volumes in production (deploy/compose.yaml, deploy/terraform).
 RUN DJANGO_ENV=development DATABASE_URL=postgres://build@127.0.0.1:1/build REDIS_URL=redis://127.0.0.1:1/0 \
       python manage.py collectstatic --noinput --verbosity 0 \
- && python -m compileall -q fintech payments banking compliance sandbox \
+ && python -m compileall -q fintech ledger payments banking compliance sandbox \
  && install -d -o fintech -g fintech -m 0750 /app/var/audit /app/var/run \
  && chmod 0755 /app/deploy/docker-entrypoint.sh
 # By number, so a runtime that checks for a non-root user (runAsNonRoot) can tell.

@@ -76,7 +76,7 @@ lint: install-dev
 	$(BIN)/python .ci/no_shared_paths.py
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive fintech payments banking compliance bench
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive fintech ledger payments banking compliance bench
 	$(BIN)/python .ci/secrets_baseline.py --check
 	$(ENGINES) -- $(BIN)/python manage.py makemigrations --check --dry-run
 

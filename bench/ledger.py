@@ -38,8 +38,8 @@ _cache: dict = {}
 def _post(writer: int, i: int) -> None:
     from django.db import transaction
 
-    from payments.models import LedgerAccount
-    from payments.services.ledger import (
+    from ledger.models import LedgerAccount
+    from ledger.services.journal import (
         PostingLine,
         customer_balance_account_get,
         journal_entry_post,
@@ -66,8 +66,8 @@ def _post_resolved(writer: int, i: int) -> None:
     """`journal_entry_post` alone: the accounts resolved once per writer, as a caller that
     already holds them (a batch, a retry) does. The ORM lookups of the two accounts are
     about half of the client's CPU per entry in `_post`."""
-    from payments.models import LedgerAccount
-    from payments.services.ledger import (
+    from ledger.models import LedgerAccount
+    from ledger.services.journal import (
         PostingLine,
         customer_balance_account_get,
         journal_entry_post,
@@ -98,7 +98,7 @@ def _plain_insert(writer: int, i: int) -> None:
 
     if i < 0:
         _post(writer, i)
-        from payments.models import LedgerAccount
+        from ledger.models import LedgerAccount
 
         _cache["accounts"] = list(LedgerAccount.objects.filter(currency="EUR").values_list("pk", flat=True)[:50])
         return
@@ -120,7 +120,7 @@ def _plain_insert(writer: int, i: int) -> None:
             "INSERT INTO bench_plain_audit (shard, seq, occurred_at, actor_label, action, target_type, target_id, "
             "target_repr, after, request_id, outcome, prev_hash, key_id, hash) "
             "VALUES (%s, nextval('bench_plain_audit_seq'), now(), '', 'payments.journal_entry.posted', "
-            "'payments.JournalEntry', %s, '', '{}', '', 'success', repeat('0', 64), 'bench', "
+            "'ledger.JournalEntry', %s, '', '{}', '', 'success', repeat('0', 64), 'bench', "
             "md5(random()::text) || md5(random()::text))",
             [writer, str(entry)],
         )
@@ -130,7 +130,7 @@ def run() -> list[dict]:
     from django.db import connection
 
     from fintech.services.audit import audit_chain_verify
-    from payments.models import JournalEntry
+    from ledger.models import JournalEntry
 
     customers = _customers()
     for customer in customers:  # accounts exist before the clock starts, as for returning customers
@@ -141,7 +141,7 @@ def run() -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM payments_journalentry e WHERE e.idempotency_key LIKE %s AND NOT EXISTS "
-            "(SELECT 1 FROM fintech_auditevent a WHERE a.target_type = 'payments.JournalEntry' "
+            "(SELECT 1 FROM fintech_auditevent a WHERE a.target_type = 'ledger.JournalEntry' "
             "AND a.target_id = e.id::text)",
             [f"bench-{RUN}-%"],
         )
@@ -193,8 +193,8 @@ def run() -> list[dict]:
 
 
 def _post_setup_account(customer) -> None:
-    from payments.models import LedgerAccount
-    from payments.services.ledger import customer_balance_account_get, ledger_account_get
+    from ledger.models import LedgerAccount
+    from ledger.services.journal import customer_balance_account_get, ledger_account_get
 
     ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency="EUR")
     customer_balance_account_get(customer=customer, currency="EUR")

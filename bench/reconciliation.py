@@ -133,8 +133,8 @@ def _execute(statements: list[str], params: dict) -> None:
 def _setup(n: int, path: Path) -> None:
     from django.db import connection, transaction
 
-    from payments.models import LedgerAccount
-    from payments.services.ledger import ledger_account_get
+    from ledger.models import LedgerAccount
+    from ledger.services.journal import ledger_account_get
 
     for code in (LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES, LedgerAccount.PAYOUTS):
         ledger_account_get(code=code, currency="EUR")

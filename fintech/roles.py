@@ -29,7 +29,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 # permission (granted to its roles, never to Payments Operations); the customer pages check it.
 CUSTOMER_RISK_PERM = "compliance.view_customer_risk"
 # Auditors read everything and change nothing: every `view_` permission of these apps.
-AUDITOR_VIEWS_ALL_OF = {"fintech", "payments", "banking", "compliance"}
+AUDITOR_VIEWS_ALL_OF = {"fintech", "ledger", "payments", "banking", "compliance"}
 
 
 def register_role_permissions(app_label: str, mapping: dict[str, list[str]]) -> None:

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "fintech.apps.FintechConfig",
+    "ledger.apps.LedgerConfig",
     "payments.apps.PaymentsConfig",
     "banking.apps.BankingConfig",
     "compliance.apps.ComplianceConfig",

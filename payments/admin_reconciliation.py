@@ -19,7 +19,8 @@ from django.utils.html import format_html, format_html_join
 from fintech.admin import ReadOnlyAdmin
 from fintech.errors import DomainError
 from fintech.money import MoneyError, format_money, to_major_units, to_minor_units
-from payments.models import LedgerAccount, ReconciliationException, ReconciliationItem, ReconciliationRun
+from ledger.models import LedgerAccount
+from payments.models import ReconciliationException, ReconciliationItem, ReconciliationRun
 from payments.reconciliation.resolutions import reconciliation_exception_adjust, reconciliation_exception_explain
 from payments.reconciliation.runs import reconciliation_run_request
 from payments.reconciliation.sources import API_SOURCES

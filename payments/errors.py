@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from fintech.errors import ConflictError, DomainError, UpstreamError, UpstreamUnavailableError
-
-
-class UnbalancedEntryError(DomainError):
-    code = "unbalanced_entry"
+from fintech.errors import ConflictError, UpstreamError, UpstreamUnavailableError
 
 
 class StateConflictError(ConflictError):
@@ -29,12 +25,6 @@ class GatewayUnavailableError(GatewayError, UpstreamUnavailableError):
     """A transient gateway failure (network, rate limit, 5xx): safe to retry later."""
 
     code = "gateway_unavailable"
-
-
-class InsufficientFundsError(DomainError):
-    """The customer's available balance does not cover the money asked for."""
-
-    code = "insufficient_funds"
 
 
 class PaymentsNotConfiguredError(GatewayError, UpstreamUnavailableError):

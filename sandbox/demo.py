@@ -160,8 +160,8 @@ def _summary(out) -> None:
     from banking.models import Transfer
     from compliance.models import Alert, Case, ScreeningHit
     from fintech.money import format_money
+    from ledger.selectors import ledger_balances
     from payments.models import Payment, ReconciliationItem, WebhookDelivery
-    from payments.selectors import ledger_balances
 
     out.write("Sandbox scenario (Stripe, Braintree and Plaid sandboxes; `make run` serves them on "
               f"{env.STRIPE_URL}, {env.BRAINTREE_URL}, {env.PLAID_URL}):")

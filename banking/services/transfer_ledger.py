@@ -1,8 +1,8 @@
 """Posting bank transfers to the double-entry ledger, and the hold that reserves a
 payout's money until it settles.
 
-The ledger belongs to payments; banking posts only through its services
-(`payments.services.ledger`, `payments.services.holds`), which refuse unbalanced
+Banking posts only through the ledger's services (`ledger.services.journal`,
+`ledger.services.holds`), which refuse unbalanced
 entries and post each idempotency key once, so a transfer event applied twice posts once.
 
 A debit (we pull money from the customer's bank) settles as Dr `bank_clearing` /
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from banking.models import Transfer
 from fintech.events import publish_transaction_event
-from payments.models import JournalEntry, LedgerAccount
-from payments.services.holds import ledger_hold_capture, ledger_hold_place, ledger_hold_release
-from payments.services.ledger import (
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.services.holds import ledger_hold_capture, ledger_hold_place, ledger_hold_release
+from ledger.services.journal import (
     PostingLine,
     customer_balance_account_get,
     journal_entry_post,

@@ -28,8 +28,8 @@ from fintech.models import AuditEvent, Customer
 from fintech.money import format_money, normalise_currency
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
-from payments.selectors import available_balance
-from payments.services.holds import customer_balance_account_lock
+from ledger.selectors import available_balance
+from ledger.services.holds import customer_balance_account_lock
 
 logger = logging.getLogger(__name__)
 ELIGIBLE_SUBTYPES = {"checking", "savings"}

@@ -1,4 +1,3 @@
-from payments.models.ledger import JournalEntry, LedgerAccount, LedgerHold, Posting
 from payments.models.money_movements import Dispute, Payment, Payout, Refund
 from payments.models.reconciliation import (
     ReconciliationException,
@@ -9,6 +8,6 @@ from payments.models.reconciliation import (
 from payments.models.webhooks import WebhookDelivery
 
 __all__ = [
-    "Dispute", "JournalEntry", "LedgerAccount", "LedgerHold", "Payment", "Payout", "Posting", "ReconciliationException",
-    "ReconciliationItem", "ReconciliationRecord", "ReconciliationRun", "Refund", "WebhookDelivery",
+    "Dispute", "Payment", "Payout", "ReconciliationException", "ReconciliationItem", "ReconciliationRecord",
+    "ReconciliationRun", "Refund", "WebhookDelivery",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from payments.models.ledger import JournalEntry
+from ledger.models import JournalEntry
 from payments.models.money_movements import Gateway
 
 

@@ -36,7 +36,8 @@ import datetime as dt
 from django.db import connection
 
 from fintech.money import CURRENCY_EXPONENTS
-from payments.models import LedgerAccount, ReconciliationRun
+from ledger.models import LedgerAccount
+from payments.models import ReconciliationRun
 from payments.reconciliation.ledger_side import LEDGER_STATEMENTS
 
 KIND_OF_TYPE = """CASE

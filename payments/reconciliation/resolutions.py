@@ -12,10 +12,11 @@ from fintech.errors import DomainError
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.services.journal import PostingLine, journal_entry_post, ledger_account_get
 from payments.errors import StateConflictError
-from payments.models import JournalEntry, LedgerAccount, ReconciliationItem
+from payments.models import ReconciliationItem
 from payments.services.fees import dispute_fee_entry_key
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 
 Resolution = ReconciliationItem.Resolution
 

@@ -18,8 +18,9 @@ from collections import defaultdict
 from django.apps import apps
 from django.db import transaction
 
-from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Posting
-from payments.services.ledger import PostingLine, customer_balance_account_get, journal_entry_post
+from ledger.models import JournalEntry, LedgerAccount, Posting
+from ledger.services.journal import PostingLine, customer_balance_account_get, journal_entry_post
+from payments.models import Dispute, Payment
 
 _PAYMENT = re.compile(r"^payment-(\d+)-(?:succeeded|refunded-to-\d+)$")
 _DISPUTE = re.compile(r"^dispute-(\d+)-funds-")

@@ -13,8 +13,9 @@ from django.utils import timezone
 from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
-from payments.models import Dispute, LedgerAccount, Payment
-from payments.services.ledger import PostingLine, customer_balance_account_get, journal_entry_post, ledger_account_get
+from ledger.models import LedgerAccount
+from ledger.services.journal import PostingLine, customer_balance_account_get, journal_entry_post, ledger_account_get
+from payments.models import Dispute, Payment
 
 FundsState = Dispute.FundsState
 

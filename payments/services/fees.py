@@ -35,9 +35,10 @@ from django.db import transaction
 from fintech.money import MoneyError, normalise_currency
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.services.journal import PostingLine, journal_entry_post, ledger_account_get
 from payments.errors import GatewayError, StateConflictError
-from payments.models import Dispute, JournalEntry, LedgerAccount, Payment
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
+from payments.models import Dispute, Payment
 
 
 def fee_entry_key(source_reference: str) -> str:

@@ -17,19 +17,15 @@ from fintech.money import MoneyError, normalise_currency
 from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
+from ledger.models import LedgerAccount
+from ledger.services.holds import ledger_hold_capture
+from ledger.services.journal import PostingLine, customer_balance_account_get, journal_entry_post, ledger_account_get
 from payments import conf
 from payments.errors import GatewayError, GatewayUnavailableError, PaymentsNotConfiguredError, StateConflictError
 from payments.gateways import gateway_for
 from payments.gateways.base import GatewayPaymentIntent
-from payments.models import LedgerAccount, Payment, Refund
+from payments.models import Payment, Refund
 from payments.models.money_movements import Gateway
-from payments.services.holds import ledger_hold_capture, refund_hold_reference
-from payments.services.ledger import (
-    PostingLine,
-    customer_balance_account_get,
-    journal_entry_post,
-    ledger_account_get,
-)
 
 Status = Payment.Status
 # new status -> the statuses it may be reached from. A failed attempt can be retried
@@ -46,6 +42,11 @@ STRIPE_INTENT_STATUS = {
     "succeeded": Status.SUCCEEDED,
     "canceled": Status.CANCELED,
 }
+
+
+def refund_hold_reference(refund_id: int) -> str:
+    """The ledger hold that reserves a refund's money from its request until it settles."""
+    return f"payments-refund-{refund_id}"
 
 
 def _snapshot(payment: Payment) -> dict:

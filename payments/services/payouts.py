@@ -12,8 +12,9 @@ from django.utils import timezone
 from fintech.events import publish_transaction_event
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
-from payments.models import JournalEntry, LedgerAccount, Payout
-from payments.services.ledger import PostingLine, journal_entry_post, journal_entry_reverse, ledger_account_get
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.services.journal import PostingLine, journal_entry_post, journal_entry_reverse, ledger_account_get
+from payments.models import Payout
 
 Status = Payout.Status
 

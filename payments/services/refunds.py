@@ -20,6 +20,7 @@ from django.utils import timezone
 from fintech.money import MoneyError
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
+from ledger.services.holds import ledger_hold_place, ledger_hold_release
 from payments.errors import GatewayError, GatewayUnavailableError, RequestKeyReusedError, StateConflictError
 from payments.gateways import gateway_for
 from payments.gateways.base import GatewayRefund
@@ -31,8 +32,7 @@ from payments.gateways.braintree_records import (
 )
 from payments.models import Payment, Refund
 from payments.models.money_movements import Gateway
-from payments.services.holds import ledger_hold_place, ledger_hold_release, refund_hold_reference
-from payments.services.payments import payment_refunded_total_apply
+from payments.services.payments import payment_refunded_total_apply, refund_hold_reference
 
 REFUND_LOCK_SECONDS = 120
 

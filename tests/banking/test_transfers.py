@@ -210,7 +210,7 @@ def test_a_sanctioned_account_owner_raises_a_hit_on_the_account(fake_plaid, link
 
 
 def test_a_settled_debit_posts_to_the_ledger_once_and_a_return_reverses_it(fake_plaid, linked_item):
-    from payments.models import JournalEntry
+    from ledger.models import JournalEntry
 
     item = linked_item()
     transfer = _initiate(item, amount=12_345)
@@ -221,7 +221,7 @@ def test_a_settled_debit_posts_to_the_ledger_once_and_a_return_reverses_it(fake_
     amounts = {p.account.code: p.amount for p in entry.postings.select_related("account")}
     assert amounts == {"bank_clearing": 12_345, "customer_balances": -12_345}
     assert {p.account.customer_id for p in entry.postings.all()} == {None, item.customer_id}
-    assert AuditEvent.objects.filter(target_type="payments.JournalEntry", target_id=str(entry.pk)).exists()
+    assert AuditEvent.objects.filter(target_type="ledger.JournalEntry", target_id=str(entry.pk)).exists()
     # the same events again post nothing more
     assert transfer_events_sync() == 0
     assert JournalEntry.objects.filter(idempotency_key__startswith=f"banking-transfer-{transfer.pk}").count() == 1

@@ -28,7 +28,8 @@ import pytest
 from django_otp.oath import totp
 
 from compliance.models import MonitoredTransaction
-from payments.models import JournalEntry, Payment
+from ledger.models import JournalEntry
+from payments.models import Payment
 from sandbox import env as sandbox_env
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.customer import customer_pays_by_card, customer_signs_up
@@ -226,7 +227,7 @@ def test_a_card_payment_reaches_the_ledger_and_monitoring_and_an_officer_sees_al
     assert "Succeeded" in row.inner_text() and "25.00" in row.inner_text()
     _screenshot(admin, "officer-payment")
     # ...its journal entry, balanced (gateway clearing debited, the customer's balance credited)...
-    admin.goto(f"/admin/payments/journalentry/?q=payment-{payment.pk}-succeeded")
+    admin.goto(f"/admin/ledger/journalentry/?q=payment-{payment.pk}-succeeded")
     admin.click(f"#result_list a:text('{entry.pk}')")
     assert f"Payment #{payment.pk} succeeded" in admin.locator("#content").inner_text()
     postings = admin.locator(".inline-group").inner_text()

@@ -55,7 +55,7 @@ def test_every_package_the_product_loads_is_in_the_image():
         ).stdout
     )
 
-    assert {"fintech", "payments", "banking", "compliance", "sandbox"} <= set(loaded)
+    assert {"fintech", "ledger", "payments", "banking", "compliance", "sandbox"} <= set(loaded)
     assert set(loaded) - _allowed() == set()
 
 

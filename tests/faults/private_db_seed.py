@@ -23,8 +23,8 @@ def main() -> None:
     import django
 
     django.setup()
-    from payments.models import LedgerAccount
-    from payments.services.ledger import ledger_account_get
+    from ledger.models import LedgerAccount
+    from ledger.services.journal import ledger_account_get
     from payments.services.payments import payment_create, payment_submit
     from payments.services.webhooks import webhook_delivery_record
     from tests.factories import CustomerFactory

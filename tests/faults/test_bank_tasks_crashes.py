@@ -34,7 +34,7 @@ from banking.services.transfers import transfer_initiate
 from compliance.models import MonitoredTransaction
 from fintech.models import OutboxMessage
 from fintech.outbox import outbox_task_enqueue
-from payments.models import JournalEntry
+from ledger.models import JournalEntry
 from tests.faults.processes import aml_consumer, app_env, celery_worker, outbox_relay, subprocess_database_url, wait_for
 from tests.faults.test_outbox_crashes import _stream_drained, _waiting_relay_updates
 

@@ -25,7 +25,8 @@ import redis as redis_lib
 from compliance.models import Alert, MonitoredTransaction
 from compliance.services.imports import transactions_import
 from fintech.models import AuditEvent, OutboxMessage
-from payments.models import JournalEntry, Payment, WebhookDelivery
+from ledger.models import JournalEntry
+from payments.models import Payment, WebhookDelivery
 from payments.services.webhooks import webhook_delivery_store
 from tests.faults.processes import aml_consumer, app_env, celery_worker, outbox_relay, subprocess_database_url, wait_for
 

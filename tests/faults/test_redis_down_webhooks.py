@@ -24,7 +24,8 @@ import stripe
 
 from compliance.models import MonitoredTransaction
 from fintech.models import AuditEvent, OutboxMessage
-from payments.models import JournalEntry, Payment, WebhookDelivery
+from ledger.models import JournalEntry
+from payments.models import Payment, WebhookDelivery
 from tests.faults.processes import (
     PROCESS_START_TIMEOUT,
     PrivateRedis,

@@ -25,7 +25,8 @@ import requests
 from compliance.models import Alert, MonitoredTransaction
 from fintech.models import AuditEvent, OutboxMessage
 from fintech.services.api_clients import api_client_create
-from payments.models import JournalEntry, Payment, WebhookDelivery
+from ledger.models import JournalEntry
+from payments.models import Payment, WebhookDelivery
 from tests.factories import CustomerFactory
 from tests.faults.processes import (
     PROCESS_START_TIMEOUT,

@@ -8,10 +8,10 @@ from compliance.services.dead_letters import DeadLetterReplayError
 from fintech.api.exceptions import api_exception_handler
 from fintech.errors import DomainError
 from fintech.services.api_clients import ApiClientRefused
+from ledger.errors import InsufficientFundsError
 from payments.errors import (
     GatewayError,
     GatewayUnavailableError,
-    InsufficientFundsError,
     PaymentsNotConfiguredError,
     RequestKeyReusedError,
     StateConflictError,

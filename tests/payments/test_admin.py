@@ -1,4 +1,4 @@
-"""Admin smoke tests for every payments ModelAdmin, and the refund action's permission."""
+"""Admin smoke tests for every payments and ledger ModelAdmin, and the refund action's permission."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ import pytest
 from fintech import roles
 from fintech.models import AuditEvent
 from fintech.money import format_money
-from payments.models import JournalEntry, Payment, Refund, WebhookDelivery
+from ledger.models import JournalEntry
+from payments.models import Payment, Refund, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from tests.factories import PASSWORD, make_staff
 from tests.helpers import admin_login
 from tests.payments.conftest import post_event
 
-MODELS = ["payment", "refund", "dispute", "payout", "webhookdelivery", "ledgeraccount", "ledgerhold", "journalentry"]
+MODELS = [
+    "payments/payment", "payments/refund", "payments/dispute", "payments/payout", "payments/webhookdelivery",
+    "ledger/ledgeraccount", "ledger/ledgerhold", "ledger/journalentry",
+]
 
 
 @pytest.fixture
@@ -36,15 +40,15 @@ def _login(client, username: str, role: str):
 @pytest.mark.parametrize("model", MODELS)
 def test_payments_operations_can_list_search_and_open_every_model(client, paid, model):
     _login(client, "payops", roles.PAYMENTS_OPERATIONS)
-    assert client.get(f"/admin/payments/{model}/").status_code == 200
-    assert client.get(f"/admin/payments/{model}/", {"q": "x"}).status_code == 200
-    assert client.get(f"/admin/payments/{model}/add/").status_code == 403  # nothing is added by hand
+    assert client.get(f"/admin/{model}/").status_code == 200
+    assert client.get(f"/admin/{model}/", {"q": "x"}).status_code == 200
+    assert client.get(f"/admin/{model}/add/").status_code == 403  # nothing is added by hand
 
 
 @pytest.mark.django_db
 def test_ledger_accounts_show_each_customers_own_balance(client, paid):
     _login(client, "payops", roles.PAYMENTS_OPERATIONS)
-    page = client.get("/admin/payments/ledgeraccount/", {"code": "customer_balances"}).content.decode()
+    page = client.get("/admin/ledger/ledgeraccount/", {"code": "customer_balances"}).content.decode()
     assert str(paid.customer) in page and format_money(-2500, "EUR") in page
 
 
@@ -52,7 +56,7 @@ def test_ledger_accounts_show_each_customers_own_balance(client, paid):
 def test_ledger_and_deliveries_are_read_only(client, paid):
     _login(client, "payops", roles.PAYMENTS_OPERATIONS)
     entry = JournalEntry.objects.get()
-    entry_page = client.get(f"/admin/payments/journalentry/{entry.pk}/change/")
+    entry_page = client.get(f"/admin/ledger/journalentry/{entry.pk}/change/")
     assert entry_page.status_code == 200
     assert b"gateway_clearing" in entry_page.content
     assert b'name="_save"' not in entry_page.content

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from fintech import roles
-from payments.models import LedgerAccount, Payment, Refund
+from ledger.models import LedgerAccount
+from payments.models import Payment, Refund
 from tests.factories import CustomerFactory
 from tests.payments.test_admin import _login
 
@@ -36,6 +37,6 @@ def test_ledger_currency_filter_lists_the_currencies_in_use(client):
     for currency in ("EUR", "GBP"):
         LedgerAccount.objects.get_or_create(code=LedgerAccount.GATEWAY_CLEARING, currency=currency,
                                             defaults={"kind": "asset", "name": f"Gateway clearing {currency}"})
-    page = client.get("/admin/payments/ledgeraccount/").content.decode()
+    page = client.get("/admin/ledger/ledgeraccount/").content.decode()
     offered = set(re.findall(r"\?currency=([A-Z]{3})", page))
     assert {"EUR", "GBP"} <= offered and len(offered) < 10 and "ZWG" not in offered

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 
 from fintech.models import AuditEvent
-from payments.models import LedgerAccount, Payment, Posting
-from payments.selectors import available_balance
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
+from ledger.models import LedgerAccount, Posting
+from ledger.selectors import available_balance
+from ledger.services.journal import PostingLine, journal_entry_post, ledger_account_get
+from payments.models import Payment
 from payments.services.payments import payment_create
 from tests.factories import CustomerFactory
 

@@ -11,10 +11,11 @@ from freezegun import freeze_time
 
 from fintech import roles
 from fintech.models import AuditEvent
+from ledger.models import JournalEntry, LedgerAccount, LedgerHold
+from ledger.selectors import available_balance, journal_entry_totals, ledger_balances
 from payments.errors import GatewayError, GatewayUnavailableError
 from payments.gateways import braintree_adapter
-from payments.models import JournalEntry, LedgerAccount, LedgerHold, Payment, Refund
-from payments.selectors import available_balance, journal_entry_totals, ledger_balances
+from payments.models import Payment, Refund
 from payments.services.payments import payment_transition
 from payments.services.refunds import RefundInProgressError, payment_refund, refund_request, refund_submit
 from tests.factories import PASSWORD, make_staff

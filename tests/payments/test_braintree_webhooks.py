@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 
 from fintech.models import AuditEvent
-from payments.models import Dispute, JournalEntry, Payment, WebhookDelivery
-from payments.selectors import ledger_balances
+from ledger.models import JournalEntry
+from ledger.selectors import ledger_balances
+from payments.models import Dispute, Payment, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from sandbox import braintree_server as fake
 from tests.helpers import outbox_tasks, thread_race

@@ -8,8 +8,9 @@ import pytest
 
 from fintech.models import AuditEvent
 from fintech.money import MoneyError
-from payments.models import Dispute, JournalEntry, LedgerAccount
-from payments.selectors import journal_entry_totals, ledger_balances
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.selectors import journal_entry_totals, ledger_balances
+from payments.models import Dispute
 from payments.services.disputes import dispute_record
 from payments.services.fees import dispute_fee_entry_key, dispute_fee_record
 from tests.payments.conftest import deliver

@@ -11,11 +11,12 @@ from functools import partial
 import pytest
 
 from fintech.models import AuditEvent
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.selectors import journal_entry_totals, ledger_balances
+from ledger.services.journal import PostingLine, journal_entry_post, ledger_account_get
 from payments.errors import GatewayError, StateConflictError
-from payments.models import JournalEntry, LedgerAccount, Payment, WebhookDelivery
-from payments.selectors import journal_entry_totals, ledger_balances
+from payments.models import Payment, WebhookDelivery
 from payments.services.fees import fee_entry_key, payment_fee_record
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 from payments.tasks import apply_webhook_delivery
 from tests.helpers import thread_race
 from tests.payments.braintree_helpers import deliver as deliver_braintree

@@ -38,9 +38,10 @@ from hypothesis.stateful import (
 )
 
 from fintech.models import AuditEvent
-from payments.errors import InsufficientFundsError
-from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Payout, Posting, Refund, WebhookDelivery
-from payments.selectors import ledger_balances
+from ledger.errors import InsufficientFundsError
+from ledger.models import JournalEntry, LedgerAccount, Posting
+from ledger.selectors import ledger_balances
+from payments.models import Dispute, Payment, Payout, Refund, WebhookDelivery
 from payments.services.payments import payment_create, payment_submit
 from payments.services.refunds import payment_refund
 from payments.tasks import apply_webhook_delivery

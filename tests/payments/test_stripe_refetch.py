@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from fintech.models import AuditEvent
-from payments.models import Dispute, JournalEntry, LedgerAccount, Payout, WebhookDelivery
-from payments.selectors import ledger_balances
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.selectors import ledger_balances
+from payments.models import Dispute, Payout, WebhookDelivery
 from tests.payments.conftest import deliver
 
 CUSTOMERS, CLEARING = LedgerAccount.CUSTOMER_BALANCES, LedgerAccount.GATEWAY_CLEARING

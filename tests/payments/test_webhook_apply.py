@@ -7,9 +7,10 @@ from django.db import transaction
 
 from fintech.events import publish_transaction_event
 from fintech.models import AuditEvent, OutboxMessage
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.selectors import journal_entry_totals, ledger_balances
 from payments.errors import GatewayUnavailableError
-from payments.models import Dispute, JournalEntry, LedgerAccount, Payment, Payout, Refund, WebhookDelivery
-from payments.selectors import journal_entry_totals, ledger_balances
+from payments.models import Dispute, Payment, Payout, Refund, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from tests.payments.conftest import deliver, post_event
 

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from fintech.models import AuditEvent
-from payments.models import JournalEntry, Payment, WebhookDelivery
+from ledger.models import JournalEntry
+from payments.models import Payment, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from tests.helpers import thread_race
 from tests.payments.conftest import signed_headers

@@ -8,7 +8,8 @@ import pytest
 import stripe
 
 from fintech.models import AuditEvent
-from payments.models import JournalEntry, Payment, WebhookDelivery
+from ledger.models import JournalEntry
+from payments.models import Payment, WebhookDelivery
 from tests.helpers import outbox_tasks
 from tests.payments.conftest import WEBHOOK_SECRETS, now, post_event, signed_headers
 

@@ -25,7 +25,8 @@ import pytest
 from django.db import connection
 
 from fintech.models import AuditEvent
-from payments.models import JournalEntry, Payment, WebhookDelivery
+from ledger.models import JournalEntry
+from payments.models import Payment, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from tests.faults.processes import subprocess_database_url
 

@@ -10,7 +10,8 @@ import requests
 from banking.models import BankTransaction, PlaidWebhookEvent
 from banking.services.items import item_link_exchange
 from banking.services.sync import item_transactions_sync
-from payments.models import JournalEntry, LedgerAccount, Payment
+from ledger.models import JournalEntry, LedgerAccount
+from payments.models import Payment
 from payments.services.braintree_payments import braintree_payment_request, braintree_sale_submit
 from payments.services.fees import fee_entry_key
 from sandbox.in_process import deliver_in_process

@@ -10,7 +10,8 @@ from django.conf import settings
 from compliance.models import MonitoredTransaction
 from compliance.monitoring.stream import EventStream
 from fintech.models import AuditEvent
-from payments.models import Dispute, JournalEntry, Payment, WebhookDelivery
+from ledger.models import JournalEntry
+from payments.models import Dispute, Payment, WebhookDelivery
 from payments.services.payments import payment_create, payment_submit
 from sandbox.in_process import deliver_in_process
 from tests.factories import CustomerFactory

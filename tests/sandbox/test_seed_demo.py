@@ -11,8 +11,9 @@ from django.core.management import call_command
 from banking.models import BankTransaction, PlaidItem, PlaidWebhookEvent, Transfer
 from compliance.models import Alert, Case, MonitoredTransaction, SarDraft, ScreeningHit
 from fintech.models import AuditEvent
-from payments.models import Dispute, JournalEntry, Payment, Payout, ReconciliationItem, Refund, WebhookDelivery
-from payments.selectors import journal_entry_totals, ledger_balances
+from ledger.models import JournalEntry
+from ledger.selectors import journal_entry_totals, ledger_balances
+from payments.models import Dispute, Payment, Payout, ReconciliationItem, Refund, WebhookDelivery
 from tests.payments.conftest import eager_tasks  # noqa: F401  (shared fixture: the relay's tasks run here)
 
 pytestmark = pytest.mark.django_db(transaction=True)

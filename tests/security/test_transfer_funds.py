@@ -21,9 +21,10 @@ from banking.models import BankAccount, Transfer
 from banking.services.transfers import transfer_events_sync, transfer_initiate
 from fintech.models import AuditEvent
 from fintech.services.api_clients import api_client_create
-from payments.errors import InsufficientFundsError
-from payments.models import LedgerAccount, LedgerHold, Posting, Refund
-from payments.selectors import available_balance
+from ledger.errors import InsufficientFundsError
+from ledger.models import LedgerAccount, LedgerHold, Posting
+from ledger.selectors import available_balance
+from payments.models import Refund
 from payments.services.disputes import dispute_funds_withdrawn, dispute_record
 from payments.services.payments import payment_refunded_total_apply
 from payments.services.refunds import payment_refund

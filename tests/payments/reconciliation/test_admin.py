@@ -9,7 +9,8 @@ from django.db.models import Sum
 
 from fintech import roles
 from fintech.models import AuditEvent
-from payments.models import JournalEntry, ReconciliationItem, ReconciliationRun
+from ledger.models import JournalEntry
+from payments.models import ReconciliationItem, ReconciliationRun
 from payments.reconciliation.runs import reconciliation_run_now
 from payments.reconciliation.sources import SettlementFileSource
 from tests.factories import PASSWORD, make_staff

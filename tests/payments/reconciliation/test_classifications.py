@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from payments.models import JournalEntry, LedgerAccount, ReconciliationItem, ReconciliationRecord
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.services.journal import PostingLine, journal_entry_post, ledger_account_get
+from payments.models import ReconciliationItem, ReconciliationRecord
 from payments.reconciliation.runs import reconciliation_run_now
 from payments.reconciliation.sources import SettlementFileSource
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 from tests.payments.reconciliation.conftest import disputed, paid, paid_out, period, refunded, row
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,11 @@ import datetime as dt
 
 import pytest
 
-from payments.models import LedgerAccount, ReconciliationItem
+from ledger.models import LedgerAccount
+from ledger.services.journal import PostingLine, journal_entry_post, ledger_account_get
+from payments.models import ReconciliationItem
 from payments.reconciliation.runs import reconciliation_run_now
 from payments.reconciliation.sources import SettlementFileSource
-from payments.services.ledger import PostingLine, journal_entry_post, ledger_account_get
 from tests.payments.reconciliation.conftest import disputed, paid, paid_out, refunded, row, today
 
 pytestmark = pytest.mark.django_db

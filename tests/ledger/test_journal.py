@@ -5,10 +5,10 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fintech.models import AuditEvent
-from payments.errors import UnbalancedEntryError
-from payments.models import JournalEntry, LedgerAccount, Posting
-from payments.selectors import journal_entry_totals, ledger_account_balance, ledger_balances
-from payments.services.ledger import PostingLine, journal_entry_post, journal_entry_reverse, ledger_account_get
+from ledger.errors import UnbalancedEntryError
+from ledger.models import JournalEntry, LedgerAccount, Posting
+from ledger.selectors import journal_entry_totals, ledger_account_balance, ledger_balances
+from ledger.services.journal import PostingLine, journal_entry_post, journal_entry_reverse, ledger_account_get
 
 
 def _accounts(currency: str = "EUR") -> tuple[LedgerAccount, LedgerAccount]:

@@ -1,6 +1,6 @@
 """The double-entry ledger: accounts, journal entries and their postings.
 
-Invariants (kept by `payments.services.ledger` and, on PostgreSQL, by triggers):
+Invariants (kept by `ledger.services.journal` and, on PostgreSQL, by triggers):
 - the postings of an entry sum to zero per currency (a deferred constraint trigger
   checks it at commit);
 - a posted entry and its postings never change: UPDATE and DELETE are refused by a
@@ -14,6 +14,9 @@ holds only money not (yet) attributed to anyone (e.g. a reconciliation adjustmen
 Reports that want the total sum over the code, whoever the customer.
 A `LedgerHold` earmarks part of a customer's balance for money on its way out, so the
 available balance (settled balance minus active holds) cannot be spent twice.
+
+The tables keep the names they had when the ledger lived inside `payments` (the move to
+its own app changed only Django's state, not the database), so each model names its table.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class LedgerAccount(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "payments_ledgeraccount"
         ordering = ["code", "currency", "customer_id"]
         constraints = [
             models.UniqueConstraint(fields=["code", "currency"], condition=models.Q(customer__isnull=True),
@@ -91,6 +95,7 @@ class JournalEntry(models.Model):
     posted_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        db_table = "payments_journalentry"
         ordering = ["-posted_at", "-pk"]
         verbose_name_plural = "journal entries"
 
@@ -105,9 +110,10 @@ class Posting(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
 
     class Meta:
+        db_table = "payments_posting"
         ordering = ["entry_id", "pk"]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="payments_posting_amount_nonzero")]
-        indexes = [models.Index(fields=["account", "currency"])]
+        indexes = [models.Index(fields=["account", "currency"], name="payments_po_account_454036_idx")]
 
     def __str__(self) -> str:
         return f"{self.account.code} {self.amount:+d} {self.currency}"
@@ -137,9 +143,10 @@ class LedgerHold(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "payments_ledgerhold"
         ordering = ["-created_at", "-pk"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payments_ledgerhold_positive")]
-        indexes = [models.Index(fields=["account", "status"])]
+        indexes = [models.Index(fields=["account", "status"], name="payments_le_account_3c6220_idx")]
 
     def __str__(self) -> str:
         return f"hold {self.reference} {self.amount} {self.currency} ({self.status})"

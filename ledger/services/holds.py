@@ -1,11 +1,13 @@
 """Holds on a customer's balance: money promised to a movement that has not settled yet.
 
 A hold is placed only under the row lock of the customer's balance account and only up
-to the available balance (`payments.selectors.available_balance`), so two movements
+to the available balance (`ledger.selectors.available_balance`), so two movements
 racing for the same funds are serialised and the second sees the first one's hold.
 It ends once: captured when the settlement entry moves the money, or released when the
 movement fails before it settles. Each change is a conditional update with its audit
-event, in the caller's transaction.
+event, in the caller's transaction. The events keep the `payments.ledger_hold.*` names
+they had while the ledger was part of payments: the trail is evidence, and a query by
+action must find events from before and after the move.
 """
 
 from __future__ import annotations
@@ -17,14 +19,10 @@ from fintech.models import Customer
 from fintech.money import format_money, normalise_currency
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
-from payments.errors import InsufficientFundsError
-from payments.models import LedgerAccount, LedgerHold
-from payments.selectors import account_available_balance
-from payments.services.ledger import customer_balance_account_get
-
-
-def refund_hold_reference(refund_id: int) -> str:
-    return f"payments-refund-{refund_id}"
+from ledger.errors import InsufficientFundsError
+from ledger.models import LedgerAccount, LedgerHold
+from ledger.selectors import account_available_balance
+from ledger.services.journal import customer_balance_account_get
 
 
 def customer_balance_account_lock(*, customer: Customer, currency: str) -> LedgerAccount:

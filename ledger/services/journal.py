@@ -18,8 +18,8 @@ from django.utils import timezone
 from fintech.models import Customer
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
-from payments.errors import UnbalancedEntryError
-from payments.models import JournalEntry, LedgerAccount
+from ledger.errors import UnbalancedEntryError
+from ledger.models import JournalEntry, LedgerAccount
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,8 @@ def _entry_insert(
     params: list = [entry.description, entry.idempotency_key, entry.reverses_id, entry.posted_at]
     for line in lines:
         params += [line.account.pk, line.amount, line.account.currency]
-    # Only placeholders are formatted in: one "(%s, %s, %s)" per posting line.
+    # Only placeholders are formatted in: one "(%s, %s, %s)" per posting line. The tables
+    # keep their payments_ names (see ledger.models).
     statement = (
         "WITH entry AS ("  # noqa: S608  # nosec B608
         " INSERT INTO payments_journalentry (description, idempotency_key, reverses_id, posted_at)"
@@ -130,6 +131,8 @@ def journal_entry_post(
                               reverses=reverses)
         if entry is None:
             return JournalEntry.objects.get(idempotency_key=idempotency_key)
+        # The action keeps the name it had while the ledger was part of payments: the
+        # trail is evidence, and a query by action must find events from either side.
         audit_event_record(
             action="payments.journal_entry.posted",
             actor=actor,

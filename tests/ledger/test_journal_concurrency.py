@@ -8,13 +8,8 @@ from django.apps import apps
 from django.db import connection, connections, transaction
 
 from fintech.models import AuditEvent
-from payments.models import JournalEntry, LedgerAccount
-from payments.services.ledger import (
-    PostingLine,
-    customer_balance_account_get,
-    journal_entry_post,
-    ledger_account_get,
-)
+from ledger.models import JournalEntry, LedgerAccount
+from ledger.services.journal import PostingLine, customer_balance_account_get, journal_entry_post, ledger_account_get
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
