@@ -21,6 +21,8 @@ import pandas as pd
 
 DAY = 86400
 PURCHASE_CHANNELS = ["card", "merchant", "pos", "ecommerce", "card_purchase"]
+# Channels whose counterparty many customers share for ordinary reasons: shops, billers, cash machines.
+SHARED_EXCLUDED_CHANNELS = [*PURCHASE_CHANNELS, "direct_debit", "atm", "cash"]
 KEY_SHIFT = 2**34  # seconds since 1970 fit in 34 bits until 2514
 
 DEFAULT_RULES: dict[str, dict] = {
@@ -65,6 +67,14 @@ DEFAULT_RULES: dict[str, dict] = {
     # Sixty days lets money pass several accounts at the pace of monthly statements; in a random
     # book, loops of similar amounts, in time order, that short are rare.
     "cycle": {"severity": "high", "params": {"max_hops": 6, "window_days": 60, "amount_tolerance": 0.1}},
+    # Network (compliance.monitoring.shared): four or more customers paying the same account (or paid
+    # by it) within 7 days, purchases, direct debits and cash excluded: a collection or distribution
+    # account of a mule ring. Off by default ("enabled": False): in a book where people pay each other
+    # freely (AMLSim) shared counterparties are everyday, and the rule alone is far too noisy there
+    # (precision about 0.07, docs/monitoring.md); an officer switches it on where accounts that many
+    # unrelated customers pay are rare outside merchants and billers.
+    "shared_counterparty": {"severity": "medium", "enabled": False, "params": {
+        "min_customers": 4, "window_days": 7, "exclude_channels": SHARED_EXCLUDED_CHANNELS}},
 }
 
 

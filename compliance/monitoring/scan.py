@@ -15,11 +15,12 @@ import psycopg
 from django.db import connection
 
 from compliance.models import MonitoredTransaction, Rule
-from compliance.monitoring import network
+from compliance.monitoring import network, shared
 from compliance.monitoring.rules import RULES, TxFrame, lookback_seconds
 
 SEVERITY_POINTS = {"low": 25.0, "medium": 50.0, "high": 75.0}
-NETWORK_RULES = {"cycle"}  # across customers: compliance.monitoring.network
+# Across customers: compliance.monitoring.network (cycle), compliance.monitoring.shared (shared_counterparty).
+NETWORK_RULES = {"cycle", "shared_counterparty"}
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,27 @@ def scan_period(*, start: datetime.datetime, end: datetime.datetime) -> list[Ale
             graph = network.WindowGraph(edges)
             rings = network.rings_found(sorted(edges, key=lambda e: (e.ts, e.id)), graph, rule.params)
             candidates += ring_candidates([r for r in rings if max(e.ts for e in r.edges) >= start_s], rule)
+        elif rule.code == "shared_counterparty":
+            candidates += shared_candidates(shared.period_windows(start, end, rule.params), rule)
+    return candidates
+
+
+def shared_candidates(windows: list[shared.SharedWindow], rule: ActiveRule) -> list[AlertCandidate]:
+    """One candidate per customer of a shared-counterparty window; the evidence is every member's
+    transfers with that account in the window. The score grows with the number of members."""
+    needed = int(rule.params["min_customers"])
+    candidates = []
+    for window in windows:
+        members = window.customers
+        score = SEVERITY_POINTS.get(rule.severity, 50.0) + min(25.0, 5.0 * (len(members) - needed))
+        ids = sorted(m.id for m in window.movements)
+        for customer_id in sorted(members):
+            candidates.append(AlertCandidate(
+                rule_code=rule.code, rule_version=rule.version, customer_id=customer_id,
+                window_start=datetime.datetime.fromtimestamp(window.start, tz=datetime.UTC),
+                window_end=datetime.datetime.fromtimestamp(window.end, tz=datetime.UTC),
+                transaction_ids=ids, score=score, severity=rule.severity,
+            ))
     return candidates
 
 
@@ -274,6 +296,8 @@ def scan_new_transactions(transaction_ids: list[int],
             new_edges = network.stored_edges(list(transaction_ids))
             if new_edges:
                 candidates += ring_candidates(network.rings_with(new_edges, rule.params), rule)
+        elif rule.code == "shared_counterparty":
+            candidates += shared_candidates(shared.windows_with(list(transaction_ids), rule.params), rule)
     return candidates
 
 

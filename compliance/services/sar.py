@@ -43,6 +43,9 @@ TYPOLOGIES: dict[str, tuple[str, str, str]] = {
                              "sudden high-value activity on a long-dormant account"),
     "new_account_high_value": (ML, "Suspicious concerning the source of funds",
                                "high-value activity on a newly opened account"),
+    "shared_counterparty": (ML, "Suspicious EFT/wire transfers",
+                            "transfers with an account that several other customers also paid or were paid by "
+                            "within days"),
     "anomaly": (OTHER, "Other", "behaviour the statistical anomaly model scores as far outside the norm"),
 }
 TERROR_PROGRAMS = {"SDGT", "FTO", "SDT", "TERRORISM"}
