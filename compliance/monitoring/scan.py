@@ -217,18 +217,25 @@ def scan_period(*, start: datetime.datetime, end: datetime.datetime) -> list[Ale
     rules = active_rules()
     customer_rules = [r for r in rules if r.code in RULES]
     frame = load_frame(start=start, end=end, lookback=lookback_seconds({r.code: r.params for r in customer_rules}))
-    start_s = int(start.timestamp())
-    candidates = evaluate(frame, customer_rules, frame.ts >= start_s)
+    candidates = evaluate(frame, customer_rules, frame.ts >= int(start.timestamp()))
     for rule in rules:
-        if rule.code == "cycle":
-            window = datetime.timedelta(days=rule.params["window_days"])
-            edges = network.window_edges(start - window, end)
-            graph = network.WindowGraph(edges)
-            rings = network.rings_found(sorted(edges, key=lambda e: (e.ts, e.id)), graph, rule.params)
-            candidates += ring_candidates([r for r in rings if max(e.ts for e in r.edges) >= start_s], rule)
-        elif rule.code == "shared_counterparty":
-            candidates += shared_candidates(shared.period_windows(start, end, rule.params), rule)
+        if rule.code in NETWORK_RULES:
+            candidates += network_period(rule, start=start, end=end)
     return candidates
+
+
+def network_period(rule: ActiveRule, *, start: datetime.datetime, end: datetime.datetime) -> list[AlertCandidate]:
+    """A network rule's alert candidates for patterns completed in [start, end)."""
+    start_s = int(start.timestamp())
+    if rule.code == "cycle":
+        window = datetime.timedelta(days=rule.params["window_days"])
+        edges = network.window_edges(start - window, end)
+        graph = network.WindowGraph(edges)
+        rings = network.rings_found(sorted(edges, key=lambda e: (e.ts, e.id)), graph, rule.params)
+        return ring_candidates([r for r in rings if max(e.ts for e in r.edges) >= start_s], rule)
+    if rule.code == "shared_counterparty":
+        return shared_candidates(shared.period_windows(start, end, rule.params), rule)
+    return []
 
 
 def shared_candidates(windows: list[shared.SharedWindow], rule: ActiveRule) -> list[AlertCandidate]:
