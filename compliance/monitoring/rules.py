@@ -75,6 +75,12 @@ DEFAULT_RULES: dict[str, dict] = {
     # unrelated customers pay are rare outside merchants and billers.
     "shared_counterparty": {"severity": "medium", "enabled": False, "params": {
         "min_customers": 4, "window_days": 7, "exclude_channels": SHARED_EXCLUDED_CHANNELS}},
+    # Network (compliance.monitoring.layering): money passed on through three or more accounts, each
+    # sending it on within 72 hours of receiving it, every hop within 3% of the first. Off by default:
+    # in a book of many small transfers, chains of similar amounts arise by chance, and on AMLSim it
+    # finds few suspicious accounts at low precision (docs/monitoring.md, measured by make eval).
+    "pass_through": {"severity": "medium", "enabled": False, "params": {
+        "min_hops": 3, "max_hops": 6, "dwell_hours": 72, "amount_tolerance": 0.03}},
 }
 
 

@@ -46,6 +46,8 @@ TYPOLOGIES: dict[str, tuple[str, str, str]] = {
     "shared_counterparty": (ML, "Suspicious EFT/wire transfers",
                             "transfers with an account that several other customers also paid or were paid by "
                             "within days"),
+    "pass_through": (ML, "Funnel account",
+                     "funds passed on through a chain of accounts within days, at nearly the same amount"),
     "anomaly": (OTHER, "Other", "behaviour the statistical anomaly model scores as far outside the norm"),
 }
 TERROR_PROGRAMS = {"SDGT", "FTO", "SDT", "TERRORISM"}
