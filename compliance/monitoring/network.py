@@ -133,7 +133,7 @@ def ring_valid(ring: Ring, params: dict) -> bool:
     )
 
 
-def _query_edges(**filters) -> list[Edge]:
+def query_edges(**filters) -> list[Edge]:
     rows = (
         MonitoredTransaction.objects.filter(direction="out", **filters)
         .exclude(account_id="")
@@ -144,7 +144,7 @@ def _query_edges(**filters) -> list[Edge]:
 
 
 def stored_edges(ids: list[int]) -> list[Edge]:
-    return _query_edges(id__in=ids)
+    return query_edges(id__in=ids)
 
 
 def rings_with(new: list[Edge], params: dict) -> list[Ring]:
@@ -180,24 +180,24 @@ def neighbourhood(new: list[Edge], window: int, params: dict) -> WindowGraph:
     for _ in range(int(params["max_hops"]) - 1):
         accounts = set().union(*back.values())
         into = (
-            _query_edges(
+            query_edges(
                 counterparty_account_index__in=[index.lookup_value(a) for a in accounts],
                 amount__gte=low,
                 amount__lte=high,
-                occurred_at__gte=_at(first - window),
-                occurred_at__lte=_at(last),
+                occurred_at__gte=utc_at(first - window),
+                occurred_at__lte=utc_at(last),
             )
             if accounts
             else []
         )
         accounts = set().union(*ahead.values())
         out = (
-            _query_edges(
+            query_edges(
                 account_id__in=sorted(accounts),
                 amount__gte=low,
                 amount__lte=high,
-                occurred_at__gte=_at(first),
-                occurred_at__lte=_at(last + window),
+                occurred_at__gte=utc_at(first),
+                occurred_at__lte=utc_at(last + window),
             )
             if accounts
             else []
@@ -229,5 +229,5 @@ def neighbourhood(new: list[Edge], window: int, params: dict) -> WindowGraph:
     return WindowGraph(list(gathered.values()))
 
 
-def _at(ts: int) -> datetime.datetime:
+def utc_at(ts: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(ts, tz=datetime.UTC)

@@ -81,6 +81,10 @@ DEFAULT_RULES: dict[str, dict] = {
     # finds few suspicious accounts at low precision (docs/monitoring.md, measured by make eval).
     "pass_through": {"severity": "medium", "enabled": False, "params": {
         "min_hops": 3, "max_hops": 6, "dwell_hours": 72, "amount_tolerance": 0.03}},
+    # Network (compliance.monitoring.scatter): one account pays three or more accounts that each pay
+    # the same destination, all within 14 days. Two intermediaries paying a common payee is everyday
+    # (a shared landlord, a club); three, all fed by one source first, rarely is.
+    "scatter_gather": {"severity": "high", "params": {"min_intermediaries": 3, "window_days": 14}},
 }
 
 

@@ -15,12 +15,13 @@ import psycopg
 from django.db import connection
 
 from compliance.models import MonitoredTransaction, Rule
-from compliance.monitoring import layering, network, shared
+from compliance.monitoring import layering, network, scatter, shared
 from compliance.monitoring.rules import RULES, TxFrame, lookback_seconds
 
 SEVERITY_POINTS = {"low": 25.0, "medium": 50.0, "high": 75.0}
-# Across customers: compliance.monitoring.network (cycle), .layering (pass_through), .shared (shared_counterparty).
-NETWORK_RULES = {"cycle", "pass_through", "shared_counterparty"}
+# Across customers: compliance.monitoring.network (cycle), .layering (pass_through), .scatter
+# (scatter_gather), .shared (shared_counterparty).
+NETWORK_RULES = {"cycle", "pass_through", "scatter_gather", "shared_counterparty"}
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,10 @@ def network_period(rule: ActiveRule, *, start: datetime.datetime, end: datetime.
         window = datetime.timedelta(hours=rule.params["max_hops"] * rule.params["dwell_hours"])
         chains = layering.chains_found(network.window_edges(start - window, end), rule.params)
         return ring_candidates([c for c in chains if c.edges[-1].ts >= start_s], rule)
+    if rule.code == "scatter_gather":
+        window = datetime.timedelta(days=rule.params["window_days"])
+        patterns = scatter.window_patterns(network.window_edges(start - window, end), rule.params)
+        return ring_candidates([p for p in patterns if p.edges[-1].ts >= start_s], rule)
     if rule.code == "shared_counterparty":
         return shared_candidates(shared.period_windows(start, end, rule.params), rule)
     return []
@@ -261,7 +266,7 @@ def shared_candidates(windows: list[shared.SharedWindow], rule: ActiveRule) -> l
     return candidates
 
 
-def ring_candidates(rings: list[network.Ring], rule: ActiveRule) -> list[AlertCandidate]:
+def ring_candidates(rings: list[network.Ring] | list[scatter.Pattern], rule: ActiveRule) -> list[AlertCandidate]:
     """One candidate per customer who sent money along a ring (or a pass-through chain); its transfers
     are the evidence. The score grows with the path's length (more accounts, more deliberate)."""
     candidates = []
@@ -311,6 +316,10 @@ def scan_new_transactions(transaction_ids: list[int],
             new_edges = network.stored_edges(list(transaction_ids))
             if new_edges:
                 candidates += ring_candidates(layering.chains_with(new_edges, rule.params), rule)
+        elif rule.code == "scatter_gather":
+            new_edges = network.stored_edges(list(transaction_ids))
+            if new_edges:
+                candidates += ring_candidates(scatter.patterns_with(new_edges, rule.params), rule)
         elif rule.code == "shared_counterparty":
             candidates += shared_candidates(shared.windows_with(list(transaction_ids), rule.params), rule)
     return candidates

@@ -48,6 +48,8 @@ TYPOLOGIES: dict[str, tuple[str, str, str]] = {
                             "within days"),
     "pass_through": (ML, "Funnel account",
                      "funds passed on through a chain of accounts within days, at nearly the same amount"),
+    "scatter_gather": (ML, "Suspicious EFT/wire transfers",
+                       "funds spread over several accounts and collected again by one account within days"),
     "anomaly": (OTHER, "Other", "behaviour the statistical anomaly model scores as far outside the norm"),
 }
 TERROR_PROGRAMS = {"SDGT", "FTO", "SDT", "TERRORISM"}

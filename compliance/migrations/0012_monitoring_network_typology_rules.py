@@ -1,8 +1,8 @@
 from django.db import migrations, models
 
 # Frozen copies (migrations must not change when the code does): the shared-counterparty and
-# pass-through typologies, created switched off (docs/monitoring.md gives their measured precision);
-# an existing row is left alone.
+# pass-through typologies, created switched off (docs/monitoring.md gives their measured precision),
+# and scatter-gather, switched on; an existing row is left alone.
 NEW_RULES = {
     "shared_counterparty": {
         "severity": "medium",
@@ -25,6 +25,7 @@ NEW_RULES = {
         "severity": "medium",
         "params": {"min_hops": 3, "max_hops": 6, "dwell_hours": 72, "amount_tolerance": 0.03},
     },
+    "scatter_gather": {"severity": "high", "enabled": True, "params": {"min_intermediaries": 3, "window_days": 14}},
 }
 
 
@@ -33,7 +34,12 @@ def add_switched_off_rules(apps, schema_editor):
     for code, spec in NEW_RULES.items():
         if not Rule.objects.filter(code=code).exists():
             Rule.objects.create(
-                code=code, version=1, params=spec["params"], severity=spec["severity"], enabled=False, is_current=True
+                code=code,
+                version=1,
+                params=spec["params"],
+                severity=spec["severity"],
+                enabled=spec.get("enabled", False),
+                is_current=True,
             )
 
 
