@@ -15,14 +15,14 @@ from tests.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 
-def scatter_gather(middles: int, *, gather_after=days(2)) -> tuple[list, list[dict]]:
-    """S pays each intermediary on consecutive hours; each pays D `gather_after` later."""
+def scatter_gather(middles: int, *, gather_after_days: float = 2) -> tuple[list, list[dict]]:
+    """S pays each intermediary on consecutive hours; each pays D `gather_after_days` later."""
     source, destination = CustomerFactory(), CustomerFactory()
     people = [CustomerFactory() for _ in range(middles)]
     rows = []
     for i, middle in enumerate(people):
         rows += transfer(200 + i, source, middle, T0 + hours(i), 300_000)
-        rows += transfer(300 + i, middle, destination, T0 + hours(i) + gather_after, 290_000)
+        rows += transfer(300 + i, middle, destination, T0 + hours(i) + days(gather_after_days), 290_000)
     return [source, *people], rows
 
 
@@ -62,7 +62,7 @@ def test_two_intermediaries_are_not_enough():
 
 
 def test_gathered_after_the_window_is_not_a_scatter_gather():
-    _, rows = scatter_gather(3, gather_after=days(15))
+    _, rows = scatter_gather(3, gather_after_days=15)
     _batch(rows)
     assert _alerts() == {}
 
