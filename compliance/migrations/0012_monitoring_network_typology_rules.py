@@ -9,6 +9,7 @@ NEW_RULES = {
         "params": {
             "min_customers": 4,
             "window_days": 7,
+            "directions": ["out"],
             "exclude_channels": [
                 "card",
                 "merchant",

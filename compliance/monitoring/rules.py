@@ -67,14 +67,16 @@ DEFAULT_RULES: dict[str, dict] = {
     # Sixty days lets money pass several accounts at the pace of monthly statements; in a random
     # book, loops of similar amounts, in time order, that short are rare.
     "cycle": {"severity": "high", "params": {"max_hops": 6, "window_days": 60, "amount_tolerance": 0.1}},
-    # Network (compliance.monitoring.shared): four or more customers paying the same account (or paid
-    # by it) within 7 days, purchases, direct debits and cash excluded: a collection or distribution
-    # account of a mule ring. Off by default ("enabled": False): in a book where people pay each other
-    # freely (AMLSim) shared counterparties are everyday, and the rule alone is far too noisy there
-    # (precision about 0.07, docs/monitoring.md); an officer switches it on where accounts that many
-    # unrelated customers pay are rare outside merchants and billers.
+    # Network (compliance.monitoring.shared): four or more customers paying the same account within
+    # 7 days, purchases, direct debits and cash excluded: the collection account of a mule ring.
+    # Being paid by one account ("directions": ["in"]) is left out by default: an employer pays many.
+    # Off by default ("enabled": False): in a book where people pay each other freely (AMLSim) shared
+    # counterparties are everyday and the rule alone is far too noisy (precision about 0.06,
+    # docs/monitoring.md); an officer switches it on where accounts that many unrelated customers
+    # pay are rare outside merchants and billers.
     "shared_counterparty": {"severity": "medium", "enabled": False, "params": {
-        "min_customers": 4, "window_days": 7, "exclude_channels": SHARED_EXCLUDED_CHANNELS}},
+        "min_customers": 4, "window_days": 7, "directions": ["out"],
+        "exclude_channels": SHARED_EXCLUDED_CHANNELS}},
     # Network (compliance.monitoring.layering): money passed on through three or more accounts, each
     # sending it on within 72 hours of receiving it, every hop within 3% of the first. Off by default:
     # in a book of many small transfers, chains of similar amounts arise by chance, and on AMLSim it

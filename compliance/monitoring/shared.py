@@ -86,6 +86,12 @@ def _excluded(params: dict) -> list[str]:
     return [c.lower() for c in params.get("exclude_channels", [])]
 
 
+def _directions(params: dict) -> list[str]:
+    """`out`: customers paying the account (a collection account); `in`: paid by it (distribution;
+    off by default, as a payroll paying many employees looks the same)."""
+    return list(params.get("directions", ["in", "out"]))
+
+
 # Counterparty accounts shared by enough customers anywhere in the range (a cheap superset: the exact
 # sliding windows are checked on their transfers afterwards), then those transfers.
 _SHARED_SQL = """
@@ -93,7 +99,7 @@ _SHARED_SQL = """
         SELECT counterparty_account_index AS cp, direction
         FROM compliance_monitoredtransaction
         WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND counterparty_account_index <> ''
-          AND NOT (lower(channel) = ANY(%(excluded)s))
+          AND NOT (lower(channel) = ANY(%(excluded)s)) AND direction = ANY(%(directions)s)
         GROUP BY counterparty_account_index, direction
         HAVING count(DISTINCT customer_id) >= %(needed)s
     )
@@ -115,6 +121,7 @@ def period_windows(start: datetime.datetime, end: datetime.datetime, params: dic
                 "start": start - window,
                 "end": end,
                 "excluded": _excluded(params),
+                "directions": _directions(params),
                 "needed": int(params["min_customers"]),
             },
         )
@@ -127,13 +134,13 @@ def windows_with(transaction_ids: list[int], params: dict) -> list[SharedWindow]
     """The stream: shared-counterparty windows that contain one of these (new) transactions, from
     what is stored now. A window holding a transfer at t ends within [t, t + window) and starts after
     its end - window: the counterparty's transfers within one window either side of t decide it."""
-    excluded = _excluded(params)
+    excluded, directions = _excluded(params), _directions(params)
     new = [
         Movement(pk, cid, cp, direction, int(at.timestamp()))
         for pk, cid, cp, direction, at, channel in MonitoredTransaction.objects.filter(id__in=transaction_ids)
         .exclude(counterparty_account_index="")
         .values_list("id", "customer_id", "counterparty_account_index", "direction", "occurred_at", "channel")
-        if channel.lower() not in excluded
+        if channel.lower() not in excluded and direction in directions
     ]
     if not new:
         return []

@@ -73,9 +73,18 @@ def test_a_shop_or_a_biller_many_customers_pay_is_not_a_ring(switched_on, channe
     assert _shared_alerts() == {}
 
 
-def test_customers_paid_by_one_account_form_a_ring_too(switched_on):
-    people, events = payments_to(RING_ACCOUNT, 5, spacing=hours(6), direction="in")
+def test_customers_paid_by_one_account_are_not_a_ring_by_default_like_a_payroll(switched_on):
+    _, events = payments_to("GB00EMPLOYER000001", 6, spacing=hours(6), direction="in")
     run(events, "batch")
+    assert _shared_alerts() == {}
+
+
+@pytest.mark.parametrize("mode", ["batch", "stream"])
+def test_customers_paid_by_one_account_form_a_ring_when_the_officer_asks(mode):
+    rule = Rule.objects.get(code="shared_counterparty", is_current=True)
+    Rule.objects.filter(pk=rule.pk).update(enabled=True, params={**rule.params, "directions": ["in", "out"]})
+    people, events = payments_to(RING_ACCOUNT, 5, spacing=hours(6), direction="in")
+    run(events, mode)
     assert set(_shared_alerts()) == {p.pk for p in people}
 
 
