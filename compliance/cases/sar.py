@@ -35,6 +35,10 @@ TYPOLOGIES: dict[str, tuple[str, str, str]] = {
     "rapid_movement": (ML, "Funnel account", "funds received and moved out again within hours"),
     "fan_in": (ML, "Funnel account", "funds received from many different counterparties"),
     "fan_out": (ML, "Suspicious EFT/wire transfers", "funds sent to many different counterparties"),
+    "split_transfers": (STRUCT, "Multiple transactions below CTR threshold",
+                        "one payment split into several transfers to the same counterparty within a day"),
+    "cycle": (ML, "Suspicious EFT/wire transfers",
+              "funds returned to their origin through a ring of accounts within weeks"),
     "round_amounts": (OTHER, "Transaction with no apparent economic, business, or lawful purpose",
                       "repeated round-amount transfers"),
     "high_risk_country": (OTHER, "Transaction(s) involving foreign high risk jurisdiction",
@@ -43,6 +47,13 @@ TYPOLOGIES: dict[str, tuple[str, str, str]] = {
                              "sudden high-value activity on a long-dormant account"),
     "new_account_high_value": (ML, "Suspicious concerning the source of funds",
                                "high-value activity on a newly opened account"),
+    "shared_counterparty": (ML, "Suspicious EFT/wire transfers",
+                            "transfers with an account that several other customers also paid or were paid by "
+                            "within days"),
+    "pass_through": (ML, "Funnel account",
+                     "funds passed on through a chain of accounts within days, at nearly the same amount"),
+    "scatter_gather": (ML, "Suspicious EFT/wire transfers",
+                       "funds spread over several accounts and collected again by one account within days"),
     "anomaly": (OTHER, "Other", "behaviour the statistical anomaly model scores as far outside the norm"),
 }
 TERROR_PROGRAMS = {"SDGT", "FTO", "SDT", "TERRORISM"}

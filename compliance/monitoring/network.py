@@ -133,7 +133,7 @@ def ring_valid(ring: Ring, params: dict) -> bool:
     )
 
 
-def _query_edges(**filters) -> list[Edge]:
+def query_edges(**filters) -> list[Edge]:
     rows = (
         MonitoredTransaction.objects.filter(direction="out", **filters)
         .exclude(account_id="")
@@ -144,20 +144,29 @@ def _query_edges(**filters) -> list[Edge]:
 
 
 def stored_edges(ids: list[int]) -> list[Edge]:
-    return _query_edges(id__in=ids)
+    return query_edges(id__in=ids)
 
 
 def rings_with(new: list[Edge], params: dict) -> list[Ring]:
     """The stream's question: the rings each new transfer belongs to, from what is stored now.
 
     The hops of a ring before a new hop form a path into its sender, earlier in time; the hops after
-    it a path out of its receiver, later. Both are gathered from the database, level by level for
-    all the new transfers at once (two indexed queries per level, by account and time, whatever the
-    batch size), keeping per transfer only hops of a comparable amount within the window; then the
-    batch's own search runs on that neighbourhood: the same definition finds the same rings."""
+    it a path out of its receiver, later. Both are gathered from the database (`neighbourhood`);
+    then the batch's own search runs on that neighbourhood: the same definition finds the same rings."""
     if not new:
         return []
-    window, tolerance = int(params["window_days"] * DAY), float(params["amount_tolerance"])
+    graph = neighbourhood(new, int(params["window_days"] * DAY), params)
+    new_ids = {e.id for e in new}
+    rings = rings_found(sorted(graph.edges, key=lambda e: (e.ts, e.id)), graph, params)
+    return [r for r in rings if new_ids & {e.id for e in r.edges} and ring_valid(r, params)]
+
+
+def neighbourhood(new: list[Edge], window: int, params: dict) -> WindowGraph:
+    """The transfers that can share a path with the new ones: paths into their senders up to `window`
+    earlier and out of their receivers up to `window` later, of up to max_hops - 1 hops, of an amount
+    comparable to theirs. Gathered level by level for all the new transfers at once (two indexed
+    queries per level, by account and time, whatever the batch size)."""
+    tolerance = float(params["amount_tolerance"])
     index = MonitoredTransaction._meta.get_field("counterparty_account_index")
     bands = {
         e.id: (int(e.amount * (1 - tolerance) / (1 + tolerance)), int(e.amount * (1 + tolerance) / (1 - tolerance)) + 1)
@@ -171,24 +180,24 @@ def rings_with(new: list[Edge], params: dict) -> list[Ring]:
     for _ in range(int(params["max_hops"]) - 1):
         accounts = set().union(*back.values())
         into = (
-            _query_edges(
+            query_edges(
                 counterparty_account_index__in=[index.lookup_value(a) for a in accounts],
                 amount__gte=low,
                 amount__lte=high,
-                occurred_at__gte=_at(first - window),
-                occurred_at__lte=_at(last),
+                occurred_at__gte=utc_at(first - window),
+                occurred_at__lte=utc_at(last),
             )
             if accounts
             else []
         )
         accounts = set().union(*ahead.values())
         out = (
-            _query_edges(
+            query_edges(
                 account_id__in=sorted(accounts),
                 amount__gte=low,
                 amount__lte=high,
-                occurred_at__gte=_at(first),
-                occurred_at__lte=_at(last + window),
+                occurred_at__gte=utc_at(first),
+                occurred_at__lte=utc_at(last + window),
             )
             if accounts
             else []
@@ -217,11 +226,8 @@ def rings_with(new: list[Edge], params: dict) -> list[Ring]:
             gathered.update((h.id, h) for h in [*before, *after])
         if not any(back.values()) and not any(ahead.values()):
             break
-    graph = WindowGraph(list(gathered.values()))
-    new_ids = {e.id for e in new}
-    rings = rings_found(sorted(graph.edges, key=lambda e: (e.ts, e.id)), graph, params)
-    return [r for r in rings if new_ids & {e.id for e in r.edges} and ring_valid(r, params)]
+    return WindowGraph(list(gathered.values()))
 
 
-def _at(ts: int) -> datetime.datetime:
+def utc_at(ts: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(ts, tz=datetime.UTC)

@@ -21,6 +21,8 @@ import pandas as pd
 
 DAY = 86400
 PURCHASE_CHANNELS = ["card", "merchant", "pos", "ecommerce", "card_purchase"]
+# Channels whose counterparty many customers share for ordinary reasons: shops, billers, cash machines.
+SHARED_EXCLUDED_CHANNELS = [*PURCHASE_CHANNELS, "direct_debit", "atm", "cash"]
 KEY_SHIFT = 2**34  # seconds since 1970 fit in 34 bits until 2514
 
 DEFAULT_RULES: dict[str, dict] = {
@@ -65,6 +67,26 @@ DEFAULT_RULES: dict[str, dict] = {
     # Sixty days lets money pass several accounts at the pace of monthly statements; in a random
     # book, loops of similar amounts, in time order, that short are rare.
     "cycle": {"severity": "high", "params": {"max_hops": 6, "window_days": 60, "amount_tolerance": 0.1}},
+    # Network (compliance.monitoring.shared): four or more customers paying the same account within
+    # 7 days, purchases, direct debits and cash excluded: the collection account of a mule ring.
+    # Being paid by one account ("directions": ["in"]) is left out by default: an employer pays many.
+    # Off by default ("enabled": False): in a book where people pay each other freely (AMLSim) shared
+    # counterparties are everyday and the rule alone is far too noisy (precision about 0.06,
+    # docs/monitoring.md); an officer switches it on where accounts that many unrelated customers
+    # pay are rare outside merchants and billers.
+    "shared_counterparty": {"severity": "medium", "enabled": False, "params": {
+        "min_customers": 4, "window_days": 7, "directions": ["out"],
+        "exclude_channels": SHARED_EXCLUDED_CHANNELS}},
+    # Network (compliance.monitoring.layering): money passed on through three or more accounts, each
+    # sending it on within 72 hours of receiving it, every hop within 3% of the first. Off by default:
+    # in a book of many small transfers, chains of similar amounts arise by chance, and on AMLSim it
+    # finds few suspicious accounts at low precision (docs/monitoring.md, measured by make eval).
+    "pass_through": {"severity": "medium", "enabled": False, "params": {
+        "min_hops": 3, "max_hops": 6, "dwell_hours": 72, "amount_tolerance": 0.03}},
+    # Network (compliance.monitoring.scatter): one account pays three or more accounts that each pay
+    # the same destination, all within 14 days. Two intermediaries paying a common payee is everyday
+    # (a shared landlord, a club); three, all fed by one source first, rarely is.
+    "scatter_gather": {"severity": "high", "params": {"min_intermediaries": 3, "window_days": 14}},
 }
 
 

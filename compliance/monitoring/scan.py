@@ -15,11 +15,13 @@ import psycopg
 from django.db import connection
 
 from compliance.models import MonitoredTransaction, Rule
-from compliance.monitoring import network
+from compliance.monitoring import layering, network, scatter, shared
 from compliance.monitoring.rules import RULES, TxFrame, lookback_seconds
 
 SEVERITY_POINTS = {"low": 25.0, "medium": 50.0, "high": 75.0}
-NETWORK_RULES = {"cycle"}  # across customers: compliance.monitoring.network
+# Across customers: compliance.monitoring.network (cycle), .layering (pass_through), .scatter
+# (scatter_gather), .shared (shared_counterparty).
+NETWORK_RULES = {"cycle", "pass_through", "scatter_gather", "shared_counterparty"}
 
 
 @dataclass(frozen=True)
@@ -216,21 +218,57 @@ def scan_period(*, start: datetime.datetime, end: datetime.datetime) -> list[Ale
     rules = active_rules()
     customer_rules = [r for r in rules if r.code in RULES]
     frame = load_frame(start=start, end=end, lookback=lookback_seconds({r.code: r.params for r in customer_rules}))
-    start_s = int(start.timestamp())
-    candidates = evaluate(frame, customer_rules, frame.ts >= start_s)
+    candidates = evaluate(frame, customer_rules, frame.ts >= int(start.timestamp()))
     for rule in rules:
-        if rule.code == "cycle":
-            window = datetime.timedelta(days=rule.params["window_days"])
-            edges = network.window_edges(start - window, end)
-            graph = network.WindowGraph(edges)
-            rings = network.rings_found(sorted(edges, key=lambda e: (e.ts, e.id)), graph, rule.params)
-            candidates += ring_candidates([r for r in rings if max(e.ts for e in r.edges) >= start_s], rule)
+        if rule.code in NETWORK_RULES:
+            candidates += network_period(rule, start=start, end=end)
     return candidates
 
 
-def ring_candidates(rings: list[network.Ring], rule: ActiveRule) -> list[AlertCandidate]:
-    """One candidate per customer who sent money round a ring; the ring's transfers are the evidence.
-    The score grows with the ring's length (more accounts, more deliberate)."""
+def network_period(rule: ActiveRule, *, start: datetime.datetime, end: datetime.datetime) -> list[AlertCandidate]:
+    """A network rule's alert candidates for patterns completed in [start, end)."""
+    start_s = int(start.timestamp())
+    if rule.code == "cycle":
+        window = datetime.timedelta(days=rule.params["window_days"])
+        edges = network.window_edges(start - window, end)
+        graph = network.WindowGraph(edges)
+        rings = network.rings_found(sorted(edges, key=lambda e: (e.ts, e.id)), graph, rule.params)
+        return ring_candidates([r for r in rings if max(e.ts for e in r.edges) >= start_s], rule)
+    if rule.code == "pass_through":
+        window = datetime.timedelta(hours=rule.params["max_hops"] * rule.params["dwell_hours"])
+        chains = layering.chains_found(network.window_edges(start - window, end), rule.params)
+        return ring_candidates([c for c in chains if c.edges[-1].ts >= start_s], rule)
+    if rule.code == "scatter_gather":
+        window = datetime.timedelta(days=rule.params["window_days"])
+        patterns = scatter.window_patterns(network.window_edges(start - window, end), rule.params)
+        return ring_candidates([p for p in patterns if p.edges[-1].ts >= start_s], rule)
+    if rule.code == "shared_counterparty":
+        return shared_candidates(shared.period_windows(start, end, rule.params), rule)
+    return []
+
+
+def shared_candidates(windows: list[shared.SharedWindow], rule: ActiveRule) -> list[AlertCandidate]:
+    """One candidate per customer of a shared-counterparty window; the evidence is every member's
+    transfers with that account in the window. The score grows with the number of members."""
+    needed = int(rule.params["min_customers"])
+    candidates = []
+    for window in windows:
+        members = window.customers
+        score = SEVERITY_POINTS.get(rule.severity, 50.0) + min(25.0, 5.0 * (len(members) - needed))
+        ids = sorted(m.id for m in window.movements)
+        for customer_id in sorted(members):
+            candidates.append(AlertCandidate(
+                rule_code=rule.code, rule_version=rule.version, customer_id=customer_id,
+                window_start=datetime.datetime.fromtimestamp(window.start, tz=datetime.UTC),
+                window_end=datetime.datetime.fromtimestamp(window.end, tz=datetime.UTC),
+                transaction_ids=ids, score=score, severity=rule.severity,
+            ))
+    return candidates
+
+
+def ring_candidates(rings: list[network.Ring] | list[scatter.Pattern], rule: ActiveRule) -> list[AlertCandidate]:
+    """One candidate per customer who sent money along a ring (or a pass-through chain); its transfers
+    are the evidence. The score grows with the path's length (more accounts, more deliberate)."""
     candidates = []
     for ring in rings:
         hops = len(ring.edges)
@@ -274,6 +312,16 @@ def scan_new_transactions(transaction_ids: list[int],
             new_edges = network.stored_edges(list(transaction_ids))
             if new_edges:
                 candidates += ring_candidates(network.rings_with(new_edges, rule.params), rule)
+        elif rule.code == "pass_through":
+            new_edges = network.stored_edges(list(transaction_ids))
+            if new_edges:
+                candidates += ring_candidates(layering.chains_with(new_edges, rule.params), rule)
+        elif rule.code == "scatter_gather":
+            new_edges = network.stored_edges(list(transaction_ids))
+            if new_edges:
+                candidates += ring_candidates(scatter.patterns_with(new_edges, rule.params), rule)
+        elif rule.code == "shared_counterparty":
+            candidates += shared_candidates(shared.windows_with(list(transaction_ids), rule.params), rule)
     return candidates
 
 

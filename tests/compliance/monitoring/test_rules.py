@@ -46,12 +46,28 @@ def _history(code: str, suspicious: bool, customer) -> list[dict]:
     raise AssertionError(code)
 
 
-CODES = ["large_transaction", "structuring", "velocity", "rapid_movement", "fan_in", "fan_out", "split_transfers",
-         "round_amounts", "high_risk_country", "dormant_reactivation", "new_account_high_value"]
+CODES = [
+    "large_transaction",
+    "structuring",
+    "velocity",
+    "rapid_movement",
+    "fan_in",
+    "fan_out",
+    "split_transfers",
+    "round_amounts",
+    "high_risk_country",
+    "dormant_reactivation",
+    "new_account_high_value",
+]
+
+
+NETWORK_CODES = {"cycle", "scatter_gather", "pass_through", "shared_counterparty"}
 
 
 def test_the_library_is_installed_by_migration():
-    assert set(Rule.objects.filter(is_current=True).values_list("code", flat=True)) == {*CODES, "cycle"}
+    assert set(Rule.objects.filter(is_current=True).values_list("code", flat=True)) == {*CODES, *NETWORK_CODES}
+    switched_off = set(Rule.objects.filter(is_current=True, enabled=False).values_list("code", flat=True))
+    assert switched_off == {"pass_through", "shared_counterparty"}
 
 
 @pytest.mark.parametrize("mode", MODES)
