@@ -191,19 +191,21 @@ def _screen_best(names: list[str]) -> list[tuple[float, list[str]]]:
 
 
 def _batch(names: list[str]) -> int:
-    from compliance.conf import SCREENING_THRESHOLD
+    from compliance.conf import screening_threshold
     from compliance.screening.matcher import Query, match_name
 
     index = _load_index()
-    return sum(bool(match_name(index, Query(name=n), limit=10, min_score=SCREENING_THRESHOLD)) for n in names)
+    product_threshold = screening_threshold()
+    return sum(bool(match_name(index, Query(name=n), limit=10, min_score=product_threshold)) for n in names)
 
 
 def measure() -> dict:
     """All figures as one dict (also printed by `python -m bench.screening`)."""
     _setup()
-    from compliance.conf import SCREENING_THRESHOLD
+    from compliance.conf import screening_threshold
     from compliance.screening.matcher import Query, match_name
 
+    product_threshold = screening_threshold()
     rng = random.Random(SEED)  # noqa: S311  # nosec B311 (a reproducible evaluation set)
     started = time.perf_counter()
     index = _load_index()
@@ -212,11 +214,11 @@ def measure() -> dict:
 
     sample = [q for q, _, _ in listed[: LATENCY_SAMPLES // 2]] + unlisted[: LATENCY_SAMPLES // 2]
     for name in [q for q, _, _ in listed[-WARM_UP:]] + unlisted[-WARM_UP:]:
-        match_name(index, Query(name=name), limit=10, min_score=SCREENING_THRESHOLD)
+        match_name(index, Query(name=name), limit=10, min_score=product_threshold)
     cpu, wall = [], []
     for name in sample:
         c0, t0 = time.thread_time(), time.perf_counter()
-        match_name(index, Query(name=name), limit=10, min_score=SCREENING_THRESHOLD)
+        match_name(index, Query(name=name), limit=10, min_score=product_threshold)
         wall.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.thread_time() - c0) * 1000)
     for label, timings in (("cpu", cpu), ("wall", wall)):
@@ -250,13 +252,13 @@ def measure() -> dict:
             "recall": round(found(threshold), 4),
             "false_positive_rate": round(sum(b >= threshold for b, _ in unlisted_results) / len(unlisted), 4),
         }
-        for threshold in sorted({*THRESHOLDS, SCREENING_THRESHOLD})
+        for threshold in sorted({*THRESHOLDS, product_threshold})
     }
-    figures["threshold"] = SCREENING_THRESHOLD
-    figures["recall"] = figures["by_threshold"][SCREENING_THRESHOLD]["recall"]
-    figures["false_positive_rate"] = figures["by_threshold"][SCREENING_THRESHOLD]["false_positive_rate"]
+    figures["threshold"] = product_threshold
+    figures["recall"] = figures["by_threshold"][product_threshold]["recall"]
+    figures["false_positive_rate"] = figures["by_threshold"][product_threshold]["false_positive_rate"]
     kinds = sorted({kind for *_, kind in listed})
-    figures["recall_by_kind"] = {kind: round(found(SCREENING_THRESHOLD, kind), 4) for kind in kinds}
+    figures["recall_by_kind"] = {kind: round(found(product_threshold, kind), 4) for kind in kinds}
     figures["eval_listed"], figures["eval_unlisted"] = len(listed), len(unlisted)
     return figures
 

@@ -1,8 +1,9 @@
-"""The settings of the providers (Stripe, Braintree, Plaid), bank transfers and reconciliation:
-one definition each (name, type, default), read from the environment once, by settings.py.
+"""The settings of the providers (Stripe, Braintree, Plaid), bank transfers, reconciliation and
+compliance (screening, monitoring, cases): one definition each (name, type, default, meaning),
+read from the environment once, by settings.py.
 
-Code reads them through `django.conf.settings` at call time (`payments.conf`, `banking.conf`
-and the reconciliation runs do), so `override_settings` and pytest-django's `settings`
+Code reads them through `django.conf.settings` at call time (`payments.conf`, `banking.conf`,
+`compliance.conf` and the reconciliation runs do), so `override_settings` and pytest-django's `settings`
 fixture reach them, and production's checks (settings.py at start-up, `check --deploy`)
 see the same values the code uses. docs/configuration.md lists them.
 """
@@ -22,6 +23,10 @@ def _integer(value: str) -> int:
     return int(value.strip())
 
 
+def _number(value: str) -> float:
+    return float(value.strip())
+
+
 def _names(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
@@ -31,7 +36,7 @@ def _lowercase_names(value: str) -> list[str]:
 
 
 def _currency_map(value: str) -> dict[str, str]:
-    """`USD=acct_usd,EUR=acct_eur` -> {"USD": "acct_usd", "EUR": "acct_eur"}; incomplete pairs dropped."""
+    """`USD=acct_usd,EUR=0.85` -> {"USD": "acct_usd", "EUR": "0.85"}; incomplete pairs dropped."""
     pairs = {}
     for item in _names(value):
         currency, _, account = item.partition("=")
@@ -99,12 +104,41 @@ PROVIDER_SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
         "128MB",
         "PostgreSQL work_mem of the matching transaction, so its hash joins stay in memory",
     ),
+    # Compliance. The threshold's meaning and how it was tuned: compliance/conf.py, docs/screening.md.
+    "SCREENING_THRESHOLD": (
+        _number,
+        88.0,
+        "final score (0-100) at or above which a screening match is a hit",
+    ),
+    "SCREENING_MAX_MATCHES": (_integer, 10, "matches returned (and considered) per screened name"),
+    "AML_STREAM": (_text, "transactions", "the Redis stream transaction events go to and monitoring reads"),
+    "AML_GROUP": (_text, "aml", "monitoring's consumer group on that stream"),
+    "AML_MAX_ATTEMPTS": (_integer, 5, "failed evaluations after which an event is poison (dead-lettered)"),
+    "AML_RECLAIM_IDLE_MS": (
+        _integer,
+        60_000,
+        "pending entries idle this long belong to a dead (or stuck) consumer and are reclaimed, ms",
+    ),
+    "COMPLIANCE_CASE_SLA_DAYS": (_integer, 30, "days from opening a case to its SLA due date"),
+    "COMPLIANCE_ATTACHMENT_MAX_BYTES": (_integer, 10 * 1024 * 1024, "largest evidence attachment accepted, bytes"),
+    "COMPLIANCE_ATTACHMENT_TYPES": (
+        _names,
+        ["application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv"],
+        "content types of evidence attachments accepted",
+    ),
+    "COMPLIANCE_FX_BASE": (_text, "GBP", "currency of the monitoring thresholds (minor units)"),
+    "COMPLIANCE_FX_RATES": (
+        _currency_map,
+        {"USD": "0.79", "EUR": "0.85", "JPY": "0.0053", "CHF": "0.89", "CAD": "0.58", "AUD": "0.52"},
+        "reference rates to the base currency, major units of the base per major unit "
+        "(compliance/monitoring/fx.py); a currency without one is compared unconverted",
+    ),
 }
 
 
 def provider_settings(environ: Mapping[str, str], *, names: Iterable[str] | None = None) -> dict[str, Any]:
     """The typed value of each setting (of `names`, default all) from `environ`; a setting
-    absent from `environ` gets its default. A malformed integer raises ValueError, so a
+    absent from `environ` gets its default. A malformed number raises ValueError, so a
     process refuses to start rather than run with a limit it did not mean."""
     values = {}
     for name in PROVIDER_SETTINGS if names is None else names:

@@ -159,7 +159,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Payment and bank providers, transfer limits, reconciliation -------------------------
+# --- Payment and bank providers, transfer limits, reconciliation, compliance -------------
 # One definition per setting (name, type, default, meaning) in fintech/provider_settings.py;
 # code reads them from django.conf.settings at call time, so tests override them with
 # override_settings. Production refuses an enabled gateway whose secrets are missing or
@@ -189,8 +189,8 @@ REDIS_URL = env.str("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 # The outbox (docs/outbox.md): sent messages are kept this long for inspection, then purged.
 OUTBOX_RETENTION_SECONDS = env.int("OUTBOX_RETENTION_SECONDS", default=7 * 24 * 3600)
-# The Redis stream the transaction events go to (compliance's consumer group reads it).
-TRANSACTION_EVENT_STREAM = env.str("AML_STREAM", default="transactions")
+# The Redis stream the transaction events go to: AML_STREAM, the one compliance's consumer group reads.
+TRANSACTION_EVENT_STREAM = provider_settings(os.environ, names=["AML_STREAM"])["AML_STREAM"]
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

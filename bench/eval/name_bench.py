@@ -156,9 +156,9 @@ def _category(case: Case, counts: dict[str, int]) -> str:
 
 
 def section() -> Section:
-    from compliance.conf import SCREENING_THRESHOLD
+    from compliance.conf import screening_threshold
 
-    threshold = SCREENING_THRESHOLD
+    threshold = screening_threshold()
     cases = load_cases()
     labels = [case.is_match for case in cases]
     screening = screening_scores(cases, threshold)
@@ -224,7 +224,7 @@ def tune() -> str:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score, roc_auc_score
 
-    from compliance.conf import SCREENING_THRESHOLD
+    from compliance.conf import screening_threshold
     from compliance.screening.matcher import NAME_WEIGHTS, name_features
     from compliance.screening.names import analyse
 
@@ -245,7 +245,7 @@ def tune() -> str:
     fitted = model.predict_proba(x[tune_half])[:, 1]
     cut = max(np.arange(0.05, 0.95, 0.01), key=lambda c: f1_score(y[tune_half], fitted >= c))
     # Shift the intercept so the F1-best cut on the tuning half lands on the product's threshold.
-    target = SCREENING_THRESHOLD / 100
+    target = screening_threshold() / 100
     intercept = model.intercept_[0] + math.log(target / (1 - target)) - math.log(cut / (1 - cut))
     held = model.predict_proba(x[~tune_half])[:, 1]
     weights = {k: round(float(w), 2) for k, w in zip(keys, model.coef_[0], strict=True)}

@@ -41,13 +41,13 @@ def _associated_data(case_id: int, sha256: str) -> bytes:
 
 
 def attachment_check(*, data: bytes, content_type: str) -> None:
-    limit = conf.COMPLIANCE_ATTACHMENT_MAX_BYTES
+    limit = conf.attachment_max_bytes()
     if not data:
         raise DomainError("The file is empty.")
     if len(data) > limit:
         raise DomainError(f"The file is larger than {limit} bytes.")
     content_type = content_type.split(";")[0].strip().lower()
-    if content_type not in conf.COMPLIANCE_ATTACHMENT_TYPES or content_type not in MAGIC:
+    if content_type not in conf.attachment_types() or content_type not in MAGIC:
         raise DomainError(f"Files of type {content_type or 'unknown'} are not accepted.")
     if not MAGIC[content_type](data[:2048]):
         raise DomainError(f"The file's content is not {content_type}.")

@@ -110,7 +110,7 @@ def allowed_transitions(case: Case, user) -> list[str]:
 # --- grouping ----------------------------------------------------------------------------------
 
 def _sla_due(opened_at: datetime.datetime) -> datetime.datetime:
-    return opened_at + datetime.timedelta(days=conf.COMPLIANCE_CASE_SLA_DAYS)
+    return opened_at + datetime.timedelta(days=conf.case_sla_days())
 
 
 def open_cases_for(customer_ids: Iterable[int]) -> dict[int, Case]:

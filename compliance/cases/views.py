@@ -147,8 +147,8 @@ def case_attach_view(request, pk: int, *, admin):
     if not form.is_valid():
         return _invalid(request, case, form)
     upload = form.cleaned_data["file"]
-    if upload.size > conf.COMPLIANCE_ATTACHMENT_MAX_BYTES:  # refuse before reading it into memory
-        messages.error(request, f"The file is larger than {conf.COMPLIANCE_ATTACHMENT_MAX_BYTES} bytes.")
+    if upload.size > conf.attachment_max_bytes():  # refuse before reading it into memory
+        messages.error(request, f"The file is larger than {conf.attachment_max_bytes()} bytes.")
         return redirect("admin:compliance_case_page", case.pk)
     return _run(request, case, lambda: case_attachment_add(
         case, actor=request.user, filename=upload.name, content_type=upload.content_type or "", data=upload.read()),

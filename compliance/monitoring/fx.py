@@ -15,7 +15,6 @@ import logging
 from decimal import Decimal
 
 import numpy as np
-from django.conf import settings
 
 from compliance import conf
 from fintech.money import CURRENCY_EXPONENTS, normalise_currency
@@ -25,14 +24,12 @@ _warned: set[str] = set()
 
 
 def base_currency() -> str:
-    return normalise_currency(getattr(settings, "COMPLIANCE_FX_BASE", None) or conf.COMPLIANCE_FX_BASE)
+    return normalise_currency(conf.fx_base())
 
 
 def rates() -> dict[str, Decimal]:
     """Major units of the base currency per major unit of each currency (the base itself is 1)."""
-    configured = getattr(settings, "COMPLIANCE_FX_RATES", None)
-    table = configured if configured is not None else conf.COMPLIANCE_FX_RATES
-    result = {normalise_currency(code): Decimal(str(rate)) for code, rate in table.items()}
+    result = {normalise_currency(code): Decimal(str(rate)) for code, rate in conf.fx_rates().items()}
     result[base_currency()] = Decimal(1)
     return result
 

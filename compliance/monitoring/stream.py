@@ -27,10 +27,14 @@ logger = logging.getLogger(__name__)
 
 
 class EventStream:
-    def __init__(self, client: redis.Redis, *, stream: str = conf.AML_STREAM, group: str = conf.AML_GROUP,
-                 max_attempts: int = conf.AML_MAX_ATTEMPTS) -> None:
-        self.client, self.stream, self.group, self.max_attempts = client, stream, group, max_attempts
-        self.dead_stream = f"{stream}:dead"
+    def __init__(self, client: redis.Redis, *, stream: str | None = None, group: str | None = None,
+                 max_attempts: int | None = None) -> None:
+        # Unset arguments are the settings' values when the stream is made, not when this module was imported.
+        self.client = client
+        self.stream = conf.aml_stream() if stream is None else stream
+        self.group = conf.aml_group() if group is None else group
+        self.max_attempts = conf.aml_max_attempts() if max_attempts is None else max_attempts
+        self.dead_stream = f"{self.stream}:dead"
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> EventStream:
@@ -53,9 +57,12 @@ class EventStream:
         reply = self.client.xreadgroup(self.group, consumer, {self.stream: ">"}, count=count, block=block_ms)
         return [entry for _, entries in reply or [] for entry in entries]
 
-    def reclaim(self, consumer: str, *, min_idle_ms: int = conf.AML_RECLAIM_IDLE_MS,
+    def reclaim(self, consumer: str, *, min_idle_ms: int | None = None,
                 count: int = 500) -> list[tuple[str, dict]]:
-        """Take over entries pending longer than min_idle_ms (their consumer died or hangs)."""
+        """Take over entries pending longer than min_idle_ms (default AML_RECLAIM_IDLE_MS; their consumer
+        died or hangs)."""
+        if min_idle_ms is None:
+            min_idle_ms = conf.aml_reclaim_idle_ms()
         # The reply is (next id, entries) on Redis 6.2 (the embedded development engine) and gains a third
         # element, the ids deleted from the stream meanwhile, on 7. A pending entry deleted from the stream
         # comes back as (None, None) on 6.2 and not at all on 7: nothing to decide either way.
@@ -89,7 +96,7 @@ class EventStream:
         return acked
 
     def consume_once(self, consumer: str, *, count: int = 500, block_ms: int | None = 1000,
-                     min_idle_ms: int = conf.AML_RECLAIM_IDLE_MS) -> int:
+                     min_idle_ms: int | None = None) -> int:
         claimed = self.reclaim(consumer, min_idle_ms=min_idle_ms, count=count)
         done = self.process(claimed)
         return done + self.process(self.read(consumer, count=count, block_ms=None if claimed else block_ms))

@@ -62,10 +62,10 @@ def screen_party(
     a false positive is not raised again until the list changes what it says about the entry (its
     content hash).
     """
-    threshold = conf.SCREENING_THRESHOLD
+    threshold = conf.screening_threshold()
     query = Query(name=name, date_of_birth=date_of_birth, country=(country or "").upper(),
                   entity_type=entity_type_of(entity_type))
-    matches = match_name(current_name_index(), query, limit=conf.SCREENING_MAX_MATCHES, min_score=threshold)
+    matches = match_name(current_name_index(), query, limit=conf.screening_max_matches(), min_score=threshold)
     new_hit_ids = _hits_record(party=party, name=name, matches=matches) if party is not None and matches else []
     return ScreeningResult(decision=HIT if matches else CLEAR, threshold=threshold, matches=matches,
                            new_hit_ids=new_hit_ids)

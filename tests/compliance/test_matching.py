@@ -3,8 +3,8 @@
 import datetime
 
 import pytest
+from django.conf import settings
 
-from compliance.conf import SCREENING_THRESHOLD
 from compliance.screening.matcher import Query, match_name
 from compliance.screening.names import comparable_form
 
@@ -51,9 +51,9 @@ def test_the_compared_form_folds_case_punctuation_honorifics_legal_forms_and_ord
 def test_listed_names_are_hits(full_sdn_index, query, uid, why):
     match = best(full_sdn_index, query)
     assert match is not None, why
-    assert match.score >= SCREENING_THRESHOLD, (why, match)
+    assert match.score >= settings.SCREENING_THRESHOLD, (why, match)
     if uid:
-        assert score_of(full_sdn_index, query, uid) >= SCREENING_THRESHOLD, why
+        assert score_of(full_sdn_index, query, uid) >= settings.SCREENING_THRESHOLD, why
 
 
 @pytest.mark.parametrize("query", [
@@ -62,7 +62,7 @@ def test_listed_names_are_hits(full_sdn_index, query, uid, why):
 ])
 def test_common_non_listed_names_are_clear(full_sdn_index, query):
     match = best(full_sdn_index, query)
-    assert match is None or match.score < SCREENING_THRESHOLD, match
+    assert match is None or match.score < settings.SCREENING_THRESHOLD, match
 
 
 def test_a_match_explains_itself(full_sdn_index):
@@ -83,7 +83,7 @@ def test_a_date_of_birth_mismatch_lowers_the_score_and_a_match_raises_it(full_sd
     same = score_of(full_sdn_index, "Adnan Al-Ali", "24901", date_of_birth=datetime.date(1968, 6, 17))
     other = score_of(full_sdn_index, "Adnan Al-Ali", "24901", date_of_birth=datetime.date(1990, 2, 3))
     assert other < plain <= same
-    assert other < SCREENING_THRESHOLD
+    assert other < settings.SCREENING_THRESHOLD
 
 
 def test_a_country_mismatch_lowers_the_score(full_sdn_index):
@@ -97,7 +97,7 @@ def test_an_entity_type_mismatch_lowers_the_score(full_sdn_index):
     plain = score_of(full_sdn_index, "Bank of Industry and Mine", "25685")
     as_person = score_of(full_sdn_index, "Bank of Industry and Mine", "25685", entity_type="individual")
     assert as_person < plain
-    assert as_person < SCREENING_THRESHOLD
+    assert as_person < settings.SCREENING_THRESHOLD
 
 
 def test_empty_and_punctuation_only_names_match_nothing(full_sdn_index):

@@ -9,8 +9,8 @@ name, through candidate generation and the precise scorer as production screens 
 import datetime
 
 import pytest
+from django.conf import settings
 
-from compliance.conf import SCREENING_THRESHOLD
 from compliance.importers import ParsedEntry
 from compliance.screening.index import NameIndex, name_index_from_entries
 from compliance.screening.matcher import Query, match_name
@@ -73,12 +73,13 @@ def score_against(
 @pytest.mark.parametrize(("screened", "listed", "kind"), MUST_MATCH)
 def test_the_same_party_written_another_way_is_a_hit(pairs_index, screened, listed, kind):
     # As production screens: only what reaches the threshold is reported.
-    assert score_against(pairs_index, screened, listed, kind, min_score=SCREENING_THRESHOLD) >= SCREENING_THRESHOLD
+    threshold = settings.SCREENING_THRESHOLD
+    assert score_against(pairs_index, screened, listed, kind, min_score=threshold) >= threshold
 
 
 @pytest.mark.parametrize(("screened", "listed", "kind"), MUST_NOT_MATCH)
 def test_a_different_party_with_a_similar_name_is_not_a_hit(pairs_index, screened, listed, kind):
-    assert score_against(pairs_index, screened, listed, kind) < SCREENING_THRESHOLD
+    assert score_against(pairs_index, screened, listed, kind) < settings.SCREENING_THRESHOLD
 
 
 def test_a_date_of_birth_a_year_off_leaves_an_exact_name_a_hit(pairs_index):
@@ -86,7 +87,7 @@ def test_a_date_of_birth_a_year_off_leaves_an_exact_name_a_hit(pairs_index):
     year_off = score_against(
         pairs_index, "Sergei Lavrov", "Sergei Lavrov", "individual", date_of_birth=datetime.date(1951, 3, 21)
     )
-    assert year_off == exact >= SCREENING_THRESHOLD
+    assert year_off == exact >= settings.SCREENING_THRESHOLD
 
 
 def test_a_year_only_listed_date_of_birth_does_not_refute(pairs_index):
@@ -97,14 +98,14 @@ def test_a_year_only_listed_date_of_birth_does_not_refute(pairs_index):
     far = score_against(
         pairs_index, "Bashar al-Assad", "Bashar al-Assad", "individual", date_of_birth=datetime.date(1990, 1, 1)
     )
-    assert near >= SCREENING_THRESHOLD
+    assert near >= settings.SCREENING_THRESHOLD
     assert far < near <= plain
 
 
 @pytest.mark.parametrize("spelling", ["organization", "Organisation", "company", "entity", "legal entity"])
 def test_the_usual_spellings_of_an_organisation_are_accepted(pairs_index, spelling):
-    assert score_against(pairs_index, "Siemens AG", "Siemens AG", spelling) >= SCREENING_THRESHOLD
-    assert score_against(pairs_index, "Siemens AG", "Siemens AG", "person") < SCREENING_THRESHOLD
+    assert score_against(pairs_index, "Siemens AG", "Siemens AG", spelling) >= settings.SCREENING_THRESHOLD
+    assert score_against(pairs_index, "Siemens AG", "Siemens AG", "person") < settings.SCREENING_THRESHOLD
 
 
 def test_a_hit_names_its_list_and_programme_and_explains_itself(pairs_index):

@@ -6,7 +6,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from compliance import conf
 from compliance.models import CaseAttachment
 from fintech.models import AuditEvent
 
@@ -82,8 +81,8 @@ def test_files_of_the_wrong_type_are_refused(alerted_case, staff, login, name, d
     assert not CaseAttachment.objects.exists()
 
 
-def test_files_over_the_size_limit_are_refused(alerted_case, staff, login, monkeypatch):
-    monkeypatch.setattr(conf, "COMPLIANCE_ATTACHMENT_MAX_BYTES", 100)
+def test_files_over_the_size_limit_are_refused(alerted_case, staff, login, settings):
+    settings.COMPLIANCE_ATTACHMENT_MAX_BYTES = 100
     client = login(staff, "analyst")
     response = _upload(client, alerted_case)
     assert "larger than 100 bytes" in response.content.decode()
