@@ -76,3 +76,21 @@ def test_a_poison_event_goes_to_the_dead_letters_after_max_attempts(stream):
     assert (dead.stream, dead.attempts, dead.payload["direction"]) == (stream.stream, 3, "sideways")
     assert "direction" in dead.error
     assert stream.client.xlen(stream.dead_stream) == 1 and _pending(stream) == 0
+
+
+def test_the_stream_takes_its_settings_when_made_so_a_test_can_override_them(redis_url, settings):
+    settings.AML_STREAM = f"test-tx-{uuid.uuid4().hex}"
+    settings.AML_MAX_ATTEMPTS = 2
+    settings.AML_RECLAIM_IDLE_MS = 0  # a poison entry is reclaimed at the next pass, not after a minute
+    s = EventStream.from_url(redis_url)
+    s.ensure_group()
+    try:
+        customer = CustomerFactory()
+        s.publish([{**event(customer, T0, 100), "direction": "sideways"}])
+        s.consume_once("c1", block_ms=100)
+        s.consume_once("c1", block_ms=100)
+        dead = DeadLetterEvent.objects.get()
+        assert (dead.stream, dead.attempts) == (settings.AML_STREAM, 2)
+        assert _pending(s) == 0
+    finally:
+        s.client.delete(s.stream, s.dead_stream)
