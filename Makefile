@@ -75,6 +75,7 @@ test: install-dev chromium
 lint: install-dev
 	$(BIN)/python .ci/no_shared_paths.py
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive fintech ledger payments banking compliance bench
 	$(BIN)/python .ci/secrets_baseline.py --check

@@ -19,7 +19,9 @@ PATTERN = re.compile(rb"\.\./shared|SHARED_DIR|shared/external")
 def main() -> int:
     listing = subprocess.run(  # noqa: S603  # nosec B603 B607 - fixed arguments
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],  # noqa: S607
-        cwd=ROOT, check=True, capture_output=True,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     ).stdout
     found = []
     for name in sorted({n.decode() for n in listing.split(b"\0") if n}):

@@ -20,7 +20,9 @@ def scan() -> dict:
     files = [name for name in listed if name != str(BASELINE)]
     result = subprocess.run(  # noqa: S603  (our own tool, our own tracked file names)
         [str(Path(sys.executable).parent / "detect-secrets"), "scan", *files],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout)
 

@@ -22,30 +22,65 @@ class BankAccountInline(admin.TabularInline):
 
 @admin.register(PlaidItem)
 class PlaidItemAdmin(ReadOnlyAdmin):
-    list_display = ("item_id", "customer", "institution_name", "status", "error_code", "last_synced_at",
-                    "created_at")
+    list_display = ("item_id", "customer", "institution_name", "status", "error_code", "last_synced_at", "created_at")
     list_filter = ("status",)
     search_fields = ("item_id", "institution_name", "customer__legal_name", "customer__external_id")
     list_select_related = ("customer",)
     show_full_result_count = False
-    fields = ("item_id", "customer", "institution_id", "institution_name", "link_institution_id", "status",
-              "error_code", "consent_expires_at", "new_accounts_available", "last_synced_at", "accounts_loaded_at",
-              "created_at", "updated_at")
+    fields = (
+        "item_id",
+        "customer",
+        "institution_id",
+        "institution_name",
+        "link_institution_id",
+        "status",
+        "error_code",
+        "consent_expires_at",
+        "new_accounts_available",
+        "last_synced_at",
+        "accounts_loaded_at",
+        "created_at",
+        "updated_at",
+    )
     readonly_fields = fields
     inlines = [BankAccountInline]
 
 
 @admin.register(BankAccount)
 class BankAccountAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "item", "type", "subtype", "currency", "current_balance", "available_balance",
-                    "owner_review")
+    list_display = (
+        "__str__",
+        "item",
+        "type",
+        "subtype",
+        "currency",
+        "current_balance",
+        "available_balance",
+        "owner_review",
+    )
     list_filter = ("owner_review", "type", "subtype")
     search_fields = ("account_id", "name", "mask", "item__customer__legal_name")
     list_select_related = ("item",)
     show_full_result_count = False
-    fields = ("account_id", "item", "name", "official_name", "mask", "type", "subtype", "currency",
-              "current_balance", "available_balance", "balances_updated_at", "owner_names", "owner_review",
-              "owner_review_name", "owner_reviewed_by", "owner_reviewed_at", "created_at")
+    fields = (
+        "account_id",
+        "item",
+        "name",
+        "official_name",
+        "mask",
+        "type",
+        "subtype",
+        "currency",
+        "current_balance",
+        "available_balance",
+        "balances_updated_at",
+        "owner_names",
+        "owner_review",
+        "owner_review_name",
+        "owner_reviewed_by",
+        "owner_reviewed_at",
+        "created_at",
+    )
     readonly_fields = fields
     actions = ["verify_owner"]
 
@@ -90,8 +125,17 @@ class TransferCheckInline(admin.TabularInline):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "customer", "account", "direction", "amount", "currency", "status", "failure_reason",
-                    "created_at")
+    list_display = (
+        "reference",
+        "customer",
+        "account",
+        "direction",
+        "amount",
+        "currency",
+        "status",
+        "failure_reason",
+        "created_at",
+    )
     list_filter = ("status", "direction")
     search_fields = ("reference", "plaid_transfer_id", "customer__legal_name", "idempotency_key")
     list_select_related = ("customer", "account")

@@ -55,10 +55,18 @@ def bank_page(request: HttpRequest):
     except (plaid.PlaidError, plaid.PlaidUnavailableError):
         logger.warning("could not create a Plaid Link token", exc_info=True)
         link_error = "Linking a bank is unavailable right now. Please try again later."
-    return render(request, "banking/bank.html", {
-        "customer": customer, "items": items, "link_token": link_token, "update_tokens": update_tokens,
-        "link_error": link_error, "plaid_link_url": conf.plaid_link_url(),
-    })
+    return render(
+        request,
+        "banking/bank.html",
+        {
+            "customer": customer,
+            "items": items,
+            "link_token": link_token,
+            "update_tokens": update_tokens,
+            "link_error": link_error,
+            "plaid_link_url": conf.plaid_link_url(),
+        },
+    )
 
 
 @login_required
@@ -77,7 +85,8 @@ def link_complete(request: HttpRequest) -> JsonResponse:
     institution = (metadata or {}).get("institution") if isinstance(metadata, dict) else None
     institution_id = (institution or {}).get("institution_id") if isinstance(institution, dict) else None
     if not (isinstance(institution_id, str) and 0 < len(institution_id) <= 50):
-        return JsonResponse({"error": "invalid_metadata", "detail": "Link metadata must name the institution"},
-                            status=400)
+        return JsonResponse(
+            {"error": "invalid_metadata", "detail": "Link metadata must name the institution"}, status=400
+        )
     bank_link_submit(customer=customer, public_token=public_token, link_institution_id=institution_id)
     return JsonResponse({"accepted": True}, status=202)

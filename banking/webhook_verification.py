@@ -86,8 +86,12 @@ def plaid_webhook_verify(*, body: bytes, token: str | None, now: float) -> dict:
         raise WebhookVerificationError("malformed_signature", "the JWT names no key (kid)")
     try:
         public_key = ECAlgorithm.from_jwk(_verification_key(kid, now=now))
-        claims = jwt.decode(token, key=public_key, algorithms=["ES256"],
-                            options={"require": ["iat"], "verify_iat": False, "verify_exp": False})
+        claims = jwt.decode(
+            token,
+            key=public_key,
+            algorithms=["ES256"],
+            options={"require": ["iat"], "verify_iat": False, "verify_exp": False},
+        )
     except jwt.PyJWTError as exc:
         raise WebhookVerificationError("invalid_signature", "the JWT signature does not verify") from exc
     iat = claims.get("iat")

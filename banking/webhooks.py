@@ -32,8 +32,11 @@ def plaid_webhook(request: HttpRequest) -> JsonResponse:
         payload = json_body_parse(request.body)
     except JsonInputError as exc:
         return _refuse(exc.code, exc.detail)
-    if not (isinstance(payload, dict) and isinstance(payload.get("webhook_type"), str)
-            and isinstance(payload.get("webhook_code"), str)):
+    if not (
+        isinstance(payload, dict)
+        and isinstance(payload.get("webhook_type"), str)
+        and isinstance(payload.get("webhook_code"), str)
+    ):
         return _refuse("invalid_webhook", "the body is not a Plaid webhook (webhook_type and webhook_code)")
     event, created = plaid_webhook_record(payload=payload)
     return JsonResponse({"received": True, "duplicate": not created, "event": event.pk}, status=200)

@@ -16,8 +16,16 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ["bench.audit_chain", "bench.ledger", "bench.screening", "bench.monitoring", "bench.webhooks",
-              "bench.reconciliation", "bench.case_queue", "bench.outbox_latency"]
+BENCHMARKS = [
+    "bench.audit_chain",
+    "bench.ledger",
+    "bench.screening",
+    "bench.monitoring",
+    "bench.webhooks",
+    "bench.reconciliation",
+    "bench.case_queue",
+    "bench.outbox_latency",
+]
 
 
 def main() -> int:
@@ -56,11 +64,17 @@ def main() -> int:
         report["results"][name] = {"seconds": round(time.perf_counter() - started, 1), "figures": figures}
         for figure in figures:
             verdict = {True: "MET", False: "MISSED", None: ""}[figure.get("met")]
-            print(f"{name:<24} {figure['name']:<48} {figure['value']!s:>12} {figure.get('unit', '')}"
-                  f"   target {figure.get('target', '-')}  {verdict}")
+            print(
+                f"{name:<24} {figure['name']:<48} {figure['value']!s:>12} {figure.get('unit', '')}"
+                f"   target {figure.get('target', '-')}  {verdict}"
+            )
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
-    lines = [f"# Benchmark report ({report['database']}, {report['machine']}, {report['started']})", "",
-             "| benchmark | figure | value | unit | target | met |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"# Benchmark report ({report['database']}, {report['machine']}, {report['started']})",
+        "",
+        "| benchmark | figure | value | unit | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, result in report["results"].items():
         for f in result["figures"]:
             met = {True: "yes", False: "**no**", None: ""}[f.get("met")]

@@ -22,12 +22,35 @@ import time
 TARGET_MS = 300
 ANALYSTS = 5
 PREFIX = "benchq"
-RULES = [("large_transaction", "medium"), ("structuring", "high"), ("velocity", "medium"),
-         ("rapid_movement", "high"), ("fan_in", "medium"), ("fan_out", "medium"), ("round_amounts", "low"),
-         ("high_risk_country", "high"), ("dormant_reactivation", "medium"), ("new_account_high_value", "medium")]
+RULES = [
+    ("large_transaction", "medium"),
+    ("structuring", "high"),
+    ("velocity", "medium"),
+    ("rapid_movement", "high"),
+    ("fan_in", "medium"),
+    ("fan_out", "medium"),
+    ("round_amounts", "low"),
+    ("high_risk_country", "high"),
+    ("dormant_reactivation", "medium"),
+    ("new_account_high_value", "medium"),
+]
 FIRST = ["John", "Maria", "Ahmed", "Wei", "Olga", "Carlos", "Aisha", "Peter", "Fatima", "Luca", "Sofia", "Jan"]
-LAST = ["Smith", "Gonzalez", "Khan", "Chen", "Petrova", "Silva", "Okafor", "Muller", "Haddad", "Rossi",
-        "Novak", "Jensen", "Brown", "Tanaka"]
+LAST = [
+    "Smith",
+    "Gonzalez",
+    "Khan",
+    "Chen",
+    "Petrova",
+    "Silva",
+    "Okafor",
+    "Muller",
+    "Haddad",
+    "Rossi",
+    "Novak",
+    "Jensen",
+    "Brown",
+    "Tanaka",
+]
 
 
 BENCH_PASSWORD = "bench-password-1"  # noqa: S105  # nosec B105 - a throwaway local bench account
@@ -55,7 +78,8 @@ def _staff():
     officer.save()
     officer.groups.add(Group.objects.get(name=COMPLIANCE_OFFICER))
     device = StaffTOTPDevice.objects.filter(user=officer, confirmed=True).first() or StaffTOTPDevice.objects.create(
-        user=officer, name="bench", confirmed=True)
+        user=officer, name="bench", confirmed=True
+    )
     analysts = []
     for i in range(ANALYSTS):
         analyst, _ = users.get_or_create(username=f"{PREFIX}-analyst{i}", defaults={"is_staff": True})
@@ -138,8 +162,10 @@ def _login(client, officer, device) -> None:
     from django_otp.oath import totp
 
     code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
-    response = client.post("/admin/login/?next=/admin/", {
-        "username": officer.get_username(), "password": BENCH_PASSWORD, "otp_token": f"{code:06d}"})
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": officer.get_username(), "password": BENCH_PASSWORD, "otp_token": f"{code:06d}"},
+    )
     if response.status_code != 302:
         raise RuntimeError(f"bench login failed: {response.status_code}")
 
@@ -176,15 +202,23 @@ def run() -> list[dict]:
             started = time.perf_counter()
             _generate(cursor, n_alerts=n_alerts, n_customers=n_customers, analysts=analysts)
         _vacuum()
-        figures.append({"name": f"generate {n_alerts:,} alerts, {n_customers:,} customers (SQL)",
-                        "value": round(time.perf_counter() - started, 1), "unit": "s", "met": None})
+        figures.append(
+            {
+                "name": f"generate {n_alerts:,} alerts, {n_customers:,} customers (SQL)",
+                "value": round(time.perf_counter() - started, 1),
+                "unit": "s",
+                "met": None,
+            }
+        )
         from compliance.models import Case
 
         case = Case.objects.filter(reference__startswith="BQ-O").order_by("pk").first()
         pages = [
             ("alert queue", reverse("admin:compliance_alert_changelist")),
-            ("alert queue, severity + rule", reverse("admin:compliance_alert_changelist")
-             + "?severity=high&rule=structuring"),
+            (
+                "alert queue, severity + rule",
+                reverse("admin:compliance_alert_changelist") + "?severity=high&rule=structuring",
+            ),
             ("alert queue, assignee", reverse("admin:compliance_alert_changelist") + f"?assignee={analysts[0]}"),
             ("alert queue, age 7-30 days", reverse("admin:compliance_alert_changelist") + "?age=7-30d"),
             ("case queue", reverse("admin:compliance_case_changelist")),
@@ -205,8 +239,15 @@ def run() -> list[dict]:
                 figures.append({"name": f"{name}: failed", "value": str(exc)[:60], "unit": "", "met": False})
                 continue
             figures.append({"name": f"{name} p50", "value": round(p50, 1), "unit": "ms", "met": None})
-            figures.append({"name": f"{name} p95 ({n_alerts:,} alerts)", "value": round(p95, 1), "unit": "ms",
-                            "target": f"<= {TARGET_MS} ms", "met": p95 <= TARGET_MS})
+            figures.append(
+                {
+                    "name": f"{name} p95 ({n_alerts:,} alerts)",
+                    "value": round(p95, 1),
+                    "unit": "ms",
+                    "target": f"<= {TARGET_MS} ms",
+                    "met": p95 <= TARGET_MS,
+                }
+            )
     finally:
         settings.DEBUG = debug
         if os.environ.get("BENCH_QUEUE_KEEP") != "1":

@@ -27,8 +27,18 @@ import numpy as np
 START = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 SPAN_DAYS = 365
 PER_TYPOLOGY = 30
-TYPOLOGIES = ["large_transaction", "structuring", "velocity", "rapid_movement", "fan_in", "fan_out",
-              "round_amounts", "high_risk_country", "dormant_reactivation", "new_account_high_value"]
+TYPOLOGIES = [
+    "large_transaction",
+    "structuring",
+    "velocity",
+    "rapid_movement",
+    "fan_in",
+    "fan_out",
+    "round_amounts",
+    "high_risk_country",
+    "dormant_reactivation",
+    "new_account_high_value",
+]
 H = 3600
 D = 86400
 
@@ -64,7 +74,7 @@ def _book(n_customers: int, n_tx: int, rng: np.random.Generator):
     rows: list[tuple] = []
     pool = rng.permutation(n_customers)
     for k, code in enumerate(TYPOLOGIES):
-        chosen = pool[k * PER_TYPOLOGY:(k + 1) * PER_TYPOLOGY]
+        chosen = pool[k * PER_TYPOLOGY : (k + 1) * PER_TYPOLOGY]
         injected[code] = {int(c) for c in chosen}
         for c in chosen:
             rows += _pattern(code, int(c), start + int(rng.integers(40 * D, 330 * D)))
@@ -83,9 +93,15 @@ def _book(n_customers: int, n_tx: int, rng: np.random.Generator):
     direction = np.where(rng.random(n_benign) < 0.5, "in", "out")
     cp = rng.integers(0, 5, n_benign)
     country = rng.choice(np.array(["GB", "DE", "FR", "US"]), n_benign)
-    benign = zip(cust.tolist(), ts.tolist(), direction.tolist(), amount.tolist(),
-                 (f"cp-{c}-{p}" for c, p in zip(cust.tolist(), cp.tolist(), strict=True)), country.tolist(),
-                 strict=True)
+    benign = zip(
+        cust.tolist(),
+        ts.tolist(),
+        direction.tolist(),
+        amount.tolist(),
+        (f"cp-{c}-{p}" for c, p in zip(cust.tolist(), cp.tolist(), strict=True)),
+        country.tolist(),
+        strict=True,
+    )
     return injected, rows, benign
 
 
@@ -93,11 +109,13 @@ def _customers(n: int) -> list[int]:
     from fintech.models import Customer
 
     ids = [f"bench-aml-{i}" for i in range(n)]
-    Customer.objects.bulk_create([Customer(external_id=e, legal_name=e) for e in ids], ignore_conflicts=True,
-                                 batch_size=2000)
+    Customer.objects.bulk_create(
+        [Customer(external_id=e, legal_name=e) for e in ids], ignore_conflicts=True, batch_size=2000
+    )
     by_ext = dict(Customer.objects.filter(external_id__in=ids).values_list("external_id", "pk"))
-    Customer.objects.filter(external_id__in=ids).update(created_at=START - datetime.timedelta(days=400),
-                                                        risk_score=0, risk_rating="low")
+    Customer.objects.filter(external_id__in=ids).update(
+        created_at=START - datetime.timedelta(days=400), risk_score=0, risk_rating="low"
+    )
     return [by_ext[e] for e in ids]
 
 
@@ -106,17 +124,37 @@ def _copy_rows(pks: list[int], rows) -> int:
 
     from compliance.monitoring.store import counterparty_account_sealed
 
-    cols = ("source, source_id, customer_id, account_id, occurred_at, direction, amount, currency, channel, "
-            "counterparty_name, counterparty_account, counterparty_account_index, counterparty_country, created_at")
+    cols = (
+        "source, source_id, customer_id, account_id, occurred_at, direction, amount, currency, channel, "
+        "counterparty_name, counterparty_account, counterparty_account_index, counterparty_country, created_at"
+    )
     now = datetime.datetime.now(tz=datetime.UTC)
     count = 0
-    with connection.cursor() as cursor, cursor.copy(
-        f"COPY compliance_monitoredtransaction ({cols}) FROM STDIN"  # noqa: S608 - constant column list
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY compliance_monitoredtransaction ({cols}) FROM STDIN"  # noqa: S608 - constant column list
+        ) as copy,
+    ):
         for cust, ts, direction, amount, cp, country in rows:
             count += 1
-            copy.write_row(("bench", f"b{count}", pks[cust], "acc", datetime.datetime.fromtimestamp(ts, datetime.UTC),
-                            direction, amount, "GBP", "transfer", cp, *counterparty_account_sealed(cp), country, now))
+            copy.write_row(
+                (
+                    "bench",
+                    f"b{count}",
+                    pks[cust],
+                    "acc",
+                    datetime.datetime.fromtimestamp(ts, datetime.UTC),
+                    direction,
+                    amount,
+                    "GBP",
+                    "transfer",
+                    cp,
+                    *counterparty_account_sealed(cp),
+                    country,
+                    now,
+                )
+            )
     with connection.cursor() as cursor:
         # A bulk load leaves the visibility map unset until autovacuum comes by; vacuum now, as it would
         # have on a live table, so the stream phase reads history index-only, and not while autovacuum runs.
@@ -144,13 +182,19 @@ def _quality(injected: dict[str, set[int]], pks: list[int]) -> list[dict]:
         hits = found.get(code, set())
         recall = len(hits & injected[code]) / len(injected[code])
         precision = len(hits & injected[code]) / len(hits) if hits else 0.0
-        figures.append({"name": f"{code} recall / precision", "value": f"{recall:.2f} / {precision:.2f}",
-                        "unit": "", "target": "recall 1.0", "met": recall == 1.0})
+        figures.append(
+            {
+                "name": f"{code} recall / precision",
+                "value": f"{recall:.2f} / {precision:.2f}",
+                "unit": "",
+                "target": "recall 1.0",
+                "met": recall == 1.0,
+            }
+        )
     return figures
 
 
-def _stream_throughput(pks: list[int], n_events: int, consumers: int,
-                       rng: np.random.Generator) -> tuple[float, int]:
+def _stream_throughput(pks: list[int], n_events: int, consumers: int, rng: np.random.Generator) -> tuple[float, int]:
     from django.conf import settings
 
     from compliance.models import MonitoredTransaction
@@ -162,13 +206,23 @@ def _stream_throughput(pks: list[int], n_events: int, consumers: int,
     custs = rng.integers(0, len(pks), n_events)
     times = np.sort(base + rng.integers(0, 5 * D, n_events))
     amounts = rng.integers(1_000, 200_000, n_events)
-    events = [{"source": "bench-rt", "source_id": f"rt{i}", "customer_id": pks[c],
-               "occurred_at": datetime.datetime.fromtimestamp(int(t), datetime.UTC).isoformat(),
-               "direction": "in" if i % 2 else "out", "amount": int(a), "currency": "GBP", "channel": "transfer",
-               "counterparty_account": f"cp-{c}-{i % 5}", "counterparty_country": "GB"}
-              for i, (c, t, a) in enumerate(zip(custs.tolist(), times.tolist(), amounts.tolist(), strict=True))]
+    events = [
+        {
+            "source": "bench-rt",
+            "source_id": f"rt{i}",
+            "customer_id": pks[c],
+            "occurred_at": datetime.datetime.fromtimestamp(int(t), datetime.UTC).isoformat(),
+            "direction": "in" if i % 2 else "out",
+            "amount": int(a),
+            "currency": "GBP",
+            "channel": "transfer",
+            "counterparty_account": f"cp-{c}-{i % 5}",
+            "counterparty_country": "GB",
+        }
+        for i, (c, t, a) in enumerate(zip(custs.tolist(), times.tolist(), amounts.tolist(), strict=True))
+    ]
     for i in range(0, n_events, 5000):
-        stream.publish(events[i:i + 5000])
+        stream.publish(events[i : i + 5000])
     if consumers == 1:
         started = time.perf_counter()
         done = 0
@@ -188,10 +242,24 @@ def _consumer_processes(stream, consumers: int) -> float:
 
     env = {**os.environ, "AML_STREAM": stream.stream}
     manage = Path(__file__).resolve().parent.parent / "manage.py"
-    procs = [subprocess.Popen(  # noqa: S603  # nosec B603 - our own interpreter and manage.py, fixed arguments
-        [sys.executable, str(manage), "run_aml_consumer", "--name", f"bench-{i}", "--count",
-         os.environ.get("BENCH_AML_COUNT", "2000"),
-         "--block-ms", "200"], env=env, stdout=subprocess.DEVNULL) for i in range(consumers)]
+    procs = [
+        subprocess.Popen(  # noqa: S603  # nosec B603 - our own interpreter and manage.py, fixed arguments
+            [
+                sys.executable,
+                str(manage),
+                "run_aml_consumer",
+                "--name",
+                f"bench-{i}",
+                "--count",
+                os.environ.get("BENCH_AML_COUNT", "2000"),
+                "--block-ms",
+                "200",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        for i in range(consumers)
+    ]
     seen = MonitoredTransaction.objects.filter(source="bench-rt")
     try:
         while not seen.exists():
@@ -240,13 +308,30 @@ def run() -> list[dict]:
     scan_seconds = time.perf_counter() - t0
     figures = [
         {"name": f"load {loaded:,} transactions (COPY)", "value": round(load_seconds, 1), "unit": "s", "met": None},
-        {"name": f"batch scan: rules over {loaded:,} tx, {n_customers:,} customers", "value": round(rules_seconds, 1),
-         "unit": "s", "target": "<= 60 s", "met": rules_seconds <= 60},
-        {"name": f"batch scan incl. recording {len(created)} alerts", "value": round(scan_seconds, 1), "unit": "s",
-         "target": "<= 60 s", "met": scan_seconds <= 60},
+        {
+            "name": f"batch scan: rules over {loaded:,} tx, {n_customers:,} customers",
+            "value": round(rules_seconds, 1),
+            "unit": "s",
+            "target": "<= 60 s",
+            "met": rules_seconds <= 60,
+        },
+        {
+            "name": f"batch scan incl. recording {len(created)} alerts",
+            "value": round(scan_seconds, 1),
+            "unit": "s",
+            "target": "<= 60 s",
+            "met": scan_seconds <= 60,
+        },
         *_quality(injected, pks),
     ]
     rate, decided = _stream_throughput(pks, n_stream, consumers, rng)
-    figures.append({"name": f"stream: {decided:,} events to committed decisions ({consumers} consumers)",
-                    "value": round(rate), "unit": "tx/s", "target": ">= 15000", "met": rate >= 15000})
+    figures.append(
+        {
+            "name": f"stream: {decided:,} events to committed decisions ({consumers} consumers)",
+            "value": round(rate),
+            "unit": "tx/s",
+            "target": ">= 15000",
+            "met": rate >= 15000,
+        }
+    )
     return figures

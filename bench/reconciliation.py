@@ -37,8 +37,10 @@ TARGET_RSS_MIB = 1024
 
 def _major(column: str) -> str:
     """SQL: a minor-unit integer column as a major-unit decimal string (2 decimals)."""
-    return (f"(CASE WHEN {column} < 0 THEN '-' ELSE '' END || (abs({column}) / 100)::text || '.' || "
-            f"lpad((abs({column}) % 100)::text, 2, '0'))")
+    return (
+        f"(CASE WHEN {column} < 0 THEN '-' ELSE '' END || (abs({column}) / 100)::text || '.' || "
+        f"lpad((abs({column}) % 100)::text, 2, '0'))"
+    )
 
 
 LEDGER_SQL = [
@@ -93,11 +95,11 @@ ROWS_SQL = [
 ]
 
 FILE_SQL = f"""COPY (
-    SELECT gateway, NULLIF(reference, ''), type, {_major('amount')}, {_major('fee')}, {_major('amount - fee')},
+    SELECT gateway, NULLIF(reference, ''), type, {_major("amount")}, {_major("fee")}, {_major("amount - fee")},
            currency, to_char(settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), payout_reference
       FROM bench_rows
     UNION ALL
-    SELECT 'bench', reference, 'payout', {_major('-amount')}, '0.00', {_major('-amount')}, 'EUR',
+    SELECT 'bench', reference, 'payout', {_major("-amount")}, '0.00', {_major("-amount")}, 'EUR',
            '2030-01-01T23:00:00Z', NULL
       FROM bench_payouts
 ) TO STDOUT WITH (FORMAT csv)"""  # noqa: S608  # nosec B608 - constant SQL; empty text as NULL: unquoted
@@ -149,8 +151,16 @@ def _setup(n: int, path: Path) -> None:
         _execute(["DROP TABLE bench_rows", "DROP TABLE bench_payouts"], params)
     # VACUUM as autovacuum would have on a live ledger; CHECKPOINT so that writing out the setup's
     # gigabyte of dirty pages and WAL is not charged to the timed run.
-    _execute(["VACUUM (ANALYZE) payments_payment", "VACUUM (ANALYZE) payments_journalentry",
-              "VACUUM (ANALYZE) payments_posting", "VACUUM (ANALYZE) payments_payout", "CHECKPOINT"], params)
+    _execute(
+        [
+            "VACUUM (ANALYZE) payments_payment",
+            "VACUUM (ANALYZE) payments_journalentry",
+            "VACUUM (ANALYZE) payments_posting",
+            "VACUUM (ANALYZE) payments_payout",
+            "CHECKPOINT",
+        ],
+        params,
+    )
 
 
 def _temp_bytes() -> int:
@@ -173,6 +183,7 @@ def _peak_rss_kib() -> int:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
+
 def child(path: str) -> None:
     """The timed part, alone in its process so that its peak RSS is its own."""
     import django
@@ -185,10 +196,20 @@ def child(path: str) -> None:
     started = time.perf_counter()
     run = reconciliation_run_now(gateway=GATEWAY, period_start=DAY, source=SettlementFileSource(path, GATEWAY))
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "maxrss_kib": _peak_rss_kib(),
-                      "records": run.records_fetched, "items": run.items_total, "counts": run.counts,
-                      "matching_seconds": (run.finished_at - run.progress_at).total_seconds()
-                      if run.progress_at and run.finished_at else None}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "maxrss_kib": _peak_rss_kib(),
+                "records": run.records_fetched,
+                "items": run.items_total,
+                "counts": run.counts,
+                "matching_seconds": (run.finished_at - run.progress_at).total_seconds()
+                if run.progress_at and run.finished_at
+                else None,
+            }
+        )
+    )
 
 
 def run() -> list[dict]:
@@ -206,7 +227,10 @@ def run() -> list[dict]:
         connection.close()  # the child works alone
         out = subprocess.run(  # noqa: S603  # nosec B603 - our own module, fixed arguments
             [sys.executable, "-m", "bench.reconciliation", "child", str(path)],
-            check=False, capture_output=True, text=True, env=os.environ.copy(),
+            check=False,
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
         )
         if out.returncode:
             _execute(CLEAN_SQL, params)
@@ -217,17 +241,38 @@ def run() -> list[dict]:
     rss_mib = result["maxrss_kib"] / 1024
     counts = ", ".join(f"{k} {v:,}" for k, v in result["counts"].items() if v)
     return [
-        {"name": f"setup: ledger of {n:,} payments + file (not timed)", "value": round(setup_seconds, 1),
-         "unit": "s", "met": None},
-        {"name": f"reconcile {result['records']:,} gateway records (parse, stage, match, write)",
-         "value": round(result["seconds"], 1), "unit": "s", "target": f"<= {TARGET_SECONDS} s",
-         "met": result["seconds"] <= TARGET_SECONDS},
-        {"name": "  of which the set-wise match and items write", "value": round(result["matching_seconds"], 1),
-         "unit": "s", "met": None},
-        {"name": "peak RSS of the reconciling process", "value": round(rss_mib), "unit": "MiB",
-         "target": f"<= {TARGET_RSS_MIB} MiB", "met": rss_mib <= TARGET_RSS_MIB},
-        {"name": "PostgreSQL temp file bytes during the run", "value": round((temp_after - temp_before) / 2**20),
-         "unit": "MiB", "met": None},
+        {
+            "name": f"setup: ledger of {n:,} payments + file (not timed)",
+            "value": round(setup_seconds, 1),
+            "unit": "s",
+            "met": None,
+        },
+        {
+            "name": f"reconcile {result['records']:,} gateway records (parse, stage, match, write)",
+            "value": round(result["seconds"], 1),
+            "unit": "s",
+            "target": f"<= {TARGET_SECONDS} s",
+            "met": result["seconds"] <= TARGET_SECONDS,
+        },
+        {
+            "name": "  of which the set-wise match and items write",
+            "value": round(result["matching_seconds"], 1),
+            "unit": "s",
+            "met": None,
+        },
+        {
+            "name": "peak RSS of the reconciling process",
+            "value": round(rss_mib),
+            "unit": "MiB",
+            "target": f"<= {TARGET_RSS_MIB} MiB",
+            "met": rss_mib <= TARGET_RSS_MIB,
+        },
+        {
+            "name": "PostgreSQL temp file bytes during the run",
+            "value": round((temp_after - temp_before) / 2**20),
+            "unit": "MiB",
+            "met": None,
+        },
         {"name": f"items ({counts})", "value": result["items"], "unit": "items", "met": None},
     ]
 

@@ -60,18 +60,34 @@ def _free_port() -> int:
 def _event(run: str, i: str) -> str:
     """A payment_intent.succeeded event of Stripe's usual size (about 2 kB), on one line."""
     intent = {
-        "id": f"pi_bench_{run}_{i}", "object": "payment_intent", "amount": 2500, "amount_received": 2500,
-        "currency": "eur", "status": "succeeded", "latest_charge": f"ch_bench_{run}_{i}",
-        "metadata": {"payment_id": "0"}, "automatic_payment_methods": {"enabled": True},
+        "id": f"pi_bench_{run}_{i}",
+        "object": "payment_intent",
+        "amount": 2500,
+        "amount_received": 2500,
+        "currency": "eur",
+        "status": "succeeded",
+        "latest_charge": f"ch_bench_{run}_{i}",
+        "metadata": {"payment_id": "0"},
+        "automatic_payment_methods": {"enabled": True},
         "client_secret": None,  # nosec B105 - not a secret: the field is empty in events
-        "created": int(time.time()), "livemode": False,
-        "payment_method_types": ["card"], "description": "x" * 900,
+        "created": int(time.time()),
+        "livemode": False,
+        "payment_method_types": ["card"],
+        "description": "x" * 900,
     }
-    return json.dumps({
-        "id": f"evt_bench_{run}_{i}", "object": "event", "api_version": "2024-06-20", "created": int(time.time()),
-        "type": "payment_intent.succeeded", "livemode": False, "pending_webhooks": 1,
-        "request": {"id": None, "idempotency_key": None}, "data": {"object": intent},
-    })
+    return json.dumps(
+        {
+            "id": f"evt_bench_{run}_{i}",
+            "object": "event",
+            "api_version": "2024-06-20",
+            "created": int(time.time()),
+            "type": "payment_intent.succeeded",
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "data": {"object": intent},
+        }
+    )
 
 
 def _write_signed_events(path: Path, *, run: str, count: int, secret: str) -> None:
@@ -100,9 +116,27 @@ def _wait_until_up(port: int, process: subprocess.Popen, timeout: float = 60) ->
 
 def _wrk(wrk: str, port: int, events: Path, seconds: int) -> dict:
     completed = subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments
-        [wrk, "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s",
-         "-s", str(SCRIPT), f"http://127.0.0.1:{port}", "--", str(events), str(WRK_THREADS)],
-        capture_output=True, text=True, timeout=seconds + 60, check=True,
+        [
+            wrk,
+            "-t",
+            str(WRK_THREADS),
+            "-c",
+            str(CONNECTIONS),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(SCRIPT),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(events),
+            str(WRK_THREADS),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
     )
     for line in completed.stdout.splitlines():
         if line.startswith("WRK_RESULT "):
@@ -112,12 +146,29 @@ def _wrk(wrk: str, port: int, events: Path, seconds: int) -> dict:
 
 def _gunicorn(port: int, secret: str) -> subprocess.Popen:
     # As in production (access log included, to /dev/null here), but for the address and the secret.
-    env = {**os.environ, "STRIPE_WEBHOOK_SECRETS": secret, "DEBUG": "false",
-           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "fintech.settings")}
+    env = {
+        **os.environ,
+        "STRIPE_WEBHOOK_SECRETS": secret,
+        "DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "fintech.settings"),
+    }
     return subprocess.Popen(  # noqa: S603  # nosec B603 - our own interpreter, fixed arguments
-        [sys.executable, "-m", "gunicorn", "fintech.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "fintech.wsgi",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -154,8 +205,15 @@ def run() -> list[dict]:
 
     wrk = shutil.which("wrk")
     if wrk is None:
-        return [{"name": "verified webhook deliveries accepted per second", "value": "wrk not installed",
-                 "unit": "", "target": f">= {TARGET_RATE}/s (`make wrk`: apt-get install wrk)", "met": False}]
+        return [
+            {
+                "name": "verified webhook deliveries accepted per second",
+                "value": "wrk not installed",
+                "unit": "",
+                "target": f">= {TARGET_RATE}/s (`make wrk`: apt-get install wrk)",
+                "met": False,
+            }
+        ]
     secret = f"whsec_bench_{uuid.uuid4().hex[:16]}"
     run_id = uuid.uuid4().hex[:10]
     port = _free_port()
@@ -175,7 +233,8 @@ def run() -> list[dict]:
         finally:
             _stop(process)
     stored_measured = WebhookDelivery.objects.filter(
-        provider="stripe", event_key__startswith=f"evt_bench_{run_id}_m_").count()
+        provider="stripe", event_key__startswith=f"evt_bench_{run_id}_m_"
+    ).count()
     failures = result["non_200"] + sum(result["errors"].values()) - result["errors"]["status"]
     seconds = result["duration_us"] / 1e6
     rate = round(result["created"] / seconds)
@@ -185,23 +244,53 @@ def run() -> list[dict]:
     stored_ok = result["created"] <= stored_measured <= result["created"] + CONNECTIONS
     clean = not failures and not result["wrapped"] and stored_ok
     broker = str(settings.CELERY_BROKER_URL).split("://", 1)[0]
-    shape = (f"gunicorn {_gunicorn_shape()}, wrk {WRK_THREADS} threads x {CONNECTIONS} connections, "
-             f"PostgreSQL {connection.pg_version // 10000}, broker {broker}")
+    shape = (
+        f"gunicorn {_gunicorn_shape()}, wrk {WRK_THREADS} threads x {CONNECTIONS} connections, "
+        f"PostgreSQL {connection.pg_version // 10000}, broker {broker}"
+    )
     return [
-        {"name": f"verified webhook deliveries accepted per second ({shape})", "value": rate, "unit": "deliveries/s",
-         "target": f">= {TARGET_RATE}/s", "met": rate >= TARGET_RATE and clean},
+        {
+            "name": f"verified webhook deliveries accepted per second ({shape})",
+            "value": rate,
+            "unit": "deliveries/s",
+            "target": f">= {TARGET_RATE}/s",
+            "met": rate >= TARGET_RATE and clean,
+        },
         {"name": "webhook accept p50", "value": latency["p50"], "unit": "ms", "met": None},
         {"name": "webhook accept p90", "value": latency["p90"], "unit": "ms", "met": None},
-        {"name": "webhook accept p99", "value": latency["p99"], "unit": "ms", "target": f"<= {TARGET_P99_MS} ms",
-         "met": latency["p99"] <= TARGET_P99_MS},
+        {
+            "name": "webhook accept p99",
+            "value": latency["p99"],
+            "unit": "ms",
+            "target": f"<= {TARGET_P99_MS} ms",
+            "met": latency["p99"] <= TARGET_P99_MS,
+        },
         {"name": "webhook accept max", "value": latency["max"], "unit": "ms", "met": None},
-        {"name": "web process CPU per delivery", "value": round(web_cpu * 1000 / max(result["requests"], 1), 3),
-         "unit": "ms", "met": None},
-        {"name": "deliveries stored in the measured run", "value": stored_measured, "unit": "rows",
-         "target": f"every 200 that was not a duplicate: {result['created']} (+ <= {CONNECTIONS} in flight at the end)",
-         "met": stored_ok},
-        {"name": "failed requests (non-200, socket errors, timeouts)", "value": failures, "unit": "requests",
-         "met": not failures},
-        {"name": "signed events reused (run outlasted the pre-signed set)", "value": result["wrapped"],
-         "unit": "requests", "met": not result["wrapped"]},
+        {
+            "name": "web process CPU per delivery",
+            "value": round(web_cpu * 1000 / max(result["requests"], 1), 3),
+            "unit": "ms",
+            "met": None,
+        },
+        {
+            "name": "deliveries stored in the measured run",
+            "value": stored_measured,
+            "unit": "rows",
+            "target": (
+                f"every 200 that was not a duplicate: {result['created']} (+ <= {CONNECTIONS} in flight at the end)"
+            ),
+            "met": stored_ok,
+        },
+        {
+            "name": "failed requests (non-200, socket errors, timeouts)",
+            "value": failures,
+            "unit": "requests",
+            "met": not failures,
+        },
+        {
+            "name": "signed events reused (run outlasted the pre-signed set)",
+            "value": result["wrapped"],
+            "unit": "requests",
+            "met": not result["wrapped"],
+        },
     ]

@@ -29,14 +29,27 @@ EVIDENCE_SHOWN = 200  # an alert's page lists at most this many of its transacti
 
 
 class ReviewReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000,
-                             help_text="Why: this goes into the decision record and the audit trail.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=2000,
+        help_text="Why: this goes into the decision record and the audit trail.",
+    )
 
 
 @admin.register(ScreeningHit)
 class ScreeningHitAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
-    list_display = ("created_at", "party_name", "party_type", "party_id", "list_code", "entry_uid", "matched_name",
-                    "score", "status", "reviewed_by")
+    list_display = (
+        "created_at",
+        "party_name",
+        "party_type",
+        "party_id",
+        "list_code",
+        "entry_uid",
+        "matched_name",
+        "score",
+        "status",
+        "reviewed_by",
+    )
     list_filter = ("status", "list_code", "party_type")
     search_fields = ("party_name", "matched_name", "entry_uid", "party_id")
     list_select_related = ("reviewed_by",)
@@ -62,21 +75,31 @@ class ScreeningHitAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
             self.message_user(request, f"{decided} hit(s) {done}.", messages.SUCCESS)
             return None
         context = {
-            **self.admin_site.each_context(request), "title": title, "form": form,
-            "hits": queryset, "action": request.POST.get("action"), "opts": self.model._meta,
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "hits": queryset,
+            "action": request.POST.get("action"),
+            "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/compliance/screeninghit/review.html", context)
 
     @admin.action(description="Confirm true match (freezes the customer)", permissions=["review"])
     def confirm_true_match(self, request, queryset):
-        return self._review(request, queryset, service=screening_hit_confirm,
-                            title="Confirm true match", done="confirmed")
+        return self._review(
+            request, queryset, service=screening_hit_confirm, title="Confirm true match", done="confirmed"
+        )
 
     @admin.action(description="Mark as false positive", permissions=["review"])
     def mark_false_positive(self, request, queryset):
-        return self._review(request, queryset, service=screening_hit_dismiss,
-                            title="Mark as false positive", done="marked as false positive")
+        return self._review(
+            request,
+            queryset,
+            service=screening_hit_dismiss,
+            title="Mark as false positive",
+            done="marked as false positive",
+        )
 
 
 @admin.register(SanctionsList)
@@ -147,8 +170,13 @@ class RuleAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj) and (obj is None or obj.is_current)
 
     def save_model(self, request, obj, form, change):
-        new = rule_version_create(rule=obj, actor=request.user, params=form.cleaned_data["params"],
-                                  enabled=form.cleaned_data["enabled"], severity=form.cleaned_data["severity"])
+        new = rule_version_create(
+            rule=obj,
+            actor=request.user,
+            params=form.cleaned_data["params"],
+            enabled=form.cleaned_data["enabled"],
+            severity=form.cleaned_data["severity"],
+        )
         obj.pk, obj.version, obj.is_current = new.pk, new.version, new.is_current
 
 
@@ -161,9 +189,7 @@ class AlertAdmin(AuditedReadsAdmin, AlertQueueMixin, ReadOnlyAdmin):
     search_fields = ("=customer__external_id", "=case__reference", "=dedupe_key")
     search_help_text = "Exact customer id, case reference or dedupe key (names: the compliance search page)."
     # The evidence as the transactions themselves (each linked to its page), not their ids.
-    fields = readonly_fields = [
-        "evidence" if f.name == "transaction_ids" else f.name for f in Alert._meta.fields
-    ]
+    fields = readonly_fields = ["evidence" if f.name == "transaction_ids" else f.name for f in Alert._meta.fields]
 
     @admin.display(description="evidence")
     def evidence(self, alert: Alert) -> str:
@@ -171,21 +197,37 @@ class AlertAdmin(AuditedReadsAdmin, AlertQueueMixin, ReadOnlyAdmin):
         rows = MonitoredTransaction.objects.filter(pk__in=ids).order_by("occurred_at", "pk")
         if not rows:
             return "-"
-        items = format_html_join("", '<li><a href="{}">{}</a> · {} {} · {}{}</li>', (
-            (reverse("admin:compliance_monitoredtransaction_change", args=[tx.pk]),
-             tx.occurred_at.strftime("%Y-%m-%d %H:%M"), tx.get_direction_display(),
-             format_money(tx.amount, tx.currency), tx.channel or tx.source,
-             f" · {tx.counterparty_name}" if tx.counterparty_name else "")
-            for tx in rows
-        ))
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> · {} {} · {}{}</li>',
+            (
+                (
+                    reverse("admin:compliance_monitoredtransaction_change", args=[tx.pk]),
+                    tx.occurred_at.strftime("%Y-%m-%d %H:%M"),
+                    tx.get_direction_display(),
+                    format_money(tx.amount, tx.currency),
+                    tx.channel or tx.source,
+                    f" · {tx.counterparty_name}" if tx.counterparty_name else "",
+                )
+                for tx in rows
+            ),
+        )
         more = len(alert.transaction_ids) - len(ids)
         return format_html("<ul>{}</ul>{}", items, f"and {more} more" if more > 0 else "")
 
 
 @admin.register(MonitoredTransaction)
 class MonitoredTransactionAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
-    list_display = ("occurred_at", "source", "source_id", "customer", "direction", "amount_money", "channel",
-                    "counterparty_country")
+    list_display = (
+        "occurred_at",
+        "source",
+        "source_id",
+        "customer",
+        "direction",
+        "amount_money",
+        "channel",
+        "counterparty_country",
+    )
     list_filter = ("source", "direction", "channel")
     search_fields = ("source_id", "customer__external_id", "counterparty_name")
     list_select_related = ("customer",)

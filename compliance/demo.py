@@ -26,8 +26,10 @@ from fintech.selectors import customer_by_email
 HISTORIES = {
     "dmitri@example.com": [
         # just under the USD 10,000 reporting threshold (about EUR 9,300 at the reference rates)
-        (0, 910_000, "in", "Cash deposit Limassol", "CY"), (3, 925_000, "in", "Cash deposit Limassol", "CY"),
-        (6, 895_000, "in", "Cash deposit Limassol", "CY"), (30, 2_700_000, "out", "Tehran Trading Co", "IR"),
+        (0, 910_000, "in", "Cash deposit Limassol", "CY"),
+        (3, 925_000, "in", "Cash deposit Limassol", "CY"),
+        (6, 895_000, "in", "Cash deposit Limassol", "CY"),
+        (30, 2_700_000, "out", "Tehran Trading Co", "IR"),
     ],
     "farid@example.com": [
         (-24 * 45, 300_000, "in", "Payroll Dubai", "AE"),  # history: fan-in judges customers it knows
@@ -44,13 +46,22 @@ def _events(start: datetime.datetime) -> list[dict]:
         if customer is None:
             continue
         for i, (hours, amount, direction, name, country) in enumerate(rows):
-            events.append({
-                "source": "demo", "source_id": f"demo-aml-{email.split('@')[0]}-{i:02d}",
-                "customer_id": customer.pk, "occurred_at": (start + datetime.timedelta(hours=hours)).isoformat(),
-                "direction": direction, "amount": amount, "currency": "EUR", "channel": "wire",
-                "account_id": f"demo-{customer.pk}", "counterparty_name": name,
-                "counterparty_account": name.upper().replace(" ", "-")[:30], "counterparty_country": country,
-            })
+            events.append(
+                {
+                    "source": "demo",
+                    "source_id": f"demo-aml-{email.split('@')[0]}-{i:02d}",
+                    "customer_id": customer.pk,
+                    "occurred_at": (start + datetime.timedelta(hours=hours)).isoformat(),
+                    "direction": direction,
+                    "amount": amount,
+                    "currency": "EUR",
+                    "channel": "wire",
+                    "account_id": f"demo-{customer.pk}",
+                    "counterparty_name": name,
+                    "counterparty_account": name.upper().replace(" ", "-")[:30],
+                    "counterparty_country": country,
+                }
+            )
     return events
 
 
@@ -68,11 +79,17 @@ def _sanctions_list(out) -> None:
     if snapshot is None:
         entries, checksum = ofac.parse_directory(OFAC_SDN_DIR)
         snapshot = sanctions_list_import(
-            list_code="ofac_sdn", list_name="OFAC Specially Designated Nationals", entries=entries,
-            source=OFAC_SDN_SOURCE, checksum=checksum, rescreen=False,
+            list_code="ofac_sdn",
+            list_name="OFAC Specially Designated Nationals",
+            entries=entries,
+            source=OFAC_SDN_SOURCE,
+            checksum=checksum,
+            rescreen=False,
         )
-    out.write(f"Sanctions list (admin: Compliance > Sanctions lists): {snapshot.sanctions_list.name} "
-              f"v{snapshot.version}, {snapshot.entry_count} entries")
+    out.write(
+        f"Sanctions list (admin: Compliance > Sanctions lists): {snapshot.sanctions_list.name} "
+        f"v{snapshot.version}, {snapshot.entry_count} entries"
+    )
 
 
 def seed(out) -> None:
@@ -93,9 +110,12 @@ def seed(out) -> None:
         case_transition(farid, Case.State.ESCALATED, actor=analyst, reason="demo: funds forwarded to Syria")
         sar_draft_generate(farid, actor=officer)
         if not farid.decisions.filter(status=CaseDecision.Status.PENDING).exists():
-            case_decision_propose(farid, kind=CaseDecision.Kind.FILE_SAR, actor=officer,
-                                  reason="demo: file; needs officer2's approval")
+            case_decision_propose(
+                farid, kind=CaseDecision.Kind.FILE_SAR, actor=officer, reason="demo: file; needs officer2's approval"
+            )
     out.write("Cases (admin: Compliance > Cases):")
     for case in Case.objects.filter(customer__email_index__in=_demo_indexes()).select_related("customer", "assignee"):
-        out.write(f"  {case.reference} {case.customer.legal_name:<22} {case.get_state_display():<12} "
-                  f"alerts {case.alerts.count():>2}  assignee {case.assignee or '-'}")
+        out.write(
+            f"  {case.reference} {case.customer.legal_name:<22} {case.get_state_display():<12} "
+            f"alerts {case.alerts.count():>2}  assignee {case.assignee or '-'}"
+        )

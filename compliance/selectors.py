@@ -13,7 +13,8 @@ def current_snapshot_ids() -> tuple[int, ...]:
     newest = ListSnapshot.objects.filter(sanctions_list=OuterRef("sanctions_list")).order_by("-version")
     return tuple(
         ListSnapshot.objects.filter(version=Subquery(newest.values("version")[:1]))
-        .order_by("pk").values_list("pk", flat=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
@@ -27,20 +28,46 @@ def name_index_build(snapshot_ids: tuple[int, ...]) -> NameIndex:
         EntryName.objects.filter(entry__snapshot_id__in=snapshot_ids)
         .order_by("entry_id", "-is_primary", "id")
         .values_list(
-            "entry_id", "name", "is_primary",
-            "entry__uid", "entry__entity_type", "entry__primary_name", "entry__dates_of_birth",
-            "entry__countries", "entry__content_hash", "entry__snapshot_id", "entry__programs",
+            "entry_id",
+            "name",
+            "is_primary",
+            "entry__uid",
+            "entry__entity_type",
+            "entry__primary_name",
+            "entry__dates_of_birth",
+            "entry__countries",
+            "entry__content_hash",
+            "entry__snapshot_id",
+            "entry__programs",
             "entry__snapshot__sanctions_list__code",
         )
     )
-    for (entry_id, name, is_primary, uid, entity_type, primary_name, dobs, countries,
-         content_hash, snapshot_id, programs, list_code) in rows.iterator(chunk_size=5000):
+    for (
+        entry_id,
+        name,
+        is_primary,
+        uid,
+        entity_type,
+        primary_name,
+        dobs,
+        countries,
+        content_hash,
+        snapshot_id,
+        programs,
+        list_code,
+    ) in rows.iterator(chunk_size=5000):
         entry = entries.get(entry_id)
         if entry is None:
             entry = entries[entry_id] = IndexedEntry(
-                list_code=list_code, uid=uid, entity_type=entity_type, primary_name=primary_name,
-                dates_of_birth=tuple(dobs or ()), countries=frozenset(countries or ()),
-                content_hash=content_hash, snapshot_id=snapshot_id, programs=tuple(programs or ()),
+                list_code=list_code,
+                uid=uid,
+                entity_type=entity_type,
+                primary_name=primary_name,
+                dates_of_birth=tuple(dobs or ()),
+                countries=frozenset(countries or ()),
+                content_hash=content_hash,
+                snapshot_id=snapshot_id,
+                programs=tuple(programs or ()),
             )
         index.add(entry, name, is_primary)
     return index
@@ -54,7 +81,8 @@ def current_name_index() -> NameIndex:
 
 def open_hits_for_party(*, party_type: str, party_id: str) -> QuerySet[ScreeningHit]:
     return ScreeningHit.objects.filter(
-        party_type=party_type, party_id=party_id,
+        party_type=party_type,
+        party_id=party_id,
         status__in=[ScreeningHit.Status.PENDING, ScreeningHit.Status.CONFIRMED],
     )
 
@@ -67,8 +95,9 @@ def party_hit_keys(*, party_type: str, party_id: str) -> dict[tuple[str, str, st
     return {(code, uid, content_hash): status for code, uid, content_hash, status in rows}
 
 
-def alerts_list(*, status: str | None = None, rule_code: str | None = None,
-                customer_external_id: str | None = None) -> QuerySet[Alert]:
+def alerts_list(
+    *, status: str | None = None, rule_code: str | None = None, customer_external_id: str | None = None
+) -> QuerySet[Alert]:
     qs = Alert.objects.select_related("customer").order_by("-pk")
     if status:
         qs = qs.filter(status=status)
@@ -88,5 +117,5 @@ def alerts_evidence_source_ids(*, alerts) -> dict[int, list[str]]:
     wanted = sorted({int(i) for alert in alerts for i in alert.transaction_ids})
     found: dict[int, str] = {}
     for i in range(0, len(wanted), 900):
-        found.update(MonitoredTransaction.objects.filter(pk__in=wanted[i:i + 900]).values_list("pk", "source_id"))
+        found.update(MonitoredTransaction.objects.filter(pk__in=wanted[i : i + 900]).values_list("pk", "source_id"))
     return {alert.pk: [found[int(i)] for i in alert.transaction_ids if int(i) in found] for alert in alerts}

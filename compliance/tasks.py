@@ -10,8 +10,11 @@ from compliance.services.rescreen import customers_rescreen
 
 
 @shared_task(
-    name="compliance.rescreen_customers", acks_late=True, reject_on_worker_lost=True,
-    time_limit=3600, soft_time_limit=3300,
+    name="compliance.rescreen_customers",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=3600,
+    soft_time_limit=3300,
 )
 def rescreen_customers_task(snapshot_id: int) -> dict[str, int]:
     """Re-screen every customer after a list import.
@@ -23,8 +26,9 @@ def rescreen_customers_task(snapshot_id: int) -> dict[str, int]:
     return customers_rescreen(snapshot_id=snapshot_id)
 
 
-@shared_task(name="compliance.run_aml_scan", acks_late=True, reject_on_worker_lost=True,
-             time_limit=3600, soft_time_limit=3300)
+@shared_task(
+    name="compliance.run_aml_scan", acks_late=True, reject_on_worker_lost=True, time_limit=3600, soft_time_limit=3300
+)
 def run_aml_scan_task(start: str | None = None, end: str | None = None) -> dict[str, int]:
     """Batch scan of [start, end) (ISO 8601); by default the previous UTC day (nightly beat).
 
@@ -51,7 +55,10 @@ def _period(start: str | None, end: str | None, days: int = 1):
 
     from django.utils import timezone
 
-    end_at = (datetime.datetime.fromisoformat(end) if end
-              else timezone.now().replace(hour=0, minute=0, second=0, microsecond=0))
+    end_at = (
+        datetime.datetime.fromisoformat(end)
+        if end
+        else timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    )
     start_at = datetime.datetime.fromisoformat(start) if start else end_at - datetime.timedelta(days=days)
     return start_at, end_at

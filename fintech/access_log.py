@@ -41,9 +41,18 @@ class AccessLogger(glogging.Logger):
         sent = getattr(resp, "sent", None)
         try:
             self.access_log.info(
-                LINE, environ.get("REMOTE_ADDR", "-"), self.now(), environ["REQUEST_METHOD"], environ["RAW_URI"],
-                environ["SERVER_PROTOCOL"], status, "-" if sent is None else sent, environ.get("HTTP_REFERER", "-"),
-                environ.get("HTTP_USER_AGENT", "-"), request_time.total_seconds() * 1000, _request_id(resp.headers),
+                LINE,
+                environ.get("REMOTE_ADDR", "-"),
+                self.now(),
+                environ["REQUEST_METHOD"],
+                environ["RAW_URI"],
+                environ["SERVER_PROTOCOL"],
+                status,
+                "-" if sent is None else sent,
+                environ.get("HTTP_REFERER", "-"),
+                environ.get("HTTP_USER_AGENT", "-"),
+                request_time.total_seconds() * 1000,
+                _request_id(resp.headers),
             )
         except Exception:  # as gunicorn does: a broken log line must not fail the request
             self.error(traceback.format_exc())

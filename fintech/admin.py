@@ -55,8 +55,11 @@ def money_column(amount_field: str, *, description: str = "amount", currency_fie
 def money_fields(model, *amount_fields: str, currency_field: str = "currency", exclude=()) -> list[str]:
     """A read-only detail page's fields in the model's order, each of `amount_fields` as its
     `money_column` (`<field>_money`) with the currency folded into it."""
-    return [f"{f.name}_money" if f.name in amount_fields else f.name for f in model._meta.fields
-            if f.name != currency_field and f.name not in exclude]
+    return [
+        f"{f.name}_money" if f.name in amount_fields else f.name
+        for f in model._meta.fields
+        if f.name != currency_field and f.name not in exclude
+    ]
 
 
 @admin.register(AuditEvent)
@@ -95,8 +98,19 @@ class CustomerAdmin(AuditedReadsAdmin, admin.ModelAdmin):
     search_help_text = "Reference or name (partial), or an email address (exact)."
     readonly_fields = ("external_id", "user", "risk_score", "created_at", "updated_at")
     fields = (
-        "external_id", "user", "legal_name", "email", "entity_type", "country", "date_of_birth",
-        "national_id", "risk_rating", "risk_score", "status", "created_at", "updated_at",
+        "external_id",
+        "user",
+        "legal_name",
+        "email",
+        "entity_type",
+        "country",
+        "date_of_birth",
+        "national_id",
+        "risk_rating",
+        "risk_score",
+        "status",
+        "created_at",
+        "updated_at",
     )
     show_full_result_count = False
 
@@ -201,16 +215,26 @@ class ApiClientAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 client, token = staff_api_token_issue(
-                    name=form.cleaned_data["name"], user=request.user, role=form.cleaned_data["role"],
+                    name=form.cleaned_data["name"],
+                    user=request.user,
+                    role=form.cleaned_data["role"],
                     verified_device=getattr(request.user, "otp_device", None),
                 )
             except ApiClientRefused as exc:
                 form.add_error(None, exc.detail)
-        return TemplateResponse(request, "admin/fintech/apiclient/issue_my_token.html", {
-            **self.admin_site.each_context(request), "title": "Issue my API token", "form": form,
-            "token": token, "hours": settings.STAFF_API_TOKEN_HOURS, "opts": self.model._meta,
-            "active": own.order_by("expires_at"),
-        })
+        return TemplateResponse(
+            request,
+            "admin/fintech/apiclient/issue_my_token.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Issue my API token",
+                "form": form,
+                "token": token,
+                "hours": settings.STAFF_API_TOKEN_HOURS,
+                "opts": self.model._meta,
+                "active": own.order_by("expires_at"),
+            },
+        )
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -238,8 +262,17 @@ class StaffTOTPDeviceAdmin(admin.ModelAdmin):
     list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
     list_filter = ("confirmed",)
     search_fields = ("user__username", "name")
-    fields = ("user", "name", "confirmed", "step", "digits", "created_at", "last_used_at",
-              "throttling_failure_count", "throttling_failure_timestamp")
+    fields = (
+        "user",
+        "name",
+        "confirmed",
+        "step",
+        "digits",
+        "created_at",
+        "last_used_at",
+        "throttling_failure_count",
+        "throttling_failure_timestamp",
+    )
     readonly_fields = ("user", "step", "digits", "created_at", "last_used_at", "throttling_failure_timestamp")
     list_select_related = ("user",)
 

@@ -32,17 +32,28 @@ class AuditedReadsAdmin:
     def _record_viewed(self, request, obj, what: str) -> None:
         if obj is not None:
             opts = self.model._meta
-            staff_read_record(actor=request.user, action=f"{opts.app_label}.{opts.model_name}.viewed", target=obj,
-                              shown={opts.label: [obj.pk]}, via="admin", what=f"{opts.verbose_name} {what}")
+            staff_read_record(
+                actor=request.user,
+                action=f"{opts.app_label}.{opts.model_name}.viewed",
+                target=obj,
+                shown={opts.label: [obj.pk]},
+                via="admin",
+                what=f"{opts.verbose_name} {what}",
+            )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = _rendered(response, "cl")
         if changelist is not None:
             opts = self.model._meta
-            staff_read_record(actor=request.user, action=f"{opts.app_label}.{opts.model_name}.listed",
-                              shown={opts.label: [row.pk for row in changelist.result_list]}, via="admin",
-                              what=f"{opts.verbose_name_plural} list", query=_query(request))
+            staff_read_record(
+                actor=request.user,
+                action=f"{opts.app_label}.{opts.model_name}.listed",
+                shown={opts.label: [row.pk for row in changelist.result_list]},
+                via="admin",
+                what=f"{opts.verbose_name_plural} list",
+                query=_query(request),
+            )
         return response
 
 

@@ -59,8 +59,20 @@ AUDIT_SHARDS = 16
 
 # The fields an event's hash covers (its own `hash` aside; `prev_hash` enters the HMAC apart).
 HASHED_FIELDS = (
-    "seq", "key_id", "occurred_at", "actor_id", "actor_label", "action", "target_type", "target_id",
-    "target_repr", "before", "after", "ip", "request_id", "outcome",
+    "seq",
+    "key_id",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_repr",
+    "before",
+    "after",
+    "ip",
+    "request_id",
+    "outcome",
 )
 
 
@@ -125,9 +137,9 @@ def shard_genesis(shard: int) -> str:
 
 
 def _canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder
-    ).encode("utf-8")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder).encode(
+        "utf-8"
+    )
 
 
 def canonical_fields(event: Any) -> dict[str, Any]:
@@ -174,19 +186,28 @@ class Checkpoint:
     def _signed_body(self) -> bytes:
         if self.format == CHECKPOINT_FORMAT_V1:
             seq, head = self.heads[0]
-            body = {"chain": MAIN_CHAIN, "seq": seq, "hash": head, "key_id": self.key_id,
-                    "written_at": self.written_at}
+            body = {"chain": MAIN_CHAIN, "seq": seq, "hash": head, "key_id": self.key_id, "written_at": self.written_at}
         else:
-            body = {"heads": _heads_json(self.heads), "prev": self.prev, "key_id": self.key_id,
-                    "written_at": self.written_at}
+            body = {
+                "heads": _heads_json(self.heads),
+                "prev": self.prev,
+                "key_id": self.key_id,
+                "written_at": self.written_at,
+            }
         return self.format.encode() + b"\x00" + _canonical_json(body)
 
     def signature(self, ring: AuditKeyRing) -> str:
         return hmac.new(ring.key(self.key_id), self._signed_body(), hashlib.sha256).hexdigest()
 
     def to_line(self, ring: AuditKeyRing) -> str:
-        record = {"format": CHECKPOINT_FORMAT, "heads": _heads_json(self.heads), "prev": self.prev,
-                  "key_id": self.key_id, "written_at": self.written_at, "sig": self.signature(ring)}
+        record = {
+            "format": CHECKPOINT_FORMAT,
+            "heads": _heads_json(self.heads),
+            "prev": self.prev,
+            "key_id": self.key_id,
+            "written_at": self.written_at,
+            "sig": self.signature(ring),
+        }
         return json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
 
 
@@ -198,8 +219,12 @@ def checkpoint_sign(
     *, ring: AuditKeyRing, heads: Mapping[int, tuple[int, str]], prev: str, at: datetime.datetime
 ) -> Checkpoint:
     """A checkpoint of the shards' `heads`, following the line signed `prev`, under the primary key."""
-    return Checkpoint(heads=dict(heads), key_id=ring.primary_id, prev=prev,
-                      written_at=at.astimezone(datetime.UTC).isoformat(timespec="seconds"))
+    return Checkpoint(
+        heads=dict(heads),
+        key_id=ring.primary_id,
+        prev=prev,
+        written_at=at.astimezone(datetime.UTC).isoformat(timespec="seconds"),
+    )
 
 
 def _checkpoint_record(record: dict) -> tuple[Checkpoint, str]:
@@ -214,8 +239,9 @@ def _checkpoint_record(record: dict) -> tuple[Checkpoint, str]:
         prev = str(record["prev"])
     else:
         raise CheckpointInvalid(f"unknown checkpoint format {fmt!r}")
-    checkpoint = Checkpoint(heads=heads, key_id=str(record["key_id"]), written_at=str(record["written_at"]),
-                            prev=prev, format=fmt)
+    checkpoint = Checkpoint(
+        heads=heads, key_id=str(record["key_id"]), written_at=str(record["written_at"]), prev=prev, format=fmt
+    )
     return checkpoint, str(record["sig"])
 
 

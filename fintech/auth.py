@@ -68,8 +68,11 @@ def _audit_login_failed(sender, credentials, request=None, **kwargs):
     username = truncate_to_field(get_user_model(), "username", str(credentials.get("username", "")))
     with transaction.atomic():
         audit_event_record(
-            action="fintech.auth.login_failed", actor_label=username, target_type="auth.user",
-            target_id=truncate_to_field(AuditEvent, "target_id", username), outcome=AuditEvent.Outcome.FAILURE,
+            action="fintech.auth.login_failed",
+            actor_label=username,
+            target_type="auth.user",
+            target_id=truncate_to_field(AuditEvent, "target_id", username),
+            outcome=AuditEvent.Outcome.FAILURE,
         )
 
 
@@ -77,7 +80,8 @@ def _audit_login_failed(sender, credentials, request=None, **kwargs):
 def _audit_lockout(sender, request, username, ip_address, **kwargs):
     with transaction.atomic():
         audit_event_record(
-            action="fintech.auth.locked_out", target_type="auth.user",
+            action="fintech.auth.locked_out",
+            target_type="auth.user",
             actor_label=truncate_to_field(AuditEvent, "actor_label", str(username or "")),
             target_id=truncate_to_field(AuditEvent, "target_id", str(username or "")),
             outcome=AuditEvent.Outcome.DENIED,

@@ -52,8 +52,11 @@ def seed(out) -> None:
     for username, role in DEMO_STAFF:
         if not users.filter(username=username).exists():
             staff_user_create(
-                username=username, email=f"{username}@back-office.example", password=demo_password(username),
-                role=role, totp_key_hex=_derived(f"demo-totp:{username}", 40),
+                username=username,
+                email=f"{username}@back-office.example",
+                password=demo_password(username),
+                role=role,
+                totp_key_hex=_derived(f"demo-totp:{username}", 40),
             )
         device = StaffTOTPDevice.objects.get(user__username=username)
         out.write(
@@ -64,8 +67,12 @@ def seed(out) -> None:
     for email, name, country, dob in DEMO_CUSTOMERS:
         if customer_by_email(email) is None:
             customer_sign_up(
-                email=email, password=demo_password(email.split("@")[0]), legal_name=name, country=country,
-                date_of_birth=dob, address_confirmed=True,
+                email=email,
+                password=demo_password(email.split("@")[0]),
+                legal_name=name,
+                country=country,
+                date_of_birth=dob,
+                address_confirmed=True,
             )
         out.write(f"  {name:<22} user {email:<20} password {demo_password(email.split('@')[0])}")
     token = "fk_demo_" + _derived("demo-api-client:alice", 32)

@@ -23,9 +23,19 @@ from fintech.outbox import outbox_event_publish
 
 
 def transaction_event_payload(
-    *, source: str, kind: str, reference: str, amount: int, currency: str, customer_id: int | None,
-    occurred_at: str, direction: str, channel: str = "", counterparty_name: str = "",
-    counterparty_account: str = "", counterparty_country: str = "",
+    *,
+    source: str,
+    kind: str,
+    reference: str,
+    amount: int,
+    currency: str,
+    customer_id: int | None,
+    occurred_at: str,
+    direction: str,
+    channel: str = "",
+    counterparty_name: str = "",
+    counterparty_account: str = "",
+    counterparty_country: str = "",
 ) -> dict[str, Any]:
     """The event's fields, as the stream carries them."""
     return {

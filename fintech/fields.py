@@ -49,9 +49,7 @@ class EncryptedTextField(models.TextField):
 
     def get_lookup(self, lookup_name):
         if lookup_name != "isnull":
-            raise FieldError(
-                f"{self.model.__name__}.{self.name} is encrypted: filter on its blind index instead"
-            )
+            raise FieldError(f"{self.model.__name__}.{self.name} is encrypted: filter on its blind index instead")
         return super().get_lookup(lookup_name)
 
 

@@ -81,14 +81,25 @@ class CustomerPasswordResetForm(PasswordResetForm):
         # blind index), so Django's lookup by User.email would find nobody.
         customer = customer_by_email(email)
         user = customer.user if customer is not None else None
-        if (user is not None and user.is_active and user.has_usable_password()
-                and not (user.is_staff or user.is_superuser)):
+        if (
+            user is not None
+            and user.is_active
+            and user.has_usable_password()
+            and not (user.is_staff or user.is_superuser)
+        ):
             yield user
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
-        super().send_mail(subject_template_name, email_template_name, context, from_email,
-                          context["user"].customer.email, html_email_template_name)
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            context["user"].customer.email,
+            html_email_template_name,
+        )
 
 
 class CustomerSetPasswordForm(SetPasswordForm):

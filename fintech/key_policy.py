@@ -25,7 +25,11 @@ BLIND_INDEX_KEY_MIN_LENGTH = 43
 
 
 def production_key_problems(
-    *, secret_key: str, field_keys: list[str], blind_index_key: str, audit_chain_keys: list[str],
+    *,
+    secret_key: str,
+    field_keys: list[str],
+    blind_index_key: str,
+    audit_chain_keys: list[str],
     committed_keys: frozenset[str],
 ) -> dict[str, str]:
     """Why each of these keys must not protect production data, by setting name; empty
@@ -37,8 +41,11 @@ def production_key_problems(
     problems: dict[str, str] = {}
     if secret_key in committed_keys:
         problems["SECRET_KEY"] = f"SECRET_KEY {committed}"
-    elif (len(secret_key) < SECRET_KEY_MIN_LENGTH or len(set(secret_key)) < SECRET_KEY_MIN_UNIQUE
-          or secret_key.startswith("django-insecure-")):
+    elif (
+        len(secret_key) < SECRET_KEY_MIN_LENGTH
+        or len(set(secret_key)) < SECRET_KEY_MIN_UNIQUE
+        or secret_key.startswith("django-insecure-")
+    ):
         problems["SECRET_KEY"] = f"SECRET_KEY must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters"
     if committed_keys & {key.strip() for key in field_keys}:
         problems["FIELD_ENCRYPTION_KEYS"] = f"FIELD_ENCRYPTION_KEYS holds a key that {committed}"
@@ -50,8 +57,10 @@ def production_key_problems(
     if blind_index_key in committed_keys:
         problems["BLIND_INDEX_KEY"] = f"BLIND_INDEX_KEY {committed}"
     elif len(blind_index_key) < BLIND_INDEX_KEY_MIN_LENGTH:
-        problems["BLIND_INDEX_KEY"] = (f"BLIND_INDEX_KEY must be a random value of at least "
-                                       f"{BLIND_INDEX_KEY_MIN_LENGTH} characters (32 random bytes in base64)")
+        problems["BLIND_INDEX_KEY"] = (
+            f"BLIND_INDEX_KEY must be a random value of at least "
+            f"{BLIND_INDEX_KEY_MIN_LENGTH} characters (32 random bytes in base64)"
+        )
     if committed_keys & {key.strip() for key in audit_chain_keys}:
         problems["AUDIT_CHAIN_KEYS"] = f"AUDIT_CHAIN_KEYS holds a key that {committed}"
     else:

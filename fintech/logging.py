@@ -57,7 +57,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         request_id = getattr(getattr(record, "request", None), "request_id", "")
-        record.request_id = request_id if isinstance(request_id, str) and request_id else (
-            request_context.current().request_id
+        record.request_id = (
+            request_id if isinstance(request_id, str) and request_id else (request_context.current().request_id)
         )
         return True

@@ -10,8 +10,9 @@ from importlib.util import find_spec
 
 from django.urls import include, path
 
-urlpatterns = [path("", include(f"{app}.urls")) for app in ("payments", "banking", "compliance")
-               if find_spec(f"{app}.urls")]
+urlpatterns = [
+    path("", include(f"{app}.urls")) for app in ("payments", "banking", "compliance") if find_spec(f"{app}.urls")
+]
 
 handler400 = "fintech.views.errors.bad_request"
 handler403 = "fintech.views.errors.permission_denied"

@@ -63,9 +63,7 @@ class IdleSessionTimeoutMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated:
-            limit = (
-                settings.STAFF_SESSION_IDLE_SECONDS if user.is_staff else settings.CUSTOMER_SESSION_IDLE_SECONDS
-            )
+            limit = settings.STAFF_SESSION_IDLE_SECONDS if user.is_staff else settings.CUSTOMER_SESSION_IDLE_SECONDS
             now = int(time.time())
             # Sign-in starts the clock (fintech.auth); a session without one is not trusted.
             last_seen = request.session.get(LAST_SEEN_KEY)

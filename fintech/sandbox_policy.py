@@ -10,8 +10,14 @@ from urllib.parse import urlsplit
 
 from sandbox.env import SANDBOX_ENV
 
-PROVIDER_URLS = ("STRIPE_API_BASE", "STRIPE_JS_URL", "BRAINTREE_API_URL", "BRAINTREE_DROPIN_URL", "PLAID_HOST",
-                 "PLAID_LINK_URL")
+PROVIDER_URLS = (
+    "STRIPE_API_BASE",
+    "STRIPE_JS_URL",
+    "BRAINTREE_API_URL",
+    "BRAINTREE_DROPIN_URL",
+    "PLAID_HOST",
+    "PLAID_LINK_URL",
+)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104  # nosec B104 - compared, never bound
 
 

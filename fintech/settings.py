@@ -59,14 +59,13 @@ REQUIRED_IN_PRODUCTION = REQUIRED_AT_BOOT
 if PRODUCTION:
     missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="")]
     if missing:
-        raise ImproperlyConfigured(
-            "DJANGO_ENV=production refuses to start without: " + ", ".join(missing)
-        )
+        raise ImproperlyConfigured("DJANGO_ENV=production refuses to start without: " + ", ".join(missing))
     if env.bool("DEBUG", default=False):
         raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=1")
     if sandboxed := sandbox_settings_in(os.environ):
-        raise ImproperlyConfigured("DJANGO_ENV=production refuses the development sandbox's gateways: "
-                                   + ", ".join(sandboxed))
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses the development sandbox's gateways: " + ", ".join(sandboxed)
+        )
 elif DJANGO_ENV == "development" and env.bool("SANDBOX", default=True):
     # Development talks to the local sandbox (`python -m sandbox`, started by `make run`)
     # unless a variable says otherwise; SANDBOX=0 leaves the providers' own defaults.
@@ -90,9 +89,15 @@ AUDIT_CHAIN_KEYS = env.list("AUDIT_CHAIN_KEYS", default=[_DEV_AUDIT_CHAIN_KEY])
 # Signed checkpoints of the chain head, appended, never rewritten. In production this is
 # a file on storage the database host cannot write (see docs/security/auditchain.md).
 AUDIT_CHECKPOINT_PATH = Path(env.str("AUDIT_CHECKPOINT_PATH", default=str(VAR_DIR / "audit" / "checkpoints.jsonl")))
-if PRODUCTION and (key_problems := production_key_problems(
-        secret_key=SECRET_KEY, field_keys=FIELD_ENCRYPTION_KEYS, blind_index_key=BLIND_INDEX_KEY,
-        audit_chain_keys=AUDIT_CHAIN_KEYS, committed_keys=COMMITTED_KEYS)):
+if PRODUCTION and (
+    key_problems := production_key_problems(
+        secret_key=SECRET_KEY,
+        field_keys=FIELD_ENCRYPTION_KEYS,
+        blind_index_key=BLIND_INDEX_KEY,
+        audit_chain_keys=AUDIT_CHAIN_KEYS,
+        committed_keys=COMMITTED_KEYS,
+    )
+):
     raise ImproperlyConfigured("DJANGO_ENV=production refuses these keys: " + "; ".join(key_problems.values()))
 
 INSTALLED_APPS = [
@@ -166,8 +171,10 @@ TEMPLATES = [
 # placeholders (and `check --deploy` reports it: fintech.E005 Stripe, fintech.E006 Plaid).
 globals().update(provider_settings(os.environ))
 if PRODUCTION and (gateway_problems := gateway_secret_problems(provider_settings(os.environ))):
-    raise ImproperlyConfigured("DJANGO_ENV=production refuses these gateway secrets: " + "; ".join(
-        problem for found in gateway_problems.values() for problem in found))
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production refuses these gateway secrets: "
+        + "; ".join(problem for found in gateway_problems.values() for problem in found)
+    )
 
 # --- Database, Redis, cache, Celery ----------------------------------------------------
 # PostgreSQL and Redis everywhere, never a stand-in: the code has no other path to fall back to.
@@ -282,7 +289,8 @@ STAFF_API_TOKEN_HOURS = env.int("STAFF_API_TOKEN_HOURS", default=8)
 # Production sends through SMTP (EMAIL_HOST etc.); development prints mail to the console.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

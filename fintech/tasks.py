@@ -24,7 +24,9 @@ def verify_audit_chain() -> dict:
     result = audit_chain_verify()
     if not result.ok:
         logger.critical(
-            "audit chain broken at seq %s: %s", result.first_bad_seq, result.reason,
+            "audit chain broken at seq %s: %s",
+            result.first_bad_seq,
+            result.reason,
         )
     return {"ok": result.ok, "checked": result.checked, "first_bad_seq": result.first_bad_seq}
 
@@ -39,7 +41,10 @@ def audit_checkpoint_write() -> dict:
     try:
         checkpoint = audit_checkpoint_write_service()
     except AuditChainBroken as exc:
-        logger.critical("audit checkpoint refused, chain broken at seq %s: %s",
-                        exc.verification.first_bad_seq, exc.verification.reason)
+        logger.critical(
+            "audit checkpoint refused, chain broken at seq %s: %s",
+            exc.verification.first_bad_seq,
+            exc.verification.reason,
+        )
         return {"ok": False, "first_bad_seq": exc.verification.first_bad_seq}
     return {"ok": True, "seq": checkpoint.seq, "key_id": checkpoint.key_id}

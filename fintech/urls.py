@@ -13,8 +13,11 @@ accounts_patterns = (
         path("confirm/<uidb64>/<token>/", accounts.confirm_address, name="confirm"),
         path("password-reset/", accounts.CustomerPasswordResetView.as_view(), name="password_reset"),
         path("password-reset/done/", accounts.CustomerPasswordResetDoneView.as_view(), name="password_reset_done"),
-        path("reset/<uidb64>/<token>/", accounts.CustomerPasswordResetConfirmView.as_view(),
-             name="password_reset_confirm"),
+        path(
+            "reset/<uidb64>/<token>/",
+            accounts.CustomerPasswordResetConfirmView.as_view(),
+            name="password_reset_confirm",
+        ),
         path("login/", accounts.CustomerLoginView.as_view(), name="login"),
         path("logout/", accounts.CustomerLogoutView.as_view(), name="logout"),
     ],

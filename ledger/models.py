@@ -60,7 +60,11 @@ class LedgerAccount(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts",
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_accounts",
         help_text="Set on a customer's own sub-account of customer balances.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -69,11 +73,16 @@ class LedgerAccount(models.Model):
         db_table = "payments_ledgeraccount"
         ordering = ["code", "currency", "customer_id"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "currency"], condition=models.Q(customer__isnull=True),
-                                    name="payments_ledgeraccount_code_currency"),
-            models.UniqueConstraint(fields=["code", "currency", "customer"],
-                                    condition=models.Q(customer__isnull=False),
-                                    name="payments_ledgeraccount_customer_subaccount"),
+            models.UniqueConstraint(
+                fields=["code", "currency"],
+                condition=models.Q(customer__isnull=True),
+                name="payments_ledgeraccount_code_currency",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "currency", "customer"],
+                condition=models.Q(customer__isnull=False),
+                name="payments_ledgeraccount_customer_subaccount",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -89,7 +98,11 @@ class JournalEntry(models.Model):
     # posted twice hits this constraint instead of doubling the money.
     idempotency_key = models.CharField(max_length=120, unique=True)
     reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
         help_text="The entry this one corrects, by posting its exact opposite.",
     )
     posted_at = models.DateTimeField(db_index=True)

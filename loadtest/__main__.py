@@ -101,8 +101,10 @@ def _report_md(report: dict) -> str:
     ]
     for e in report["endpoints"]:
         rate = "" if e["error_rate"] is None else f"{e['error_rate']:.2%}"
-        lines.append(f"| {e['endpoint']} | {e['requests']} | {e['rps']} | {e['p50_ms']} | {e['p99_ms']} "
-                     f"| {e['avg_ms']} | {rate} |")
+        lines.append(
+            f"| {e['endpoint']} | {e['requests']} | {e['rps']} | {e['p50_ms']} | {e['p99_ms']} "
+            f"| {e['avg_ms']} | {rate} |"
+        )
     if report["errors"]:
         lines += ["", "Errors:", ""] + [f"- {e['endpoint']}: {e['error']} ({e['count']}x)" for e in report["errors"]]
     return "\n".join(lines) + "\n"
@@ -151,22 +153,66 @@ def main() -> int:
     try:
         with (OUT / "gunicorn.log").open("wb") as log:
             web = subprocess.Popen(  # noqa: S603
-                [python, "-m", "gunicorn", "fintech.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
-                 "--access-logfile", "-", "--graceful-timeout", "5", "--timeout", "30"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "fintech.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    workers,
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "5",
+                    "--timeout",
+                    "30",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         _wait_until_serving(f"{host}/healthz", web)
-        load_env = {**env, "LOAD_WEBHOOK_SECRET": env["STRIPE_WEBHOOK_SECRETS"], "LOAD_USERNAME": seeded["username"],
-                    "LOAD_PASSWORD": seeded["password"], "LOAD_API_TOKEN": seeded["api_token"],
-                    "LOAD_STATS_FILE": str(stats_file)}
+        load_env = {
+            **env,
+            "LOAD_WEBHOOK_SECRET": env["STRIPE_WEBHOOK_SECRETS"],
+            "LOAD_USERNAME": seeded["username"],
+            "LOAD_PASSWORD": seeded["password"],
+            "LOAD_API_TOKEN": seeded["api_token"],
+            "LOAD_STATS_FILE": str(stats_file),
+        }
         with (OUT / "locust.log").open("wb") as log:
             load = subprocess.Popen(  # noqa: S603
-                [python, "-m", "locust", "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
-                 "--users", str(users), "--spawn-rate", spawn_rate, "--run-time", run_time, "--host", host,
-                 # --reset-stats: figures for the steady state once every user has started
-                 # (each customer's one password check at sign-in stays out of them)
-                 "--reset-stats", "--stop-timeout", "5", "--only-summary", "--loglevel", "WARNING"],
-                cwd=ROOT, env=load_env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    python,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(ROOT / "loadtest" / "locustfile.py"),
+                    "--headless",
+                    "--users",
+                    str(users),
+                    "--spawn-rate",
+                    spawn_rate,
+                    "--run-time",
+                    run_time,
+                    "--host",
+                    host,
+                    # --reset-stats: figures for the steady state once every user has started
+                    # (each customer's one password check at sign-in stays out of them)
+                    "--reset-stats",
+                    "--stop-timeout",
+                    "5",
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=load_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             try:
                 load.wait(timeout=_seconds(run_time) + 90)

@@ -30,8 +30,13 @@ def seed() -> dict:
     with transaction.atomic():
         existing = customer_by_email(LOAD_EMAIL)
         if existing is None:
-            customer = customer_sign_up(email=LOAD_EMAIL, password=password, legal_name="Load Test Customer",
-                                        country="GB", address_confirmed=True)
+            customer = customer_sign_up(
+                email=LOAD_EMAIL,
+                password=password,
+                legal_name="Load Test Customer",
+                country="GB",
+                address_confirmed=True,
+            )
         else:
             customer, user = existing, existing.user
             user.set_password(password)  # a fresh password per run: it is never written anywhere

@@ -28,8 +28,16 @@ class RefundInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("id", "customer", "amount_money", "status", "amount_refunded_money", "gateway",
-                    "gateway_reference", "created_at")
+    list_display = (
+        "id",
+        "customer",
+        "amount_money",
+        "status",
+        "amount_refunded_money",
+        "gateway",
+        "gateway_reference",
+        "created_at",
+    )
     list_filter = ("status", "gateway", ("currency", admin.AllValuesFieldListFilter), "created_at")
     search_fields = ("gateway_reference", "gateway_charge_reference", "customer__legal_name", "customer__external_id")
     list_select_related = ("customer",)
@@ -48,13 +56,17 @@ class PaymentAdmin(ReadOnlyAdmin):
     def refund_in_full(self, request, queryset):
         # Irreversible: the first POST shows what would be refunded; the confirmed one refunds.
         if request.POST.get("confirm") != "yes":
-            return TemplateResponse(request, "admin/payments/payment/refund_confirmation.html", {
-                **self.admin_site.each_context(request),
-                "title": "Refund payments in full?",
-                "payments": queryset.select_related("customer"),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            })
+            return TemplateResponse(
+                request,
+                "admin/payments/payment/refund_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Refund payments in full?",
+                    "payments": queryset.select_related("customer"),
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
         refunded = 0
         for payment in queryset:
             try:

@@ -61,8 +61,19 @@ class AdjustForm(forms.Form):
 
 @admin.register(ReconciliationRun)
 class ReconciliationRunAdmin(ReadOnlyAdmin):
-    list_display = ("id", "gateway", "period_start", "period_end", "status", "phase", "records_fetched",
-                    "items_total", "exceptions", "progress_at", "finished_at")
+    list_display = (
+        "id",
+        "gateway",
+        "period_start",
+        "period_end",
+        "status",
+        "phase",
+        "records_fetched",
+        "items_total",
+        "exceptions",
+        "progress_at",
+        "finished_at",
+    )
     list_filter = ("status", "gateway")
     date_hierarchy = "period_start"
     show_full_result_count = False
@@ -82,8 +93,10 @@ class ReconciliationRunAdmin(ReadOnlyAdmin):
         return super().changelist_view(request, extra_context)
 
     def get_urls(self):
-        return [path("start/", self.admin_site.admin_view(self.start_view), name="payments_reconciliationrun_start"),
-                *super().get_urls()]
+        return [
+            path("start/", self.admin_site.admin_view(self.start_view), name="payments_reconciliationrun_start"),
+            *super().get_urls(),
+        ]
 
     def start_view(self, request):
         if not self.has_start_permission(request):
@@ -94,24 +107,42 @@ class ReconciliationRunAdmin(ReadOnlyAdmin):
             start = form.cleaned_data["date"]
             try:
                 run = reconciliation_run_request(
-                    gateway=form.cleaned_data["gateway"], period_start=start,
-                    period_end=start + dt.timedelta(days=form.cleaned_data["days"]), actor=request.user,
+                    gateway=form.cleaned_data["gateway"],
+                    period_start=start,
+                    period_end=start + dt.timedelta(days=form.cleaned_data["days"]),
+                    actor=request.user,
                 )
             except DomainError as exc:
                 self.message_user(request, exc.detail, messages.ERROR)
             else:
                 self.message_user(request, f"Reconciliation of {run} queued.", messages.SUCCESS)
                 return redirect("admin:payments_reconciliationrun_change", run.pk)
-        return TemplateResponse(request, "admin/payments/reconciliationrun/start.html", {
-            **self.admin_site.each_context(request), "title": "Start reconciliation", "form": form,
-            "opts": self.model._meta,
-        })
+        return TemplateResponse(
+            request,
+            "admin/payments/reconciliationrun/start.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Start reconciliation",
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
 
 
 @admin.register(ReconciliationItem)
 class ReconciliationItemAdmin(ReadOnlyAdmin):
-    list_display = ("id", "run", "classification", "match_method", "record_type", "reference", "display_gateway",
-                    "display_ledger", "difference", "resolution")
+    list_display = (
+        "id",
+        "run",
+        "classification",
+        "match_method",
+        "record_type",
+        "reference",
+        "display_gateway",
+        "display_ledger",
+        "difference",
+        "resolution",
+    )
     list_filter = ("classification", "match_method", "run__gateway")
     search_fields = ("reference", "record_id", "match_key", "payout_reference")
     list_select_related = ("run",)
@@ -146,8 +177,18 @@ class ResolutionFilter(admin.SimpleListFilter):
 class ReconciliationExceptionAdmin(ReconciliationItemAdmin):
     """The exceptions queue: open and resolved (filter), each with its candidates."""
 
-    list_display = ("id", "run", "classification", "record_type", "reference", "display_gateway", "display_ledger",
-                    "difference", "resolution", "resolved_by")
+    list_display = (
+        "id",
+        "run",
+        "classification",
+        "record_type",
+        "reference",
+        "display_gateway",
+        "display_ledger",
+        "difference",
+        "resolution",
+        "resolved_by",
+    )
     list_filter = (ResolutionFilter, "classification", "run__gateway", "resolution")
     list_select_related = ("run", "resolved_by")
     change_form_template = "admin/payments/reconciliationexception/change_form.html"
@@ -158,9 +199,12 @@ class ReconciliationExceptionAdmin(ReconciliationItemAdmin):
         if not obj.candidates:
             return "—"
         rows = format_html_join(
-            "", "<li>{}</li>",
-            ((", ".join(f"{k}: {v}" for k, v in candidate.items() if v not in (None, "")),)
-             for candidate in obj.candidates),
+            "",
+            "<li>{}</li>",
+            (
+                (", ".join(f"{k}: {v}" for k, v in candidate.items() if v not in (None, "")),)
+                for candidate in obj.candidates
+            ),
         )
         return format_html("<ul>{}</ul>", rows)
 
@@ -169,14 +213,18 @@ class ReconciliationExceptionAdmin(ReconciliationItemAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         item = self.get_object(request, object_id)
-        can_resolve = bool(item and item.resolution == ReconciliationItem.Resolution.OPEN
-                           and self.has_resolve_permission(request))
+        can_resolve = bool(
+            item and item.resolution == ReconciliationItem.Resolution.OPEN and self.has_resolve_permission(request)
+        )
         currency = (item.gateway_currency or item.ledger_currency) if item else ""
         amount = abs(item.difference) if item and item.difference else None
         extra_context = {
-            **(extra_context or {}), "can_resolve": can_resolve, "explain_form": ExplainForm(),
-            "adjust_form": AdjustForm(initial={"currency": currency,
-                                               "amount": str(to_major_units(amount, currency)) if amount else ""}),
+            **(extra_context or {}),
+            "can_resolve": can_resolve,
+            "explain_form": ExplainForm(),
+            "adjust_form": AdjustForm(
+                initial={"currency": currency, "amount": str(to_major_units(amount, currency)) if amount else ""}
+            ),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -204,10 +252,25 @@ class ReconciliationExceptionAdmin(ReconciliationItemAdmin):
         return redirect("admin:payments_reconciliationexception_change", pk)
 
     def explain_view(self, request, pk: int):
-        return self._resolve(request, pk, ExplainForm, lambda item, data: reconciliation_exception_explain(
-            item=item, note=data["note"], actor=request.user))
+        return self._resolve(
+            request,
+            pk,
+            ExplainForm,
+            lambda item, data: reconciliation_exception_explain(item=item, note=data["note"], actor=request.user),
+        )
 
     def adjust_view(self, request, pk: int):
-        return self._resolve(request, pk, AdjustForm, lambda item, data: reconciliation_exception_adjust(
-            item=item, debit_account=data["debit_account"], credit_account=data["credit_account"],
-            amount=data["amount_minor"], currency=data["currency"], note=data["note"], actor=request.user))
+        return self._resolve(
+            request,
+            pk,
+            AdjustForm,
+            lambda item, data: reconciliation_exception_adjust(
+                item=item,
+                debit_account=data["debit_account"],
+                credit_account=data["credit_account"],
+                amount=data["amount_minor"],
+                currency=data["currency"],
+                note=data["note"],
+                actor=request.user,
+            ),
+        )

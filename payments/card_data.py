@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping
 
 logger = logging.getLogger(__name__)
-CARD_FIELD_NAMES = re.compile(r"(card.?num|cc.?num|pan$|^number$|\[number\]|cvv|cvc|security.?code|exp(iry|iration))",
-                              re.IGNORECASE)
+CARD_FIELD_NAMES = re.compile(
+    r"(card.?num|cc.?num|pan$|^number$|\[number\]|cvv|cvc|security.?code|exp(iry|iration))", re.IGNORECASE
+)
 DIGITS = re.compile(r"^[\d \-]{13,23}$")
 
 

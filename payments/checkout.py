@@ -44,13 +44,21 @@ STRIPE_CSP = {
     "connect-src": ["https://api.stripe.com"],
 }
 BRAINTREE_CSP = {
-    "script-src": ["https://js.braintreegateway.com", "https://assets.braintreegateway.com",
-                   "https://www.paypalobjects.com", "https://*.paypal.com"],
+    "script-src": [
+        "https://js.braintreegateway.com",
+        "https://assets.braintreegateway.com",
+        "https://www.paypalobjects.com",
+        "https://*.paypal.com",
+    ],
     "frame-src": ["https://assets.braintreegateway.com", "https://*.paypal.com"],
-    "connect-src": ["https://api.braintreegateway.com", "https://client-analytics.braintreegateway.com",
-                    "https://api.sandbox.braintreegateway.com",  # the sandbox, for staging accounts
-                    "https://client-analytics.sandbox.braintreegateway.com",
-                    "https://*.braintree-api.com", "https://*.paypal.com"],
+    "connect-src": [
+        "https://api.braintreegateway.com",
+        "https://client-analytics.braintreegateway.com",
+        "https://api.sandbox.braintreegateway.com",  # the sandbox, for staging accounts
+        "https://client-analytics.sandbox.braintreegateway.com",
+        "https://*.braintree-api.com",
+        "https://*.paypal.com",
+    ],
     "img-src": ["https://assets.braintreegateway.com", "https://checkout.paypal.com"],
 }
 
@@ -75,8 +83,7 @@ class CheckoutForm(forms.Form):
         data = super().clean()
         if "amount" in data and "currency" in data:
             try:
-                data["minor"] = amount_check_maximum(to_minor_units(data["amount"], data["currency"]),
-                                                     data["currency"])
+                data["minor"] = amount_check_maximum(to_minor_units(data["amount"], data["currency"]), data["currency"])
             except MoneyError as exc:
                 raise forms.ValidationError(str(exc)) from exc
         return data
@@ -107,8 +114,9 @@ def _customer(request) -> Customer:
 
 def _refuse_card_data(request) -> HttpResponse | None:
     if card_data_fields(request.POST):
-        return HttpResponseBadRequest("Card details must go to the payment provider, never to us.",
-                                      content_type="text/plain")
+        return HttpResponseBadRequest(
+            "Card details must go to the payment provider, never to us.", content_type="text/plain"
+        )
     return None
 
 
@@ -118,13 +126,24 @@ def _braintree_page(request, customer: Customer, *, amount: int, currency: str, 
         vault_customer = gateway.customer_ensure(customer_id=braintree_customer_id(customer))
         client_token = gateway.client_token(customer_id=vault_customer, currency=currency)
     except DomainError as exc:
-        return render(request, "payments/checkout_unavailable.html",
-                      {"transient": isinstance(exc, GatewayUnavailableError)}, status=503)
+        return render(
+            request,
+            "payments/checkout_unavailable.html",
+            {"transient": isinstance(exc, GatewayUnavailableError)},
+            status=503,
+        )
     form = form or NonceForm(initial={"amount": amount, "currency": currency})
-    return render(request, "payments/checkout_braintree.html", {
-        "form": form, "amount": amount, "currency": currency, "client_token": client_token,
-        "dropin_url": conf.braintree_dropin_url(),
-    })
+    return render(
+        request,
+        "payments/checkout_braintree.html",
+        {
+            "form": form,
+            "amount": amount,
+            "currency": currency,
+            "client_token": client_token,
+            "dropin_url": conf.braintree_dropin_url(),
+        },
+    )
 
 
 def _not_configured(request) -> HttpResponse:
@@ -137,8 +156,12 @@ def _submission_failed(request, payment, exc: DomainError) -> HttpResponse:
     """The payment is failed with its reason (payment_submit); the customer is told whether
     trying again later can help. The gateway's own words stay in the back-office."""
     transient = isinstance(exc, GatewayUnavailableError)
-    return render(request, "payments/checkout_unavailable.html", {"payment": payment, "transient": transient},
-                  status=503 if transient else 502)
+    return render(
+        request,
+        "payments/checkout_unavailable.html",
+        {"payment": payment, "transient": transient},
+        status=503 if transient else 502,
+    )
 
 
 @login_required
@@ -179,10 +202,16 @@ def pay_stripe(request, pk: int):
     payment = payment_for_customer_user(user=request.user, pk=pk)
     if payment is None or payment.gateway != "stripe":
         raise Http404("No such payment")
-    return render(request, "payments/checkout_stripe.html", {
-        "payment": payment, "publishable_key": conf.stripe_publishable_key(), "stripe_js_url": conf.stripe_js_url(),
-        "return_url": request.build_absolute_uri(f"/payments/{payment.pk}/receipt/"),
-    })
+    return render(
+        request,
+        "payments/checkout_stripe.html",
+        {
+            "payment": payment,
+            "publishable_key": conf.stripe_publishable_key(),
+            "stripe_js_url": conf.stripe_js_url(),
+            "return_url": request.build_absolute_uri(f"/payments/{payment.pk}/receipt/"),
+        },
+    )
 
 
 @login_required
@@ -198,8 +227,11 @@ def pay_braintree(request):
         return JsonResponse({"error": "invalid_payment", "detail": form.errors.get_json_data()}, status=400)
     try:
         payment = braintree_payment_request(
-            customer=customer, amount=form.cleaned_data["amount"], currency=form.cleaned_data["currency"],
-            nonce=form.cleaned_data["payment_method_nonce"], actor=request.user,
+            customer=customer,
+            amount=form.cleaned_data["amount"],
+            currency=form.cleaned_data["currency"],
+            nonce=form.cleaned_data["payment_method_nonce"],
+            actor=request.user,
         )
     except (DomainError, MoneyError) as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")

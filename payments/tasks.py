@@ -59,7 +59,6 @@ def submit_payment(self, payment_id: int) -> str:
     return payment_submit_pending(payment_id=payment_id, last_attempt=self.request.retries >= self.max_retries)
 
 
-
 @shared_task(
     name="payments.submit_braintree_sale",
     **AT_LEAST_ONCE_RETRYING,

@@ -27,8 +27,11 @@ def _refuse(code: str, detail: str) -> JsonResponse:
 def stripe_webhook(request: HttpRequest) -> JsonResponse:
     try:
         stripe_signature_verify(
-            payload=request.body, header=request.headers.get("Stripe-Signature"),
-            secrets=conf.stripe_webhook_secrets(), tolerance=conf.WEBHOOK_TOLERANCE_SECONDS, now=time.time(),
+            payload=request.body,
+            header=request.headers.get("Stripe-Signature"),
+            secrets=conf.stripe_webhook_secrets(),
+            tolerance=conf.WEBHOOK_TOLERANCE_SECONDS,
+            now=time.time(),
         )
     except WebhookVerificationError as exc:
         return _refuse(exc.code, exc.detail)
@@ -37,8 +40,12 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     except JsonInputError as exc:
         return _refuse(exc.code, exc.detail)
     raw_body = request.body.decode("utf-8")  # valid UTF-8: the parser refuses anything else
-    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
-            and event["id"]):
+    if not (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and event["id"]
+    ):
         return _refuse("invalid_event", "the body is not a Stripe event (id and type)")
     delivery_id, created = webhook_delivery_store(
         provider="stripe", event_key=event["id"], event_type=event["type"], raw_body=raw_body
@@ -68,7 +75,9 @@ def braintree_webhook(request: HttpRequest) -> HttpResponse:
         return _refuse(exc.code, exc.detail)
     # Stored as the two verified fields exactly as received, form-encoded as Braintree sends them.
     delivery_id, created = webhook_delivery_store(
-        provider="braintree", event_key=notification.event_key, event_type=notification.kind,
+        provider="braintree",
+        event_key=notification.event_key,
+        event_type=notification.kind,
         raw_body=urlencode({"bt_signature": signature, "bt_payload": payload}),
     )
     return JsonResponse({"received": True, "duplicate": not created, "delivery": delivery_id}, status=200)

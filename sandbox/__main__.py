@@ -25,8 +25,13 @@ def main() -> None:
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    logging.getLogger("sandbox").info("Stripe %s, Braintree %s, Plaid %s; webhooks to %s", env.STRIPE_URL,
-                                      env.BRAINTREE_URL, env.PLAID_URL, env.WEB_BASE)
+    logging.getLogger("sandbox").info(
+        "Stripe %s, Braintree %s, Plaid %s; webhooks to %s",
+        env.STRIPE_URL,
+        env.BRAINTREE_URL,
+        env.PLAID_URL,
+        env.WEB_BASE,
+    )
     while not stopped.wait(30):
         sandbox.save()  # so a crash loses at most half a minute of the sandbox's history
     sandbox.stop()

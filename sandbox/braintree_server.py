@@ -167,10 +167,19 @@ class FakeBraintreeServer(LoopbackServer):
             now = datetime.now(UTC)
             dispute_id = secrets.token_hex(8)
             self.disputes[dispute_id] = {
-                "id": dispute_id, "amount": amount or txn["amount"], "amount_disputed": amount or txn["amount"],
-                "amount_won": "0.00", "currency_iso_code": txn["currency_iso_code"], "kind": "chargeback",
-                "reason": reason, "status": "open", "created_at": now, "updated_at": now,
-                "received_date": now.date(), "reply_by_date": now.date(), "evidence": [],
+                "id": dispute_id,
+                "amount": amount or txn["amount"],
+                "amount_disputed": amount or txn["amount"],
+                "amount_won": "0.00",
+                "currency_iso_code": txn["currency_iso_code"],
+                "kind": "chargeback",
+                "reason": reason,
+                "status": "open",
+                "created_at": now,
+                "updated_at": now,
+                "received_date": now.date(),
+                "reply_by_date": now.date(),
+                "evidence": [],
                 "status_history": [{"status": "open", "timestamp": now}],
                 "transaction": {"id": transaction_id, "amount": txn["amount"], "order_id": txn["order_id"]},
             }
@@ -188,8 +197,15 @@ class FakeBraintreeServer(LoopbackServer):
         moment = at or datetime.now(UTC)
         txn["status"] = status
         txn["updated_at"] = moment
-        txn["status_history"].append({"amount": txn["amount"], "status": status, "timestamp": moment,
-                                      "transaction_source": "api", "user": "fake"})
+        txn["status_history"].append(
+            {
+                "amount": txn["amount"],
+                "status": status,
+                "timestamp": moment,
+                "transaction_source": "api",
+                "user": "fake",
+            }
+        )
         if status == "settled":
             txn["settled_at"] = moment
 
@@ -197,8 +213,11 @@ class FakeBraintreeServer(LoopbackServer):
         """The kind of payment method behind `nonce`; a minted nonce works once."""
         if nonce in self._nonces:
             if nonce in self._used:
-                raise BraintreeApiError(422, "Cannot use a payment_method_nonce more than once.",
-                                        [("93107", "payment_method_nonce", "Cannot use a nonce more than once.")])
+                raise BraintreeApiError(
+                    422,
+                    "Cannot use a payment_method_nonce more than once.",
+                    [("93107", "payment_method_nonce", "Cannot use a nonce more than once.")],
+                )
             self._used.add(nonce)
             return self._nonces[nonce]
         if nonce in CARD_NONCES:
@@ -207,23 +226,43 @@ class FakeBraintreeServer(LoopbackServer):
             return "paypal"
         if nonce in DECLINED_NONCES:
             return "declined"
-        raise BraintreeApiError(422, "Unknown or expired payment_method_nonce.",
-                                [("91565", "payment_method_nonce", "Unknown or expired payment_method_nonce.")])
+        raise BraintreeApiError(
+            422,
+            "Unknown or expired payment_method_nonce.",
+            [("91565", "payment_method_nonce", "Unknown or expired payment_method_nonce.")],
+        )
 
     def _instrument(self, kind: str, token: str | None) -> tuple[str, dict]:
         if kind == "paypal":
-            return "paypal", {"token": token, "payer_email": "payer@example.com", "payer_id": "FAKEPAYER",
-                              "payment_id": f"PAYID-{secrets.token_hex(6).upper()}"}
-        return "credit_card", {"token": token, "bin": "411111", "last_4": "1111", "card_type": "Visa",
-                               "expiration_month": "12", "expiration_year": "2030", "expired": False}
+            return "paypal", {
+                "token": token,
+                "payer_email": "payer@example.com",
+                "payer_id": "FAKEPAYER",
+                "payment_id": f"PAYID-{secrets.token_hex(6).upper()}",
+            }
+        return "credit_card", {
+            "token": token,
+            "bin": "411111",
+            "last_4": "1111",
+            "card_type": "Visa",
+            "expiration_month": "12",
+            "expiration_year": "2030",
+            "expired": False,
+        }
 
     def _vault(self, customer_id: str, kind: str) -> dict:
         if customer_id not in self.customers:
-            raise BraintreeApiError(422, "Customer ID is invalid.",
-                                    [("91510", "customer_id", "Customer ID is invalid.")])
+            raise BraintreeApiError(
+                422, "Customer ID is invalid.", [("91510", "customer_id", "Customer ID is invalid.")]
+            )
         token = secrets.token_hex(4)
-        method = {"token": token, "customer_id": customer_id, "kind": kind, "default": True,
-                  "created_at": datetime.now(UTC)}
+        method = {
+            "token": token,
+            "customer_id": customer_id,
+            "kind": kind,
+            "default": True,
+            "created_at": datetime.now(UTC),
+        }
         self.payment_methods[token] = method
         return method
 
@@ -236,26 +275,42 @@ class FakeBraintreeServer(LoopbackServer):
             raise BraintreeApiError(422, "Amount is invalid.", [("81503", "amount", "Amount is invalid.")]) from None
         account = params.get("merchant_account_id") or next(iter(self.merchant_accounts))
         if account not in self.merchant_accounts:
-            raise BraintreeApiError(422, "Merchant account ID is invalid.",
-                                    [("91513", "merchant_account_id", "Merchant account ID is invalid.")])
+            raise BraintreeApiError(
+                422,
+                "Merchant account ID is invalid.",
+                [("91513", "merchant_account_id", "Merchant account ID is invalid.")],
+            )
         options = params.get("options") or {}
         customer_id = params.get("customer_id") or ""
         if params.get("payment_method_token"):
             method = self.payment_methods.get(params["payment_method_token"])
             if method is None:
-                raise BraintreeApiError(422, "Payment method token is invalid.",
-                                        [("91518", "payment_method_token", "Payment method token is invalid.")])
+                raise BraintreeApiError(
+                    422,
+                    "Payment method token is invalid.",
+                    [("91518", "payment_method_token", "Payment method token is invalid.")],
+                )
             kind, token, customer_id = method["kind"], method["token"], method["customer_id"]
         else:
             kind = self._take_nonce(params.get("payment_method_nonce", ""))
             token = None
         now = datetime.now(UTC)
         txn = {
-            "id": secrets.token_hex(4), "type": "sale", "amount": str(Decimal(amount).quantize(Decimal("0.01"))),
-            "currency_iso_code": self.merchant_accounts[account], "merchant_account_id": account,
-            "order_id": params.get("order_id") or None, "status": "authorizing", "created_at": now,
-            "updated_at": now, "status_history": [], "refund_ids": [], "refunded_transaction_id": None,
-            "processor_response_code": "1000", "processor_response_text": "Approved", "disputes": [],
+            "id": secrets.token_hex(4),
+            "type": "sale",
+            "amount": str(Decimal(amount).quantize(Decimal("0.01"))),
+            "currency_iso_code": self.merchant_accounts[account],
+            "merchant_account_id": account,
+            "order_id": params.get("order_id") or None,
+            "status": "authorizing",
+            "created_at": now,
+            "updated_at": now,
+            "status_history": [],
+            "refund_ids": [],
+            "refunded_transaction_id": None,
+            "processor_response_code": "1000",
+            "processor_response_text": "Approved",
+            "disputes": [],
             "customer": {"id": customer_id or None},
         }
         if kind == "declined":
@@ -290,18 +345,30 @@ class FakeBraintreeServer(LoopbackServer):
     def _refund(self, transaction_id: str, params: dict) -> dict:
         sale = self._transaction(transaction_id)
         if sale["type"] != "sale" or sale["status"] not in ("settled", "settling"):
-            raise BraintreeApiError(422, "Cannot refund transaction unless it is settled.",
-                                    [("91506", "base", "Cannot refund transaction unless it is settled.")])
+            raise BraintreeApiError(
+                422,
+                "Cannot refund transaction unless it is settled.",
+                [("91506", "base", "Cannot refund transaction unless it is settled.")],
+            )
         refunded = sum(Decimal(self.transactions[i]["amount"]) for i in sale["refund_ids"])
         amount = Decimal(params.get("amount") or Decimal(sale["amount"]) - refunded)
         if amount <= 0 or refunded + amount > Decimal(sale["amount"]):
-            raise BraintreeApiError(422, "Refund amount is too large.",
-                                    [("91521", "amount", "Refund amount is too large.")])
+            raise BraintreeApiError(
+                422, "Refund amount is too large.", [("91521", "amount", "Refund amount is too large.")]
+            )
         now = datetime.now(UTC)
-        credit = {**{k: v for k, v in sale.items() if k not in ("status_history", "refund_ids", "service_fee_amount")},
-                  "id": secrets.token_hex(4), "type": "credit", "amount": str(amount.quantize(Decimal("0.01"))),
-                  "order_id": params.get("order_id") or None, "refunded_transaction_id": sale["id"],
-                  "created_at": now, "updated_at": now, "status_history": [], "refund_ids": []}
+        credit = {
+            **{k: v for k, v in sale.items() if k not in ("status_history", "refund_ids", "service_fee_amount")},
+            "id": secrets.token_hex(4),
+            "type": "credit",
+            "amount": str(amount.quantize(Decimal("0.01"))),
+            "order_id": params.get("order_id") or None,
+            "refunded_transaction_id": sale["id"],
+            "created_at": now,
+            "updated_at": now,
+            "status_history": [],
+            "refund_ids": [],
+        }
         credit.pop("settled_at", None)
         self._status(credit, "submitted_for_settlement")
         sale["refund_ids"].append(credit["id"])
@@ -311,17 +378,23 @@ class FakeBraintreeServer(LoopbackServer):
     def _void(self, transaction_id: str) -> dict:
         txn = self._transaction(transaction_id)
         if txn["status"] not in ("authorized", "submitted_for_settlement", "settlement_pending"):
-            raise BraintreeApiError(422, "Transaction can only be voided if status is authorized, "
-                                         "submitted_for_settlement, or - for PayPal - settlement_pending.",
-                                    [("91504", "base", "Transaction can only be voided if status is authorized.")])
+            raise BraintreeApiError(
+                422,
+                "Transaction can only be voided if status is authorized, "
+                "submitted_for_settlement, or - for PayPal - settlement_pending.",
+                [("91504", "base", "Transaction can only be voided if status is authorized.")],
+            )
         self._status(txn, "voided")
         return txn
 
     def _submit(self, transaction_id: str) -> dict:
         txn = self._transaction(transaction_id)
         if txn["status"] != "authorized":
-            raise BraintreeApiError(422, "Cannot submit for settlement unless status is authorized.",
-                                    [("91507", "base", "Cannot submit for settlement unless status is authorized.")])
+            raise BraintreeApiError(
+                422,
+                "Cannot submit for settlement unless status is authorized.",
+                [("91507", "base", "Cannot submit for settlement unless status is authorized.")],
+            )
         self._status(txn, "submitted_for_settlement")
         if self.on_submitted is not None:
             self.on_submitted(txn["id"])
@@ -357,22 +430,31 @@ class FakeBraintreeServer(LoopbackServer):
         prefix = f"/merchants/{MERCHANT_ID}"
         if not path.startswith(prefix + "/"):
             raise BraintreeApiError(404)
-        parts = path[len(prefix) + 1:].split("/")
+        parts = path[len(prefix) + 1 :].split("/")
         match method, parts:
             case "POST", ["client_token"]:
                 fingerprint = secrets.token_hex(16)
-                token = base64.b64encode(json.dumps({
-                    "version": 2, "authorizationFingerprint": fingerprint, "merchantId": MERCHANT_ID,
-                    "configUrl": f"{self.url}{prefix}/client_api/v1/configuration",
-                    "customerId": params.get("client_token", {}).get("customer_id") or None,
-                }).encode()).decode()
+                token = base64.b64encode(
+                    json.dumps(
+                        {
+                            "version": 2,
+                            "authorizationFingerprint": fingerprint,
+                            "merchantId": MERCHANT_ID,
+                            "configUrl": f"{self.url}{prefix}/client_api/v1/configuration",
+                            "customerId": params.get("client_token", {}).get("customer_id") or None,
+                        }
+                    ).encode()
+                ).decode()
                 return "client_token", {"value": token}
             case "POST", ["customers"]:
                 body = params.get("customer", {})
                 customer_id = body.get("id") or secrets.token_hex(4)
                 if customer_id in self.customers:
-                    raise BraintreeApiError(422, "Customer ID has already been taken.",
-                                            [("91609", "id", "Customer ID has already been taken.")])
+                    raise BraintreeApiError(
+                        422,
+                        "Customer ID has already been taken.",
+                        [("91609", "id", "Customer ID has already been taken.")],
+                    )
                 now = datetime.now(UTC)
                 self.customers[customer_id] = {"id": customer_id, "created_at": now, "updated_at": now}
                 return "customer", self.customers[customer_id]
@@ -396,8 +478,12 @@ class FakeBraintreeServer(LoopbackServer):
                 return "search_results", {"page_size": self.page_size, "ids": ids}
             case "POST", ["transactions", "advanced_search"]:
                 found = self._search(params.get("search", {}))
-                return "credit_card_transactions", {"current_page_number": 1, "page_size": self.page_size,
-                                                    "total_items": len(found), "transaction": found}
+                return "credit_card_transactions", {
+                    "current_page_number": 1,
+                    "page_size": self.page_size,
+                    "total_items": len(found),
+                    "transaction": found,
+                }
             case "GET", ["transactions", transaction_id]:
                 return "transaction", self._transaction(transaction_id)
             case "POST", ["transactions", transaction_id, "refund"]:
@@ -434,10 +520,8 @@ class FakeBraintreeServer(LoopbackServer):
 
     @staticmethod
     def _error_document(exc: BraintreeApiError) -> bytes:
-        errors = [{"code": code, "attribute": attribute, "message": message}
-                  for code, attribute, message in exc.errors]
-        body: dict = {"errors": {"errors": [], "transaction": {"errors": errors}}, "message": exc.message,
-                      "params": {}}
+        errors = [{"code": code, "attribute": attribute, "message": message} for code, attribute, message in exc.errors]
+        body: dict = {"errors": {"errors": [], "transaction": {"errors": errors}}, "message": exc.message, "params": {}}
         declined = exc.__cause__
         if isinstance(declined, _Declined):
             body["transaction"] = declined.transaction

@@ -58,12 +58,15 @@ def _payments(box: Sandbox, customers: dict) -> None:
     from payments.services.braintree_payments import braintree_payment_request, braintree_sale_submit
     from payments.services.refunds import payment_refund
 
-    paid = {email: _card_payment(box, customers[email], amount, currency, card)
-            for email, amount, currency, card in CARD_PAYMENTS}
+    paid = {
+        email: _card_payment(box, customers[email], amount, currency, card)
+        for email, amount, currency, card in CARD_PAYMENTS
+    }
     payment_refund(payment=paid["alice@example.com"], amount=2_500, reason="demo: one item returned")
     box.poster.drain(deliver_in_process)
-    sale = braintree_payment_request(customer=customers["eve@example.com"], amount=6_000, currency="USD",
-                                     nonce="fake-paypal-billing-agreement-nonce")
+    sale = braintree_payment_request(
+        customer=customers["eve@example.com"], amount=6_000, currency="USD", nonce="fake-paypal-billing-agreement-nonce"
+    )
     braintree_sale_submit(payment_id=sale.pk, nonce="fake-paypal-billing-agreement-nonce")
     box.poster.drain(deliver_in_process)
     # Someone took a card payment on Stripe's dashboard: the shop never asked for it.
@@ -83,25 +86,39 @@ def _banking(box: Sandbox, customers: dict) -> None:
 
     def link(email: str, institution_id: str, **names) -> object:
         customer = customers[email]
-        linked = box.plaid.link_complete({"institution_id": institution_id, "owner_name": customer.legal_name,
-                                          **names})
-        item = item_link_exchange(customer_id=customer.pk, public_token=linked["public_token"],
-                                  link_institution_id=institution_id)
+        linked = box.plaid.link_complete({"institution_id": institution_id, "owner_name": customer.legal_name, **names})
+        item = item_link_exchange(
+            customer_id=customer.pk, public_token=linked["public_token"], link_institution_id=institution_id
+        )
         box.poster.drain(deliver_in_process)  # Plaid: the item's transactions are ready
         item_transactions_sync(item_id=item.pk)  # what the webhook's sync task does
         return item.accounts.order_by("pk").first()
 
     bob = customers["bob@example.com"]
     account = link("bob@example.com", "ins_109512")
-    transfer_initiate(customer=bob, account=account, direction=Transfer.Direction.CREDIT, amount=20_000,
-                      currency="USD", idempotency_key="demo-bob-withdrawal", description="Withdrawal")
+    transfer_initiate(
+        customer=bob,
+        account=account,
+        direction=Transfer.Direction.CREDIT,
+        amount=20_000,
+        currency="USD",
+        idempotency_key="demo-bob-withdrawal",
+        description="Withdrawal",
+    )
     box.poster.drain(deliver_in_process)  # Plaid: transfer events to sync
     transfer_events_sync()  # what the webhook's sync task does
     eve = customers["eve@example.com"]
     joint = link("eve@example.com", "ins_109508", joint_owner_name=SANCTIONED_CO_OWNER)
     with contextlib.suppress(TransferRefusedError):  # the co-owner's screening hit blocks it
-        transfer_initiate(customer=eve, account=joint, direction=Transfer.Direction.DEBIT, amount=50_000,
-                          currency="USD", idempotency_key="demo-eve-top-up", description="Top up")
+        transfer_initiate(
+            customer=eve,
+            account=joint,
+            direction=Transfer.Direction.DEBIT,
+            amount=50_000,
+            currency="USD",
+            idempotency_key="demo-eve-top-up",
+            description="Top up",
+        )
 
 
 def _reconcile() -> None:
@@ -144,9 +161,16 @@ def seed(out) -> None:
         box = Sandbox(state_dir=state_dir, threaded=False, ports=(0, 0, 0)).start()
         try:
             with _pointed_at(box):
-                customers = {email: customer_by_email(email) for email in (
-                    "alice@example.com", "bob@example.com", "carmen@example.com", "dmitri@example.com",
-                    "eve@example.com")}
+                customers = {
+                    email: customer_by_email(email)
+                    for email in (
+                        "alice@example.com",
+                        "bob@example.com",
+                        "carmen@example.com",
+                        "dmitri@example.com",
+                        "eve@example.com",
+                    )
+                }
                 _payments(box, customers)
                 _banking(box, customers)
                 _reconcile()
@@ -163,22 +187,32 @@ def _summary(out) -> None:
     from ledger.selectors import ledger_balances
     from payments.models import Payment, ReconciliationItem, WebhookDelivery
 
-    out.write("Sandbox scenario (Stripe, Braintree and Plaid sandboxes; `make run` serves them on "
-              f"{env.STRIPE_URL}, {env.BRAINTREE_URL}, {env.PLAID_URL}):")
+    out.write(
+        "Sandbox scenario (Stripe, Braintree and Plaid sandboxes; `make run` serves them on "
+        f"{env.STRIPE_URL}, {env.BRAINTREE_URL}, {env.PLAID_URL}):"
+    )
     for payment in Payment.objects.select_related("customer").order_by("pk"):
         amount = format_money(payment.amount, payment.currency)
-        out.write(f"  payment #{payment.pk:<4} {payment.gateway:<9} {amount:>14} {payment.status:<10} "
-                  f"{payment.failure_reason}")
+        out.write(
+            f"  payment #{payment.pk:<4} {payment.gateway:<9} {amount:>14} {payment.status:<10} "
+            f"{payment.failure_reason}"
+        )
     for transfer in Transfer.objects.order_by("pk"):
-        out.write(f"  transfer #{transfer.pk:<3} {transfer.direction:<7} "
-                  f"{format_money(transfer.amount, transfer.currency):>14} {transfer.status}")
+        out.write(
+            f"  transfer #{transfer.pk:<3} {transfer.direction:<7} "
+            f"{format_money(transfer.amount, transfer.currency):>14} {transfer.status}"
+        )
     for (code, currency), balance in sorted(ledger_balances().items()):
         out.write(f"  ledger {code:<18} {format_money(balance, currency):>14}")
     exceptions = ReconciliationItem.objects.exclude(classification="matched").count()
-    out.write(f"  webhook deliveries {WebhookDelivery.objects.count()}, reconciliation exceptions {exceptions}, "
-              f"alerts {Alert.objects.count()}, cases {Case.objects.count()}, "
-              f"screening hits {ScreeningHit.objects.count()}")
-    out.write("Where to start: sign in to http://127.0.0.1:8000/admin/ as `officer` (Compliance > Cases, "
-              "Alerts, Screening hits) or `payops` (Payments > Reconciliation exceptions, Webhook deliveries, "
-              "Ledger). As a customer, pay at http://127.0.0.1:8000/payments/checkout/ with card "
-              "4242 4242 4242 4242 (or 4000 0000 0000 0002 to be declined, 4000 0000 0000 0259 to be disputed).")
+    out.write(
+        f"  webhook deliveries {WebhookDelivery.objects.count()}, reconciliation exceptions {exceptions}, "
+        f"alerts {Alert.objects.count()}, cases {Case.objects.count()}, "
+        f"screening hits {ScreeningHit.objects.count()}"
+    )
+    out.write(
+        "Where to start: sign in to http://127.0.0.1:8000/admin/ as `officer` (Compliance > Cases, "
+        "Alerts, Screening hits) or `payops` (Payments > Reconciliation exceptions, Webhook deliveries, "
+        "Ledger). As a customer, pay at http://127.0.0.1:8000/payments/checkout/ with card "
+        "4242 4242 4242 4242 (or 4000 0000 0000 0002 to be declined, 4000 0000 0000 0259 to be disputed)."
+    )

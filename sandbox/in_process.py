@@ -12,10 +12,10 @@ def deliver_in_process(path: str, body: bytes, headers: dict[str, str]) -> dict:
     from banking.tasks import apply_plaid_webhook
     from payments.tasks import apply_webhook_delivery
 
-    extra = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()
-             if name != "Content-Type"}
-    response = Client(HTTP_HOST="127.0.0.1").generic("POST", path, body, content_type=headers["Content-Type"],
-                                                      **extra)
+    extra = {
+        f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items() if name != "Content-Type"
+    }
+    response = Client(HTTP_HOST="127.0.0.1").generic("POST", path, body, content_type=headers["Content-Type"], **extra)
     if response.status_code != 200:
         raise RuntimeError(f"{path} refused the sandbox's webhook: {response.status_code} {response.content[:300]!r}")
     reply = response.json()

@@ -45,18 +45,36 @@ from sandbox.loopback import LoopbackServer
 
 SPEC = Path(os.environ.get("PLAID_SPEC", Path(__file__).resolve().parents[1] / "tests/data/plaid/2020-09-14.yml.gz"))
 ENDPOINTS = (
-    "/link/token/create", "/item/public_token/exchange", "/accounts/get", "/accounts/balance/get", "/auth/get",
-    "/identity/get", "/institutions/get_by_id", "/transactions/sync", "/webhook_verification_key/get",
-    "/transfer/authorization/create", "/transfer/create", "/transfer/event/sync",
+    "/link/token/create",
+    "/item/public_token/exchange",
+    "/accounts/get",
+    "/accounts/balance/get",
+    "/auth/get",
+    "/identity/get",
+    "/institutions/get_by_id",
+    "/transactions/sync",
+    "/webhook_verification_key/get",
+    "/transfer/authorization/create",
+    "/transfer/create",
+    "/transfer/event/sync",
 )
 CLIENT_ID, SECRET = "fake-client-id", "fake-secret"
 LINK_JS = Path(__file__).resolve().parent / "plaid_link.js"
 # Institutions offered by the sandbox's Link, with ids and names from Plaid's sandbox.
-SANDBOX_INSTITUTIONS = {"ins_109508": "First Platypus Bank", "ins_109509": "First Gingham Credit Union",
-                        "ins_109512": "Houndstooth Bank"}
+SANDBOX_INSTITUTIONS = {
+    "ins_109508": "First Platypus Bank",
+    "ins_109509": "First Gingham Credit Union",
+    "ins_109512": "Houndstooth Bank",
+}
 # A first page of card and bank activity for a newly linked sandbox item: (name, amount in dollars, days ago).
-SANDBOX_ACTIVITY = (("Payroll ACME Corp", -2450.00, 14), ("Whole Foods", 86.41, 12), ("Uber", 23.50, 9),
-                    ("Rent - Oak Street", 1650.00, 7), ("Starbucks", 5.75, 3), ("Cash deposit", -9500.00, 2))
+SANDBOX_ACTIVITY = (
+    ("Payroll ACME Corp", -2450.00, 14),
+    ("Whole Foods", 86.41, 12),
+    ("Uber", 23.50, 9),
+    ("Rent - Oak Street", 1650.00, 7),
+    ("Starbucks", 5.75, 3),
+    ("Cash deposit", -9500.00, 2),
+)
 _examples: dict[str, dict] = {}
 _examples_lock = threading.Lock()
 
@@ -77,8 +95,13 @@ class PlaidApiError(Exception):
     def __init__(self, code: str, message: str = "", error_type: str = "INVALID_REQUEST", status: int = 400):
         super().__init__(code)
         self.status = status
-        self.body = {"error_type": error_type, "error_code": code, "error_message": message or code,
-                     "display_message": None, "request_id": secrets.token_hex(6)}
+        self.body = {
+            "error_type": error_type,
+            "error_code": code,
+            "error_message": message or code,
+            "display_message": None,
+            "request_id": secrets.token_hex(6),
+        }
 
 
 def _id(prefix: str = "") -> str:
@@ -114,9 +137,14 @@ class FakePlaidServer(LoopbackServer):
         return sum(1 for p, _ in self.requests if p == path)
 
     # --- test controls -------------------------------------------------------------
-    def item_add(self, *, institution_id: str = "ins_109512", institution_name: str = "Houndstooth Bank",
-                 owner_names: tuple[str, ...] = ("Alberta Bobbeth Charleson",), accounts: list[dict] | None = None
-                 ) -> str:
+    def item_add(
+        self,
+        *,
+        institution_id: str = "ins_109512",
+        institution_name: str = "Houndstooth Bank",
+        owner_names: tuple[str, ...] = ("Alberta Bobbeth Charleson",),
+        accounts: list[dict] | None = None,
+    ) -> str:
         """A bank login a customer completes in Link; returns the public token Link hands over.
 
         Accounts default to the identity example's checking and savings accounts, with fresh ids."""
@@ -126,10 +154,14 @@ class FakePlaidServer(LoopbackServer):
                 {k: v for k, v in a.items() if k != "owners"} for a in self.shapes["/identity/get"]["accounts"]
             ]
             state = {
-                "item_id": item_id, "access_token": f"access-sandbox-{secrets.token_hex(16)}",
-                "institution_id": institution_id, "institution_name": institution_name,
+                "item_id": item_id,
+                "access_token": f"access-sandbox-{secrets.token_hex(16)}",
+                "institution_id": institution_id,
+                "institution_name": institution_name,
                 "accounts": [dict(copy.deepcopy(a), account_id=_id()) for a in raw_accounts],
-                "owner_names": list(owner_names), "pages": [], "error": None,
+                "owner_names": list(owner_names),
+                "pages": [],
+                "error": None,
             }
             for number, account in enumerate(state["accounts"]):
                 account["mask"] = f"{1000 + number}"[-4:]
@@ -146,20 +178,43 @@ class FakePlaidServer(LoopbackServer):
         with self._lock:
             self.items[item_id]["error"] = (code, error_type) if code else None
 
-    def transaction(self, account_id: str, *, amount: float = 12.34, name: str = "Coffee", transaction_id: str = "",
-                    pending: bool = False, date: str = "2026-11-20", currency: str = "USD") -> dict:
+    def transaction(
+        self,
+        account_id: str,
+        *,
+        amount: float = 12.34,
+        name: str = "Coffee",
+        transaction_id: str = "",
+        pending: bool = False,
+        date: str = "2026-11-20",
+        currency: str = "USD",
+    ) -> dict:
         raw = copy.deepcopy(self.shapes["/transactions/sync"]["added"][0])
-        raw.update(account_id=account_id, amount=amount, name=name, merchant_name=name, pending=pending, date=date,
-                   transaction_id=transaction_id or _id(), iso_currency_code=currency, pending_transaction_id=None)
+        raw.update(
+            account_id=account_id,
+            amount=amount,
+            name=name,
+            merchant_name=name,
+            pending=pending,
+            date=date,
+            transaction_id=transaction_id or _id(),
+            iso_currency_code=currency,
+            pending_transaction_id=None,
+        )
         return raw
 
     def transactions_push(self, item_id: str, *, added=(), modified=(), removed=()) -> None:
         """One page of updates, returned by the sync call made with the cursor before it."""
         with self._lock:
-            self.items[item_id]["pages"].append({
-                "added": list(added), "modified": list(modified),
-                "removed": [{"account_id": r["account_id"], "transaction_id": r["transaction_id"]} for r in removed],
-            })
+            self.items[item_id]["pages"].append(
+                {
+                    "added": list(added),
+                    "modified": list(modified),
+                    "removed": [
+                        {"account_id": r["account_id"], "transaction_id": r["transaction_id"]} for r in removed
+                    ],
+                }
+            )
 
     def mutation_during_pagination_once(self) -> None:
         """The next sync call that continues a pagination (cursor past the first page) fails once."""
@@ -169,11 +224,16 @@ class FakePlaidServer(LoopbackServer):
         with self._lock:
             event = copy.deepcopy(self.shapes["/transfer/event/sync"]["transfer_events"][0])
             transfer = self.transfers[transfer_id]
-            event.update(event_id=len(self.transfer_events) + 1, transfer_id=transfer_id, event_type=event_type,
-                         account_id=transfer["account_id"], transfer_amount=transfer["amount"],
-                         transfer_type=transfer["type"], timestamp=_now_iso(),
-                         failure_reason={"failure_code": "R01", "description": failure_reason}
-                         if failure_reason else None)
+            event.update(
+                event_id=len(self.transfer_events) + 1,
+                transfer_id=transfer_id,
+                event_type=event_type,
+                account_id=transfer["account_id"],
+                transfer_amount=transfer["amount"],
+                transfer_type=transfer["type"],
+                timestamp=_now_iso(),
+                failure_reason={"failure_code": "R01", "description": failure_reason} if failure_reason else None,
+            )
             self.transfer_events.append(event)
             return event
 
@@ -186,29 +246,48 @@ class FakePlaidServer(LoopbackServer):
         with self._lock:
             joint = str(params.get("joint_owner_name") or "").strip()[:100]
             owners = (owner, joint) if joint else (owner,)
-            public_token = self.item_add(institution_id=institution_id, owner_names=owners,
-                                         institution_name=SANDBOX_INSTITUTIONS[institution_id])
+            public_token = self.item_add(
+                institution_id=institution_id, owner_names=owners, institution_name=SANDBOX_INSTITUTIONS[institution_id]
+            )
             item = self.items[self.public_tokens[public_token]]
             today = datetime.datetime.now(datetime.UTC).date()
-            self.transactions_push(item["item_id"], added=[
-                self.transaction(item["accounts"][0]["account_id"], name=name, amount=amount,
-                                 date=(today - datetime.timedelta(days=days)).isoformat())
-                for name, amount, days in SANDBOX_ACTIVITY])
-            return {"public_token": public_token, "metadata": {
-                "institution": {"institution_id": institution_id, "name": SANDBOX_INSTITUTIONS[institution_id]},
-                "accounts": [{"id": a["account_id"], "name": a["name"], "mask": a["mask"]} for a in item["accounts"]]}}
+            self.transactions_push(
+                item["item_id"],
+                added=[
+                    self.transaction(
+                        item["accounts"][0]["account_id"],
+                        name=name,
+                        amount=amount,
+                        date=(today - datetime.timedelta(days=days)).isoformat(),
+                    )
+                    for name, amount, days in SANDBOX_ACTIVITY
+                ],
+            )
+            return {
+                "public_token": public_token,
+                "metadata": {
+                    "institution": {"institution_id": institution_id, "name": SANDBOX_INSTITUTIONS[institution_id]},
+                    "accounts": [
+                        {"id": a["account_id"], "name": a["name"], "mask": a["mask"]} for a in item["accounts"]
+                    ],
+                },
+            }
 
     # --- webhooks ------------------------------------------------------------------
     def public_jwk(self) -> dict:
         return ECAlgorithm.to_jwk(self.signing_key.public_key(), as_dict=True)
 
-    def sign_webhook(self, body: bytes, *, iat: int | None = None, kid: str | None = None,
-                     body_sha256: str | None = None, key=None) -> str:
+    def sign_webhook(
+        self, body: bytes, *, iat: int | None = None, kid: str | None = None, body_sha256: str | None = None, key=None
+    ) -> str:
         """The Plaid-Verification header value for `body`, as Plaid signs it (ES256)."""
-        claims = {"iat": int(time.time()) if iat is None else iat,
-                  "request_body_sha256": body_sha256 or hashlib.sha256(body).hexdigest()}
-        return jwt.encode(claims, key or self.signing_key, algorithm="ES256",
-                          headers={"kid": kid or self.kid, "typ": "JWT"})
+        claims = {
+            "iat": int(time.time()) if iat is None else iat,
+            "request_body_sha256": body_sha256 or hashlib.sha256(body).hexdigest(),
+        }
+        return jwt.encode(
+            claims, key or self.signing_key, algorithm="ES256", headers={"kid": kid or self.kid, "typ": "JWT"}
+        )
 
     # --- the API -------------------------------------------------------------------
     def _item_by_token(self, access_token: str) -> dict:
@@ -222,8 +301,9 @@ class FakePlaidServer(LoopbackServer):
 
     def _item_block(self, item: dict, example: dict) -> dict:
         block = copy.deepcopy(example["item"])
-        block.update(item_id=item["item_id"], institution_id=item["institution_id"],
-                     institution_name=item["institution_name"])
+        block.update(
+            item_id=item["item_id"], institution_id=item["institution_id"], institution_name=item["institution_name"]
+        )
         return block
 
     def _accounts(self, item: dict, path: str) -> dict:
@@ -237,8 +317,12 @@ class FakePlaidServer(LoopbackServer):
                 account["owners"] = [owner]
         if path == "/auth/get":
             ach = body["numbers"]["ach"][0]
-            body["numbers"] = {"ach": [dict(ach, account_id=a["account_id"], account=f"99000{a['mask']}")
-                                       for a in item["accounts"]], "eft": [], "international": [], "bacs": []}
+            body["numbers"] = {
+                "ach": [dict(ach, account_id=a["account_id"], account=f"99000{a['mask']}") for a in item["accounts"]],
+                "eft": [],
+                "international": [],
+                "bacs": [],
+            }
         body["item"] = self._item_block(item, body)
         return body
 
@@ -252,8 +336,12 @@ class FakePlaidServer(LoopbackServer):
         pages = item["pages"]
         page = pages[position] if position < len(pages) else {"added": [], "modified": [], "removed": []}
         body = self.shapes["/transactions/sync"]
-        body.update(page, accounts=copy.deepcopy(item["accounts"]),
-                    next_cursor=f"c{min(position + 1, len(pages))}", has_more=position + 1 < len(pages))
+        body.update(
+            page,
+            accounts=copy.deepcopy(item["accounts"]),
+            next_cursor=f"c{min(position + 1, len(pages))}",
+            has_more=position + 1 < len(pages),
+        )
         return body
 
     def _authorize(self, params: dict) -> dict:
@@ -267,9 +355,13 @@ class FakePlaidServer(LoopbackServer):
             auth["decision_rationale"] = {"code": "NSF", "description": "Insufficient funds"}
         # plaid-python 46 requires requested_amount, which this spec's example predates.
         proposed = auth["proposed_transfer"]
-        proposed.update(account_id=params["account_id"], type=params["type"], amount=params["amount"],
-                        requested_amount=params["amount"],
-                        user=dict(proposed["user"], legal_name=params["user"]["legal_name"]))
+        proposed.update(
+            account_id=params["account_id"],
+            type=params["type"],
+            amount=params["amount"],
+            requested_amount=params["amount"],
+            user=dict(proposed["user"], legal_name=params["user"]["legal_name"]),
+        )
         self.transfers[auth["id"]] = {"authorization": auth, "params": params}
         return body
 
@@ -280,9 +372,16 @@ class FakePlaidServer(LoopbackServer):
             raise PlaidApiError("TRANSFER_AUTHORIZATION_NOT_FOUND", error_type="TRANSFER_ERROR")
         body = self.shapes["/transfer/create"]
         proposed = authorization["authorization"]["proposed_transfer"]
-        body["transfer"].update(id=_id("tr-"), authorization_id=params["authorization_id"], status="pending",
-                                account_id=params["account_id"], type=proposed["type"], amount=proposed["amount"],
-                                description=params["description"], created=_now_iso())
+        body["transfer"].update(
+            id=_id("tr-"),
+            authorization_id=params["authorization_id"],
+            status="pending",
+            account_id=params["account_id"],
+            type=proposed["type"],
+            amount=proposed["amount"],
+            description=params["description"],
+            created=_now_iso(),
+        )
         self.transfers[body["transfer"]["id"]] = body["transfer"]
         if self.on_transfer_created is not None:
             self.on_transfer_created(body["transfer"]["id"])
@@ -293,7 +392,8 @@ class FakePlaidServer(LoopbackServer):
             body = self.shapes[path]
             body["link_token"] = f"link-sandbox-{secrets.token_hex(12)}"
             body["expiration"] = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=4)).strftime(
-                "%Y-%m-%dT%H:%M:%SZ")
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
             return body
         if path == "/item/public_token/exchange":
             item_id = self.public_tokens.pop(params.get("public_token", ""), None)
@@ -310,8 +410,11 @@ class FakePlaidServer(LoopbackServer):
             if params.get("institution_id") not in names:
                 raise PlaidApiError("INVALID_INSTITUTION", error_type="INVALID_INPUT")
             # plaid-python 46 requires connection_availability, which this spec's example predates.
-            body["institution"].update(institution_id=params["institution_id"], name=names[params["institution_id"]],
-                                       connection_availability="SUPPORTED")
+            body["institution"].update(
+                institution_id=params["institution_id"],
+                name=names[params["institution_id"]],
+                connection_availability="SUPPORTED",
+            )
             return body
         if path == "/transactions/sync":
             return self._sync(params)

@@ -22,8 +22,14 @@ EXCHANGE_SETTLES_SECONDS = 2
 
 
 class Sandbox:
-    def __init__(self, *, state_dir: Path, webhook_base: str = env.WEB_BASE, threaded: bool = True,
-                 ports: tuple[int, int, int] = (env.STRIPE_PORT, env.BRAINTREE_PORT, env.PLAID_PORT)):
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        webhook_base: str = env.WEB_BASE,
+        threaded: bool = True,
+        ports: tuple[int, int, int] = (env.STRIPE_PORT, env.BRAINTREE_PORT, env.PLAID_PORT),
+    ):
         self.state_dir, self.ports = state_dir, ports
         self.poster = Poster(webhook_base, threaded=threaded)
         self.stripe = FakeStripeServer()
@@ -54,8 +60,7 @@ class Sandbox:
         return provider_settings(environ, names=environ)
 
     def _servers(self):
-        return zip(("stripe", "braintree", "plaid"), (self.stripe, self.braintree, self.plaid), self.ports,
-                   strict=True)
+        return zip(("stripe", "braintree", "plaid"), (self.stripe, self.braintree, self.plaid), self.ports, strict=True)
 
     def start(self) -> Sandbox:
         for name, server, port in self._servers():
@@ -80,10 +85,15 @@ class Sandbox:
         amount = Decimal(self.braintree.transactions[transaction_id]["amount"])
         fee = (amount * BRAINTREE_FEE_PERCENT / 100 + BRAINTREE_FEE_FIXED).quantize(Decimal("0.01"), ROUND_HALF_UP)
         self.braintree.settle(transaction_id, service_fee=str(fee))
-        self.poster.braintree(braintree_notification(
-            merchant_id=env.SANDBOX_ENV["BRAINTREE_MERCHANT_ID"], public_key=env.SANDBOX_ENV["BRAINTREE_PUBLIC_KEY"],
-            private_key=env.SANDBOX_ENV["BRAINTREE_PRIVATE_KEY"], kind="transaction_settled",
-            subject_id=transaction_id))
+        self.poster.braintree(
+            braintree_notification(
+                merchant_id=env.SANDBOX_ENV["BRAINTREE_MERCHANT_ID"],
+                public_key=env.SANDBOX_ENV["BRAINTREE_PUBLIC_KEY"],
+                private_key=env.SANDBOX_ENV["BRAINTREE_PRIVATE_KEY"],
+                kind="transaction_settled",
+                subject_id=transaction_id,
+            )
+        )
 
     def _plaid_webhook(self, payload: dict) -> None:
         body = json.dumps(dict(payload, environment="sandbox")).encode()
@@ -100,6 +110,12 @@ class Sandbox:
         """As Plaid does after a link: the item's transactions are ready to sync. Posted after
         a pause, so that the shop's exchange has committed the item the webhook names."""
         self.poster.later(lambda: time.sleep(EXCHANGE_SETTLES_SECONDS))
-        self._plaid_webhook({"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE",
-                             "item_id": item_id, "initial_update_complete": True,
-                             "historical_update_complete": True})
+        self._plaid_webhook(
+            {
+                "webhook_type": "TRANSACTIONS",
+                "webhook_code": "SYNC_UPDATES_AVAILABLE",
+                "item_id": item_id,
+                "initial_update_complete": True,
+                "historical_update_complete": True,
+            }
+        )

@@ -38,8 +38,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from sandbox.loopback import LoopbackServer
 
-FIXTURES = Path(os.environ.get("STRIPE_FIXTURES",
-                               Path(__file__).resolve().parents[1] / "tests/data/stripe/fixtures3.json"))
+FIXTURES = Path(
+    os.environ.get("STRIPE_FIXTURES", Path(__file__).resolve().parents[1] / "tests/data/stripe/fixtures3.json")
+)
 
 
 def _form_to_nested(body: str) -> dict:
@@ -66,12 +67,18 @@ TEST_CARDS = {
     "4000000000000069": ("declined", "expired_card"),
 }
 # Stripe's test PaymentMethods, for confirming from a server (the SDK) instead of a browser.
-TEST_PAYMENT_METHODS = {"pm_card_visa": "4242424242424242", "pm_card_mastercard": "5555555555554444",
-                        "pm_card_createDispute": "4000000000000259", "pm_card_chargeDeclined": "4000000000000002",
-                        "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995"}
-DECLINE_MESSAGES = {"generic_decline": "Your card was declined.",
-                    "insufficient_funds": "Your card has insufficient funds.",
-                    "expired_card": "Your card has expired."}
+TEST_PAYMENT_METHODS = {
+    "pm_card_visa": "4242424242424242",
+    "pm_card_mastercard": "5555555555554444",
+    "pm_card_createDispute": "4000000000000259",
+    "pm_card_chargeDeclined": "4000000000000002",
+    "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",
+}
+DECLINE_MESSAGES = {
+    "generic_decline": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+}
 DISPUTE_FEE = 1500  # what Stripe takes per dispute, in the charge's minor units
 
 
@@ -108,11 +115,21 @@ class FakeStripeServer(LoopbackServer):
             intent = self.objects[intent_id]
             intent["status"] = status
             if status == "succeeded" and not intent["latest_charge"]:
-                charge = self._new("charge", "ch", amount=intent["amount"], currency=intent["currency"],
-                                   payment_intent=intent_id, amount_captured=intent["amount"], captured=True,
-                                   amount_refunded=0, refunded=False, paid=True, status="succeeded",
-                                   refunds={"object": "list", "data": [], "has_more": False,
-                                            "url": "/v1/refunds"}, balance_transaction=None)
+                charge = self._new(
+                    "charge",
+                    "ch",
+                    amount=intent["amount"],
+                    currency=intent["currency"],
+                    payment_intent=intent_id,
+                    amount_captured=intent["amount"],
+                    captured=True,
+                    amount_refunded=0,
+                    refunded=False,
+                    paid=True,
+                    status="succeeded",
+                    refunds={"object": "list", "data": [], "has_more": False, "url": "/v1/refunds"},
+                    balance_transaction=None,
+                )
                 intent["latest_charge"] = charge["id"]
                 intent["amount_received"] = intent["amount"]
                 if self.pricing is not None:
@@ -127,8 +144,12 @@ class FakeStripeServer(LoopbackServer):
     def event(self, event_type: str, obj: dict, event_id: str | None = None) -> dict:
         """A webhook event (shaped like Stripe's) carrying a snapshot of `obj`."""
         event = copy.deepcopy(self.shapes["event"])
-        event.update(id=event_id or f"evt_{secrets.token_hex(12)}", type=event_type, created=int(time.time()),
-                     data={"object": copy.deepcopy(obj)})
+        event.update(
+            id=event_id or f"evt_{secrets.token_hex(12)}",
+            type=event_type,
+            created=int(time.time()),
+            data={"object": copy.deepcopy(obj)},
+        )
         return event
 
     def object(self, kind: str, **values) -> dict:
@@ -137,17 +158,33 @@ class FakeStripeServer(LoopbackServer):
             prefix = {"dispute": "dp", "payout": "po", "charge": "ch", "balance_transaction": "txn"}.get(kind, kind[:3])
             return copy.deepcopy(self._new(kind, prefix, **values))
 
-    def charge_fees(self, *, percent: str = "2.9", fixed: int = 30, balance_currency: str | None = None,
-                    exchange_rate: str | None = None) -> None:
+    def charge_fees(
+        self,
+        *,
+        percent: str = "2.9",
+        fixed: int = 30,
+        balance_currency: str | None = None,
+        exchange_rate: str | None = None,
+    ) -> None:
         """From now on a charge gets its balance transaction as it succeeds, priced
         `percent` of the amount plus `fixed` minor units, in `balance_currency` (converted
         at `exchange_rate`) when that is not the charge's currency."""
         with self._lock:
-            self.pricing = {"percent": Decimal(percent), "fixed": fixed, "balance_currency": balance_currency,
-                            "exchange_rate": exchange_rate}
+            self.pricing = {
+                "percent": Decimal(percent),
+                "fixed": fixed,
+                "balance_currency": balance_currency,
+                "exchange_rate": exchange_rate,
+            }
 
-    def charge_settles(self, charge_id: str, *, fee: int | None = None, balance_currency: str | None = None,
-                       exchange_rate: str | None = None) -> dict:
+    def charge_settles(
+        self,
+        charge_id: str,
+        *,
+        fee: int | None = None,
+        balance_currency: str | None = None,
+        exchange_rate: str | None = None,
+    ) -> dict:
         """The charge's balance transaction becomes available (gross, fee, net in the balance's currency)."""
         with self._lock:
             charge = self.objects[charge_id]
@@ -160,12 +197,28 @@ class FakeStripeServer(LoopbackServer):
             if fee is None:
                 fee = int((Decimal(amount) * pricing["percent"] / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
                 fee += pricing["fixed"]
-            txn = self._new("balance_transaction", "txn", amount=amount, fee=fee, net=amount - fee,
-                            currency=balance_currency.lower(), source=charge_id, type="charge",
-                            reporting_category="charge", status="pending",
-                            exchange_rate=None if rate is None else float(rate),
-                            fee_details=[{"amount": fee, "application": None, "currency": balance_currency.lower(),
-                                          "description": "Stripe processing fees", "type": "stripe_fee"}])
+            txn = self._new(
+                "balance_transaction",
+                "txn",
+                amount=amount,
+                fee=fee,
+                net=amount - fee,
+                currency=balance_currency.lower(),
+                source=charge_id,
+                type="charge",
+                reporting_category="charge",
+                status="pending",
+                exchange_rate=None if rate is None else float(rate),
+                fee_details=[
+                    {
+                        "amount": fee,
+                        "application": None,
+                        "currency": balance_currency.lower(),
+                        "description": "Stripe processing fees",
+                        "type": "stripe_fee",
+                    }
+                ],
+            )
             charge["balance_transaction"] = txn["id"]
             return copy.deepcopy(txn)
 
@@ -185,14 +238,28 @@ class FakeStripeServer(LoopbackServer):
         automatic payout), with its `payout.paid` event; None when there is nothing to pay."""
         with self._lock:
             paid = {txn for members in self.payout_members.values() for txn in members}
-            due = [obj for obj in self.objects.values() if obj.get("object") == "balance_transaction"
-                   and obj["currency"] == currency.lower() and obj.get("type") != "payout" and obj["id"] not in paid]
+            due = [
+                obj
+                for obj in self.objects.values()
+                if obj.get("object") == "balance_transaction"
+                and obj["currency"] == currency.lower()
+                and obj.get("type") != "payout"
+                and obj["id"] not in paid
+            ]
             total = sum(txn["net"] for txn in due)
             if not due or total <= 0:
                 return None
-            payout = self._new("payout", "po", amount=total, currency=currency.lower(), status="paid",
-                               arrival_date=int(time.time()), balance_transaction=None, failure_code=None,
-                               failure_message=None)
+            payout = self._new(
+                "payout",
+                "po",
+                amount=total,
+                currency=currency.lower(),
+                status="paid",
+                arrival_date=int(time.time()),
+                balance_transaction=None,
+                failure_code=None,
+                failure_message=None,
+            )
             self.payout_settles(payout["id"], [txn["id"] for txn in due])
             self._emit("payout.paid", payout)
             return copy.deepcopy(payout)
@@ -207,23 +274,43 @@ class FakeStripeServer(LoopbackServer):
         if secret is not None and not secrets.compare_digest(str(secret), str(intent.get("client_secret"))):
             raise StripeApiError(400, "The client_secret provided does not match this PaymentIntent.")
         if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
-            raise StripeApiError(400, f"This PaymentIntent's status is {intent['status']}; it cannot be confirmed.",
-                                 code="payment_intent_unexpected_state")
+            raise StripeApiError(
+                400,
+                f"This PaymentIntent's status is {intent['status']}; it cannot be confirmed.",
+                code="payment_intent_unexpected_state",
+            )
         method_data = params.get("payment_method_data")
         card = method_data.get("card", {}) if isinstance(method_data, dict) else {}
         number = str(card.get("number") or TEST_PAYMENT_METHODS.get(params.get("payment_method"), ""))
         number = re.sub(r"\D", "", number)
         if number not in TEST_CARDS:
-            raise StripeApiError(402, "Your card number is not one of the sandbox's test cards.", kind="card_error",
-                                 code="incorrect_number")
+            raise StripeApiError(
+                402,
+                "Your card number is not one of the sandbox's test cards.",
+                kind="card_error",
+                code="incorrect_number",
+            )
         outcome, decline_code = TEST_CARDS[number]
         if outcome == "declined":
             message = DECLINE_MESSAGES[decline_code]
-            intent.update(status="requires_payment_method", last_payment_error={
-                "type": "card_error", "code": "card_declined", "decline_code": decline_code, "message": message})
+            intent.update(
+                status="requires_payment_method",
+                last_payment_error={
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": decline_code,
+                    "message": message,
+                },
+            )
             self._emit("payment_intent.payment_failed", intent)
-            raise StripeApiError(402, message, kind="card_error", code="card_declined", decline_code=decline_code,
-                                 payment_intent=copy.deepcopy(intent))
+            raise StripeApiError(
+                402,
+                message,
+                kind="card_error",
+                code="card_declined",
+                decline_code=decline_code,
+                payment_intent=copy.deepcopy(intent),
+            )
         self.payment_intent_set_status(intent_id, "succeeded")
         charge = self.objects[intent["latest_charge"]]
         if not charge["balance_transaction"]:
@@ -236,16 +323,40 @@ class FakeStripeServer(LoopbackServer):
     def _dispute_open(self, intent: dict, charge: dict) -> None:
         """As with Stripe's 4000000000000259: the charge is disputed as fraudulent at once, the
         amount and the dispute fee withdrawn from the balance."""
-        dispute = self._new("dispute", "dp", amount=charge["amount"], currency=charge["currency"], charge=charge["id"],
-                            payment_intent=intent["id"], status="needs_response", reason="fraudulent",
-                            balance_transactions=[])
+        dispute = self._new(
+            "dispute",
+            "dp",
+            amount=charge["amount"],
+            currency=charge["currency"],
+            charge=charge["id"],
+            payment_intent=intent["id"],
+            status="needs_response",
+            reason="fraudulent",
+            balance_transactions=[],
+        )
         charge["disputed"] = True
         self._emit("charge.dispute.created", dispute)
-        withdrawal = self._new("balance_transaction", "txn", amount=-charge["amount"], fee=DISPUTE_FEE,
-                               net=-charge["amount"] - DISPUTE_FEE, currency=charge["currency"], source=charge["id"],
-                               type="adjustment", reporting_category="dispute", status="pending",
-                               fee_details=[{"amount": DISPUTE_FEE, "application": None, "currency": charge["currency"],
-                                             "description": "Dispute fee", "type": "stripe_fee"}])
+        withdrawal = self._new(
+            "balance_transaction",
+            "txn",
+            amount=-charge["amount"],
+            fee=DISPUTE_FEE,
+            net=-charge["amount"] - DISPUTE_FEE,
+            currency=charge["currency"],
+            source=charge["id"],
+            type="adjustment",
+            reporting_category="dispute",
+            status="pending",
+            fee_details=[
+                {
+                    "amount": DISPUTE_FEE,
+                    "application": None,
+                    "currency": charge["currency"],
+                    "description": "Dispute fee",
+                    "type": "stripe_fee",
+                }
+            ],
+        )
         dispute["balance_transactions"] = [copy.deepcopy(withdrawal)]
         self._emit("charge.dispute.funds_withdrawn", dispute)
 
@@ -267,9 +378,17 @@ class FakeStripeServer(LoopbackServer):
         if not params.get("amount", "").isdigit() or not params.get("currency"):
             raise StripeApiError(400, "amount and currency are required")
         intent = self._new(
-            "payment_intent", "pi", amount=int(params["amount"]), currency=params["currency"],
-            metadata=params.get("metadata", {}), status="requires_payment_method", latest_charge=None,
-            amount_received=0, canceled_at=None, last_payment_error=None, next_action=None,
+            "payment_intent",
+            "pi",
+            amount=int(params["amount"]),
+            currency=params["currency"],
+            metadata=params.get("metadata", {}),
+            status="requires_payment_method",
+            latest_charge=None,
+            amount_received=0,
+            canceled_at=None,
+            last_payment_error=None,
+            next_action=None,
         )
         intent["client_secret"] = f"{intent['id']}_secret_{secrets.token_hex(8)}"
         return intent
@@ -282,15 +401,34 @@ class FakeStripeServer(LoopbackServer):
         amount = int(params.get("amount") or charge["amount"] - charge["amount_refunded"])
         if amount <= 0 or charge["amount_refunded"] + amount > charge["amount"]:
             raise StripeApiError(400, "Refund amount is greater than the unrefunded amount.")
-        refund = self._new("refund", "re", amount=amount, currency=charge["currency"], charge=charge["id"],
-                           payment_intent=intent["id"], status="succeeded", metadata=params.get("metadata", {}))
+        refund = self._new(
+            "refund",
+            "re",
+            amount=amount,
+            currency=charge["currency"],
+            charge=charge["id"],
+            payment_intent=intent["id"],
+            status="succeeded",
+            metadata=params.get("metadata", {}),
+        )
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
         if self.on_event is not None:  # the sandbox: the refund leaves the balance, and the shop hears of it
-            txn = self._new("balance_transaction", "txn", amount=-amount, fee=0, net=-amount,
-                            currency=charge["currency"], source=refund["id"], type="refund",
-                            reporting_category="refund", status="pending", exchange_rate=None, fee_details=[])
+            txn = self._new(
+                "balance_transaction",
+                "txn",
+                amount=-amount,
+                fee=0,
+                net=-amount,
+                currency=charge["currency"],
+                source=refund["id"],
+                type="refund",
+                reporting_category="refund",
+                status="pending",
+                exchange_rate=None,
+                fee_details=[],
+            )
             refund["balance_transaction"] = txn["id"]
             self._emit("charge.refunded", charge)
         return refund
@@ -313,7 +451,7 @@ class FakeStripeServer(LoopbackServer):
             ids = [obj["id"] for obj in rows]
             if params["starting_after"] not in ids:
                 raise StripeApiError(400, f"No such object: '{params['starting_after']}'")
-            rows = rows[ids.index(params["starting_after"]) + 1:]
+            rows = rows[ids.index(params["starting_after"]) + 1 :]
         limit = min(max(int(params.get("limit") or 10), 1), 100)
         return {"object": "list", "url": f"/v1/{kind}s", "has_more": len(rows) > limit, "data": rows[:limit]}
 
@@ -328,11 +466,16 @@ class FakeStripeServer(LoopbackServer):
             confirm = re.fullmatch(r"/v1/payment_intents/([^/]+)/confirm", path)
             if method == "POST" and confirm:
                 return self._confirm(confirm.group(1), params)
-            for prefix, kind in (("/v1/payment_intents/", "payment_intent"), ("/v1/charges/", "charge"),
-                                 ("/v1/refunds/", "refund"), ("/v1/disputes/", "dispute"),
-                                 ("/v1/payouts/", "payout"), ("/v1/balance_transactions/", "balance_transaction")):
-                if method == "GET" and path.startswith(prefix) and "/" not in path[len(prefix):]:
-                    return self._get(path[len(prefix):], kind)
+            for prefix, kind in (
+                ("/v1/payment_intents/", "payment_intent"),
+                ("/v1/charges/", "charge"),
+                ("/v1/refunds/", "refund"),
+                ("/v1/disputes/", "dispute"),
+                ("/v1/payouts/", "payout"),
+                ("/v1/balance_transactions/", "balance_transaction"),
+            ):
+                if method == "GET" and path.startswith(prefix) and "/" not in path[len(prefix) :]:
+                    return self._get(path[len(prefix) :], kind)
         raise StripeApiError(404, f"Unrecognized request URL ({method}: {path})")
 
     def _handle(self, method: str, path: str, body: str, key: str | None) -> tuple[int, dict]:

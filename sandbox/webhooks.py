@@ -30,11 +30,17 @@ def stripe_signature(body: str, secret: str, timestamp: int | None = None) -> st
     return f"t={timestamp},v1={digest}"
 
 
-def braintree_notification(*, merchant_id: str, public_key: str, private_key: str, kind: str,
-                           subject_id: str) -> dict[str, str]:
-    gateway = braintree.BraintreeGateway(braintree.Configuration(
-        environment=braintree.Environment.Development, merchant_id=merchant_id, public_key=public_key,
-        private_key=private_key))
+def braintree_notification(
+    *, merchant_id: str, public_key: str, private_key: str, kind: str, subject_id: str
+) -> dict[str, str]:
+    gateway = braintree.BraintreeGateway(
+        braintree.Configuration(
+            environment=braintree.Environment.Development,
+            merchant_id=merchant_id,
+            public_key=public_key,
+            private_key=private_key,
+        )
+    )
     signed = gateway.webhook_testing.sample_notification(kind, subject_id)
     return {"bt_signature": signed["bt_signature"], "bt_payload": signed["bt_payload"].decode("ascii")}
 
@@ -60,16 +66,23 @@ class Poster:
 
     def stripe(self, event: dict, secret: str) -> None:
         body = json.dumps(event)
-        self._queue.put(("/webhooks/stripe/", body.encode(), {
-            "Content-Type": "application/json", "Stripe-Signature": stripe_signature(body, secret)}))
+        self._queue.put(
+            (
+                "/webhooks/stripe/",
+                body.encode(),
+                {"Content-Type": "application/json", "Stripe-Signature": stripe_signature(body, secret)},
+            )
+        )
 
     def braintree(self, form: dict[str, str]) -> None:
-        self._queue.put(("/webhooks/braintree/", urlencode(form).encode(),
-                         {"Content-Type": "application/x-www-form-urlencoded"}))
+        self._queue.put(
+            ("/webhooks/braintree/", urlencode(form).encode(), {"Content-Type": "application/x-www-form-urlencoded"})
+        )
 
     def plaid(self, body: bytes, verification: str) -> None:
-        self._queue.put(("/webhooks/plaid/", body, {"Content-Type": "application/json",
-                                                   "Plaid-Verification": verification}))
+        self._queue.put(
+            ("/webhooks/plaid/", body, {"Content-Type": "application/json", "Plaid-Verification": verification})
+        )
 
     def later(self, job: Callable[[], None]) -> None:
         """Run `job` on the poster's thread, after the webhooks queued before it."""
@@ -92,7 +105,8 @@ class Poster:
     def _post(self, path: str, body: bytes, headers: dict[str, str]) -> None:
         for wait in (*RETRIES, None):
             request = urllib.request.Request(  # noqa: S310 - the shop's own http(s) address
-                self.base_url + path, data=body, headers=headers, method="POST")
+                self.base_url + path, data=body, headers=headers, method="POST"
+            )
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  # nosec B310 - loopback
                     logger.info("webhook %s -> %s", path, response.status)

@@ -73,8 +73,9 @@ class PublishedTransactionEvents:
     def _payloads(self) -> list[dict]:
         from fintech.models import OutboxMessage
 
-        rows = OutboxMessage.objects.filter(pk__gt=self._after, kind=OutboxMessage.Kind.STREAM,
-                                            destination=django_settings.TRANSACTION_EVENT_STREAM)
+        rows = OutboxMessage.objects.filter(
+            pk__gt=self._after, kind=OutboxMessage.Kind.STREAM, destination=django_settings.TRANSACTION_EVENT_STREAM
+        )
         return list(rows.order_by("pk").values_list("payload", flat=True))
 
     def __iter__(self):

@@ -77,8 +77,10 @@ def outbox_tasks(name: str | None = None) -> list[tuple[str, list]]:
     rows = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.TASK, sent_at__isnull=True)
     if name is not None:
         rows = rows.filter(destination=name)
-    return [(destination, payload["args"]) for destination, payload in
-            rows.order_by("pk").values_list("destination", "payload")]
+    return [
+        (destination, payload["args"])
+        for destination, payload in rows.order_by("pk").values_list("destination", "payload")
+    ]
 
 
 @contextmanager
@@ -91,6 +93,8 @@ def recorded_tasks():
     yield found
     rows = OutboxMessage.objects.filter(pk__gt=after, kind=OutboxMessage.Kind.TASK).order_by("pk")
     found.extend((destination, payload["args"]) for destination, payload in rows.values_list("destination", "payload"))
+
+
 def provider_settings_set(settings, monkeypatch, environ: dict[str, str]) -> None:
     """Set provider settings (fintech/provider_settings.py) for one test, given as environment
     text: in this process through Django's settings (what the code reads), and in the

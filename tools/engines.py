@@ -152,8 +152,19 @@ def server_account() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(SERVER_ACCOUNT)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",  # noqa: S603, S607
-                        "--shell", "/usr/sbin/nologin", SERVER_ACCOUNT], check=True, capture_output=True)
+        subprocess.run(  # noqa: S603
+            [  # noqa: S607 - the system tool, as root
+                "useradd",
+                "--system",
+                "--user-group",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVER_ACCOUNT,
+            ],
+            check=True,
+            capture_output=True,
+        )
         return pwd.getpwnam(SERVER_ACCOUNT)
 
 
@@ -215,8 +226,13 @@ class EmbeddedPostgres:
 
     def _run(self, tool: str, *args: str) -> None:
         result = subprocess.run(  # noqa: S603
-            [str(self.bindir / tool), *args], cwd=self.base, capture_output=True, text=True, timeout=120,
-            user=self.account.pw_uid if self.account else None, group=self.account.pw_gid if self.account else None,
+            [str(self.bindir / tool), *args],
+            cwd=self.base,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            user=self.account.pw_uid if self.account else None,
+            group=self.account.pw_gid if self.account else None,
         )
         if result.returncode:
             raise EngineError(f"{tool} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
@@ -229,8 +245,19 @@ class EmbeddedPostgres:
             os.chown(password_file, self.account.pw_uid, self.account.pw_gid)
         try:
             # C.UTF-8, as the machine's PostgreSQL: pg_trgm sees non-Latin letters as letters.
-            self._run("initdb", "-D", str(self.cluster), "-U", "postgres", f"--pwfile={password_file}",
-                      "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.cluster),
+                "-U",
+                "postgres",
+                f"--pwfile={password_file}",
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+                "--no-instructions",
+            )
         finally:
             password_file.unlink(missing_ok=True)
 
@@ -252,9 +279,21 @@ class EmbeddedPostgres:
             self._initdb()
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
-                [str(self.bindir / "postgres"), "-D", str(self.cluster), "-c", "listen_addresses=127.0.0.1",
-                 "-c", f"port={self.port}", "-c", "unix_socket_directories="],
-                cwd=self.base, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    str(self.bindir / "postgres"),
+                    "-D",
+                    str(self.cluster),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"port={self.port}",
+                    "-c",
+                    "unix_socket_directories=",
+                ],
+                cwd=self.base,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 user=self.account.pw_uid if self.account else None,
                 group=self.account.pw_gid if self.account else None,
                 start_new_session=True,  # the terminal's Ctrl-C goes to the command; we stop the server after it
@@ -275,8 +314,11 @@ class EmbeddedPostgres:
                 conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DATABASE), role))
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [RUNTIME_ROLE]).fetchone()
             attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {}"
-            conn.execute(sql.SQL(("ALTER ROLE {} " if exists else "CREATE ROLE {} ") + attributes).format(
-                sql.Identifier(RUNTIME_ROLE), sql.Literal(self.passwords[RUNTIME_ROLE])))
+            conn.execute(
+                sql.SQL(("ALTER ROLE {} " if exists else "CREATE ROLE {} ") + attributes).format(
+                    sql.Identifier(RUNTIME_ROLE), sql.Literal(self.passwords[RUNTIME_ROLE])
+                )
+            )
 
     def describe(self) -> str:
         return f"PostgreSQL 18 on 127.0.0.1:{self.port}"
@@ -296,8 +338,9 @@ class EmbeddedRedis:
         self.version = ""
 
     def _client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, socket_timeout=2,
-                           socket_connect_timeout=2)
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, password=self.password, socket_timeout=2, socket_connect_timeout=2
+        )
 
     def _ready(self) -> bool:
         try:
@@ -310,15 +353,31 @@ class EmbeddedRedis:
         pid_file, config = self.base / "redis.pid", self.base / "redis.conf"
         _stop_leftover(pid_file, str(config), signal.SIGTERM)
         config.touch(mode=0o600)  # the password stays off the command line (ps shows that)
-        config.write_text("\n".join([
-            f"port {self.port}", "bind 127.0.0.1", "protected-mode yes", f"requirepass {self.password}",
-            'save ""', "appendonly no", f"dir {self.base}", f"logfile {self.log}", "daemonize no",
-            # the process title names this config file, so a leftover server is recognised as ours
-            'proc-title-template "{title} {listen-addr} {config-file}"', "",
-        ]))
+        config.write_text(
+            "\n".join(
+                [
+                    f"port {self.port}",
+                    "bind 127.0.0.1",
+                    "protected-mode yes",
+                    f"requirepass {self.password}",
+                    'save ""',
+                    "appendonly no",
+                    f"dir {self.base}",
+                    f"logfile {self.log}",
+                    "daemonize no",
+                    # the process title names this config file, so a leftover server is recognised as ours
+                    'proc-title-template "{title} {listen-addr} {config-file}"',
+                    "",
+                ]
+            )
+        )
         self.process = subprocess.Popen(  # noqa: S603
-            [str(self.binary), str(config)], cwd=self.base, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True,
+            [str(self.binary), str(config)],
+            cwd=self.base,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         pid_file.write_text(f"{self.process.pid}\n")
         _wait_ready(self._ready, process=self.process, what="Redis", log=self.log)
@@ -414,8 +473,12 @@ def embedded_engines(keep: str | None = None, environ: dict[str, str] | None = N
                     started.append(EmbeddedRedis(data, passwords))
                     urls["REDIS_URL"] = started[-1].start()
                 where = data.relative_to(ROOT) if data.is_relative_to(ROOT) else data
-                print(f"tools.engines: {', '.join(e.describe() for e in started)} (data in {where}); "
-                      "stopped when the command ends", file=sys.stderr, flush=True)
+                print(
+                    f"tools.engines: {', '.join(e.describe() for e in started)} (data in {where}); "
+                    "stopped when the command ends",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 running.touch(mode=0o600)
                 running.write_text(json.dumps({k: v for k, v in urls.items() if k not in environ}))
                 yield urls
@@ -430,7 +493,8 @@ def embedded_engines(keep: str | None = None, environ: dict[str, str] | None = N
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.engines", description=__doc__,
+        prog="python -m tools.engines",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--keep", metavar="NAME", help="keep the engines' data across runs in var/engines/NAME")

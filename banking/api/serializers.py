@@ -15,8 +15,21 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BankAccount
-        fields = ("id", "name", "official_name", "mask", "type", "subtype", "currency", "current_balance",
-                  "available_balance", "balances_updated_at", "institution_name", "item_status", "created_at")
+        fields = (
+            "id",
+            "name",
+            "official_name",
+            "mask",
+            "type",
+            "subtype",
+            "currency",
+            "current_balance",
+            "available_balance",
+            "balances_updated_at",
+            "institution_name",
+            "item_status",
+            "created_at",
+        )
         read_only_fields = fields
 
 
@@ -33,16 +46,31 @@ class TransferSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Transfer
-        fields = ("id", "reference", "account", "account_mask", "direction", "amount", "currency", "description",
-                  "status", "failure_reason", "idempotency_key", "checks", "created_at", "updated_at")
+        fields = (
+            "id",
+            "reference",
+            "account",
+            "account_mask",
+            "direction",
+            "amount",
+            "currency",
+            "description",
+            "status",
+            "failure_reason",
+            "idempotency_key",
+            "checks",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
 
 class TransferCreateSerializer(AmountWithinMaximum, serializers.Serializer):
     account = serializers.PrimaryKeyRelatedField(queryset=BankAccount.objects.none())
     direction = serializers.ChoiceField(choices=Transfer.Direction.choices)
-    amount = serializers.IntegerField(min_value=1, max_value=AMOUNT_CEILING,
-                                      help_text="Minor units (cents); at most the currency's business maximum.")
+    amount = serializers.IntegerField(
+        min_value=1, max_value=AMOUNT_CEILING, help_text="Minor units (cents); at most the currency's business maximum."
+    )
     currency = serializers.CharField(max_length=3)
     idempotency_key = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=15, required=False, allow_blank=True, default="")

@@ -40,11 +40,18 @@ class BankAccountViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="List transfers", tags=["banking"]),
     retrieve=extend_schema(summary="A transfer with its pre-flight checks", tags=["banking"]),
     create=extend_schema(
-        summary="Request a transfer", tags=["banking"], request=TransferCreateSerializer,
-        responses={201: TransferSerializer, 400: OpenApiResponse(description="Invalid request"),
-                   422: OpenApiResponse(TransferRefusedSerializer,
-                                        description="A pre-flight check refused the transfer; each failed "
-                                                    "check is named (funds, limits, owner name, ...)")},
+        summary="Request a transfer",
+        tags=["banking"],
+        request=TransferCreateSerializer,
+        responses={
+            201: TransferSerializer,
+            400: OpenApiResponse(description="Invalid request"),
+            422: OpenApiResponse(
+                TransferRefusedSerializer,
+                description="A pre-flight check refused the transfer; each failed "
+                "check is named (funds, limits, owner name, ...)",
+            ),
+        },
     ),
 )
 class TransferViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -12,21 +12,20 @@ def encrypt_existing_values(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('banking', '0001_initial'),
+        ("banking", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='bankaccount',
-            name='owner_names',
+            model_name="bankaccount",
+            name="owner_names",
             field=fintech.fields.EncryptedJSONField(blank=True, default=list),
         ),
         migrations.AlterField(
-            model_name='plaidwebhookevent',
-            name='payload',
-            field=fintech.fields.EncryptedJSONField(help_text='The webhook as received; encrypted at rest.'),
+            model_name="plaidwebhookevent",
+            name="payload",
+            field=fintech.fields.EncryptedJSONField(help_text="The webhook as received; encrypted at rest."),
         ),
         migrations.RunPython(encrypt_existing_values, migrations.RunPython.noop, elidable=False),
     ]

@@ -8,40 +8,57 @@ import fintech.fields
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('banking', '0002_encrypt_owner_names_and_webhook_payloads'),
-        ('fintech', '0003_idempotency_record'),
+        ("banking", "0002_encrypt_owner_names_and_webhook_payloads"),
+        ("fintech", "0003_idempotency_record"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='bankaccount',
-            options={'ordering': ['-created_at'], 'permissions': [('verify_owner', "Can verify a bank account's owner name after review")]},
+            name="bankaccount",
+            options={
+                "ordering": ["-created_at"],
+                "permissions": [("verify_owner", "Can verify a bank account's owner name after review")],
+            },
         ),
         migrations.AddField(
-            model_name='bankaccount',
-            name='owner_review',
-            field=models.CharField(blank=True, choices=[('', 'Not needed'), ('pending', 'Waiting for staff review'), ('verified', 'Verified by staff')], default='', max_length=10),
+            model_name="bankaccount",
+            name="owner_review",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not needed"),
+                    ("pending", "Waiting for staff review"),
+                    ("verified", "Verified by staff"),
+                ],
+                default="",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='bankaccount',
-            name='owner_review_name',
+            model_name="bankaccount",
+            name="owner_review_name",
             field=fintech.fields.EncryptedTextField(blank=True),
         ),
         migrations.AddField(
-            model_name='bankaccount',
-            name='owner_reviewed_at',
+            model_name="bankaccount",
+            name="owner_reviewed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='bankaccount',
-            name='owner_reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="bankaccount",
+            name="owner_reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['customer', 'direction', 'created_at'], name='banking_transfer_velocity'),
+            model_name="transfer",
+            index=models.Index(fields=["customer", "direction", "created_at"], name="banking_transfer_velocity"),
         ),
     ]

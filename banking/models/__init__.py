@@ -4,6 +4,11 @@ from banking.models.transfers import Transfer, TransferCheck, TransferEventCurso
 from banking.models.webhooks import PlaidWebhookEvent
 
 __all__ = [
-    "BankAccount", "BankTransaction", "PlaidItem", "PlaidWebhookEvent", "Transfer", "TransferCheck",
+    "BankAccount",
+    "BankTransaction",
+    "PlaidItem",
+    "PlaidWebhookEvent",
+    "Transfer",
+    "TransferCheck",
     "TransferEventCursor",
 ]

@@ -77,8 +77,9 @@ class BankAccount(models.Model):
     # verified that name for this account.
     owner_review = models.CharField(max_length=10, choices=OwnerReview.choices, blank=True, default="")
     owner_review_name = EncryptedTextField(blank=True)  # a person's name: encrypted like owner_names
-    owner_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                          on_delete=models.PROTECT, related_name="+")
+    owner_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     owner_reviewed_at = models.DateTimeField(null=True, blank=True)
     balances_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

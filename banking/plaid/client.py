@@ -83,8 +83,10 @@ def _call(method: Callable[[plaid_api.PlaidApi], Any]) -> dict:
         except ValueError:
             body = {}
         raise PlaidError(
-            code=body.get("error_code") or "UNKNOWN", error_type=body.get("error_type") or "",
-            message=body.get("error_message") or "", status=exc.status,
+            code=body.get("error_code") or "UNKNOWN",
+            error_type=body.get("error_type") or "",
+            message=body.get("error_message") or "",
+            status=exc.status,
         ) from exc
     except urllib3.exceptions.HTTPError as exc:
         raise PlaidUnavailableError(f"Plaid unreachable: {type(exc).__name__}") from exc
@@ -105,9 +107,15 @@ def _account(raw: dict) -> Account:
     except MoneyError:
         current = available = None  # an unofficial currency: no balance we can hold exactly
     return Account(
-        account_id=raw["account_id"], name=raw.get("name") or "", official_name=raw.get("official_name") or "",
-        mask=raw.get("mask") or "", type=str(raw.get("type") or ""), subtype=str(raw.get("subtype") or ""),
-        currency=currency or "USD", current=current, available=available,
+        account_id=raw["account_id"],
+        name=raw.get("name") or "",
+        official_name=raw.get("official_name") or "",
+        mask=raw.get("mask") or "",
+        type=str(raw.get("type") or ""),
+        subtype=str(raw.get("subtype") or ""),
+        currency=currency or "USD",
+        current=current,
+        available=available,
     )
 
 
@@ -117,9 +125,14 @@ def _transaction(raw: dict) -> Transaction | None:
         logger.warning("skipping a transaction in an unofficial currency")
         return None
     return Transaction(
-        transaction_id=raw["transaction_id"], account_id=raw["account_id"], amount=_minor(raw["amount"], currency),
-        currency=currency, date=raw["date"], name=raw.get("name") or "",
-        merchant_name=raw.get("merchant_name") or "", pending=bool(raw.get("pending")),
+        transaction_id=raw["transaction_id"],
+        account_id=raw["account_id"],
+        amount=_minor(raw["amount"], currency),
+        currency=currency,
+        date=raw["date"],
+        name=raw.get("name") or "",
+        merchant_name=raw.get("merchant_name") or "",
+        pending=bool(raw.get("pending")),
     )
 
 
@@ -133,8 +146,10 @@ def link_token_create(*, client_user_id: str, legal_name: str = "", access_token
     if conf.plaid_webhook_url():
         fields["webhook"] = conf.plaid_webhook_url()
     request = LinkTokenCreateRequest(
-        client_name=conf.PLAID_CLIENT_NAME, language="en",
-        country_codes=[CountryCode(code) for code in conf.plaid_country_codes()], **fields,
+        client_name=conf.PLAID_CLIENT_NAME,
+        language="en",
+        country_codes=[CountryCode(code) for code in conf.plaid_country_codes()],
+        **fields,
     )
     body = _call(lambda api: api.link_token_create(request))
     return LinkToken(link_token=body["link_token"], expiration=body["expiration"])
@@ -148,7 +163,8 @@ def item_public_token_exchange(*, public_token: str) -> ItemAccess:
 def _item_accounts(body: dict) -> ItemAccounts:
     item = body.get("item") or {}
     return ItemAccounts(
-        item_id=item.get("item_id") or "", institution_id=item.get("institution_id") or "",
+        item_id=item.get("item_id") or "",
+        institution_id=item.get("institution_id") or "",
         accounts=[_account(raw) for raw in body["accounts"]],
     )
 
@@ -196,9 +212,12 @@ def transactions_sync(*, access_token: str, cursor: str = "", count: int = 100) 
     return SyncPage(
         added=[t for t in map(_transaction, body["added"]) if t is not None],
         modified=[t for t in map(_transaction, body["modified"]) if t is not None],
-        removed=[RemovedTransaction(transaction_id=r["transaction_id"], account_id=r.get("account_id") or "")
-                 for r in body["removed"]],
-        next_cursor=body["next_cursor"], has_more=bool(body["has_more"]),
+        removed=[
+            RemovedTransaction(transaction_id=r["transaction_id"], account_id=r.get("account_id") or "")
+            for r in body["removed"]
+        ],
+        next_cursor=body["next_cursor"],
+        has_more=bool(body["has_more"]),
     )
 
 
@@ -210,30 +229,50 @@ def webhook_verification_key_get(*, key_id: str) -> VerificationKey:
 
 
 def transfer_authorization_create(
-    *, access_token: str, account_id: str, direction: str, amount: int, currency: str, legal_name: str,
+    *,
+    access_token: str,
+    account_id: str,
+    direction: str,
+    amount: int,
+    currency: str,
+    legal_name: str,
     idempotency_key: str,
 ) -> TransferAuthorization:
     request = TransferAuthorizationCreateRequest(
-        access_token=access_token, account_id=account_id, type=TransferType(direction),
-        network=TransferNetwork("ach"), amount=f"{to_major_units(amount, currency):.2f}",
-        ach_class=ACHClass("ppd"), user=TransferAuthorizationUserInRequest(legal_name=legal_name),
-        iso_currency_code=currency, idempotency_key=TransferAuthorizationIdempotencyKey(idempotency_key),
+        access_token=access_token,
+        account_id=account_id,
+        type=TransferType(direction),
+        network=TransferNetwork("ach"),
+        amount=f"{to_major_units(amount, currency):.2f}",
+        ach_class=ACHClass("ppd"),
+        user=TransferAuthorizationUserInRequest(legal_name=legal_name),
+        iso_currency_code=currency,
+        idempotency_key=TransferAuthorizationIdempotencyKey(idempotency_key),
     )
     body = _call(lambda api: api.transfer_authorization_create(request))
     authorization = body["authorization"]
     rationale = authorization.get("decision_rationale") or {}
     return TransferAuthorization(
-        authorization_id=authorization["id"], decision=str(authorization["decision"]),
+        authorization_id=authorization["id"],
+        decision=str(authorization["decision"]),
         rationale=(rationale.get("description") or rationale.get("code") or "") if rationale else "",
     )
 
 
 def transfer_create(
-    *, access_token: str, account_id: str, authorization_id: str, description: str, idempotency_key: str,
+    *,
+    access_token: str,
+    account_id: str,
+    authorization_id: str,
+    description: str,
+    idempotency_key: str,
 ) -> TransferCreated:
     request = TransferCreateRequest(
-        access_token=access_token, account_id=account_id, authorization_id=authorization_id,
-        description=description[:15], idempotency_key=TransferCreateIdempotencyKey(idempotency_key),
+        access_token=access_token,
+        account_id=account_id,
+        authorization_id=authorization_id,
+        description=description[:15],
+        idempotency_key=TransferCreateIdempotencyKey(idempotency_key),
     )
     body = _call(lambda api: api.transfer_create(request))
     return TransferCreated(transfer_id=body["transfer"]["id"], status=str(body["transfer"]["status"]))
@@ -243,7 +282,9 @@ def transfer_event_sync(*, after_id: int, count: int = 25) -> tuple[list[Transfe
     body = _call(lambda api: api.transfer_event_sync(TransferEventSyncRequest(after_id=after_id, count=count)))
     events = [
         TransferEvent(
-            event_id=int(event["event_id"]), transfer_id=event["transfer_id"], event_type=str(event["event_type"]),
+            event_id=int(event["event_id"]),
+            transfer_id=event["transfer_id"],
+            event_type=str(event["event_type"]),
             failure_reason=((event.get("failure_reason") or {}).get("description") or ""),
         )
         for event in body["transfer_events"]

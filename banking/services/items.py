@@ -47,8 +47,12 @@ def item_link_exchange(*, customer_id: int, public_token: str, link_institution_
         with transaction.atomic():
             item, created = PlaidItem.objects.select_for_update().get_or_create(
                 item_id=access.item_id,
-                defaults={"customer_id": customer_id, "access_token": access.access_token,
-                          "public_token_sha256": digest, "link_institution_id": link_institution_id},
+                defaults={
+                    "customer_id": customer_id,
+                    "access_token": access.access_token,
+                    "public_token_sha256": digest,
+                    "link_institution_id": link_institution_id,
+                },
             )
             if not created and item.customer_id != customer_id:
                 raise BankLinkError("this bank login is linked to another customer")
@@ -57,9 +61,14 @@ def item_link_exchange(*, customer_id: int, public_token: str, link_institution_
                 item.link_institution_id = link_institution_id
                 item.save(update_fields=["access_token", "public_token_sha256", "link_institution_id", "updated_at"])
             audit_event_record(
-                action="banking.item.linked", target=item,
-                after={"item_id": item.item_id, "customer_id": customer_id, "link_institution_id": link_institution_id,
-                       "relinked": not created},
+                action="banking.item.linked",
+                target=item,
+                after={
+                    "item_id": item.item_id,
+                    "customer_id": customer_id,
+                    "link_institution_id": link_institution_id,
+                    "relinked": not created,
+                },
             )
     if item.accounts_loaded_at is None:
         item = item_accounts_load(item=item)
@@ -81,9 +90,7 @@ def item_accounts_load(*, item: PlaidItem) -> PlaidItem:
     found = plaid.accounts_get(access_token=item.access_token)
     numbers = {n.account_id: n for n in (_optional(plaid.auth_get, access_token=item.access_token) or [])}
     owners = _optional(plaid.identity_get, access_token=item.access_token) or {}
-    institution = (
-        plaid.institutions_get_by_id(institution_id=found.institution_id) if found.institution_id else None
-    )
+    institution = plaid.institutions_get_by_id(institution_id=found.institution_id) if found.institution_id else None
     with transaction.atomic():
         item = PlaidItem.objects.select_for_update().get(pk=item.pk)
         for account in found.accounts:
@@ -91,11 +98,18 @@ def item_accounts_load(*, item: PlaidItem) -> PlaidItem:
             BankAccount.objects.update_or_create(
                 account_id=account.account_id,
                 defaults={
-                    "item": item, "name": account.name, "official_name": account.official_name, "mask": account.mask,
-                    "type": account.type, "subtype": account.subtype, "currency": account.currency,
-                    "current_balance": account.current, "available_balance": account.available,
+                    "item": item,
+                    "name": account.name,
+                    "official_name": account.official_name,
+                    "mask": account.mask,
+                    "type": account.type,
+                    "subtype": account.subtype,
+                    "currency": account.currency,
+                    "current_balance": account.current,
+                    "available_balance": account.available,
                     "balances_updated_at": timezone.now(),
-                    "account_number": ach.account if ach else "", "routing_number": ach.routing if ach else "",
+                    "account_number": ach.account if ach else "",
+                    "routing_number": ach.routing if ach else "",
                     "owner_names": owners.get(account.account_id, []),
                 },
             )
@@ -105,9 +119,12 @@ def item_accounts_load(*, item: PlaidItem) -> PlaidItem:
         item.new_accounts_available = False
         item.save()
         audit_event_record(
-            action="banking.item.accounts_loaded", target=item,
-            after={"institution_id": item.institution_id,
-                   "accounts": [{"mask": a.mask, "type": a.type, "subtype": a.subtype} for a in found.accounts]},
+            action="banking.item.accounts_loaded",
+            target=item,
+            after={
+                "institution_id": item.institution_id,
+                "accounts": [{"mask": a.mask, "type": a.type, "subtype": a.subtype} for a in found.accounts],
+            },
         )
         # Account owners are parties too: their names are screened, and a hit on an
         # account blocks transfers from it until an analyst clears it.
@@ -132,13 +149,22 @@ def item_balances_refresh(*, item: PlaidItem) -> list[BankAccount]:
             account.balances_updated_at = timezone.now()
             account.save(update_fields=["current_balance", "available_balance", "balances_updated_at", "updated_at"])
             changed.append(account)
-            audit_event_record(action="banking.account.balances_refreshed", target=account, before=before,
-                               after={"current": fresh.current, "available": fresh.available})
+            audit_event_record(
+                action="banking.account.balances_refreshed",
+                target=account,
+                before=before,
+                after={"current": fresh.current, "available": fresh.available},
+            )
     return changed
 
 
 def item_status_change(
-    *, item_id: int, status: str, error_code: str = "", reason: str, consent_expires_at=None,
+    *,
+    item_id: int,
+    status: str,
+    error_code: str = "",
+    reason: str,
+    consent_expires_at=None,
     new_accounts_available: bool | None = None,
 ) -> bool:
     """Move an item's status (from a webhook or a failed call); audited. False if nothing changed."""
@@ -146,25 +172,36 @@ def item_status_change(
         item = PlaidItem.objects.select_for_update().get(pk=item_id)
         if item.status == PlaidItem.Status.REVOKED and status != PlaidItem.Status.REVOKED:
             return False  # the customer withdrew consent: only a new Link session brings the bank back
-        before = {"status": item.status, "error_code": item.error_code,
-                  "new_accounts_available": item.new_accounts_available}
+        before = {
+            "status": item.status,
+            "error_code": item.error_code,
+            "new_accounts_available": item.new_accounts_available,
+        }
         item.status, item.error_code = status, error_code
         if consent_expires_at is not None:
             item.consent_expires_at = consent_expires_at
         if new_accounts_available is not None:
             item.new_accounts_available = new_accounts_available
-        after = {"status": item.status, "error_code": item.error_code,
-                 "new_accounts_available": item.new_accounts_available}
+        after = {
+            "status": item.status,
+            "error_code": item.error_code,
+            "new_accounts_available": item.new_accounts_available,
+        }
         if before == after and consent_expires_at is None:
             return False
         item.save()
-        audit_event_record(action="banking.item.status_changed", target=item, before=before,
-                           after={**after, "reason": reason})
+        audit_event_record(
+            action="banking.item.status_changed", target=item, before=before, after={**after, "reason": reason}
+        )
     return True
 
 
 def bank_link_submit(*, customer: Customer, public_token: str, link_institution_id: str) -> None:
     """Hand Link's public token to the exchange task (after commit): the page answers at once."""
     # The public token is single-use (30 minutes): sealed in the outbox, erased once sent.
-    outbox_task_enqueue("banking.exchange_public_token", customer.pk, link_institution_id=link_institution_id,
-                        sealed={"public_token": public_token})
+    outbox_task_enqueue(
+        "banking.exchange_public_token",
+        customer.pk,
+        link_institution_id=link_institution_id,
+        sealed={"public_token": public_token},
+    )

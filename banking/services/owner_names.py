@@ -63,16 +63,21 @@ def _given_relation(ours: str, theirs: str) -> NameMatch:
     short, full = sorted((ours, theirs), key=len)
     if len(short) == 1 and full.startswith(short):
         return NameMatch.REVIEW  # an initial
-    if (full.startswith(short) and len(short) <= SHORT_FORM_MAX_LETTERS
-            and len(full) - len(short) >= SHORT_FORM_MIN_DIFFERENCE):
+    if (
+        full.startswith(short)
+        and len(short) <= SHORT_FORM_MAX_LETTERS
+        and len(full) - len(short) >= SHORT_FORM_MIN_DIFFERENCE
+    ):
         return NameMatch.REVIEW  # a short form
     return NameMatch.MISMATCH
 
 
 def _middles_compatible(ours: list[str], theirs: list[str]) -> bool:
     short, full = sorted((ours, theirs), key=len)
-    return all(any(m == f or (len(m) == 1 and f.startswith(m)) or (len(f) == 1 and m.startswith(f))
-                   for f in full) for m in short)
+    return all(
+        any(m == f or (len(m) == 1 and f.startswith(m)) or (len(f) == 1 and m.startswith(f)) for f in full)
+        for m in short
+    )
 
 
 def _compare_person(ours: list[str], theirs: list[str]) -> tuple[NameMatch, str]:

@@ -26,16 +26,26 @@ def bank_account_owner_verify(*, account: BankAccount, actor) -> bool:
         if locked.owner_review != BankAccount.OwnerReview.PENDING:
             return False
         customer = locked.item.customer
-        result = owner_name_match(legal_name=customer.legal_name, owner_names=locked.owner_names or [],
-                                  organisation=customer.entity_type == Customer.EntityType.ORGANISATION)
+        result = owner_name_match(
+            legal_name=customer.legal_name,
+            owner_names=locked.owner_names or [],
+            organisation=customer.entity_type == Customer.EntityType.ORGANISATION,
+        )
         if result.outcome != NameMatch.REVIEW:
             raise ConflictError(f"the owner name is a {result.outcome}, not a case for review")
         now = timezone.now()
         BankAccount.objects.filter(pk=locked.pk, owner_review=BankAccount.OwnerReview.PENDING).update(
-            owner_review=BankAccount.OwnerReview.VERIFIED, owner_review_name=result.owner,
-            owner_reviewed_by=actor, owner_reviewed_at=now, updated_at=now,
+            owner_review=BankAccount.OwnerReview.VERIFIED,
+            owner_review_name=result.owner,
+            owner_reviewed_by=actor,
+            owner_reviewed_at=now,
+            updated_at=now,
         )
-        audit_event_record(action="banking.bank_account.owner_verified", actor=actor, target=locked,
-                           before={"owner_review": BankAccount.OwnerReview.PENDING},
-                           after={"owner_review": BankAccount.OwnerReview.VERIFIED, "reason": result.reason})
+        audit_event_record(
+            action="banking.bank_account.owner_verified",
+            actor=actor,
+            target=locked,
+            before={"owner_review": BankAccount.OwnerReview.PENDING},
+            after={"owner_review": BankAccount.OwnerReview.VERIFIED, "reason": result.reason},
+        )
     return True

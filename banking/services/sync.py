@@ -63,8 +63,12 @@ def item_transactions_sync(*, item_id: int) -> SyncOutcome:
                 logger.info("transactions changed during pagination; restarting from the stored cursor")
                 continue
             if exc.code == LOGIN_REQUIRED:
-                item_status_change(item_id=item_id, status=PlaidItem.Status.NEEDS_UPDATE, error_code=exc.code,
-                                   reason="transactions_sync")
+                item_status_change(
+                    item_id=item_id,
+                    status=PlaidItem.Status.NEEDS_UPDATE,
+                    error_code=exc.code,
+                    reason="transactions_sync",
+                )
                 return SyncOutcome(skipped="needs_update")
             raise
         outcome = _pages_apply(item_id=item_id, start_cursor=start_cursor, pages=pages, restarts=restarts)
@@ -80,23 +84,34 @@ def _upsert(item: PlaidItem, accounts: dict, found: Transaction) -> bool | None:
         return None
     row, created = BankTransaction.objects.update_or_create(
         transaction_id=found.transaction_id,
-        defaults={"account": account, "amount": found.amount, "currency": found.currency, "date": found.date,
-                  "name": truncate_to_field(BankTransaction, "name", found.name),
-                  "merchant_name": truncate_to_field(BankTransaction, "merchant_name", found.merchant_name),
-                  "pending": found.pending,
-                  "removed": False},
+        defaults={
+            "account": account,
+            "amount": found.amount,
+            "currency": found.currency,
+            "date": found.date,
+            "name": truncate_to_field(BankTransaction, "name", found.name),
+            "merchant_name": truncate_to_field(BankTransaction, "merchant_name", found.merchant_name),
+            "pending": found.pending,
+            "removed": False,
+        },
     )
     if created:
         # Plaid gives a posting date only: the event happens at the start of that UTC day.
         occurred_at = datetime.datetime.combine(row.date, datetime.time(), tzinfo=datetime.UTC)
         publish_transaction_event(
-            source="banking", kind="bank_transaction", reference=row.transaction_id, amount=abs(row.amount),
-            currency=row.currency, customer_id=item.customer_id, occurred_at=occurred_at.isoformat(),
+            source="banking",
+            kind="bank_transaction",
+            reference=row.transaction_id,
+            amount=abs(row.amount),
+            currency=row.currency,
+            customer_id=item.customer_id,
+            occurred_at=occurred_at.isoformat(),
             direction="out" if row.amount > 0 else "in",  # Plaid: positive is money leaving the account
             # A merchant name means a purchase at a merchant (card or online), not a transfer to a person:
             # monitoring's fan-out rule does not count purchases.
             channel="merchant" if row.merchant_name else "bank_transaction",
-            counterparty_name=row.merchant_name or row.name, counterparty_account=row.merchant_name or "",
+            counterparty_name=row.merchant_name or row.name,
+            counterparty_account=row.merchant_name or "",
         )
     return created
 
@@ -118,16 +133,22 @@ def _pages_apply(*, item_id: int, start_cursor: str, pages: list[SyncPage], rest
                 unknown += result is None
                 modified += result is not None
             ids = [r.transaction_id for r in page.removed]
-            removed += BankTransaction.objects.filter(
-                transaction_id__in=ids, account__item=item, removed=False
-            ).update(removed=True, updated_at=timezone.now())
+            removed += BankTransaction.objects.filter(transaction_id__in=ids, account__item=item, removed=False).update(
+                removed=True, updated_at=timezone.now()
+            )
         item.transactions_cursor = pages[-1].next_cursor
         item.last_synced_at = timezone.now()
         item.save(update_fields=["transactions_cursor", "last_synced_at", "updated_at"])
         audit_event_record(
-            action="banking.item.transactions_synced", target=item,
-            after={"added": added, "modified": modified, "removed": removed, "unknown_account": unknown,
-                   "pages": len(pages), "restarts": restarts},
+            action="banking.item.transactions_synced",
+            target=item,
+            after={
+                "added": added,
+                "modified": modified,
+                "removed": removed,
+                "unknown_account": unknown,
+                "pages": len(pages),
+                "restarts": restarts,
+            },
         )
     return SyncOutcome(added=added, modified=modified, removed=removed, restarts=restarts)
-

@@ -29,8 +29,13 @@ from ledger.services.journal import (
 
 SETTLED = {Transfer.Status.SETTLED, Transfer.Status.FUNDS_AVAILABLE}
 # Ends before the money moved: nothing to post, the hold goes back to the customer.
-UNSETTLED_ENDS = {Transfer.Status.REFUSED, Transfer.Status.DECLINED, Transfer.Status.FAILED,
-                  Transfer.Status.CANCELLED, Transfer.Status.RETURNED}
+UNSETTLED_ENDS = {
+    Transfer.Status.REFUSED,
+    Transfer.Status.DECLINED,
+    Transfer.Status.FAILED,
+    Transfer.Status.CANCELLED,
+    Transfer.Status.RETURNED,
+}
 
 
 def _settlement_key(transfer: Transfer) -> str:
@@ -45,9 +50,14 @@ def transfer_hold_place(*, transfer: Transfer, actor=None) -> None:
     """Hold a payout's amount on the customer's balance; call under the balance account's
     lock, in the transaction that passes the transfer's checks. Money coming in holds nothing."""
     if transfer.direction == Transfer.Direction.CREDIT:
-        ledger_hold_place(customer=transfer.customer, amount=transfer.amount, currency=transfer.currency,
-                          reference=transfer_hold_reference(transfer), actor=actor,
-                          description=f"Bank transfer {transfer.pk} to ••••{transfer.account.mask}")
+        ledger_hold_place(
+            customer=transfer.customer,
+            amount=transfer.amount,
+            currency=transfer.currency,
+            reference=transfer_hold_reference(transfer),
+            actor=actor,
+            description=f"Bank transfer {transfer.pk} to ••••{transfer.account.mask}",
+        )
 
 
 def transfer_ledger_post(*, transfer: Transfer) -> JournalEntry | None:
@@ -65,11 +75,16 @@ def transfer_ledger_post(*, transfer: Transfer) -> JournalEntry | None:
         # Monitoring sees the transfer with its counterparty: the customer's own linked account
         # (its Plaid account id), so rules can follow money between the wallet and that account.
         publish_transaction_event(
-            source="banking", kind="transfer", reference=f"transfer:{transfer.pk}", amount=transfer.amount,
-            currency=transfer.currency, customer_id=transfer.customer_id,
+            source="banking",
+            kind="transfer",
+            reference=f"transfer:{transfer.pk}",
+            amount=transfer.amount,
+            currency=transfer.currency,
+            customer_id=transfer.customer_id,
             occurred_at=transfer.updated_at.isoformat(),
             direction="in" if transfer.direction == Transfer.Direction.DEBIT else "out",
-            channel="bank_transfer", counterparty_name=transfer.account.name,
+            channel="bank_transfer",
+            counterparty_name=transfer.account.name,
             counterparty_account=transfer.account.account_id,
         )
         return entry

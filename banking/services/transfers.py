@@ -34,12 +34,21 @@ from ledger.services.holds import customer_balance_account_lock
 logger = logging.getLogger(__name__)
 ELIGIBLE_SUBTYPES = {"checking", "savings"}
 EVENT_STATUSES = {
-    "pending": Transfer.Status.PENDING, "posted": Transfer.Status.POSTED, "settled": Transfer.Status.SETTLED,
-    "funds_available": Transfer.Status.FUNDS_AVAILABLE, "cancelled": Transfer.Status.CANCELLED,
-    "failed": Transfer.Status.FAILED, "returned": Transfer.Status.RETURNED,
+    "pending": Transfer.Status.PENDING,
+    "posted": Transfer.Status.POSTED,
+    "settled": Transfer.Status.SETTLED,
+    "funds_available": Transfer.Status.FUNDS_AVAILABLE,
+    "cancelled": Transfer.Status.CANCELLED,
+    "failed": Transfer.Status.FAILED,
+    "returned": Transfer.Status.RETURNED,
 }
-NOT_COUNTED = {Transfer.Status.CHECKING, Transfer.Status.REFUSED, Transfer.Status.DECLINED, Transfer.Status.FAILED,
-               Transfer.Status.CANCELLED}
+NOT_COUNTED = {
+    Transfer.Status.CHECKING,
+    Transfer.Status.REFUSED,
+    Transfer.Status.DECLINED,
+    Transfer.Status.FAILED,
+    Transfer.Status.CANCELLED,
+}
 
 
 @dataclass(frozen=True)
@@ -75,12 +84,16 @@ def _owner_name(transfer: Transfer) -> CheckResult:
     once staff verified that owner name on the account, and otherwise waits for them."""
     customer, account = transfer.customer, transfer.account
     owners = account.owner_names or []
-    result = owner_name_match(legal_name=customer.legal_name, owner_names=owners,
-                              organisation=customer.entity_type == Customer.EntityType.ORGANISATION)
+    result = owner_name_match(
+        legal_name=customer.legal_name,
+        owner_names=owners,
+        organisation=customer.entity_type == Customer.EntityType.ORGANISATION,
+    )
     detail = f"{result.outcome}: {result.reason} (best of {len(owners)} owner name(s))"
     if result.outcome == NameMatch.REVIEW:
-        verified = (account.owner_review == BankAccount.OwnerReview.VERIFIED
-                    and account.owner_review_name == result.owner)
+        verified = (
+            account.owner_review == BankAccount.OwnerReview.VERIFIED and account.owner_review_name == result.owner
+        )
         if verified:
             return CheckResult("owner_name_matches", True, f"{detail}; verified by staff")
         return CheckResult("owner_name_matches", False, f"owner name needs review: {detail}", needs_review=True)
@@ -102,14 +115,20 @@ def _sanctions(transfer: Transfer) -> CheckResult:
     """
     customer = transfer.customer
     try:
-        screen_party(name=customer.legal_name, date_of_birth=customer.date_of_birth,
-                     country=customer.country or None, entity_type=customer.entity_type, party=customer)
+        screen_party(
+            name=customer.legal_name,
+            date_of_birth=customer.date_of_birth,
+            country=customer.country or None,
+            entity_type=customer.entity_type,
+            party=customer,
+        )
         blocked = party_is_blocked(customer) or party_is_blocked(transfer.account)
     except Exception:  # screening broke: fail closed
         logger.exception("sanctions screening failed for a transfer")
         return CheckResult("sanctions_clear", False, "sanctions screening failed")
     return CheckResult(
-        "sanctions_clear", not blocked,
+        "sanctions_clear",
+        not blocked,
         "a screening hit is open for review" if blocked else "no open screening hit",
     )
 
@@ -118,8 +137,11 @@ def _amount(transfer: Transfer) -> CheckResult:
     """Per-transfer limits, lower while the customer has no settled transfer yet and for
     an account linked recently: the two moments an account taken over is emptied."""
     if transfer.currency != conf.TRANSFER_CURRENCY or transfer.currency != transfer.account.currency:
-        return CheckResult("amount_within_limits", False,
-                           f"{transfer.currency} transfers are not possible on a {transfer.account.currency} account")
+        return CheckResult(
+            "amount_within_limits",
+            False,
+            f"{transfer.currency} transfers are not possible on a {transfer.account.currency} account",
+        )
     low, high, which = conf.transfer_min_amount(), conf.transfer_max_amount(), "per transfer"
     new_since = timezone.now() - timedelta(days=conf.transfer_new_account_days())
     if transfer.account.created_at > new_since and conf.transfer_new_account_max_amount() < high:
@@ -128,9 +150,13 @@ def _amount(transfer: Transfer) -> CheckResult:
     if first and conf.transfer_first_max_amount() < high:
         high, which = conf.transfer_first_max_amount(), "until a first transfer settled"
     ok = low <= transfer.amount <= high
-    return CheckResult("amount_within_limits", ok, f"{format_money(transfer.amount, transfer.currency)} "
-                       f"(limits {format_money(low, transfer.currency)} to {format_money(high, transfer.currency)} "
-                       f"{which})")
+    return CheckResult(
+        "amount_within_limits",
+        ok,
+        f"{format_money(transfer.amount, transfer.currency)} "
+        f"(limits {format_money(low, transfer.currency)} to {format_money(high, transfer.currency)} "
+        f"{which})",
+    )
 
 
 def _velocity(transfer: Transfer) -> CheckResult:
@@ -138,14 +164,19 @@ def _velocity(transfer: Transfer) -> CheckResult:
     included, stay within the limits. Refused, declined, failed and cancelled transfers
     moved nothing and do not count; returned ones do (returns are a fraud signal)."""
     now, currency = timezone.now(), transfer.currency
-    earlier = (Transfer.objects.filter(customer_id=transfer.customer_id, direction=transfer.direction,
-                                       currency=currency)
-               .exclude(pk=transfer.pk).exclude(status__in=NOT_COUNTED))
+    earlier = (
+        Transfer.objects.filter(customer_id=transfer.customer_id, direction=transfer.direction, currency=currency)
+        .exclude(pk=transfer.pk)
+        .exclude(status__in=NOT_COUNTED)
+    )
     failed = []
-    for label, days, limit in (("24 hours", 1, conf.transfer_daily_limit()),
-                               ("30 days", 30, conf.transfer_30_day_limit())):
-        total = transfer.amount + (earlier.filter(created_at__gte=now - timedelta(days=days))
-                                   .aggregate(total=Sum("amount"))["total"] or 0)
+    for label, days, limit in (
+        ("24 hours", 1, conf.transfer_daily_limit()),
+        ("30 days", 30, conf.transfer_30_day_limit()),
+    ):
+        total = transfer.amount + (
+            earlier.filter(created_at__gte=now - timedelta(days=days)).aggregate(total=Sum("amount"))["total"] or 0
+        )
         if total > limit:
             failed.append(f"{format_money(total, currency)} over {label} exceeds {format_money(limit, currency)}")
     detail = "; ".join(failed) or f"within the {transfer.direction} limits for 24 hours and 30 days"
@@ -169,8 +200,9 @@ PREFLIGHT_CHECKS = (_institution, _account, _item_healthy, _owner_name, _custome
 MONEY_CHECKS = (_amount, _velocity, _funds)
 
 
-def _transition(transfer: Transfer, *, to: str, action: str, outcome: str = AuditEvent.Outcome.SUCCESS,
-                **fields) -> Transfer:
+def _transition(
+    transfer: Transfer, *, to: str, action: str, outcome: str = AuditEvent.Outcome.SUCCESS, **fields
+) -> Transfer:
     """Conditional update from the status we hold: a concurrent move makes it fail loudly.
     The ledger follows in the same transaction (a hold released on failure)."""
     with transaction.atomic():
@@ -181,8 +213,9 @@ def _transition(transfer: Transfer, *, to: str, action: str, outcome: str = Audi
             raise RuntimeError(f"transfer {transfer.pk} moved concurrently from {transfer.status}")
         before = {"status": transfer.status}
         transfer.refresh_from_db()
-        audit_event_record(action=action, target=transfer, before=before, outcome=outcome,
-                           after={"status": to, **fields})
+        audit_event_record(
+            action=action, target=transfer, before=before, outcome=outcome, after={"status": to, **fields}
+        )
         transfer_ledger_post(transfer=transfer)
     return transfer
 
@@ -192,13 +225,26 @@ def _owner_review_request(*, account: BankAccount, actor=None) -> None:
     if BankAccount.objects.filter(pk=account.pk, owner_review=BankAccount.OwnerReview.NONE).update(
         owner_review=BankAccount.OwnerReview.PENDING, updated_at=timezone.now()
     ):
-        audit_event_record(action="banking.bank_account.owner_review_requested", actor=actor, target=account,
-                           before={"owner_review": ""}, after={"owner_review": BankAccount.OwnerReview.PENDING})
+        audit_event_record(
+            action="banking.bank_account.owner_review_requested",
+            actor=actor,
+            target=account,
+            before={"owner_review": ""},
+            after={"owner_review": BankAccount.OwnerReview.PENDING},
+        )
 
 
 def transfer_initiate(
-    *, customer: Customer, account: BankAccount, direction: str, amount: int, currency: str, idempotency_key: str,
-    description: str = "", link_institution_id: str = "", actor=None,
+    *,
+    customer: Customer,
+    account: BankAccount,
+    direction: str,
+    amount: int,
+    currency: str,
+    idempotency_key: str,
+    description: str = "",
+    link_institution_id: str = "",
+    actor=None,
 ) -> Transfer:
     """Create a transfer, run and record every pre-flight check, then authorize and create it at Plaid.
 
@@ -210,7 +256,11 @@ def transfer_initiate(
         try:
             with transaction.atomic():
                 transfer = Transfer.objects.create(
-                    customer=customer, account=account, direction=direction, amount=amount, currency=currency,
+                    customer=customer,
+                    account=account,
+                    direction=direction,
+                    amount=amount,
+                    currency=currency,
                     idempotency_key=idempotency_key,
                     description=truncate_to_field(Transfer, "description", description),
                     link_institution_id=link_institution_id,
@@ -219,18 +269,26 @@ def transfer_initiate(
             existing = Transfer.objects.get(customer=customer, idempotency_key=idempotency_key)
             if existing.status == Transfer.Status.REFUSED:
                 failed_checks = list(existing.checks.filter(passed=False).values("name", "detail"))
-                raise TransferRefusedError(existing.failure_reason, transfer=existing,
-                                           failed_checks=failed_checks) from None
+                raise TransferRefusedError(
+                    existing.failure_reason, transfer=existing, failed_checks=failed_checks
+                ) from None
             return existing
         # The customer's funds are checked below under this lock, held until commit.
         customer_balance_account_lock(customer=customer, currency=conf.TRANSFER_CURRENCY)
-        audit_event_record(action="banking.transfer.requested", actor=actor, target=transfer,
-                           after={"direction": direction, "amount": amount, "currency": currency,
-                                  "account": account.mask})
+        audit_event_record(
+            action="banking.transfer.requested",
+            actor=actor,
+            target=transfer,
+            after={"direction": direction, "amount": amount, "currency": currency, "account": account.mask},
+        )
         results = [check(transfer) for check in PREFLIGHT_CHECKS + MONEY_CHECKS]
         TransferCheck.objects.bulk_create(
-            TransferCheck(transfer=transfer, name=r.name, passed=r.passed,
-                          detail=truncate_to_field(TransferCheck, "detail", r.detail))
+            TransferCheck(
+                transfer=transfer,
+                name=r.name,
+                passed=r.passed,
+                detail=truncate_to_field(TransferCheck, "detail", r.detail),
+            )
             for r in results
         )
         failed = [r for r in results if not r.passed]
@@ -238,14 +296,22 @@ def transfer_initiate(
             _owner_review_request(account=account, actor=actor)
         if failed:
             reason = "; ".join(f"{r.name}: {r.detail}" for r in failed)
-            transfer = _transition(transfer, to=Transfer.Status.REFUSED, action="banking.transfer.refused",
-                                   outcome=AuditEvent.Outcome.FAILURE, failure_reason=reason)
+            transfer = _transition(
+                transfer,
+                to=Transfer.Status.REFUSED,
+                action="banking.transfer.refused",
+                outcome=AuditEvent.Outcome.FAILURE,
+                failure_reason=reason,
+            )
         else:
             transfer_hold_place(transfer=transfer, actor=actor)
             transfer = _transition(transfer, to=Transfer.Status.AUTHORIZING, action="banking.transfer.checks_passed")
     if failed:
-        raise TransferRefusedError(f"transfer refused: {reason}", transfer=transfer,
-                                   failed_checks=[{"name": r.name, "detail": r.detail} for r in failed])
+        raise TransferRefusedError(
+            f"transfer refused: {reason}",
+            transfer=transfer,
+            failed_checks=[{"name": r.name, "detail": r.detail} for r in failed],
+        )
     return _transfer_submit(transfer)
 
 
@@ -255,27 +321,46 @@ def _transfer_submit(transfer: Transfer) -> Transfer:
     key = str(transfer.reference)
     try:
         authorization = plaid.transfer_authorization_create(
-            access_token=account.item.access_token, account_id=account.account_id, direction=transfer.direction,
-            amount=transfer.amount, currency=transfer.currency, legal_name=transfer.customer.legal_name,
+            access_token=account.item.access_token,
+            account_id=account.account_id,
+            direction=transfer.direction,
+            amount=transfer.amount,
+            currency=transfer.currency,
+            legal_name=transfer.customer.legal_name,
             idempotency_key=key,
         )
         if authorization.decision != "approved":
-            return _transition(transfer, to=Transfer.Status.DECLINED, action="banking.transfer.declined",
-                               outcome=AuditEvent.Outcome.FAILURE,
-                               plaid_authorization_id=authorization.authorization_id,
-                               failure_reason=authorization.rationale or authorization.decision)
+            return _transition(
+                transfer,
+                to=Transfer.Status.DECLINED,
+                action="banking.transfer.declined",
+                outcome=AuditEvent.Outcome.FAILURE,
+                plaid_authorization_id=authorization.authorization_id,
+                failure_reason=authorization.rationale or authorization.decision,
+            )
         created = plaid.transfer_create(
-            access_token=account.item.access_token, account_id=account.account_id,
-            authorization_id=authorization.authorization_id, description=transfer.description or "transfer",
+            access_token=account.item.access_token,
+            account_id=account.account_id,
+            authorization_id=authorization.authorization_id,
+            description=transfer.description or "transfer",
             idempotency_key=key,
         )
     except (plaid.PlaidError, plaid.PlaidUnavailableError) as exc:
         # Nothing moved: no transfer exists at Plaid unless /transfer/create answered.
-        return _transition(transfer, to=Transfer.Status.FAILED, action="banking.transfer.failed",
-                           outcome=AuditEvent.Outcome.FAILURE, failure_reason=f"Plaid: {exc}"[:500])
-    return _transition(transfer, to=EVENT_STATUSES.get(created.status, Transfer.Status.PENDING),
-                       action="banking.transfer.created", plaid_authorization_id=authorization.authorization_id,
-                       plaid_transfer_id=created.transfer_id)
+        return _transition(
+            transfer,
+            to=Transfer.Status.FAILED,
+            action="banking.transfer.failed",
+            outcome=AuditEvent.Outcome.FAILURE,
+            failure_reason=f"Plaid: {exc}"[:500],
+        )
+    return _transition(
+        transfer,
+        to=EVENT_STATUSES.get(created.status, Transfer.Status.PENDING),
+        action="banking.transfer.created",
+        plaid_authorization_id=authorization.authorization_id,
+        plaid_transfer_id=created.transfer_id,
+    )
 
 
 def transfer_events_sync() -> int:
@@ -299,9 +384,12 @@ def transfer_events_sync() -> int:
                 if event.failure_reason:
                     transfer.failure_reason = event.failure_reason
                 transfer.save(update_fields=["status", "last_event_id", "failure_reason", "updated_at"])
-                audit_event_record(action="banking.transfer.status_changed", target=transfer, before=before,
-                                   after={"status": status, "event_id": event.event_id,
-                                          "failure_reason": event.failure_reason})
+                audit_event_record(
+                    action="banking.transfer.status_changed",
+                    target=transfer,
+                    before=before,
+                    after={"status": status, "event_id": event.event_id, "failure_reason": event.failure_reason},
+                )
                 transfer_ledger_post(transfer=transfer)
                 applied += 1
             cursor.save()

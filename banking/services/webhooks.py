@@ -59,8 +59,13 @@ def _item_error(event: PlaidWebhookEvent, item: PlaidItem) -> str:
 
 def _pending_expiration(event: PlaidWebhookEvent, item: PlaidItem) -> str:
     expires = parse_datetime(str(event.payload.get("consent_expiration_time") or ""))
-    item_status_change(item_id=item.pk, status=Status.PENDING_EXPIRATION, error_code=item.error_code,
-                       reason=f"webhook {event.webhook_code}", consent_expires_at=expires)
+    item_status_change(
+        item_id=item.pk,
+        status=Status.PENDING_EXPIRATION,
+        error_code=item.error_code,
+        reason=f"webhook {event.webhook_code}",
+        consent_expires_at=expires,
+    )
     return "pending expiration"
 
 
@@ -75,8 +80,13 @@ def _login_repaired(event: PlaidWebhookEvent, item: PlaidItem) -> str:
 
 
 def _new_accounts(event: PlaidWebhookEvent, item: PlaidItem) -> str:
-    item_status_change(item_id=item.pk, status=item.status, error_code=item.error_code,
-                       reason=f"webhook {event.webhook_code}", new_accounts_available=True)
+    item_status_change(
+        item_id=item.pk,
+        status=item.status,
+        error_code=item.error_code,
+        reason=f"webhook {event.webhook_code}",
+        new_accounts_available=True,
+    )
     return "new accounts flagged"
 
 
@@ -115,6 +125,9 @@ def plaid_webhook_apply(*, event_id: int) -> str:
         event.status, event.applied_at = status, timezone.now()
         event.result = truncate_to_field(PlaidWebhookEvent, "result", result)
         event.save(update_fields=["status", "result", "applied_at"])
-        audit_event_record(action=f"banking.webhook.{status}", target=event,
-                           after={"type": event.webhook_type, "code": event.webhook_code, "result": result})
+        audit_event_record(
+            action=f"banking.webhook.{status}",
+            target=event,
+            after={"type": event.webhook_type, "code": event.webhook_code, "result": result},
+        )
     return result

@@ -25,8 +25,13 @@ from pathlib import Path
 from bench.eval import Section, markdown_table
 
 CASES = Path(__file__).resolve().parents[2] / "tests/data/name_bench/cases.csv"
-ENTITY_TYPES = {"Person": "individual", "Company": "organisation", "Organization": "organisation",
-                "LegalEntity": "", "Vessel": "vessel"}
+ENTITY_TYPES = {
+    "Person": "individual",
+    "Company": "organisation",
+    "Organization": "organisation",
+    "LegalEntity": "",
+    "Vessel": "vessel",
+}
 LOGIC_V2_THRESHOLD = 0.70  # nomenklatura's default for logic-v2
 SMALL_CATEGORY = 4  # categories with fewer cases are reported together
 
@@ -52,9 +57,17 @@ class Case:
 
 def load_cases(path: Path = CASES) -> list[Case]:
     with path.open(newline="", encoding="utf-8") as handle:
-        return [Case(group=row["case_group"], schema=row["schema"], name1=row["name1"], name2=row["name2"],
-                     is_match=row["is_match"] == "true", category=row["category"] or "(none)")
-                for row in csv.DictReader(handle)]
+        return [
+            Case(
+                group=row["case_group"],
+                schema=row["schema"],
+                name1=row["name1"],
+                name2=row["name2"],
+                is_match=row["is_match"] == "true",
+                category=row["category"] or "(none)",
+            )
+            for row in csv.DictReader(handle)
+        ]
 
 
 def screening_scores(cases: list[Case], threshold: float) -> dict:
@@ -85,8 +98,14 @@ def screening_scores(cases: list[Case], threshold: float) -> dict:
         gate_losses += scores[-1] >= threshold and not any(m.entry_uid == wanted for m in hits)
         positions = index.candidates(analyse_query(query))
         shortlisted.append(any(index.names[p].entry.uid == wanted for p, _ in positions))
-    return {"scores": scores, "shortlisted": shortlisted, "timings_ms": timings, "cpu_ms": cpu_timings,
-            "gate_losses": gate_losses, "index_names": len(index)}
+    return {
+        "scores": scores,
+        "shortlisted": shortlisted,
+        "timings_ms": timings,
+        "cpu_ms": cpu_timings,
+        "gate_losses": gate_losses,
+        "index_names": len(index),
+    }
 
 
 def logic_v2_scores(cases: list[Case]) -> tuple[list[float], list[float]]:
@@ -123,8 +142,13 @@ def metrics(labels: list[bool], scores: list[float], threshold: float) -> dict:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     auc = roc_auc_score(labels, scores) if len(set(labels)) == 2 else None
-    return {"n": len(labels), "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-            "roc_auc": round(auc, 3) if auc is not None else None}
+    return {
+        "n": len(labels),
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "roc_auc": round(auc, 3) if auc is not None else None,
+    }
 
 
 def best_f1(labels: list[bool], scores: list[float]) -> tuple[float, float]:
@@ -141,14 +165,19 @@ def sliced(cases: list[Case], scores: list[float], threshold: float, key) -> dic
     groups: dict[str, list[int]] = defaultdict(list)
     for number, case in enumerate(cases):
         groups[key(case)].append(number)
-    return {name: metrics([cases[i].is_match for i in members], [scores[i] for i in members], threshold)
-            for name, members in sorted(groups.items())}
+    return {
+        name: metrics([cases[i].is_match for i in members], [scores[i] for i in members], threshold)
+        for name, members in sorted(groups.items())
+    }
 
 
 def _spread(timings: list[float]) -> dict:
     ordered = sorted(timings)
-    return {"mean": round(statistics.fmean(ordered), 3), "p50": round(statistics.median(ordered), 3),
-            "p99": round(ordered[math.ceil(len(ordered) * 0.99) - 1], 3)}
+    return {
+        "mean": round(statistics.fmean(ordered), 3),
+        "p50": round(statistics.median(ordered), 3),
+        "p99": round(ordered[math.ceil(len(ordered) * 0.99) - 1], 3),
+    }
 
 
 def _category(case: Case, counts: dict[str, int]) -> str:
@@ -176,7 +205,10 @@ def section() -> Section:
     for name, (scores, cut) in systems.items():
         best, best_cut = best_f1(labels, scores)
         figures["systems"][name] = {
-            "threshold": cut, **metrics(labels, scores, cut), "best_f1": best, "best_f1_threshold": best_cut,
+            "threshold": cut,
+            **metrics(labels, scores, cut),
+            "best_f1": best,
+            "best_f1_threshold": best_cut,
             "by_half": sliced(cases, scores, cut, lambda c: c.half),
             "by_schema": sliced(cases, scores, cut, lambda c: c.schema),
             "by_case_group": sliced(cases, scores, cut, lambda c: c.group),
@@ -185,36 +217,77 @@ def section() -> Section:
     true_matches = [i for i, case in enumerate(cases) if case.is_match]
     figures["candidate_recall"] = round(sum(screening["shortlisted"][i] for i in true_matches) / len(true_matches), 4)
     figures["gate_losses"] = screening["gate_losses"]
-    figures["screening_ms_per_query"] = {"wall": _spread(screening["timings_ms"]), "cpu": _spread(screening["cpu_ms"]),
-                                         "index_names": screening["index_names"]}
+    figures["screening_ms_per_query"] = {
+        "wall": _spread(screening["timings_ms"]),
+        "cpu": _spread(screening["cpu_ms"]),
+        "index_names": screening["index_names"],
+    }
     figures["logic_v2_ms_per_pair"] = round(statistics.fmean(logic_v2_ms), 3)
-    return Section(key="screening_name_bench", title="Screening: OpenSanctions name_bench", figures=figures,
-                   markdown=_markdown(figures))
+    return Section(
+        key="screening_name_bench",
+        title="Screening: OpenSanctions name_bench",
+        figures=figures,
+        markdown=_markdown(figures),
+    )
 
 
 def _markdown(figures: dict) -> list[str]:
     systems = figures["systems"]
-    rows = [[name, s["threshold"], s["precision"], s["recall"], s["f1"], s["roc_auc"],
-             f"{s['best_f1']} at {s['best_f1_threshold']}"] for name, s in systems.items()]
-    lines = [f"{figures['cases']} labelled pairs; screening at its default threshold {figures['threshold']}, "
-             f"logic-v2 at its default {LOGIC_V2_THRESHOLD}.", "",
-             *markdown_table(["system", "threshold", "precision", "recall", "F1", "ROC AUC", "best F1 (any cut)"],
-                             rows), ""]
+    rows = [
+        [
+            name,
+            s["threshold"],
+            s["precision"],
+            s["recall"],
+            s["f1"],
+            s["roc_auc"],
+            f"{s['best_f1']} at {s['best_f1_threshold']}",
+        ]
+        for name, s in systems.items()
+    ]
+    lines = [
+        f"{figures['cases']} labelled pairs; screening at its default threshold {figures['threshold']}, "
+        f"logic-v2 at its default {LOGIC_V2_THRESHOLD}.",
+        "",
+        *markdown_table(["system", "threshold", "precision", "recall", "F1", "ROC AUC", "best F1 (any cut)"], rows),
+        "",
+    ]
     timing = figures["screening_ms_per_query"]
     wall, cpu = timing["wall"], timing["cpu"]
-    lines += [f"Candidate generation shortlists the right entry for {figures['candidate_recall']:.2%} of true "
-              f"matches; skipping the precise scorer for far-apart names lost {figures['gate_losses']} hit(s). "
-              f"Screening one name against the {timing['index_names']} names: wall mean {wall['mean']} ms, "
-              f"p50 {wall['p50']} ms, p99 {wall['p99']} ms; CPU mean {cpu['mean']} ms, p99 {cpu['p99']} ms "
-              f"(logic-v2: {figures['logic_v2_ms_per_pair']} ms per pair, compared alone).", ""]
-    for title, key in (("Tuning half and held-out half", "by_half"), ("By schema", "by_schema"),
-                       ("By case group", "by_case_group"), ("By category", "by_category")):
+    lines += [
+        f"Candidate generation shortlists the right entry for {figures['candidate_recall']:.2%} of true "
+        f"matches; skipping the precise scorer for far-apart names lost {figures['gate_losses']} hit(s). "
+        f"Screening one name against the {timing['index_names']} names: wall mean {wall['mean']} ms, "
+        f"p50 {wall['p50']} ms, p99 {wall['p99']} ms; CPU mean {cpu['mean']} ms, p99 {cpu['p99']} ms "
+        f"(logic-v2: {figures['logic_v2_ms_per_pair']} ms per pair, compared alone).",
+        "",
+    ]
+    for title, key in (
+        ("Tuning half and held-out half", "by_half"),
+        ("By schema", "by_schema"),
+        ("By case group", "by_case_group"),
+        ("By category", "by_category"),
+    ):
         names = list(systems["screening"][key])
-        lines += [f"### {title}", "", *markdown_table(
-            ["slice", "n", *(f"{system} P/R/F1/AUC" for system in systems)],
-            [[name, systems["screening"][key][name]["n"],
-              *("{precision}/{recall}/{f1}/{roc_auc}".format(**systems[system][key][name]) for system in systems)]
-             for name in names]), ""]
+        lines += [
+            f"### {title}",
+            "",
+            *markdown_table(
+                ["slice", "n", *(f"{system} P/R/F1/AUC" for system in systems)],
+                [
+                    [
+                        name,
+                        systems["screening"][key][name]["n"],
+                        *(
+                            "{precision}/{recall}/{f1}/{roc_auc}".format(**systems[system][key][name])
+                            for system in systems
+                        ),
+                    ]
+                    for name in names
+                ],
+            ),
+            "",
+        ]
     return lines
 
 
@@ -249,6 +322,8 @@ def tune() -> str:
     intercept = model.intercept_[0] + math.log(target / (1 - target)) - math.log(cut / (1 - cut))
     held = model.predict_proba(x[~tune_half])[:, 1]
     weights = {k: round(float(w), 2) for k, w in zip(keys, model.coef_[0], strict=True)}
-    return (f"NAME_WEIGHTS = {weights}\nNAME_INTERCEPT = {round(float(intercept), 2)}\n"
-            f"# tuning half: best cut {cut:.2f}; held-out half: AUC {roc_auc_score(y[~tune_half], held):.3f}, "
-            f"F1 {f1_score(y[~tune_half], held >= cut):.3f}")
+    return (
+        f"NAME_WEIGHTS = {weights}\nNAME_INTERCEPT = {round(float(intercept), 2)}\n"
+        f"# tuning half: best cut {cut:.2f}; held-out half: AUC {roc_auc_score(y[~tune_half], held):.3f}, "
+        f"F1 {f1_score(y[~tune_half], held >= cut):.3f}"
+    )

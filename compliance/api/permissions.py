@@ -15,9 +15,12 @@ class RoleModelPermissions(DjangoModelPermissions):
     Methods not in `perms_map` are refused (405), so a new verb is denied until it is mapped."""
 
     perms_map = {
-        "GET": VIEW, "HEAD": VIEW, "OPTIONS": VIEW,
+        "GET": VIEW,
+        "HEAD": VIEW,
+        "OPTIONS": VIEW,
         "POST": ["%(app_label)s.add_%(model_name)s"],
-        "PUT": ["%(app_label)s.change_%(model_name)s"], "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
 

@@ -8,11 +8,15 @@ from compliance.selectors import alerts_evidence_source_ids
 class ScreeningRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=400, trim_whitespace=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True,
-                                     help_text="ISO 3166-1 alpha-2 code.")
-    entity_type = serializers.ChoiceField(choices=sorted(ENTITY_TYPE_SPELLINGS), required=False, allow_blank=True,
-                                          help_text="individual (person...) or organisation (organization, "
-                                                    "company, entity...), vessel, aircraft.")
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2 code."
+    )
+    entity_type = serializers.ChoiceField(
+        choices=sorted(ENTITY_TYPE_SPELLINGS),
+        required=False,
+        allow_blank=True,
+        help_text="individual (person...) or organisation (organization, company, entity...), vessel, aircraft.",
+    )
 
 
 class ScreeningMatchSerializer(serializers.Serializer):
@@ -45,7 +49,8 @@ class AlertListSerializer(serializers.ListSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     customer_id = serializers.CharField(source="customer.external_id", read_only=True)
     transaction_ids = serializers.SerializerMethodField(
-        help_text="The evidence as the transaction ids the source supplied (an imported file's transaction_id).")
+        help_text="The evidence as the transaction ids the source supplied (an imported file's transaction_id)."
+    )
     source_ids: dict[int, list[str]] | None = None
 
     def get_transaction_ids(self, alert) -> list[str]:
@@ -55,8 +60,20 @@ class AlertSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Alert
-        fields = ("id", "rule_code", "rule_version", "customer_id", "window_start", "window_end", "transaction_ids",
-                  "score", "anomaly_score", "top_features", "status", "created_at")
+        fields = (
+            "id",
+            "rule_code",
+            "rule_version",
+            "customer_id",
+            "window_start",
+            "window_end",
+            "transaction_ids",
+            "score",
+            "anomaly_score",
+            "top_features",
+            "status",
+            "created_at",
+        )
         read_only_fields = fields
         list_serializer_class = AlertListSerializer
 

@@ -25,8 +25,7 @@ def _age_days(case: Case) -> str:
 @admin.register(Case)
 # Queue filters, bulk actions, cheap counts: workplace.queues; every page an audited read: fintech.admin_reads.
 class CaseAdmin(AuditedReadsAdmin, CaseQueueMixin, ReadOnlyAdmin):
-    list_display = ("reference_link", "customer", "state", "assignee", "opened_at", "sla_due_at", "age",
-                    "sla_breached")
+    list_display = ("reference_link", "customer", "state", "assignee", "opened_at", "sla_due_at", "age", "sla_breached")
     list_select_related = ("customer", "assignee")
     show_full_result_count = False
     search_fields = ("reference", "customer__external_id", "customer__legal_name")
@@ -52,18 +51,22 @@ class CaseAdmin(AuditedReadsAdmin, CaseQueueMixin, ReadOnlyAdmin):
 
         return [
             path("<int:pk>/case/", wrap(views.case_page), name="compliance_case_page"),
-            path("<int:pk>/case/transition/", wrap(views.case_transition_view),
-                 name="compliance_case_transition"),
+            path("<int:pk>/case/transition/", wrap(views.case_transition_view), name="compliance_case_transition"),
             path("<int:pk>/case/assign/", wrap(views.case_assign_view), name="compliance_case_assign"),
             path("<int:pk>/case/comment/", wrap(views.case_comment_view), name="compliance_case_comment"),
             path("<int:pk>/case/attach/", wrap(views.case_attach_view), name="compliance_case_attach"),
-            path("<int:pk>/case/attachments/<int:attachment_id>/", wrap(views.case_attachment_download),
-                 name="compliance_case_attachment"),
+            path(
+                "<int:pk>/case/attachments/<int:attachment_id>/",
+                wrap(views.case_attachment_download),
+                name="compliance_case_attachment",
+            ),
             path("<int:pk>/case/propose/", wrap(views.case_propose_view), name="compliance_case_propose"),
-            path("<int:pk>/case/decisions/<int:decision_id>/", wrap(views.case_decide_view),
-                 name="compliance_case_decide"),
-            path("<int:pk>/case/sar/generate/", wrap(views.sar_generate_view),
-                 name="compliance_case_sar_generate"),
+            path(
+                "<int:pk>/case/decisions/<int:decision_id>/",
+                wrap(views.case_decide_view),
+                name="compliance_case_decide",
+            ),
+            path("<int:pk>/case/sar/generate/", wrap(views.sar_generate_view), name="compliance_case_sar_generate"),
             path("<int:pk>/case/sar/edit/", wrap(views.sar_edit_view), name="compliance_case_sar_edit"),
             path("<int:pk>/case/sar/file/", wrap(views.sar_file_view), name="compliance_case_sar_file"),
             path("<int:pk>/case/sar.<str:fmt>", wrap(views.sar_export_view), name="compliance_case_sar_export"),

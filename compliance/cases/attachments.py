@@ -60,12 +60,25 @@ def case_attachment_add(case: Case, *, actor, filename: str, content_type: str, 
     digest = hashlib.sha256(data).hexdigest()
     ciphertext = key_ring().encrypt(data, associated_data=_associated_data(case.pk, digest))
     attachment = CaseAttachment.objects.create(
-        case=case, uploaded_by=actor, filename=(filename or "evidence")[-200:],
-        content_type=content_type.split(";")[0].strip().lower(), size=len(data), sha256=digest, content=ciphertext,
+        case=case,
+        uploaded_by=actor,
+        filename=(filename or "evidence")[-200:],
+        content_type=content_type.split(";")[0].strip().lower(),
+        size=len(data),
+        sha256=digest,
+        content=ciphertext,
     )
-    audit_event_record(action="compliance.case.attachment_added", actor=actor, target=case,
-                       after={"attachment_id": attachment.pk, "filename": attachment.filename,
-                              "size": attachment.size, "sha256": digest})
+    audit_event_record(
+        action="compliance.case.attachment_added",
+        actor=actor,
+        target=case,
+        after={
+            "attachment_id": attachment.pk,
+            "filename": attachment.filename,
+            "size": attachment.size,
+            "sha256": digest,
+        },
+    )
     return attachment
 
 
@@ -74,11 +87,16 @@ def case_attachment_open(attachment: CaseAttachment, *, actor) -> bytes:
     """The plaintext, for someone allowed to read case evidence; the download is audited."""
     if actor is None or not actor.is_active or not actor.has_perm(VIEW_PERM):
         raise CasePermissionError("You may not read case evidence.")
-    data = key_ring().decrypt(attachment.content, associated_data=_associated_data(attachment.case_id,
-                                                                                    attachment.sha256))
+    data = key_ring().decrypt(
+        attachment.content, associated_data=_associated_data(attachment.case_id, attachment.sha256)
+    )
     if hashlib.sha256(data).hexdigest() != attachment.sha256:
         raise DomainError("The attachment failed its integrity check.")
-    audit_event_record(action="compliance.case.attachment_downloaded", actor=actor,
-                       target_type="compliance.Case", target_id=str(attachment.case_id),
-                       after={"attachment_id": attachment.pk, "filename": attachment.filename})
+    audit_event_record(
+        action="compliance.case.attachment_downloaded",
+        actor=actor,
+        target_type="compliance.Case",
+        target_id=str(attachment.case_id),
+        after={"attachment_id": attachment.pk, "filename": attachment.filename},
+    )
     return data

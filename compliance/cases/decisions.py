@@ -46,8 +46,12 @@ def case_decision_propose(case: Case, *, kind: str, actor, reason: str) -> CaseD
     if locked.decisions.filter(status=CaseDecision.Status.PENDING).exists():
         raise ConflictError("A decision on this case is already waiting for approval.")
     decision = CaseDecision.objects.create(case=locked, kind=kind, proposed_by=actor, proposal_reason=reason)
-    audit_event_record(action="compliance.case.decision_proposed", actor=actor, target=locked,
-                       after={"decision_id": decision.pk, "kind": kind, "reason": reason})
+    audit_event_record(
+        action="compliance.case.decision_proposed",
+        actor=actor,
+        target=locked,
+        after={"decision_id": decision.pk, "kind": kind, "reason": reason},
+    )
     return decision
 
 
@@ -66,9 +70,17 @@ def _decide(decision: CaseDecision, *, actor, reason: str, verb: str) -> CaseDec
     locked.status = CaseDecision.Status.APPROVED if verb == "approve" else CaseDecision.Status.REJECTED
     locked.decided_by, locked.decided_at, locked.decision_reason = actor, timezone.now(), reason
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit_event_record(action=f"compliance.case.decision_{locked.status}", actor=actor, target=case,
-                       after={"decision_id": locked.pk, "kind": locked.kind, "reason": reason,
-                              "proposed_by_id": locked.proposed_by_id})
+    audit_event_record(
+        action=f"compliance.case.decision_{locked.status}",
+        actor=actor,
+        target=case,
+        after={
+            "decision_id": locked.pk,
+            "kind": locked.kind,
+            "reason": reason,
+            "proposed_by_id": locked.proposed_by_id,
+        },
+    )
     locked.case = case
     return locked
 
@@ -78,10 +90,17 @@ def case_decision_approve(decision: CaseDecision, *, actor, reason: str) -> Case
     """A second officer approves. A close moves the case now; a SAR filing awaits `sar_file`."""
     approved = _decide(decision, actor=actor, reason=reason, verb="approve")
     if approved.kind != K.FILE_SAR:
-        _apply_transition(case=approved.case, to_state=TARGET_STATE[approved.kind], actor=actor,
-                          reason=approved.proposal_reason,
-                          extra={"decision_id": approved.pk, "proposed_by_id": approved.proposed_by_id,
-                                 "approval_reason": approved.decision_reason})
+        _apply_transition(
+            case=approved.case,
+            to_state=TARGET_STATE[approved.kind],
+            actor=actor,
+            reason=approved.proposal_reason,
+            extra={
+                "decision_id": approved.pk,
+                "proposed_by_id": approved.proposed_by_id,
+                "approval_reason": approved.decision_reason,
+            },
+        )
     return approved
 
 

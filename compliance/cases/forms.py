@@ -7,8 +7,11 @@ from django.contrib.auth import get_user_model
 
 from compliance.models import Case, CaseDecision
 
-REASON = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60}), "max_length": 2000,
-          "help_text": "Required: it goes into the case history and the audit trail."}
+REASON = {
+    "widget": forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    "max_length": 2000,
+    "help_text": "Required: it goes into the case history and the audit trail.",
+}
 
 
 class TransitionForm(forms.Form):
@@ -22,8 +25,9 @@ class TransitionForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
-                                      empty_label="(unassigned)")
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="(unassigned)"
+    )
     reason = forms.CharField(**REASON)
 
     def __init__(self, *args, assignees=None, **kwargs):

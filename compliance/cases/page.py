@@ -45,21 +45,35 @@ class CasePageData:
     sar_draft: object | None
 
 
-
 def _counterparties(in_window) -> list[dict]:
     """The window's counterparties by total. Accounts are grouped by their blind index (the
     stored numbers are ciphertexts, each different) and shown from one row of each group."""
     groups = list(
         in_window.exclude(counterparty_name="", counterparty_account_index="")
         .values("counterparty_name", "counterparty_account_index", "counterparty_country", "currency")
-        .annotate(n=Count("id"), total=Sum("amount"), sample=Min("id"),
-                  n_in=Count("id", filter=Q(direction="in")), n_out=Count("id", filter=Q(direction="out")))
+        .annotate(
+            n=Count("id"),
+            total=Sum("amount"),
+            sample=Min("id"),
+            n_in=Count("id", filter=Q(direction="in")),
+            n_out=Count("id", filter=Q(direction="out")),
+        )
         .order_by("-total")[:COUNTERPARTY_LIMIT]
     )
-    accounts = dict(MonitoredTransaction.objects.filter(pk__in=[g["sample"] for g in groups])
-                    .values_list("pk", "counterparty_account"))
-    return [{**g, "counterparty_account": accounts.get(g["sample"], ""),
-             "total_display": format_money(g["total"] or 0, g["currency"])} for g in groups]
+    accounts = dict(
+        MonitoredTransaction.objects.filter(pk__in=[g["sample"] for g in groups]).values_list(
+            "pk", "counterparty_account"
+        )
+    )
+    return [
+        {
+            **g,
+            "counterparty_account": accounts.get(g["sample"], ""),
+            "total_display": format_money(g["total"] or 0, g["currency"]),
+        }
+        for g in groups
+    ]
+
 
 def case_load(pk: int) -> Case:
     return Case.objects.select_related("customer", "assignee", "sar_draft").get(pk=pk)
@@ -68,9 +82,13 @@ def case_load(pk: int) -> Case:
 def assignable_staff():
     """Active staff who may triage cases (by group or directly): the assign form's choices."""
     perm = Permission.objects.filter(content_type__app_label="compliance", codename="triage_case")
-    return (get_user_model().objects.filter(is_active=True, is_staff=True)
-            .filter(Q(groups__permissions__in=perm) | Q(user_permissions__in=perm) | Q(is_superuser=True))
-            .distinct().order_by("username"))
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__permissions__in=perm) | Q(user_permissions__in=perm) | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
 
 
 def case_page_data(case: Case) -> CasePageData:
@@ -79,15 +97,17 @@ def case_page_data(case: Case) -> CasePageData:
     evidence = {t.pk: t for t in MonitoredTransaction.objects.filter(pk__in=evidence_ids)} if evidence_ids else {}
     rows = [AlertRow(a, [evidence[int(i)] for i in a.transaction_ids if int(i) in evidence]) for a in alerts]
 
-    moments = [a.window_start for a in alerts] + [a.window_end for a in alerts] + [t.occurred_at
-                                                                                  for t in evidence.values()]
+    moments = (
+        [a.window_start for a in alerts] + [a.window_end for a in alerts] + [t.occurred_at for t in evidence.values()]
+    )
     window, timeline, truncated, counterparties = None, [], False, []
     if moments:
         span = datetime.timedelta(days=TIMELINE_DAYS)
         window = (min(moments) - span, max(moments) + span)
-        in_window = MonitoredTransaction.objects.filter(customer_id=case.customer_id, occurred_at__gte=window[0],
-                                                        occurred_at__lte=window[1])
-        timeline = list(in_window.order_by("-occurred_at", "-pk")[:TIMELINE_LIMIT + 1])
+        in_window = MonitoredTransaction.objects.filter(
+            customer_id=case.customer_id, occurred_at__gte=window[0], occurred_at__lte=window[1]
+        )
+        timeline = list(in_window.order_by("-occurred_at", "-pk")[: TIMELINE_LIMIT + 1])
         truncated = len(timeline) > TIMELINE_LIMIT
         timeline = timeline[:TIMELINE_LIMIT]
         counterparties = _counterparties(in_window)
@@ -97,7 +117,11 @@ def case_page_data(case: Case) -> CasePageData:
     for tx in [*timeline, *evidence.values()]:
         tx.amount_display = format_money(tx.amount, tx.currency)
     return CasePageData(
-        case=case, alerts=rows, timeline=timeline, timeline_truncated=truncated, window=window,
+        case=case,
+        alerts=rows,
+        timeline=timeline,
+        timeline_truncated=truncated,
+        window=window,
         counterparties=counterparties,
         hits=list(case.screening_hits.select_related("reviewed_by").order_by("-created_at")),
         comments=list(case.comments.select_related("author")),

@@ -51,8 +51,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 # What the case's alerts show once the case gets there.
 ALERT_STATUS_FOR = {
-    S.ESCALATED: Alert.Status.ESCALATED, S.SAR_FILED: Alert.Status.ESCALATED,
-    S.CLOSED_NO_ACTION: Alert.Status.CLOSED, S.CLOSED_FALSE_POSITIVE: Alert.Status.CLOSED,
+    S.ESCALATED: Alert.Status.ESCALATED,
+    S.SAR_FILED: Alert.Status.ESCALATED,
+    S.CLOSED_NO_ACTION: Alert.Status.CLOSED,
+    S.CLOSED_FALSE_POSITIVE: Alert.Status.CLOSED,
 }
 
 
@@ -78,16 +80,24 @@ def require_reason(reason: str | None) -> str:
 
 def _escalated_since(case: Case):
     """When the case last entered `escalated` (decisions older than that no longer count)."""
-    last = (CaseTransition.objects.filter(case=case, to_state=S.ESCALATED)
-            .order_by("-at").values_list("at", flat=True).first())
+    last = (
+        CaseTransition.objects.filter(case=case, to_state=S.ESCALATED)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
     return last or case.opened_at
 
 
 def approved_sar_decision(case: Case) -> CaseDecision | None:
     """The approved SAR filing of the current escalation, if any."""
-    return (case.decisions.filter(kind=CaseDecision.Kind.FILE_SAR, status=CaseDecision.Status.APPROVED,
-                                  decided_at__gte=_escalated_since(case))
-            .order_by("-decided_at").first())
+    return (
+        case.decisions.filter(
+            kind=CaseDecision.Kind.FILE_SAR, status=CaseDecision.Status.APPROVED, decided_at__gte=_escalated_since(case)
+        )
+        .order_by("-decided_at")
+        .first()
+    )
 
 
 def case_was_escalated(case: Case) -> bool:
@@ -102,12 +112,15 @@ def _needs_four_eyes(from_state: str, to_state: str, *, was_escalated: bool) -> 
 def allowed_transitions(case: Case, user) -> list[str]:
     """The states `user` may move `case` to directly (four-eyes targets are not among them)."""
     was_escalated = case_was_escalated(case)
-    return [to for (frm, to), perm in TRANSITIONS.items()
-            if frm == case.state and not _needs_four_eyes(frm, to, was_escalated=was_escalated)
-            and user.has_perm(perm)]
+    return [
+        to
+        for (frm, to), perm in TRANSITIONS.items()
+        if frm == case.state and not _needs_four_eyes(frm, to, was_escalated=was_escalated) and user.has_perm(perm)
+    ]
 
 
 # --- grouping ----------------------------------------------------------------------------------
+
 
 def _sla_due(opened_at: datetime.datetime) -> datetime.datetime:
     return opened_at + datetime.timedelta(days=conf.case_sla_days())
@@ -122,24 +135,30 @@ def open_cases_for(customer_ids: Iterable[int]) -> dict[int, Case]:
     ids = sorted(set(customer_ids))
     found: dict[int, Case] = {}
     for i in range(0, len(ids), CHUNK):
-        chunk = Case.objects.filter(customer_id__in=ids[i:i + CHUNK], state__in=Case.OPEN_STATES)
+        chunk = Case.objects.filter(customer_id__in=ids[i : i + CHUNK], state__in=Case.OPEN_STATES)
         found |= {c.customer_id: c for c in chunk}
     missing = [cid for cid in ids if cid not in found]
     if not missing:
         return found
     now = timezone.now()
-    Case.objects.bulk_create([
-        Case(customer_id=cid, reference=f"tmp-{uuid.uuid4().hex[:16]}", opened_at=now, sla_due_at=_sla_due(now))
-        for cid in missing
-    ], ignore_conflicts=True, batch_size=1000)
+    Case.objects.bulk_create(
+        [
+            Case(customer_id=cid, reference=f"tmp-{uuid.uuid4().hex[:16]}", opened_at=now, sla_due_at=_sla_due(now))
+            for cid in missing
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
     fresh: list[Case] = []
     for i in range(0, len(missing), CHUNK):
-        fresh += Case.objects.filter(customer_id__in=missing[i:i + CHUNK], state__in=Case.OPEN_STATES)
+        fresh += Case.objects.filter(customer_id__in=missing[i : i + CHUNK], state__in=Case.OPEN_STATES)
     ours = [c.pk for c in fresh if c.reference.startswith("tmp-")]
     if ours:
         Case.assign_references(ours)
         audit_event_record(
-            action="compliance.cases.opened", actor_label="case-grouping", target_type="compliance.Case",
+            action="compliance.cases.opened",
+            actor_label="case-grouping",
+            target_type="compliance.Case",
             target_id=str(ours[0]) if len(ours) == 1 else "",
             after={"count": len(ours), "case_ids": ours[:1000]},
         )
@@ -155,7 +174,7 @@ def cases_group_alerts(*, alert_ids: list[int], customer_ids: Iterable[int]) -> 
     open_case = Case.objects.filter(customer_id=OuterRef("customer_id"), state__in=Case.OPEN_STATES).values("pk")[:1]
     ids = sorted(alert_ids)
     for i in range(0, len(ids), CHUNK):
-        Alert.objects.filter(pk__in=ids[i:i + CHUNK], case__isnull=True).update(case_id=Subquery(open_case))
+        Alert.objects.filter(pk__in=ids[i : i + CHUNK], case__isnull=True).update(case_id=Subquery(open_case))
 
 
 def case_for_alert(alert: Alert) -> Case:
@@ -193,6 +212,7 @@ def screening_hit_confirmed_receiver(sender, hit: ScreeningHit, actor=None, **kw
 
 # --- state machine -------------------------------------------------------------------------------
 
+
 def _apply_transition(*, case: Case, to_state: str, actor, reason: str, extra: dict | None = None) -> Case:
     """Move the (locked) case; record the transition, the audit event and the alerts' status."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -202,16 +222,23 @@ def _apply_transition(*, case: Case, to_state: str, actor, reason: str, extra: d
     now = timezone.now()
     closed_at = now if to_state in (*CLOSED_STATES, S.SAR_FILED) else None
     # Conditional on the state we checked: zero rows means someone else moved the case meanwhile.
-    if not Case.objects.filter(pk=locked.pk, state=from_state).update(state=to_state, closed_at=closed_at,
-                                                                       updated_at=now):
+    if not Case.objects.filter(pk=locked.pk, state=from_state).update(
+        state=to_state, closed_at=closed_at, updated_at=now
+    ):
         raise CaseTransitionError("The case was moved by someone else; reload it.")
     locked.state, locked.closed_at, locked.updated_at = to_state, closed_at, now
-    CaseTransition.objects.create(case=locked, from_state=from_state, to_state=to_state, reason=reason,
-                                  actor=actor, at=now)
+    CaseTransition.objects.create(
+        case=locked, from_state=from_state, to_state=to_state, reason=reason, actor=actor, at=now
+    )
     if to_state in ALERT_STATUS_FOR:
         Alert.objects.filter(case=locked).update(status=ALERT_STATUS_FOR[to_state])
-    audit_event_record(action="compliance.case.transition", actor=actor, target=locked,
-                       before={"state": from_state}, after={"state": to_state, "reason": reason, **(extra or {})})
+    audit_event_record(
+        action="compliance.case.transition",
+        actor=actor,
+        target=locked,
+        before={"state": from_state},
+        after={"state": to_state, "reason": reason, **(extra or {})},
+    )
     return locked
 
 
@@ -226,11 +253,13 @@ def case_transition(case: Case, to_state: str, *, actor, reason: str) -> Case:
         raise CaseTransitionError(f"A case cannot move from {locked.state} to {to_state}.")
     if perm == FOUR_EYES:
         raise CaseTransitionError(
-            f"Moving an escalated case to {to_state} needs a proposal and a second officer's approval.")
+            f"Moving an escalated case to {to_state} needs a proposal and a second officer's approval."
+        )
     if _needs_four_eyes(locked.state, to_state, was_escalated=case_was_escalated(locked)):
         raise CaseTransitionError(
             "This case has been escalated: closing it needs a second officer's approval. "
-            "Escalate it again and propose the close.")
+            "Escalate it again and propose the close."
+        )
     require_perm(actor, perm, f"move a case from {locked.state} to {to_state}")
     extra = _sent_back(locked, actor=actor, reason=reason) if locked.state == S.ESCALATED else None
     return _apply_transition(case=locked, to_state=to_state, actor=actor, reason=reason, extra=extra)
@@ -246,14 +275,28 @@ def _sent_back(case: Case, *, actor, reason: str) -> dict:
         return {"sent_back": True}
     # decided_by stays empty: the withdrawer may be the proposer (the four-eyes CHECK); the audit names them.
     if not CaseDecision.objects.filter(pk=pending.pk, status=CaseDecision.Status.PENDING).update(
-            status=CaseDecision.Status.REJECTED, decided_at=timezone.now(),
-            decision_reason=f"Withdrawn: the case was sent back to review by {actor.get_username()}: {reason}"):
+        status=CaseDecision.Status.REJECTED,
+        decided_at=timezone.now(),
+        decision_reason=f"Withdrawn: the case was sent back to review by {actor.get_username()}: {reason}",
+    ):
         raise CaseTransitionError("The proposal was decided meanwhile; reload the case.")
-    audit_event_record(action="compliance.case.decision_withdrawn", actor=actor, target=case,
-                       after={"decision_id": pending.pk, "kind": pending.kind, "proposed_by_id": pending.proposed_by_id,
-                              "reason": reason})
-    return {"sent_back": True, "withdrawn_decision_id": pending.pk, "withdrawn_decision_kind": pending.kind,
-            "withdrawn_proposed_by_id": pending.proposed_by_id}
+    audit_event_record(
+        action="compliance.case.decision_withdrawn",
+        actor=actor,
+        target=case,
+        after={
+            "decision_id": pending.pk,
+            "kind": pending.kind,
+            "proposed_by_id": pending.proposed_by_id,
+            "reason": reason,
+        },
+    )
+    return {
+        "sent_back": True,
+        "withdrawn_decision_id": pending.pk,
+        "withdrawn_decision_kind": pending.kind,
+        "withdrawn_proposed_by_id": pending.proposed_by_id,
+    }
 
 
 @transaction.atomic
@@ -270,9 +313,13 @@ def case_assign(cases, *, assignee, actor, reason: str) -> list[Case]:
         before = case.assignee_id
         case.assignee = assignee
         case.save(update_fields=["assignee", "updated_at"])
-        audit_event_record(action="compliance.case.assigned", actor=actor, target=case,
-                           before={"assignee_id": before},
-                           after={"assignee_id": assignee.pk if assignee else None, "reason": reason})
+        audit_event_record(
+            action="compliance.case.assigned",
+            actor=actor,
+            target=case,
+            before={"assignee_id": before},
+            after={"assignee_id": assignee.pk if assignee else None, "reason": reason},
+        )
         done.append(case)
     return done
 
@@ -285,11 +332,15 @@ def case_close_false_positive(cases, *, actor, reason: str) -> list[Case]:
     reason = require_reason(reason)
     require_perm(actor, TRIAGE_PERM, "close cases")
     ids = [c.pk for c in cases]
-    closable = (Case.objects.select_for_update().filter(pk__in=ids, state__in=[S.NEW, S.IN_REVIEW])
-                .exclude(pk__in=CaseTransition.objects.filter(to_state=S.ESCALATED).values("case_id"))
-                .order_by("pk"))
-    return [_apply_transition(case=case, to_state=S.CLOSED_FALSE_POSITIVE, actor=actor, reason=reason)
-            for case in closable]
+    closable = (
+        Case.objects.select_for_update()
+        .filter(pk__in=ids, state__in=[S.NEW, S.IN_REVIEW])
+        .exclude(pk__in=CaseTransition.objects.filter(to_state=S.ESCALATED).values("case_id"))
+        .order_by("pk")
+    )
+    return [
+        _apply_transition(case=case, to_state=S.CLOSED_FALSE_POSITIVE, actor=actor, reason=reason) for case in closable
+    ]
 
 
 @transaction.atomic
@@ -299,8 +350,7 @@ def case_comment_add(case: Case, *, actor, body: str) -> CaseComment:
         raise DomainError("A comment cannot be empty.")
     require_perm(actor, TRIAGE_PERM, "comment on cases")
     comment = CaseComment.objects.create(case=case, author=actor, body=body[:10_000])
-    audit_event_record(action="compliance.case.commented", actor=actor, target=case,
-                       after={"comment_id": comment.pk})
+    audit_event_record(action="compliance.case.commented", actor=actor, target=case, after={"comment_id": comment.pk})
     return comment
 
 

@@ -87,21 +87,31 @@ def case_page(request, pk: int, *, admin):
     allowed = allowed_transitions(case, user) if can_triage or can_decide else []
     sar_approved = bool(data.sar_draft and case.state == Case.State.ESCALATED and approved_sar_decision(case))
     context = {
-        **admin.admin_site.each_context(request), "opts": Case._meta, "title": f"Case {case.reference}",
-        "case": case, "data": data, "customer": case.customer, "can_triage": can_triage, "can_decide": can_decide,
-        "pending": pending, "sar": data.sar_draft, "was_escalated": case.is_open and case_was_escalated(case),
+        **admin.admin_site.each_context(request),
+        "opts": Case._meta,
+        "title": f"Case {case.reference}",
+        "case": case,
+        "data": data,
+        "customer": case.customer,
+        "can_triage": can_triage,
+        "can_decide": can_decide,
+        "pending": pending,
+        "sar": data.sar_draft,
+        "was_escalated": case.is_open and case_was_escalated(case),
         "sar_approved": sar_approved and can_decide,
         "transition_form": forms.TransitionForm(allowed=allowed) if allowed else None,
         "assign_form": forms.AssignForm(assignees=assignable_staff(), initial={"assignee": case.assignee_id})
-        if can_triage and case.is_open else None,
+        if can_triage and case.is_open
+        else None,
         "comment_form": forms.CommentForm() if can_triage else None,
         "attachment_form": forms.AttachmentForm() if can_triage else None,
-        "propose_form": forms.ProposeForm() if can_decide and case.state == Case.State.ESCALATED
-        and pending is None and not sar_approved else None,
-        "decide_form": forms.DecideForm() if can_decide and pending and pending.proposed_by_id != user.pk
+        "propose_form": forms.ProposeForm()
+        if can_decide and case.state == Case.State.ESCALATED and pending is None and not sar_approved
         else None,
-        "withdraw_form": forms.DecideForm(withdraw_only=True) if can_decide and pending
-        and pending.proposed_by_id == user.pk else None,
+        "decide_form": forms.DecideForm() if can_decide and pending and pending.proposed_by_id != user.pk else None,
+        "withdraw_form": forms.DecideForm(withdraw_only=True)
+        if can_decide and pending and pending.proposed_by_id == user.pk
+        else None,
         "sar_file_form": forms.SarFileForm(),
     }
     return TemplateResponse(request, "admin/compliance/case/page.html", context)
@@ -114,9 +124,12 @@ def case_transition_view(request, pk: int, *, admin):
     if not form.is_valid():
         return _invalid(request, case, form)
     to = form.cleaned_data["to_state"]
-    return _run(request, case, lambda: case_transition(case, to, actor=request.user,
-                                                       reason=form.cleaned_data["reason"]),
-                f"Case moved to {Case.State(to).label}.")
+    return _run(
+        request,
+        case,
+        lambda: case_transition(case, to, actor=request.user, reason=form.cleaned_data["reason"]),
+        f"Case moved to {Case.State(to).label}.",
+    )
 
 
 @require_POST
@@ -125,9 +138,14 @@ def case_assign_view(request, pk: int, *, admin):
     form = forms.AssignForm(request.POST, assignees=assignable_staff())
     if not form.is_valid():
         return _invalid(request, case, form)
-    return _run(request, case, lambda: case_assign([case], assignee=form.cleaned_data["assignee"],
-                                                   actor=request.user, reason=form.cleaned_data["reason"]),
-                "Case assigned.")
+    return _run(
+        request,
+        case,
+        lambda: case_assign(
+            [case], assignee=form.cleaned_data["assignee"], actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        "Case assigned.",
+    )
 
 
 @require_POST
@@ -136,8 +154,12 @@ def case_comment_view(request, pk: int, *, admin):
     form = forms.CommentForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
-    return _run(request, case, lambda: case_comment_add(case, actor=request.user, body=form.cleaned_data["body"]),
-                "Comment added.")
+    return _run(
+        request,
+        case,
+        lambda: case_comment_add(case, actor=request.user, body=form.cleaned_data["body"]),
+        "Comment added.",
+    )
 
 
 @require_POST
@@ -150,9 +172,14 @@ def case_attach_view(request, pk: int, *, admin):
     if upload.size > conf.attachment_max_bytes():  # refuse before reading it into memory
         messages.error(request, f"The file is larger than {conf.attachment_max_bytes()} bytes.")
         return redirect("admin:compliance_case_page", case.pk)
-    return _run(request, case, lambda: case_attachment_add(
-        case, actor=request.user, filename=upload.name, content_type=upload.content_type or "", data=upload.read()),
-        f"{upload.name} attached (encrypted).")
+    return _run(
+        request,
+        case,
+        lambda: case_attachment_add(
+            case, actor=request.user, filename=upload.name, content_type=upload.content_type or "", data=upload.read()
+        ),
+        f"{upload.name} attached (encrypted).",
+    )
 
 
 @require_GET
@@ -175,9 +202,14 @@ def case_propose_view(request, pk: int, *, admin):
     form = forms.ProposeForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
-    return _run(request, case, lambda: case_decision_propose(case, kind=form.cleaned_data["kind"],
-                                                             actor=request.user, reason=form.cleaned_data["reason"]),
-                "Proposed: a second Compliance Officer must approve.")
+    return _run(
+        request,
+        case,
+        lambda: case_decision_propose(
+            case, kind=form.cleaned_data["kind"], actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        "Proposed: a second Compliance Officer must approve.",
+    )
 
 
 @require_POST
@@ -188,8 +220,12 @@ def case_decide_view(request, pk: int, decision_id: int, *, admin):
     if not form.is_valid():
         return _invalid(request, case, form)
     service = case_decision_approve if form.cleaned_data["verdict"] == "approve" else case_decision_reject
-    return _run(request, case, lambda: service(decision, actor=request.user, reason=form.cleaned_data["reason"]),
-                f"Decision {form.cleaned_data['verdict']}d.")
+    return _run(
+        request,
+        case,
+        lambda: service(decision, actor=request.user, reason=form.cleaned_data["reason"]),
+        f"Decision {form.cleaned_data['verdict']}d.",
+    )
 
 
 @require_POST
@@ -206,10 +242,19 @@ def sar_edit_view(request, pk: int, *, admin):
     fields = ("amount_total", "currency", "activity_from", "activity_to", "narrative")
     form = forms.SarEditForm(request.POST or None, initial={f: getattr(draft, f) for f in fields})
     if request.method == "POST" and form.is_valid():
-        return _run(request, case, lambda: sar_draft_update(draft, actor=request.user, changes=form.cleaned_data),
-                    "SAR draft saved.")
-    context = {**admin.admin_site.each_context(request), "opts": Case._meta, "case": case, "form": form,
-               "title": f"Edit SAR draft of {case.reference}"}
+        return _run(
+            request,
+            case,
+            lambda: sar_draft_update(draft, actor=request.user, changes=form.cleaned_data),
+            "SAR draft saved.",
+        )
+    context = {
+        **admin.admin_site.each_context(request),
+        "opts": Case._meta,
+        "case": case,
+        "form": form,
+        "title": f"Edit SAR draft of {case.reference}",
+    }
     return TemplateResponse(request, "admin/compliance/case/sar_edit.html", context)
 
 
@@ -220,10 +265,18 @@ def sar_file_view(request, pk: int, *, admin):
     form = forms.SarFileForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
-    return _run(request, case, lambda: sar_file(draft, actor=request.user, bsa_id=form.cleaned_data["bsa_id"],
-                                                filed_on=form.cleaned_data["filed_on"],
-                                                reason=form.cleaned_data["reason"]),
-                "SAR filed: the case is closed as SAR filed.")
+    return _run(
+        request,
+        case,
+        lambda: sar_file(
+            draft,
+            actor=request.user,
+            bsa_id=form.cleaned_data["bsa_id"],
+            filed_on=form.cleaned_data["filed_on"],
+            reason=form.cleaned_data["reason"],
+        ),
+        "SAR filed: the case is closed as SAR filed.",
+    )
 
 
 @require_GET
@@ -239,8 +292,9 @@ def sar_export_view(request, pk: int, fmt: str, *, admin):
     elif fmt == "html":
         response = HttpResponse(sar_as_html(draft), content_type="text/html; charset=utf-8")
     elif fmt == "pdf":
-        response = FileResponse(io.BytesIO(sar_as_pdf(draft)), content_type="application/pdf", as_attachment=True,
-                                filename=f"{name}.pdf")
+        response = FileResponse(
+            io.BytesIO(sar_as_pdf(draft)), content_type="application/pdf", as_attachment=True, filename=f"{name}.pdf"
+        )
     else:
         raise Http404("Unknown export format.")
     case_viewed(case, actor=request.user, what=f"SAR export ({fmt})")

@@ -41,18 +41,23 @@ def _entry(proxy, programs: list[str]) -> ParsedEntry | None:
         return None
     identifiers = [
         {"type": prop.label, "value": value}
-        for prop in proxy.schema.properties.values() if prop.type.name == "identifier" and prop.name != "programId"
+        for prop in proxy.schema.properties.values()
+        if prop.type.name == "identifier" and prop.name != "programId"
         for value in proxy.get(prop)
     ]
     aliases = [alias for prop in ALIAS_PROPERTIES if prop in proxy.schema.properties for alias in proxy.get(prop)]
     return ParsedEntry(
-        uid=proxy.id, entity_type=_entity_type(proxy.schema), primary_name=names[0],
+        uid=proxy.id,
+        entity_type=_entity_type(proxy.schema),
+        primary_name=names[0],
         aliases=list(dict.fromkeys(a for a in [*names[1:], *aliases] if a != names[0])),
         programs=list(dict.fromkeys([*proxy.get("programId", quiet=True), *programs])),
         dates_of_birth=sorted(set(proxy.get("birthDate", quiet=True))),
-        countries=sorted({c.upper() for prop in COUNTRY_PROPERTIES for c in proxy.get(prop, quiet=True)
-                          if len(c) == 2}),
-        identifiers=identifiers, remarks="; ".join(proxy.get("notes", quiet=True))[:2000],
+        countries=sorted(
+            {c.upper() for prop in COUNTRY_PROPERTIES for c in proxy.get(prop, quiet=True) if len(c) == 2}
+        ),
+        identifiers=identifiers,
+        remarks="; ".join(proxy.get("notes", quiet=True))[:2000],
     )
 
 

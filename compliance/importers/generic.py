@@ -26,8 +26,7 @@ from compliance.importers import ListFormatError, ParsedEntry
 from compliance.importers.countries import country_code
 from compliance.screening.names import entity_type_of
 
-COLUMNS = ("uid", "name", "entity_type", "aliases", "programs", "dates_of_birth", "countries", "identifiers",
-           "remarks")
+COLUMNS = ("uid", "name", "entity_type", "aliases", "programs", "dates_of_birth", "countries", "identifiers", "remarks")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$|^\d{4}/\d{4}$")
 
 
@@ -56,7 +55,8 @@ def parse_file(path: Path) -> tuple[list[ParsedEntry], str]:
             entity_type = entity_type_of(row.get("entity_type")) or "organisation"
         except ValueError:
             raise ListFormatError(
-                f"{path.name} line {number}: unknown entity_type {row.get('entity_type')!r}") from None
+                f"{path.name} line {number}: unknown entity_type {row.get('entity_type')!r}"
+            ) from None
         dates = _split(row.get("dates_of_birth"))
         if bad := [d for d in dates if not _DATE.match(d)]:
             raise ListFormatError(f"{path.name} line {number}: unreadable date(s) of birth {bad}")
@@ -65,9 +65,14 @@ def parse_file(path: Path) -> tuple[list[ParsedEntry], str]:
             kind, _, value = pair.partition(":")
             identifiers.append({"type": kind.strip(), "value": value.strip()})
         entries[uid] = ParsedEntry(
-            uid=uid, entity_type=entity_type, primary_name=name, aliases=_split(row.get("aliases")),
-            programs=_split(row.get("programs")), dates_of_birth=dates,
+            uid=uid,
+            entity_type=entity_type,
+            primary_name=name,
+            aliases=_split(row.get("aliases")),
+            programs=_split(row.get("programs")),
+            dates_of_birth=dates,
             countries=sorted({code for c in _split(row.get("countries")) if (code := country_code(c))}),
-            identifiers=identifiers, remarks=(row.get("remarks") or "").strip(),
+            identifiers=identifiers,
+            remarks=(row.get("remarks") or "").strip(),
         )
     return list(entries.values()), hashlib.sha256(raw).hexdigest()

@@ -32,10 +32,31 @@ _IDENTIFIER = re.compile(
     r"(?: \((?P<country>[^)]+)\))?"
 )
 _SWIFT = re.compile(r"^(?:alt\. )?SWIFT/BIC (?P<value>[A-Z0-9]{8,11})\b")  # may have no digit at all
-_NOT_IDENTIFIERS = ("DOB", "POB", "nationality", "citizen", "a.k.a", "f.k.a", "n.k.a", "Linked To", "Gender",
-                    "Additional Sanctions", "Website", "Email", "Telephone", "Phone", "Fax", "Executive Order",
-                    "Secondary sanctions", "Transactions Prohibited", "Organization Established Date",
-                    "Organization Type", "Former", "Minister", "Deputy")
+_NOT_IDENTIFIERS = (
+    "DOB",
+    "POB",
+    "nationality",
+    "citizen",
+    "a.k.a",
+    "f.k.a",
+    "n.k.a",
+    "Linked To",
+    "Gender",
+    "Additional Sanctions",
+    "Website",
+    "Email",
+    "Telephone",
+    "Phone",
+    "Fax",
+    "Executive Order",
+    "Secondary sanctions",
+    "Transactions Prohibited",
+    "Organization Established Date",
+    "Organization Type",
+    "Former",
+    "Minister",
+    "Deputy",
+)
 
 
 def _clean(value: str) -> str:
@@ -130,9 +151,14 @@ def parse_directory(directory: Path) -> tuple[list[ParsedEntry], str]:
         if flag and (code := country_code(flag)):
             countries.append(code)
         entries[uid] = ParsedEntry(
-            uid=uid, entity_type=ENTITY_TYPES.get(kind, "organisation"), primary_name=name,
+            uid=uid,
+            entity_type=ENTITY_TYPES.get(kind, "organisation"),
+            primary_name=name,
             programs=[p.strip() for p in program.split("] [") if p.strip()],
-            dates_of_birth=dates, countries=countries, identifiers=identifiers, remarks=remarks,
+            dates_of_birth=dates,
+            countries=countries,
+            identifiers=identifiers,
+            remarks=remarks,
         )
     for row in read_rows(directory / "alt.csv", ALT_COLUMNS):
         if row[0] in entries and row[3]:

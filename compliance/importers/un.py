@@ -71,17 +71,23 @@ def _entry(element, *, individual: bool) -> ParsedEntry | None:
     if not uid or not name:
         return None
     alias_path = "INDIVIDUAL_ALIAS/ALIAS_NAME" if individual else "ENTITY_ALIAS/ALIAS_NAME"
-    aliases = [alias for alias in [*_texts(element, alias_path), *_texts(element, "NAME_ORIGINAL_SCRIPT")]
-               if alias != name]
+    aliases = [
+        alias for alias in [*_texts(element, alias_path), *_texts(element, "NAME_ORIGINAL_SCRIPT")] if alias != name
+    ]
     if individual:
         countries = _countries(element, "NATIONALITY/VALUE", "INDIVIDUAL_ADDRESS/COUNTRY")
     else:
         countries = _countries(element, "ENTITY_ADDRESS/COUNTRY")
     return ParsedEntry(
-        uid=uid, entity_type="individual" if individual else "organisation", primary_name=name,
-        aliases=list(dict.fromkeys(aliases)), programs=_texts(element, "UN_LIST_TYPE"),
-        dates_of_birth=_dates_of_birth(element) if individual else [], countries=countries,
-        identifiers=_identifiers(element) if individual else [], remarks=_text(element, "COMMENTS1"),
+        uid=uid,
+        entity_type="individual" if individual else "organisation",
+        primary_name=name,
+        aliases=list(dict.fromkeys(aliases)),
+        programs=_texts(element, "UN_LIST_TYPE"),
+        dates_of_birth=_dates_of_birth(element) if individual else [],
+        countries=countries,
+        identifiers=_identifiers(element) if individual else [],
+        remarks=_text(element, "COMMENTS1"),
     )
 
 
@@ -98,11 +104,14 @@ def parse_file(path: Path) -> tuple[list[ParsedEntry], str]:
     if root.tag != "CONSOLIDATED_LIST":
         raise ListFormatError(f"{path.name}: not a UN consolidated list (root <{root.tag}>)")
     entries: dict[str, ParsedEntry] = {}
-    for element, individual in [*((e, True) for e in root.iterfind("INDIVIDUALS/INDIVIDUAL")),
-                                *((e, False) for e in root.iterfind("ENTITIES/ENTITY"))]:
+    for element, individual in [
+        *((e, True) for e in root.iterfind("INDIVIDUALS/INDIVIDUAL")),
+        *((e, False) for e in root.iterfind("ENTITIES/ENTITY")),
+    ]:
         entry = _entry(element, individual=individual)
         if entry is None:
-            raise ListFormatError(f"{path.name}: an entry without a reference number or name "
-                                  f"(DATAID {_text(element, 'DATAID') or '?'})")
+            raise ListFormatError(
+                f"{path.name}: an entry without a reference number or name (DATAID {_text(element, 'DATAID') or '?'})"
+            )
         entries[entry.uid] = entry
     return list(entries.values()), hashlib.sha256(raw).hexdigest()

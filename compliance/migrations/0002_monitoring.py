@@ -5,105 +5,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0001_initial'),
-        ('fintech', '0002_audit_append_only_and_roles'),
+        ("compliance", "0001_initial"),
+        ("fintech", "0002_audit_append_only_and_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AnomalyModel',
+            name="AnomalyModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True)),
-                ('blob', models.BinaryField()),
-                ('blob_hmac', models.CharField(max_length=64)),
-                ('feature_names', models.JSONField(default=list)),
-                ('threshold', models.FloatField()),
-                ('trained_on', models.PositiveIntegerField(help_text='Customers in the training set.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(unique=True)),
+                ("blob", models.BinaryField()),
+                ("blob_hmac", models.CharField(max_length=64)),
+                ("feature_names", models.JSONField(default=list)),
+                ("threshold", models.FloatField()),
+                ("trained_on", models.PositiveIntegerField(help_text="Customers in the training set.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='DeadLetterEvent',
+            name="DeadLetterEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stream', models.CharField(max_length=100)),
-                ('message_id', models.CharField(max_length=64)),
-                ('payload', models.JSONField()),
-                ('attempts', models.PositiveIntegerField()),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stream", models.CharField(max_length=100)),
+                ("message_id", models.CharField(max_length=64)),
+                ("payload", models.JSONField()),
+                ("attempts", models.PositiveIntegerField()),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('stream', 'message_id'), name='dead_letter_unique')],
+                "ordering": ["-created_at"],
+                "constraints": [models.UniqueConstraint(fields=("stream", "message_id"), name="dead_letter_unique")],
             },
         ),
         migrations.CreateModel(
-            name='Rule',
+            name="Rule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('enabled', models.BooleanField(default=True)),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='medium', max_length=8)),
-                ('is_current', models.BooleanField(default=True, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=40)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")], default="medium", max_length=8
+                    ),
+                ),
+                ("is_current", models.BooleanField(default=True, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['code', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='rule_code_version_unique'), models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('code',), name='rule_one_current')],
+                "ordering": ["code", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("code", "version"), name="rule_code_version_unique"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_current", True)), fields=("code",), name="rule_one_current"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_code', models.CharField(max_length=40)),
-                ('rule_version', models.PositiveIntegerField()),
-                ('window_start', models.DateTimeField()),
-                ('window_end', models.DateTimeField()),
-                ('transaction_ids', models.JSONField(default=list, help_text='MonitoredTransaction ids: the evidence.')),
-                ('score', models.FloatField()),
-                ('anomaly_score', models.FloatField(blank=True, null=True)),
-                ('top_features', models.JSONField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed'), ('escalated', 'Escalated')], default='open', max_length=12)),
-                ('dedupe_key', models.CharField(max_length=200, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fintech.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rule_code", models.CharField(max_length=40)),
+                ("rule_version", models.PositiveIntegerField()),
+                ("window_start", models.DateTimeField()),
+                ("window_end", models.DateTimeField()),
+                (
+                    "transaction_ids",
+                    models.JSONField(default=list, help_text="MonitoredTransaction ids: the evidence."),
+                ),
+                ("score", models.FloatField()),
+                ("anomaly_score", models.FloatField(blank=True, null=True)),
+                ("top_features", models.JSONField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed"), ("escalated", "Escalated")],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("dedupe_key", models.CharField(max_length=200, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="fintech.customer"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['customer', 'created_at'], name='compliance__custome_c08367_idx'), models.Index(fields=['status', 'created_at'], name='compliance__status_3fe59d_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["customer", "created_at"], name="compliance__custome_c08367_idx"),
+                    models.Index(fields=["status", "created_at"], name="compliance__status_3fe59d_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MonitoredTransaction',
+            name="MonitoredTransaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=32)),
-                ('source_id', models.CharField(max_length=128)),
-                ('account_id', models.CharField(blank=True, max_length=64)),
-                ('occurred_at', models.DateTimeField()),
-                ('direction', models.CharField(choices=[('in', 'In'), ('out', 'Out')], max_length=3)),
-                ('amount', models.BigIntegerField(help_text='Minor units.')),
-                ('currency', models.CharField(max_length=3)),
-                ('channel', models.CharField(blank=True, max_length=32)),
-                ('counterparty_name', models.CharField(blank=True, max_length=200)),
-                ('counterparty_account', models.CharField(blank=True, max_length=64)),
-                ('counterparty_country', models.CharField(blank=True, max_length=2)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fintech.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source", models.CharField(max_length=32)),
+                ("source_id", models.CharField(max_length=128)),
+                ("account_id", models.CharField(blank=True, max_length=64)),
+                ("occurred_at", models.DateTimeField()),
+                ("direction", models.CharField(choices=[("in", "In"), ("out", "Out")], max_length=3)),
+                ("amount", models.BigIntegerField(help_text="Minor units.")),
+                ("currency", models.CharField(max_length=3)),
+                ("channel", models.CharField(blank=True, max_length=32)),
+                ("counterparty_name", models.CharField(blank=True, max_length=200)),
+                ("counterparty_account", models.CharField(blank=True, max_length=64)),
+                ("counterparty_country", models.CharField(blank=True, max_length=2)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="fintech.customer"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['customer', 'occurred_at'], name='compliance__custome_825b1e_idx'), models.Index(fields=['occurred_at'], name='compliance__occurre_5df015_idx')],
-                'constraints': [models.UniqueConstraint(fields=('source', 'source_id'), name='monitored_tx_source_unique')],
+                "indexes": [
+                    models.Index(fields=["customer", "occurred_at"], name="compliance__custome_825b1e_idx"),
+                    models.Index(fields=["occurred_at"], name="compliance__occurre_5df015_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("source", "source_id"), name="monitored_tx_source_unique")
+                ],
             },
         ),
     ]

@@ -6,17 +6,22 @@ from django.db import migrations
 # migrations must not change when the code does.
 DEFAULT_RULES = {
     "large_transaction": {"severity": "medium", "params": {"threshold": 1_000_000}},
-    "structuring": {"severity": "high", "params": {
-        "threshold": 1_000_000, "margin": 0.15, "min_count": 3, "window_hours": 72}},
+    "structuring": {
+        "severity": "high",
+        "params": {"threshold": 1_000_000, "margin": 0.15, "min_count": 3, "window_hours": 72},
+    },
     "velocity": {"severity": "medium", "params": {"max_count": 10, "window_hours": 1}},
-    "rapid_movement": {"severity": "high", "params": {
-        "min_in_amount": 500_000, "out_ratio": 0.8, "window_hours": 48}},
+    "rapid_movement": {"severity": "high", "params": {"min_in_amount": 500_000, "out_ratio": 0.8, "window_hours": 48}},
     "fan_in": {"severity": "medium", "params": {"min_counterparties": 10, "window_days": 7}},
     "fan_out": {"severity": "medium", "params": {"min_counterparties": 10, "window_days": 7}},
-    "round_amounts": {"severity": "low", "params": {
-        "round_unit": 100_000, "min_amount": 100_000, "min_count": 3, "window_days": 7}},
-    "high_risk_country": {"severity": "high", "params": {
-        "countries": ["IR", "KP", "MM", "SY", "YE", "AF"], "min_amount": 0}},
+    "round_amounts": {
+        "severity": "low",
+        "params": {"round_unit": 100_000, "min_amount": 100_000, "min_count": 3, "window_days": 7},
+    },
+    "high_risk_country": {
+        "severity": "high",
+        "params": {"countries": ["IR", "KP", "MM", "SY", "YE", "AF"], "min_amount": 0},
+    },
     "dormant_reactivation": {"severity": "medium", "params": {"dormant_days": 180, "min_amount": 200_000}},
     "new_account_high_value": {"severity": "medium", "params": {"account_age_days": 30, "min_amount": 500_000}},
 }
@@ -25,9 +30,16 @@ DEFAULT_RULES = {
 def create_default_rules(apps, schema_editor):
     Rule = apps.get_model("compliance", "Rule")
     for code, spec in DEFAULT_RULES.items():
-        Rule.objects.get_or_create(code=code, version=1, defaults={
-            "params": spec["params"], "severity": spec["severity"], "enabled": True, "is_current": True,
-        })
+        Rule.objects.get_or_create(
+            code=code,
+            version=1,
+            defaults={
+                "params": spec["params"],
+                "severity": spec["severity"],
+                "enabled": True,
+                "is_current": True,
+            },
+        )
 
 
 def remove_default_rules(apps, schema_editor):
@@ -35,9 +47,8 @@ def remove_default_rules(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0002_monitoring'),
+        ("compliance", "0002_monitoring"),
     ]
 
     operations = [

@@ -17,225 +17,367 @@ def backfill_alert_severity(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0003_default_rules'),
-        ('fintech', '0003_idempotency_record'),
+        ("compliance", "0003_default_rules"),
+        ("fintech", "0003_idempotency_record"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseAttachment',
+            name="CaseAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=200)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('content', models.TextField(editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("filename", models.CharField(max_length=200)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("content", models.TextField(editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseComment',
+            name="CaseComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseDecision',
+            name="CaseDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('close_no_action', 'Close: no action'), ('close_false_positive', 'Close: false positive'), ('file_sar', 'File a SAR')], max_length=24)),
-                ('status', models.CharField(choices=[('pending', 'Pending approval'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=12)),
-                ('proposed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('proposal_reason', models.TextField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("close_no_action", "Close: no action"),
+                            ("close_false_positive", "Close: false positive"),
+                            ("file_sar", "File a SAR"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending approval"), ("approved", "Approved"), ("rejected", "Rejected")],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("proposal_reason", models.TextField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-proposed_at'],
+                "ordering": ["-proposed_at"],
             },
         ),
         migrations.CreateModel(
-            name='CaseTransition',
+            name="CaseTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_state', models.CharField(choices=[('new', 'New'), ('in_review', 'In review'), ('escalated', 'Escalated'), ('sar_filed', 'SAR filed'), ('closed_no_action', 'Closed: no action'), ('closed_false_positive', 'Closed: false positive')], max_length=24)),
-                ('to_state', models.CharField(choices=[('new', 'New'), ('in_review', 'In review'), ('escalated', 'Escalated'), ('sar_filed', 'SAR filed'), ('closed_no_action', 'Closed: no action'), ('closed_false_positive', 'Closed: false positive')], max_length=24)),
-                ('reason', models.TextField()),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_state",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("in_review", "In review"),
+                            ("escalated", "Escalated"),
+                            ("sar_filed", "SAR filed"),
+                            ("closed_no_action", "Closed: no action"),
+                            ("closed_false_positive", "Closed: false positive"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("in_review", "In review"),
+                            ("escalated", "Escalated"),
+                            ("sar_filed", "SAR filed"),
+                            ("closed_no_action", "Closed: no action"),
+                            ("closed_false_positive", "Closed: false positive"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SarDraft',
+            name="SarDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', fintech.fields.EncryptedTextField(help_text="JSON: the subject's identifying information.")),
-                ('amount_total', models.BigIntegerField(help_text='Minor units.')),
-                ('currency', models.CharField(max_length=3)),
-                ('activity_from', models.DateField()),
-                ('activity_to', models.DateField()),
-                ('categories', models.JSONField(default=list, help_text='FinCEN SAR activity categories.')),
-                ('narrative', fintech.fields.EncryptedTextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('filed_on', models.DateField(blank=True, null=True)),
-                ('bsa_id', models.CharField(blank=True, help_text='The BSA ID of the filed report.', max_length=32)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "subject",
+                    fintech.fields.EncryptedTextField(help_text="JSON: the subject's identifying information."),
+                ),
+                ("amount_total", models.BigIntegerField(help_text="Minor units.")),
+                ("currency", models.CharField(max_length=3)),
+                ("activity_from", models.DateField()),
+                ("activity_to", models.DateField()),
+                ("categories", models.JSONField(default=list, help_text="FinCEN SAR activity categories.")),
+                ("narrative", fintech.fields.EncryptedTextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("filed_on", models.DateField(blank=True, null=True)),
+                ("bsa_id", models.CharField(blank=True, help_text="The BSA ID of the filed report.", max_length=32)),
             ],
         ),
         migrations.AddField(
-            model_name='alert',
-            name='severity',
-            field=models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='medium', max_length=8),
+            model_name="alert",
+            name="severity",
+            field=models.CharField(
+                choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")], default="medium", max_length=8
+            ),
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('state', models.CharField(choices=[('new', 'New'), ('in_review', 'In review'), ('escalated', 'Escalated'), ('sar_filed', 'SAR filed'), ('closed_no_action', 'Closed: no action'), ('closed_false_positive', 'Closed: false positive')], default='new', max_length=24)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sla_due_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_cases', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='fintech.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("in_review", "In review"),
+                            ("escalated", "Escalated"),
+                            ("sar_filed", "SAR filed"),
+                            ("closed_no_action", "Closed: no action"),
+                            ("closed_false_positive", "Closed: false positive"),
+                        ],
+                        default="new",
+                        max_length=24,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sla_due_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="fintech.customer"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at'],
-                'permissions': [('triage_case', 'Can triage and comment on cases'), ('decide_case', 'Can decide cases and file SARs')],
+                "ordering": ["-opened_at"],
+                "permissions": [
+                    ("triage_case", "Can triage and comment on cases"),
+                    ("decide_case", "Can decide cases and file SARs"),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='alert',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alerts', to='compliance.case'),
+            model_name="alert",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="alerts",
+                to="compliance.case",
+            ),
         ),
         migrations.AddField(
-            model_name='screeninghit',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='screening_hits', to='compliance.case'),
+            model_name="screeninghit",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="screening_hits",
+                to="compliance.case",
+            ),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['severity', 'created_at'], name='compliance__severit_6c8041_idx'),
+            model_name="alert",
+            index=models.Index(fields=["severity", "created_at"], name="compliance__severit_6c8041_idx"),
         ),
         migrations.AddField(
-            model_name='caseattachment',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='compliance.case'),
+            model_name="caseattachment",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="attachments", to="compliance.case"
+            ),
         ),
         migrations.AddField(
-            model_name='caseattachment',
-            name='uploaded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="caseattachment",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='casecomment',
-            name='author',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="casecomment",
+            name="author",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='casecomment',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='compliance.case'),
+            model_name="casecomment",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="comments", to="compliance.case"
+            ),
         ),
         migrations.AddField(
-            model_name='casedecision',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='compliance.case'),
+            model_name="casedecision",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="decisions", to="compliance.case"
+            ),
         ),
         migrations.AddField(
-            model_name='casedecision',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="casedecision",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='casedecision',
-            name='proposed_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="casedecision",
+            name="proposed_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='casetransition',
-            name='actor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="casetransition",
+            name="actor",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='casetransition',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='compliance.case'),
+            model_name="casetransition",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="transitions", to="compliance.case"
+            ),
         ),
         migrations.AddField(
-            model_name='sardraft',
-            name='case',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sar_draft', to='compliance.case'),
+            model_name="sardraft",
+            name="case",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="sar_draft", to="compliance.case"
+            ),
         ),
         migrations.AddField(
-            model_name='sardraft',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="sardraft",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='sardraft',
-            name='filed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="sardraft",
+            name="filed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', 'opened_at'], name='compliance__state_285a67_idx'),
+            model_name="case",
+            index=models.Index(fields=["state", "opened_at"], name="compliance__state_285a67_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['assignee', 'state'], name='compliance__assigne_fe3a67_idx'),
+            model_name="case",
+            index=models.Index(fields=["assignee", "state"], name="compliance__assigne_fe3a67_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['customer', 'state'], name='compliance__custome_447b36_idx'),
+            model_name="case",
+            index=models.Index(fields=["customer", "state"], name="compliance__custome_447b36_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['sla_due_at'], name='compliance__sla_due_aea8fe_idx'),
+            model_name="case",
+            index=models.Index(fields=["sla_due_at"], name="compliance__sla_due_aea8fe_idx"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['new', 'in_review', 'escalated'])), fields=('customer',), name='case_one_open_per_customer'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["new", "in_review", "escalated"])),
+                fields=("customer",),
+                name="case_one_open_per_customer",
+            ),
         ),
         migrations.AddIndex(
-            model_name='casecomment',
-            index=models.Index(fields=['case', 'created_at'], name='compliance__case_id_8f9409_idx'),
+            model_name="casecomment",
+            index=models.Index(fields=["case", "created_at"], name="compliance__case_id_8f9409_idx"),
         ),
         migrations.AddConstraint(
-            model_name='casedecision',
-            constraint=models.CheckConstraint(condition=models.Q(('decided_by__isnull', True), models.Q(('decided_by', models.F('proposed_by')), _negated=True), _connector='OR'), name='case_decision_four_eyes'),
+            model_name="casedecision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("decided_by__isnull", True),
+                    models.Q(("decided_by", models.F("proposed_by")), _negated=True),
+                    _connector="OR",
+                ),
+                name="case_decision_four_eyes",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casedecision',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('case',), name='case_decision_one_pending'),
+            model_name="casedecision",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")), fields=("case",), name="case_decision_one_pending"
+            ),
         ),
         migrations.AddIndex(
-            model_name='casetransition',
-            index=models.Index(fields=['case', 'at'], name='compliance__case_id_3941ec_idx'),
+            model_name="casetransition",
+            index=models.Index(fields=["case", "at"], name="compliance__case_id_3941ec_idx"),
         ),
         migrations.AddConstraint(
-            model_name='casetransition',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='case_transition_reason_required'),
+            model_name="casetransition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="case_transition_reason_required"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sardraft',
-            constraint=models.CheckConstraint(condition=models.Q(('filed_on__isnull', True), models.Q(('bsa_id', ''), _negated=True), _connector='OR'), name='sar_filed_has_bsa_id'),
+            model_name="sardraft",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("filed_on__isnull", True), models.Q(("bsa_id", ""), _negated=True), _connector="OR"
+                ),
+                name="sar_filed_has_bsa_id",
+            ),
         ),
         migrations.RunPython(backfill_alert_severity, migrations.RunPython.noop),
     ]

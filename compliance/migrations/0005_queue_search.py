@@ -21,9 +21,7 @@ TRIGRAM_INDEXES = [
 
 def create_trigram_indexes(apps, schema_editor):
     for name, table, column in TRIGRAM_INDEXES:
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)'
-        )
+        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)')
 
 
 def drop_trigram_indexes(apps, schema_editor):
@@ -32,7 +30,6 @@ def drop_trigram_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("compliance", "0004_cases"),
         ("fintech", "0003_idempotency_record"),

@@ -6,31 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0005_queue_search'),
-        ('fintech', '0003_idempotency_record'),
+        ("compliance", "0005_queue_search"),
+        ("fintech", "0003_idempotency_record"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='deadletterevent',
-            options={'ordering': ['-created_at'], 'permissions': [('replay_deadletterevent', 'Can replay dead-lettered monitoring events')]},
+            name="deadletterevent",
+            options={
+                "ordering": ["-created_at"],
+                "permissions": [("replay_deadletterevent", "Can replay dead-lettered monitoring events")],
+            },
         ),
         migrations.AddField(
-            model_name='deadletterevent',
-            name='replayed_at',
+            model_name="deadletterevent",
+            name="replayed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='deadletterevent',
-            name='replayed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="deadletterevent",
+            name="replayed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='monitoredtransaction',
-            name='customer',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fintech.customer'),
+            model_name="monitoredtransaction",
+            name="customer",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="fintech.customer"
+            ),
         ),
     ]

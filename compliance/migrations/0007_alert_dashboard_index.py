@@ -23,7 +23,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("compliance", "0006_monitoring_replay"),
     ]

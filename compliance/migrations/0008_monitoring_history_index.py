@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("compliance", "0007_alert_dashboard_index"),
         ("fintech", "0003_idempotency_record"),
@@ -18,7 +17,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="monitoredtransaction",
             index=models.Index(
-                fields=["customer", "occurred_at"], name="monitoredtx_customer_history",
+                fields=["customer", "occurred_at"],
+                name="monitoredtx_customer_history",
                 include=("id", "direction", "amount", "currency", "counterparty_account", "counterparty_country"),
             ),
         ),

@@ -4,14 +4,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0009_encrypt_counterparty_account'),
+        ("compliance", "0009_encrypt_counterparty_account"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='alert',
-            options={'ordering': ['-created_at'], 'permissions': [('view_customer_risk', "Can see customers' AML risk rating and score")]},
+            name="alert",
+            options={
+                "ordering": ["-created_at"],
+                "permissions": [("view_customer_risk", "Can see customers' AML risk rating and score")],
+            },
         ),
     ]

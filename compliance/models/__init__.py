@@ -11,7 +11,21 @@ from compliance.models.monitoring import (
 )
 
 __all__ = [
-    "Alert", "AnomalyModel", "Case", "CaseAttachment", "CaseComment", "CaseDecision", "CaseTransition",
-    "DeadLetterEvent", "EntryName", "ListSnapshot", "MonitoredTransaction", "Rule",
-    "SanctionsEntry", "SanctionsList", "SarDraft", "ScreeningHit", "Severity",
+    "Alert",
+    "AnomalyModel",
+    "Case",
+    "CaseAttachment",
+    "CaseComment",
+    "CaseDecision",
+    "CaseTransition",
+    "DeadLetterEvent",
+    "EntryName",
+    "ListSnapshot",
+    "MonitoredTransaction",
+    "Rule",
+    "SanctionsEntry",
+    "SanctionsList",
+    "SarDraft",
+    "ScreeningHit",
+    "Severity",
 ]

@@ -54,7 +54,8 @@ class Case(models.Model):
         constraints = [
             # One open case per customer: concurrent alerts for a customer cannot open two.
             models.UniqueConstraint(
-                fields=["customer"], condition=models.Q(state__in=["new", "in_review", "escalated"]),
+                fields=["customer"],
+                condition=models.Q(state__in=["new", "in_review", "escalated"]),
                 name="case_one_open_per_customer",
             ),
         ]
@@ -81,10 +82,13 @@ class Case(models.Model):
     @classmethod
     def assign_references(cls, ids) -> None:
         """Set `reference` = CASE-<zero-padded id> for freshly inserted rows (one UPDATE)."""
-        cls.objects.filter(pk__in=list(ids)).update(reference=Concat(
-            models.Value(REFERENCE_PREFIX), LPad(Cast("id", models.CharField()), 6, models.Value("0")),
-            output_field=models.CharField(),
-        ))
+        cls.objects.filter(pk__in=list(ids)).update(
+            reference=Concat(
+                models.Value(REFERENCE_PREFIX),
+                LPad(Cast("id", models.CharField()), 6, models.Value("0")),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class CaseTransition(models.Model):
@@ -173,7 +177,9 @@ class CaseDecision(models.Model):
                 name="case_decision_four_eyes",
             ),
             models.UniqueConstraint(
-                fields=["case"], condition=models.Q(status="pending"), name="case_decision_one_pending",
+                fields=["case"],
+                condition=models.Q(status="pending"),
+                name="case_decision_one_pending",
             ),
         ]
 
@@ -205,7 +211,8 @@ class SarDraft(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(filed_on__isnull=True) | ~models.Q(bsa_id=""), name="sar_filed_has_bsa_id",
+                condition=models.Q(filed_on__isnull=True) | ~models.Q(bsa_id=""),
+                name="sar_filed_has_bsa_id",
             ),
         ]
 

@@ -34,8 +34,9 @@ class MonitoredTransaction(models.Model):
     # An account number (IBAN, card, wallet) identifies a person: encrypted at rest. The rules group
     # and join counterparties by equality, which the keyed blind index serves without the number.
     counterparty_account = EncryptedTextField(blank=True)
-    counterparty_account_index = BlindIndexField(source="counterparty_account",
-                                                 purpose="monitoring.counterparty_account", db_index=False)
+    counterparty_account_index = BlindIndexField(
+        source="counterparty_account", purpose="monitoring.counterparty_account", db_index=False
+    )
     counterparty_country = models.CharField(max_length=2, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -44,9 +45,19 @@ class MonitoredTransaction(models.Model):
         indexes = [
             # Covering: the stream's history load (compliance.monitoring.scan) reads a customer's recent rows
             # from the index alone, a few adjacent index pages instead of a heap page per row.
-            models.Index(fields=["customer", "occurred_at"], name="monitoredtx_customer_history",
-                         include=["id", "direction", "amount", "currency", "counterparty_account_index", "channel",
-                                  "counterparty_country"]),
+            models.Index(
+                fields=["customer", "occurred_at"],
+                name="monitoredtx_customer_history",
+                include=[
+                    "id",
+                    "direction",
+                    "amount",
+                    "currency",
+                    "counterparty_account_index",
+                    "channel",
+                    "counterparty_country",
+                ],
+            ),
             models.Index(fields=["occurred_at"]),
             # The network typologies follow money account to account (compliance.monitoring.network):
             # the transfers out of an account, and those naming an account as counterparty, by time.
@@ -116,9 +127,7 @@ class Alert(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     # Copied from the rule version that raised the alert.
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
-    case = models.ForeignKey(
-        "compliance.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
-    )
+    case = models.ForeignKey("compliance.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     dedupe_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -151,8 +160,9 @@ class DeadLetterEvent(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     replayed_at = models.DateTimeField(null=True, blank=True)
-    replayed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    replayed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

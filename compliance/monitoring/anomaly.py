@@ -19,36 +19,50 @@ from sklearn.ensemble import IsolationForest
 
 from compliance.monitoring.rules import TxFrame
 
-FEATURES = ["tx_count", "log_total_in", "log_total_out", "log_max_amount", "counterparties",
-            "round_share", "high_risk_share", "out_in_ratio"]
+FEATURES = [
+    "tx_count",
+    "log_total_in",
+    "log_total_out",
+    "log_max_amount",
+    "counterparties",
+    "round_share",
+    "high_risk_share",
+    "out_in_ratio",
+]
 HIGH_RISK = {"IR", "KP", "MM", "SY", "YE", "AF"}
 
 
 def customer_features(frame: TxFrame) -> pd.DataFrame:
     """One row per customer (index: customer id), columns FEATURES. Placeholder rows (id < 0) are ignored."""
     real = frame.id > 0
-    df = pd.DataFrame({
-        "customer": frame.customer[real], "amount": frame.amount[real].astype(np.float64),
-        "is_in": frame.is_in[real], "cp": frame.cp_account[real],
-        "round": (frame.amount[real] % 10_000 == 0) & (frame.amount[real] > 0),
-        "risky": np.isin(frame.cp_country[real], list(HIGH_RISK)),
-    })
+    df = pd.DataFrame(
+        {
+            "customer": frame.customer[real],
+            "amount": frame.amount[real].astype(np.float64),
+            "is_in": frame.is_in[real],
+            "cp": frame.cp_account[real],
+            "round": (frame.amount[real] % 10_000 == 0) & (frame.amount[real] > 0),
+            "risky": np.isin(frame.cp_country[real], list(HIGH_RISK)),
+        }
+    )
     if df.empty:
         return pd.DataFrame(columns=FEATURES, dtype=np.float64)
     df["in_amount"] = np.where(df["is_in"], df["amount"], 0.0)
     df["out_amount"] = np.where(df["is_in"], 0.0, df["amount"])
     g = df.groupby("customer")
     total_in, total_out = g["in_amount"].sum(), g["out_amount"].sum()
-    return pd.DataFrame({
-        "tx_count": g.size().astype(np.float64),
-        "log_total_in": np.log1p(total_in),
-        "log_total_out": np.log1p(total_out),
-        "log_max_amount": np.log1p(g["amount"].max()),
-        "counterparties": g["cp"].nunique().astype(np.float64),
-        "round_share": g["round"].mean(),
-        "high_risk_share": g["risky"].mean(),
-        "out_in_ratio": (total_out / total_in.where(total_in > 0, 1.0)).clip(upper=10.0),
-    })[FEATURES]
+    return pd.DataFrame(
+        {
+            "tx_count": g.size().astype(np.float64),
+            "log_total_in": np.log1p(total_in),
+            "log_total_out": np.log1p(total_out),
+            "log_max_amount": np.log1p(g["amount"].max()),
+            "counterparties": g["cp"].nunique().astype(np.float64),
+            "round_share": g["round"].mean(),
+            "high_risk_share": g["risky"].mean(),
+            "out_in_ratio": (total_out / total_in.where(total_in > 0, 1.0)).clip(upper=10.0),
+        }
+    )[FEATURES]
 
 
 def blob_hmac(blob: bytes) -> str:

@@ -70,9 +70,14 @@ def transaction_fields(event: dict[str, Any]) -> dict[str, Any]:
     if country and (len(country) != 2 or not country.isalpha()):
         raise EventError(f"counterparty_country {country!r} is not ISO alpha-2")
     fields = {
-        "source": source, "source_id": source_id, "customer_id": customer_id,
-        "occurred_at": parse_occurred_at(event.get("occurred_at")), "direction": direction, "amount": amount,
-        "currency": currency, "counterparty_country": country,
+        "source": source,
+        "source_id": source_id,
+        "customer_id": customer_id,
+        "occurred_at": parse_occurred_at(event.get("occurred_at")),
+        "direction": direction,
+        "amount": amount,
+        "currency": currency,
+        "counterparty_country": country,
     }
     for name, limit in TEXT_FIELDS.items():
         fields[name] = str(event.get(name) or "").strip()[:limit]

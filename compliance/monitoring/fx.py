@@ -40,8 +40,7 @@ def minor_factor(currency: str, base: str, table: dict[str, Decimal]) -> float:
     if rate is None:
         if currency not in _warned:
             _warned.add(currency)
-            logger.warning("no reference FX rate for %s: compared unconverted against %s thresholds",
-                           currency, base)
+            logger.warning("no reference FX rate for %s: compared unconverted against %s thresholds", currency, base)
         return 1.0
     shift = CURRENCY_EXPONENTS.get(base, 2) - CURRENCY_EXPONENTS.get(currency, 2)
     return float(rate.scaleb(shift))
@@ -53,7 +52,8 @@ def to_base_minor(amounts: np.ndarray, currencies: np.ndarray) -> tuple[np.ndarr
     base, table = base_currency(), rates()
     codes, index = np.unique(currencies.astype(str), return_inverse=True)
     factors = np.array([minor_factor(c, base, table) if c else 1.0 for c in codes], dtype=np.float64)
-    shifts = np.array([CURRENCY_EXPONENTS.get(c, 2) - CURRENCY_EXPONENTS.get(base, 2) if c else 0 for c in codes],
-                      dtype=np.int64)
+    shifts = np.array(
+        [CURRENCY_EXPONENTS.get(c, 2) - CURRENCY_EXPONENTS.get(base, 2) if c else 0 for c in codes], dtype=np.int64
+    )
     converted = np.rint(amounts.astype(np.float64) * factors[index]).astype(np.int64)
     return converted, shifts[index]

@@ -29,39 +29,71 @@ DEFAULT_RULES: dict[str, dict] = {
     "large_transaction": {"severity": "medium", "params": {"threshold": 1_000_000}},
     # The US currency-transaction-report threshold ($10,000), in its own currency: structuring is
     # splitting deposits to stay under a reporting threshold, which exists in one jurisdiction's money.
-    "structuring": {"severity": "high", "params": {
-        "threshold": 1_000_000, "currency": "USD", "margin": 0.15, "min_count": 3, "window_hours": 72}},
+    "structuring": {
+        "severity": "high",
+        "params": {"threshold": 1_000_000, "currency": "USD", "margin": 0.15, "min_count": 3, "window_hours": 72},
+    },
     "velocity": {"severity": "medium", "params": {"max_count": 10, "window_hours": 1}},
-    "rapid_movement": {"severity": "high", "params": {
-        "min_in_amount": 500_000, "out_ratio": 0.8, "window_hours": 48}},
+    "rapid_movement": {"severity": "high", "params": {"min_in_amount": 500_000, "out_ratio": 0.8, "window_hours": 48}},
     # A counterparty is new when the customer has not used it in history_days; a customer is judged
     # only once monitoring holds min_history_days of its history (before that everything looks new).
     # Purchases (card, merchant) are not payments to people: they never count.
-    "fan_in": {"severity": "medium", "params": {"min_counterparties": 10, "window_days": 7, "history_days": 90,
-                                                 "min_history_days": 30, "exclude_channels": PURCHASE_CHANNELS}},
-    "fan_out": {"severity": "medium", "params": {"min_counterparties": 10, "window_days": 7, "history_days": 90,
-                                                  "min_history_days": 30, "exclude_channels": PURCHASE_CHANNELS}},
+    "fan_in": {
+        "severity": "medium",
+        "params": {
+            "min_counterparties": 10,
+            "window_days": 7,
+            "history_days": 90,
+            "min_history_days": 30,
+            "exclude_channels": PURCHASE_CHANNELS,
+        },
+    },
+    "fan_out": {
+        "severity": "medium",
+        "params": {
+            "min_counterparties": 10,
+            "window_days": 7,
+            "history_days": 90,
+            "min_history_days": 30,
+            "exclude_channels": PURCHASE_CHANNELS,
+        },
+    },
     # One payment split into several transfers to the same counterparty within a day (to stay under a
     # limit or a threshold, or to move money through a mule account in pieces). Three pieces fire
     # whatever their amounts; two only when nearly equal (the smaller at least 80% of the larger), as
     # pieces cut from one sum are; paying a friend twice in a day, different sums, is everyday life.
     # Purchases excluded.
-    "split_transfers": {"severity": "medium", "params": {"min_count": 2, "min_count_known": 3, "window_hours": 24,
-                                                          "amount_spread": 0.2,
-                                                          "exclude_channels": PURCHASE_CHANNELS}},
-    "round_amounts": {"severity": "low", "params": {
-        "round_unit": 100_000, "min_amount": 100_000, "min_count": 3, "window_days": 7}},
-    "high_risk_country": {"severity": "high", "params": {
-        "countries": ["IR", "KP", "MM", "SY", "YE", "AF"], "min_amount": 0}},
+    "split_transfers": {
+        "severity": "medium",
+        "params": {
+            "min_count": 2,
+            "min_count_known": 3,
+            "window_hours": 24,
+            "amount_spread": 0.2,
+            "exclude_channels": PURCHASE_CHANNELS,
+        },
+    },
+    "round_amounts": {
+        "severity": "low",
+        "params": {"round_unit": 100_000, "min_amount": 100_000, "min_count": 3, "window_days": 7},
+    },
+    "high_risk_country": {
+        "severity": "high",
+        "params": {"countries": ["IR", "KP", "MM", "SY", "YE", "AF"], "min_amount": 0},
+    },
     # Any sizeable movement in the first reactivation_days after a quiet spell (a small test payment
     # often comes first).
-    "dormant_reactivation": {"severity": "medium", "params": {"dormant_days": 180, "min_amount": 100_000,
-                                                               "reactivation_days": 7}},
+    "dormant_reactivation": {
+        "severity": "medium",
+        "params": {"dormant_days": 180, "min_amount": 100_000, "reactivation_days": 7},
+    },
     # The account's opening is the customer record's creation, or, for a customer known only from an
     # imported file, its first transaction when that comes min_data_days after the data starts (a
     # customer present from the file's first day is not new: the file merely starts there).
-    "new_account_high_value": {"severity": "medium", "params": {"account_age_days": 30, "min_amount": 500_000,
-                                                                 "min_data_days": 14}},
+    "new_account_high_value": {
+        "severity": "medium",
+        "params": {"account_age_days": 30, "min_amount": 500_000, "min_data_days": 14},
+    },
     # Network (compliance.monitoring.network): money back at its origin through 2-6 accounts within
     # 60 days, each hop within 10% of the first (fees and skimming keep amounts close, not equal).
     # Sixty days lets money pass several accounts at the pace of monthly statements; in a random
@@ -74,15 +106,25 @@ DEFAULT_RULES: dict[str, dict] = {
     # counterparties are everyday and the rule alone is far too noisy (precision about 0.06,
     # docs/monitoring.md); an officer switches it on where accounts that many unrelated customers
     # pay are rare outside merchants and billers.
-    "shared_counterparty": {"severity": "medium", "enabled": False, "params": {
-        "min_customers": 4, "window_days": 7, "directions": ["out"],
-        "exclude_channels": SHARED_EXCLUDED_CHANNELS}},
+    "shared_counterparty": {
+        "severity": "medium",
+        "enabled": False,
+        "params": {
+            "min_customers": 4,
+            "window_days": 7,
+            "directions": ["out"],
+            "exclude_channels": SHARED_EXCLUDED_CHANNELS,
+        },
+    },
     # Network (compliance.monitoring.layering): money passed on through three or more accounts, each
     # sending it on within 72 hours of receiving it, every hop within 3% of the first. Off by default:
     # in a book of many small transfers, chains of similar amounts arise by chance, and on AMLSim it
     # finds few suspicious accounts at low precision (docs/monitoring.md, measured by make eval).
-    "pass_through": {"severity": "medium", "enabled": False, "params": {
-        "min_hops": 3, "max_hops": 6, "dwell_hours": 72, "amount_tolerance": 0.03}},
+    "pass_through": {
+        "severity": "medium",
+        "enabled": False,
+        "params": {"min_hops": 3, "max_hops": 6, "dwell_hours": 72, "amount_tolerance": 0.03},
+    },
     # Network (compliance.monitoring.scatter): one account pays three or more accounts that each pay
     # the same destination, all within 14 days. Two intermediaries paying a common payee is everyday
     # (a shared landlord, a club); three, all fed by one source first, rarely is.
@@ -109,8 +151,22 @@ class TxFrame:
     data_start: int  # seconds: the first transaction monitoring holds at all
 
     @classmethod
-    def from_columns(cls, *, id, customer, ts_us, amount, currency, is_in, cp_account, cp_country,
-                     customer_since, channel=None, first_seen=None, data_start=None) -> TxFrame:
+    def from_columns(
+        cls,
+        *,
+        id,
+        customer,
+        ts_us,
+        amount,
+        currency,
+        is_in,
+        cp_account,
+        cp_country,
+        customer_since,
+        channel=None,
+        first_seen=None,
+        data_start=None,
+    ) -> TxFrame:
         """Unsorted column arrays (occurred_at as int64 microseconds since the epoch) to a sorted frame."""
         from compliance.monitoring.fx import to_base_minor
 
@@ -124,19 +180,30 @@ class TxFrame:
         codes = np.where(accounts == "", -1, codes).astype(np.int64)
         n = len(ids)
         ts = ts_us[order] // 1_000_000
-        channels = (np.array([str(c).lower() for c in channel], dtype=object)[order] if channel is not None
-                    else np.full(n, "", dtype=object))
+        channels = (
+            np.array([str(c).lower() for c in channel], dtype=object)[order]
+            if channel is not None
+            else np.full(n, "", dtype=object)
+        )
         if first_seen is None:  # the frame's own first row per customer
             first = pd.Series(ts).groupby(customers[order]).transform("min").to_numpy(np.int64) if n else ts
         else:
             first = np.minimum(np.asarray(first_seen, dtype=np.int64)[order], ts) if n else ts
         start = int(data_start) if data_start is not None else (int(first.min()) if n else 0)
         return cls(
-            id=ids[order], customer=customers[order], ts=ts_us[order] // 1_000_000, amount=base,
-            is_in=np.asarray(is_in, dtype=bool)[order], cp_account=codes,
+            id=ids[order],
+            customer=customers[order],
+            ts=ts_us[order] // 1_000_000,
+            amount=base,
+            is_in=np.asarray(is_in, dtype=bool)[order],
+            cp_account=codes,
             cp_country=np.asarray(cp_country, dtype=object)[order],
-            customer_since=np.asarray(customer_since, dtype=np.int64)[order], native=native, exp_shift=shift,
-            channel=np.asarray(channels, dtype=object), first_seen=first, data_start=start,
+            customer_since=np.asarray(customer_since, dtype=np.int64)[order],
+            native=native,
+            exp_shift=shift,
+            channel=np.asarray(channels, dtype=object),
+            first_seen=first,
+            data_start=start,
         )
 
     @classmethod
@@ -144,9 +211,12 @@ class TxFrame:
         """Columns: id, customer_id, occurred_at (tz-aware), direction, amount, currency, counterparty_account,
         counterparty_country, customer_since (tz-aware)."""
         return cls.from_columns(
-            id=df["id"].to_numpy(np.int64), customer=df["customer_id"].to_numpy(np.int64),
-            ts_us=_epoch_us(df["occurred_at"]), amount=df["amount"].to_numpy(np.int64),
-            currency=df["currency"].fillna("").astype(str).to_numpy(object), is_in=(df["direction"] == "in").to_numpy(),
+            id=df["id"].to_numpy(np.int64),
+            customer=df["customer_id"].to_numpy(np.int64),
+            ts_us=_epoch_us(df["occurred_at"]),
+            amount=df["amount"].to_numpy(np.int64),
+            currency=df["currency"].fillna("").astype(str).to_numpy(object),
+            is_in=(df["direction"] == "in").to_numpy(),
             cp_account=df["counterparty_account"].fillna("").astype(str).to_numpy(object),
             cp_country=df["counterparty_country"].fillna("").astype(str).to_numpy(object),
             customer_since=_epoch_us(df["customer_since"]) // 1_000_000,
@@ -160,8 +230,9 @@ class TxFrame:
         """The rows of `mask` (order kept)."""
         import dataclasses
 
-        return dataclasses.replace(self, **{f.name: getattr(self, f.name)[mask] for f in dataclasses.fields(self)
-                                            if f.name != "data_start"})
+        return dataclasses.replace(
+            self, **{f.name: getattr(self, f.name)[mask] for f in dataclasses.fields(self) if f.name != "data_start"}
+        )
 
     @property
     def key(self) -> np.ndarray:
@@ -344,7 +415,7 @@ def fan_out(f: TxFrame, p: dict) -> Firing:
 def round_amounts(f: TxFrame, p: dict) -> Firing:
     window = int(p["window_days"] * DAY)
     # Round in the transaction's own currency: round_unit (base minor units) at its exponent.
-    unit = np.maximum(1, np.rint(p["round_unit"] * 10.0 ** f.exp_shift)).astype(np.int64)
+    unit = np.maximum(1, np.rint(p["round_unit"] * 10.0**f.exp_shift)).astype(np.int64)
     is_round = (f.amount >= p["min_amount"]) & (f.native % unit == 0)
     count = window_sum(f, is_round, window)
     return Firing(is_round & (count >= p["min_count"]), count, p["min_count"], is_round, window)
@@ -412,7 +483,9 @@ def lookback_seconds(params_by_code: dict[str, dict]) -> int:
     longest = 0
     for params in params_by_code.values():
         hours = params.get("window_hours", 0) * 3600
-        days = max(params.get("window_days", 0), params.get("history_days", 0) / 2,
-                   params.get("reactivation_days", 0) / 2) * DAY
+        days = (
+            max(params.get("window_days", 0), params.get("history_days", 0) / 2, params.get("reactivation_days", 0) / 2)
+            * DAY
+        )
         longest = max(longest, int(hours), int(days))
     return 2 * longest

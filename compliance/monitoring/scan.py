@@ -64,10 +64,15 @@ def candidates_merge(candidates: list[AlertCandidate]) -> list[AlertCandidate]:
             merged[c.episode] = c
             continue
         merged[c.episode] = AlertCandidate(
-            rule_code=c.rule_code, rule_version=max(seen.rule_version, c.rule_version), customer_id=c.customer_id,
-            window_start=min(seen.window_start, c.window_start), window_end=max(seen.window_end, c.window_end),
+            rule_code=c.rule_code,
+            rule_version=max(seen.rule_version, c.rule_version),
+            customer_id=c.customer_id,
+            window_start=min(seen.window_start, c.window_start),
+            window_end=max(seen.window_end, c.window_end),
             transaction_ids=sorted(set(seen.transaction_ids) | set(c.transaction_ids)),
-            score=max(seen.score, c.score), severity=c.severity)
+            score=max(seen.score, c.score),
+            severity=c.severity,
+        )
     return list(merged.values())
 
 
@@ -77,7 +82,11 @@ def active_rules() -> list[ActiveRule]:
 
 
 def load_frame(
-    *, start: datetime.datetime, end: datetime.datetime, lookback: int, customer_ids: Iterable[int] | None = None,
+    *,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    lookback: int,
+    customer_ids: Iterable[int] | None = None,
 ) -> TxFrame:
     """Rows in [start - lookback, end), plus one placeholder per customer at its last earlier
     transaction (dormant_reactivation needs the gap, nothing else needs older rows)."""
@@ -164,10 +173,18 @@ def _load_frame_postgresql(load_start: datetime.datetime, end: datetime.datetime
     ints = {i: np.array(columns[i], dtype=np.int64) for i in (0, 1, 2, 4, 8)}
     first_seen, data_start = _first_seen(ints[1])
     return TxFrame.from_columns(
-        id=ints[0], customer=ints[1], ts_us=ints[2], is_in=np.array(columns[3], dtype=bool), amount=ints[4],
-        currency=np.array(columns[5], dtype=object), cp_account=np.array(columns[6], dtype=object),
-        cp_country=np.array(columns[7], dtype=object), customer_since=ints[8] // 1_000_000,
-        channel=np.array(columns[9], dtype=object), first_seen=first_seen, data_start=data_start,
+        id=ints[0],
+        customer=ints[1],
+        ts_us=ints[2],
+        is_in=np.array(columns[3], dtype=bool),
+        amount=ints[4],
+        currency=np.array(columns[5], dtype=object),
+        cp_account=np.array(columns[6], dtype=object),
+        cp_country=np.array(columns[7], dtype=object),
+        customer_since=ints[8] // 1_000_000,
+        channel=np.array(columns[9], dtype=object),
+        first_seen=first_seen,
+        data_start=data_start,
     )
 
 
@@ -179,8 +196,10 @@ def _first_seen(customers: np.ndarray) -> tuple[np.ndarray, int | None]:
     literal = "{" + ",".join(map(str, ids.tolist())) + "}"
     found, first, start = _fetch_binary_row(_FIRST_SEEN_SQL, {"ids": literal})
     by_customer = dict(zip(found or [], first or [], strict=True))
-    return (np.array([by_customer.get(int(c), 0) for c in customers], dtype=np.int64) // 1_000_000,
-            None if start is None else int(start) // 1_000_000)
+    return (
+        np.array([by_customer.get(int(c), 0) for c in customers], dtype=np.int64) // 1_000_000,
+        None if start is None else int(start) // 1_000_000,
+    )
 
 
 def evaluate(frame: TxFrame, rules: list[ActiveRule], keep: np.ndarray) -> list[AlertCandidate]:
@@ -204,12 +223,18 @@ def evaluate(frame: TxFrame, rules: list[ActiveRule], keep: np.ndarray) -> list[
             first_ts = int(frame.ts[evidence].min()) if len(evidence) else int(frame.ts[i])
             ratio = float(firing.metric[i]) / firing.threshold if firing.threshold else 1.0
             score = SEVERITY_POINTS.get(rule.severity, 50.0) + min(25.0, max(0.0, 25.0 * (ratio - 1.0)))
-            candidates.append(AlertCandidate(
-                rule_code=rule.code, rule_version=rule.version, customer_id=int(frame.customer[i]),
-                window_start=datetime.datetime.fromtimestamp(first_ts, tz=datetime.UTC),
-                window_end=datetime.datetime.fromtimestamp(int(frame.ts[i]), tz=datetime.UTC),
-                transaction_ids=ids, score=round(score, 2), severity=rule.severity,
-            ))
+            candidates.append(
+                AlertCandidate(
+                    rule_code=rule.code,
+                    rule_version=rule.version,
+                    customer_id=int(frame.customer[i]),
+                    window_start=datetime.datetime.fromtimestamp(first_ts, tz=datetime.UTC),
+                    window_end=datetime.datetime.fromtimestamp(int(frame.ts[i]), tz=datetime.UTC),
+                    transaction_ids=ids,
+                    score=round(score, 2),
+                    severity=rule.severity,
+                )
+            )
     return candidates
 
 
@@ -257,12 +282,18 @@ def shared_candidates(windows: list[shared.SharedWindow], rule: ActiveRule) -> l
         score = SEVERITY_POINTS.get(rule.severity, 50.0) + min(25.0, 5.0 * (len(members) - needed))
         ids = sorted(m.id for m in window.movements)
         for customer_id in sorted(members):
-            candidates.append(AlertCandidate(
-                rule_code=rule.code, rule_version=rule.version, customer_id=customer_id,
-                window_start=datetime.datetime.fromtimestamp(window.start, tz=datetime.UTC),
-                window_end=datetime.datetime.fromtimestamp(window.end, tz=datetime.UTC),
-                transaction_ids=ids, score=score, severity=rule.severity,
-            ))
+            candidates.append(
+                AlertCandidate(
+                    rule_code=rule.code,
+                    rule_version=rule.version,
+                    customer_id=customer_id,
+                    window_start=datetime.datetime.fromtimestamp(window.start, tz=datetime.UTC),
+                    window_end=datetime.datetime.fromtimestamp(window.end, tz=datetime.UTC),
+                    transaction_ids=ids,
+                    score=score,
+                    severity=rule.severity,
+                )
+            )
     return candidates
 
 
@@ -274,17 +305,24 @@ def ring_candidates(rings: list[network.Ring] | list[scatter.Pattern], rule: Act
         hops = len(ring.edges)
         score = SEVERITY_POINTS.get(rule.severity, 50.0) + min(25.0, 5.0 * (hops - 2))
         for customer_id in sorted(ring.customers):
-            candidates.append(AlertCandidate(
-                rule_code=rule.code, rule_version=rule.version, customer_id=customer_id,
-                window_start=datetime.datetime.fromtimestamp(ring.edges[0].ts, tz=datetime.UTC),
-                window_end=datetime.datetime.fromtimestamp(ring.edges[-1].ts, tz=datetime.UTC),
-                transaction_ids=sorted(e.id for e in ring.edges), score=score, severity=rule.severity,
-            ))
+            candidates.append(
+                AlertCandidate(
+                    rule_code=rule.code,
+                    rule_version=rule.version,
+                    customer_id=customer_id,
+                    window_start=datetime.datetime.fromtimestamp(ring.edges[0].ts, tz=datetime.UTC),
+                    window_end=datetime.datetime.fromtimestamp(ring.edges[-1].ts, tz=datetime.UTC),
+                    transaction_ids=sorted(e.id for e in ring.edges),
+                    score=score,
+                    severity=rule.severity,
+                )
+            )
     return candidates
 
 
-def scan_new_transactions(transaction_ids: list[int],
-                          events: list[tuple[int, datetime.datetime]] | None = None) -> list[AlertCandidate]:
+def scan_new_transactions(
+    transaction_ids: list[int], events: list[tuple[int, datetime.datetime]] | None = None
+) -> list[AlertCandidate]:
     """Every rule at the given (new) transactions, over their customers' recent history.
 
     `events` are the (customer_id, occurred_at) of those transactions when the caller has them.
@@ -295,8 +333,9 @@ def scan_new_transactions(transaction_ids: list[int],
     if not transaction_ids:
         return []
     if events is None:
-        events = list(MonitoredTransaction.objects.filter(id__in=transaction_ids)
-                      .values_list("customer_id", "occurred_at"))
+        events = list(
+            MonitoredTransaction.objects.filter(id__in=transaction_ids).values_list("customer_id", "occurred_at")
+        )
     if not events:
         return []
     rules = active_rules()

@@ -27,8 +27,14 @@ logger = logging.getLogger(__name__)
 
 
 class EventStream:
-    def __init__(self, client: redis.Redis, *, stream: str | None = None, group: str | None = None,
-                 max_attempts: int | None = None) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        stream: str | None = None,
+        group: str | None = None,
+        max_attempts: int | None = None,
+    ) -> None:
         # Unset arguments are the settings' values when the stream is made, not when this module was imported.
         self.client = client
         self.stream = conf.aml_stream() if stream is None else stream
@@ -57,8 +63,7 @@ class EventStream:
         reply = self.client.xreadgroup(self.group, consumer, {self.stream: ">"}, count=count, block=block_ms)
         return [entry for _, entries in reply or [] for entry in entries]
 
-    def reclaim(self, consumer: str, *, min_idle_ms: int | None = None,
-                count: int = 500) -> list[tuple[str, dict]]:
+    def reclaim(self, consumer: str, *, min_idle_ms: int | None = None, count: int = 500) -> list[tuple[str, dict]]:
         """Take over entries pending longer than min_idle_ms (default AML_RECLAIM_IDLE_MS; their consumer
         died or hangs)."""
         if min_idle_ms is None:
@@ -95,8 +100,9 @@ class EventStream:
             acked += 1
         return acked
 
-    def consume_once(self, consumer: str, *, count: int = 500, block_ms: int | None = 1000,
-                     min_idle_ms: int | None = None) -> int:
+    def consume_once(
+        self, consumer: str, *, count: int = 500, block_ms: int | None = 1000, min_idle_ms: int | None = None
+    ) -> int:
         claimed = self.reclaim(consumer, min_idle_ms=min_idle_ms, count=count)
         done = self.process(claimed)
         return done + self.process(self.read(consumer, count=count, block_ms=None if claimed else block_ms))
@@ -117,8 +123,9 @@ class EventStream:
         payload = _raw_payload(fields)
         try:
             with transaction.atomic():
-                DeadLetterEvent.objects.create(stream=self.stream, message_id=message_id, payload=payload,
-                                               attempts=attempts, error=error[:2000])
+                DeadLetterEvent.objects.create(
+                    stream=self.stream, message_id=message_id, payload=payload, attempts=attempts, error=error[:2000]
+                )
         except IntegrityError:
             pass  # already dead-lettered by a consumer that died before acknowledging
         self.client.xadd(self.dead_stream, {"message_id": message_id, "event": json.dumps(payload), "error": error})

@@ -82,9 +82,17 @@ _COMPARE = CompareConfig(budget_tolerance=1.0)
 _EXTRA_SCREENED_WEIGHT, _EXTRA_LISTED_WEIGHT, _FAMILY_NAME_WEIGHT = 0.8, 0.2, 1.3
 _IGNORED_TAGS = (NamePartTag.STOP,)
 # rigour's symbol categories in an officer's words.
-SYMBOL_WORDS = {"NAME": "name in another spelling or script", "NICK": "nickname", "ORG_CLASS": "legal form",
-                "NUMERIC": "number", "INITIAL": "initial", "SYMBOL": "word", "DOMAIN": "kind of business",
-                "LOCATION": "place", "PHONETIC": "sound"}
+SYMBOL_WORDS = {
+    "NAME": "name in another spelling or script",
+    "NICK": "nickname",
+    "ORG_CLASS": "legal form",
+    "NUMERIC": "number",
+    "INITIAL": "initial",
+    "SYMBOL": "word",
+    "DOMAIN": "kind of business",
+    "LOCATION": "place",
+    "PHONETIC": "sound",
+}
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,12 @@ def name_features(query: AnalysedName, listed: AnalysedName) -> tuple[dict[str, 
 
 def _alignment_features(query, listed) -> tuple[dict[str, float], list]:
     result, alignments = match_name_symbolic(
-        query, listed, _COMPARE, _EXTRA_SCREENED_WEIGHT, _EXTRA_LISTED_WEIGHT, _FAMILY_NAME_WEIGHT,
+        query,
+        listed,
+        _COMPARE,
+        _EXTRA_SCREENED_WEIGHT,
+        _EXTRA_LISTED_WEIGHT,
+        _FAMILY_NAME_WEIGHT,
     )
     weakest, unmatched_screened, unmatched_listed = 1.0, 0, 0
     paired = False
@@ -173,9 +186,12 @@ def _alignment_features(query, listed) -> tuple[dict[str, float], list]:
             paired = True
             spelling = alignment.score
             if spelling < 1.0:
-                spelling = max(spelling, Levenshtein.normalized_similarity(
-                    " ".join(part_latin(p) for p in alignment.qps), " ".join(part_latin(p) for p in alignment.rps)
-                ))
+                spelling = max(
+                    spelling,
+                    Levenshtein.normalized_similarity(
+                        " ".join(part_latin(p) for p in alignment.qps), " ".join(part_latin(p) for p in alignment.rps)
+                    ),
+                )
             weakest = min(weakest, spelling)
         elif alignment.qps:
             unmatched_screened += _significant(alignment.qps)
@@ -216,8 +232,9 @@ def _year_distance(query_dob: datetime.date, value: str) -> tuple[int, bool]:
     listed date is a full date."""
     if "/" in value:  # a year range, e.g. "circa 1960" or "1955 to 1958"
         low, high = (int(part) for part in value.split("/"))
-        return (0 if low <= query_dob.year <= high else min(abs(query_dob.year - low),
-                                                            abs(query_dob.year - high))), False
+        return (
+            0 if low <= query_dob.year <= high else min(abs(query_dob.year - low), abs(query_dob.year - high))
+        ), False
     parts = value.split("-")
     return abs(int(parts[0]) - query_dob.year), len(parts) == 3
 
@@ -267,8 +284,9 @@ def _points(logit: float) -> float:
     return round(100 * _sigmoid(logit), 2)
 
 
-def score_candidate(query: Query, analysed: tuple[AnalysedName, ...], candidate: IndexedName,
-                    min_score: float = 0.0) -> tuple[float, dict | None]:
+def score_candidate(
+    query: Query, analysed: tuple[AnalysedName, ...], candidate: IndexedName, min_score: float = 0.0
+) -> tuple[float, dict | None]:
     """The final score and its explanation (None when the score is under `min_score`)."""
     best = None
     for screened in analysed:
@@ -289,10 +307,14 @@ def score_candidate(query: Query, analysed: tuple[AnalysedName, ...], candidate:
         **{key: round(value, 3) for key, value in features.items()},
         "weights": NAME_WEIGHTS,
         "alignment_explained": describe(alignments) if features else ["identical once normalised"],
-        "date_of_birth": dob, "date_of_birth_note": dob_note,
-        "country": country, "country_note": country_note,
-        "entity_type": etype, "entity_type_note": etype_note,
-        "list": entry.list_code, "programs": list(entry.programs),
+        "date_of_birth": dob,
+        "date_of_birth_note": dob_note,
+        "country": country,
+        "country_note": country_note,
+        "entity_type": etype,
+        "entity_type_note": etype_note,
+        "list": entry.list_code,
+        "programs": list(entry.programs),
     }
 
 
@@ -300,8 +322,9 @@ def analyse_query(query: Query) -> tuple[AnalysedName, ...]:
     return analyse(query.name, entity_type_of(query.entity_type), is_query=True)
 
 
-def match_name(index: NameIndex, query: Query, *, limit: int = 10, min_score: float = 0.0,
-               shortlist: dict | None = None) -> list[Match]:
+def match_name(
+    index: NameIndex, query: Query, *, limit: int = 10, min_score: float = 0.0, shortlist: dict | None = None
+) -> list[Match]:
     """Ranked matches (best name per entry) scoring at least `min_score`.
     `shortlist` (keyword arguments of `NameIndex.candidates`) widens or narrows candidate generation."""
     query = dataclasses.replace(query, entity_type=entity_type_of(query.entity_type))
@@ -317,8 +340,12 @@ def match_name(index: NameIndex, query: Query, *, limit: int = 10, min_score: fl
         candidate = names[position]
         # A name sharing a single weak key (a sound, four letters), far apart in spelling, does not reach
         # a hit: skip the precise scorer.
-        if gate and shared_keys < 2 and not (query_strong & candidate.strong_keys) and (
-                fuzz.token_set_ratio(query_latin, latin[position]) < GATE_SPELLING):
+        if (
+            gate
+            and shared_keys < 2
+            and not (query_strong & candidate.strong_keys)
+            and (fuzz.token_set_ratio(query_latin, latin[position]) < GATE_SPELLING)
+        ):
             continue
         score, parts = score_candidate(query, analysed, candidate, min_score)
         if parts is None:
@@ -328,9 +355,16 @@ def match_name(index: NameIndex, query: Query, *, limit: int = 10, min_score: fl
         if key in best and best[key].score >= score:
             continue
         best[key] = Match(
-            list_code=entry.list_code, entry_uid=entry.uid, entity_type=entry.entity_type,
-            primary_name=entry.primary_name, matched_name=candidate.name, is_primary_name=candidate.is_primary,
-            score=score, score_parts=parts, content_hash=entry.content_hash, snapshot_id=entry.snapshot_id,
+            list_code=entry.list_code,
+            entry_uid=entry.uid,
+            entity_type=entry.entity_type,
+            primary_name=entry.primary_name,
+            matched_name=candidate.name,
+            is_primary_name=candidate.is_primary,
+            score=score,
+            score_parts=parts,
+            content_hash=entry.content_hash,
+            snapshot_id=entry.snapshot_id,
             programs=entry.programs,
         )
     return sorted(best.values(), key=lambda m: (-m.score, m.list_code, m.entry_uid))[:limit]

@@ -21,16 +21,38 @@ from rigour.text.translit import ascii_text
 INDIVIDUAL, ORGANISATION, VESSEL, AIRCRAFT = "individual", "organisation", "vessel", "aircraft"
 # The spellings of entity types that callers and list files use, to the four the product knows.
 ENTITY_TYPE_SPELLINGS = {
-    INDIVIDUAL: INDIVIDUAL, "person": INDIVIDUAL, "natural person": INDIVIDUAL, "natural_person": INDIVIDUAL,
-    "people": INDIVIDUAL, "human": INDIVIDUAL,
-    ORGANISATION: ORGANISATION, "organization": ORGANISATION, "company": ORGANISATION, "entity": ORGANISATION,
-    "legal entity": ORGANISATION, "legal_entity": ORGANISATION, "legalentity": ORGANISATION,
-    "business": ORGANISATION, "corporation": ORGANISATION, "legal person": ORGANISATION, "org": ORGANISATION,
-    "publicbody": ORGANISATION, "public body": ORGANISATION,
-    VESSEL: VESSEL, "ship": VESSEL, AIRCRAFT: AIRCRAFT, "airplane": AIRCRAFT, "plane": AIRCRAFT,
+    INDIVIDUAL: INDIVIDUAL,
+    "person": INDIVIDUAL,
+    "natural person": INDIVIDUAL,
+    "natural_person": INDIVIDUAL,
+    "people": INDIVIDUAL,
+    "human": INDIVIDUAL,
+    ORGANISATION: ORGANISATION,
+    "organization": ORGANISATION,
+    "company": ORGANISATION,
+    "entity": ORGANISATION,
+    "legal entity": ORGANISATION,
+    "legal_entity": ORGANISATION,
+    "legalentity": ORGANISATION,
+    "business": ORGANISATION,
+    "corporation": ORGANISATION,
+    "legal person": ORGANISATION,
+    "org": ORGANISATION,
+    "publicbody": ORGANISATION,
+    "public body": ORGANISATION,
+    VESSEL: VESSEL,
+    "ship": VESSEL,
+    AIRCRAFT: AIRCRAFT,
+    "airplane": AIRCRAFT,
+    "plane": AIRCRAFT,
 }
-_TYPE_TAGS = {INDIVIDUAL: NameTypeTag.PER, ORGANISATION: NameTypeTag.ORG, VESSEL: NameTypeTag.OBJ,
-              AIRCRAFT: NameTypeTag.OBJ, "": NameTypeTag.ENT}
+_TYPE_TAGS = {
+    INDIVIDUAL: NameTypeTag.PER,
+    ORGANISATION: NameTypeTag.ORG,
+    VESSEL: NameTypeTag.OBJ,
+    AIRCRAFT: NameTypeTag.OBJ,
+    "": NameTypeTag.ENT,
+}
 # Symbols that say who someone is. Legal-form and generic-word symbols ("company",
 # "international") are shared by thousands of names: they are scored, never used to find candidates.
 IDENTIFYING_SYMBOLS = frozenset({Symbol.Category.NAME, Symbol.Category.NICK, Symbol.Category.NUMERIC})
@@ -130,6 +152,6 @@ def comparable_form(text: str, entity_type: str = "") -> str:
 
 def sound_form(text: str, entity_type: str = "") -> str:
     """Metaphone keys of the name's parts, sorted."""
-    return " ".join(sorted(
-        part.metaphone for a in analyse(text, entity_type) for part in a.name.parts if part.metaphone
-    ))
+    return " ".join(
+        sorted(part.metaphone for a in analyse(text, entity_type) for part in a.name.parts if part.metaphone)
+    )

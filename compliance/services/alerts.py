@@ -36,8 +36,11 @@ def _episode_keys(candidates: list[AlertCandidate]) -> dict[str, str]:
     rules = sorted({c.rule_code for c in candidates})
     customers = sorted({c.customer_id for c in candidates})
     for i in range(0, len(customers), CHUNK):
-        for rule, customer in (Alert.objects.filter(rule_code__in=rules, customer_id__in=customers[i:i + CHUNK])
-                               .exclude(status=Alert.Status.OPEN).values_list("rule_code", "customer_id")):
+        for rule, customer in (
+            Alert.objects.filter(rule_code__in=rules, customer_id__in=customers[i : i + CHUNK])
+            .exclude(status=Alert.Status.OPEN)
+            .values_list("rule_code", "customer_id")
+        ):
             finished[(rule, customer)] += 1
     return {c.episode: f"{c.episode}:{finished[(c.rule_code, c.customer_id)] + 1}" for c in candidates}
 
@@ -49,8 +52,9 @@ def _episodes_grow(candidates: list[AlertCandidate], keys: dict[str, str], creat
     grown = []
     ordered = sorted(by_key)
     for i in range(0, len(ordered), CHUNK):
-        for alert in (Alert.objects.select_for_update(of=("self",)).filter(dedupe_key__in=ordered[i:i + CHUNK])
-                      .order_by("pk")):
+        for alert in (
+            Alert.objects.select_for_update(of=("self",)).filter(dedupe_key__in=ordered[i : i + CHUNK]).order_by("pk")
+        ):
             if alert.pk in created:
                 continue
             c = by_key[alert.dedupe_key]
@@ -79,21 +83,35 @@ def alerts_record(*, candidates: list[AlertCandidate], mode: str) -> list[Alert]
     candidates = candidates_merge(candidates)
     marker = timezone.now()
     episode_keys = _episode_keys(candidates)
-    Alert.objects.bulk_create([
-        Alert(rule_code=c.rule_code, rule_version=c.rule_version, customer_id=c.customer_id,
-              window_start=c.window_start, window_end=c.window_end, transaction_ids=c.transaction_ids,
-              score=c.score, severity=c.severity, dedupe_key=episode_keys[c.episode])
-        for c in candidates
-    ], ignore_conflicts=True, batch_size=1000)
+    Alert.objects.bulk_create(
+        [
+            Alert(
+                rule_code=c.rule_code,
+                rule_version=c.rule_version,
+                customer_id=c.customer_id,
+                window_start=c.window_start,
+                window_end=c.window_end,
+                transaction_ids=c.transaction_ids,
+                score=c.score,
+                severity=c.severity,
+                dedupe_key=episode_keys[c.episode],
+            )
+            for c in candidates
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
     keys = sorted(set(episode_keys.values()))
     created: list[Alert] = []
     for i in range(0, len(keys), CHUNK):
-        created += Alert.objects.filter(dedupe_key__in=keys[i:i + CHUNK], created_at__gte=marker)
+        created += Alert.objects.filter(dedupe_key__in=keys[i : i + CHUNK], created_at__gte=marker)
     grown = _episodes_grow(candidates, episode_keys, {a.pk for a in created})
     if grown:
         alerts_attach_anomaly(alerts=grown)
         audit_event_record(
-            action="compliance.alerts.grown", actor_label=f"aml-{mode}", target_type="compliance.Alert",
+            action="compliance.alerts.grown",
+            actor_label=f"aml-{mode}",
+            target_type="compliance.Alert",
             target_id=str(grown[0].pk) if len(grown) == 1 else "",
             after={"mode": mode, "count": len(grown), "alert_ids": [a.pk for a in grown[:1000]]},
         )
@@ -102,7 +120,9 @@ def alerts_record(*, candidates: list[AlertCandidate], mode: str) -> list[Alert]
         return []
     alerts_attach_anomaly(alerts=created)
     audit_event_record(
-        action="compliance.alerts.raised", actor_label=f"aml-{mode}", target_type="compliance.Alert",
+        action="compliance.alerts.raised",
+        actor_label=f"aml-{mode}",
+        target_type="compliance.Alert",
         target_id=str(created[0].pk) if len(created) == 1 else "",
         after={"mode": mode, "count": len(created), "alert_ids": [a.pk for a in created[:1000]]},
     )
@@ -119,8 +139,12 @@ def alerts_attach_anomaly(*, alerts: list[Alert]) -> None:
         return
     bundle = anomaly.load(bytes(model.blob), model.blob_hmac)
     as_of = max(a.window_end for a in alerts) + datetime.timedelta(seconds=1)
-    frame = load_frame(start=as_of - datetime.timedelta(days=FEATURE_DAYS), end=as_of, lookback=0,
-                       customer_ids={a.customer_id for a in alerts})
+    frame = load_frame(
+        start=as_of - datetime.timedelta(days=FEATURE_DAYS),
+        end=as_of,
+        lookback=0,
+        customer_ids={a.customer_id for a in alerts},
+    )
     features = anomaly.customer_features(frame)
     if features.empty:
         return

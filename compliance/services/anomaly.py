@@ -35,14 +35,27 @@ def anomaly_model_train(*, start: datetime.datetime, end: datetime.datetime) -> 
     try:
         with transaction.atomic():
             model = AnomalyModel.objects.create(
-                version=(latest.version if latest else 0) + 1, blob=blob, blob_hmac=anomaly.blob_hmac(blob),
-                feature_names=anomaly.FEATURES, threshold=threshold, trained_on=len(features),
+                version=(latest.version if latest else 0) + 1,
+                blob=blob,
+                blob_hmac=anomaly.blob_hmac(blob),
+                feature_names=anomaly.FEATURES,
+                threshold=threshold,
+                trained_on=len(features),
             )
     except IntegrityError:
         return AnomalyModel.objects.order_by("-version").first()
-    audit_event_record(action="compliance.anomaly_model.trained", actor_label="aml-train", target=model,
-                       after={"version": model.version, "customers": len(features), "threshold": threshold,
-                              "from": start.isoformat(), "to": end.isoformat()})
+    audit_event_record(
+        action="compliance.anomaly_model.trained",
+        actor_label="aml-train",
+        target=model,
+        after={
+            "version": model.version,
+            "customers": len(features),
+            "threshold": threshold,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+        },
+    )
     return model
 
 
@@ -82,10 +95,17 @@ def anomaly_candidates(last_seen: dict[int, datetime.datetime]) -> list[AlertCan
         rows = (frame.customer == customer_id) & (frame.id > 0)
         top = frame.id[rows][np.argsort(-frame.amount[rows], kind="stable")[:20]]
         end = datetime.datetime.fromtimestamp(int(frame.ts[rows].max()), tz=datetime.UTC)
-        candidates.append(AlertCandidate(
-            rule_code="anomaly", rule_version=version, customer_id=int(customer_id), window_start=end - span,
-            window_end=end, transaction_ids=sorted(int(x) for x in top), score=50.0,
-        ))
+        candidates.append(
+            AlertCandidate(
+                rule_code="anomaly",
+                rule_version=version,
+                customer_id=int(customer_id),
+                window_start=end - span,
+                window_end=end,
+                transaction_ids=sorted(int(x) for x in top),
+                score=50.0,
+            )
+        )
     return candidates
 
 

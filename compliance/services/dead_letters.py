@@ -36,5 +36,9 @@ def dead_letter_replay(*, dead_letter: DeadLetterEvent, actor) -> None:
     EventStream.from_url(settings.REDIS_URL).publish([locked.payload])
     locked.replayed_at, locked.replayed_by = timezone.now(), actor
     locked.save(update_fields=["replayed_at", "replayed_by"])
-    audit_event_record(action="compliance.dead_letter.replayed", actor=actor, target=locked,
-                       after={"stream": locked.stream, "message_id": locked.message_id, "to": "stream"})
+    audit_event_record(
+        action="compliance.dead_letter.replayed",
+        actor=actor,
+        target=locked,
+        after={"stream": locked.stream, "message_id": locked.message_id, "to": "stream"},
+    )

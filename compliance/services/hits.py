@@ -17,7 +17,10 @@ def _decide(*, hit: ScreeningHit, actor, reason: str, status: str) -> ScreeningH
     if not reason.strip():
         raise DomainError("A reason is required.")
     changed = ScreeningHit.objects.filter(pk=hit.pk, status=ScreeningHit.Status.PENDING).update(
-        status=status, reviewed_by=actor, reviewed_at=timezone.now(), reason=reason.strip(),
+        status=status,
+        reviewed_by=actor,
+        reviewed_at=timezone.now(),
+        reason=reason.strip(),
     )
     if not changed:
         raise ConflictError(f"Screening hit {hit.pk} is no longer pending review.")
@@ -32,7 +35,9 @@ def screening_hit_confirm(*, hit: ScreeningHit, actor, reason: str) -> Screening
     """
     decided = _decide(hit=hit, actor=actor, reason=reason, status=ScreeningHit.Status.CONFIRMED)
     audit_event_record(
-        action="compliance.screening_hit.confirmed", actor=actor, target=decided,
+        action="compliance.screening_hit.confirmed",
+        actor=actor,
+        target=decided,
         before={"status": ScreeningHit.Status.PENDING},
         after={"status": decided.status, "reason": decided.reason, "entry_uid": decided.entry_uid},
     )
@@ -49,7 +54,9 @@ def screening_hit_dismiss(*, hit: ScreeningHit, actor, reason: str) -> Screening
     """A false positive: suppressed for this party and entry until the entry changes."""
     decided = _decide(hit=hit, actor=actor, reason=reason, status=ScreeningHit.Status.FALSE_POSITIVE)
     audit_event_record(
-        action="compliance.screening_hit.dismissed", actor=actor, target=decided,
+        action="compliance.screening_hit.dismissed",
+        actor=actor,
+        target=decided,
         before={"status": ScreeningHit.Status.PENDING},
         after={"status": decided.status, "reason": decided.reason, "entry_uid": decided.entry_uid},
     )

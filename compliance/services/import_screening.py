@@ -24,8 +24,9 @@ class ImportScreening:
     hits: int = 0
 
 
-def imported_parties_screen(*, customer_ids: list[int], transaction_ids: list[int],
-                            already_screened: set[str] | None = None) -> ImportScreening:
+def imported_parties_screen(
+    *, customer_ids: list[int], transaction_ids: list[int], already_screened: set[str] | None = None
+) -> ImportScreening:
     """Screen the new customers and the counterparties named by the new transactions.
     `already_screened` (counterparty names, normalised) is updated, so a file screens each name once."""
     seen = already_screened if already_screened is not None else set()
@@ -34,8 +35,12 @@ def imported_parties_screen(*, customer_ids: list[int], transaction_ids: list[in
         outcome = customer_screen(customer=customer)
         result.screened += 1
         result.hits += len(outcome.new_hit_ids)
-    first_by_name = (MonitoredTransaction.objects.filter(pk__in=transaction_ids).exclude(counterparty_name="")
-                     .values("counterparty_name", "counterparty_country").annotate(first=Min("pk")))
+    first_by_name = (
+        MonitoredTransaction.objects.filter(pk__in=transaction_ids)
+        .exclude(counterparty_name="")
+        .values("counterparty_name", "counterparty_country")
+        .annotate(first=Min("pk"))
+    )
     firsts: dict[tuple[str, str], int] = {}
     for row in first_by_name:
         key = (" ".join(row["counterparty_name"].split()).casefold(), row["counterparty_country"])

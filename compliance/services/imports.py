@@ -19,8 +19,19 @@ from fintech.outbox import outbox_events_publish
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
 
-COLUMNS = ["transaction_id", "occurred_at", "customer_id", "account_id", "direction", "amount", "currency",
-           "channel", "counterparty_name", "counterparty_account", "counterparty_country"]
+COLUMNS = [
+    "transaction_id",
+    "occurred_at",
+    "customer_id",
+    "account_id",
+    "direction",
+    "amount",
+    "currency",
+    "channel",
+    "counterparty_name",
+    "counterparty_account",
+    "counterparty_country",
+]
 SOURCE = "import"
 BATCH = 2000
 
@@ -60,10 +71,15 @@ def parse_row(row: dict) -> dict:
     if country and (len(country) != 2 or not country.isalpha()):
         raise ValueError(f"counterparty_country {country!r} is not ISO alpha-2")
     return {
-        "source": SOURCE, "source_id": tx_id, "customer_external_id": customer, "occurred_at": occurred_at,
+        "source": SOURCE,
+        "source_id": tx_id,
+        "customer_external_id": customer,
+        "occurred_at": occurred_at,
         "account_id": truncate_to_field(MonitoredTransaction, "account_id", row["account_id"].strip()),
-        "direction": direction, "amount": amount,
-        "currency": currency, "channel": truncate_to_field(MonitoredTransaction, "channel", row["channel"].strip()),
+        "direction": direction,
+        "amount": amount,
+        "currency": currency,
+        "channel": truncate_to_field(MonitoredTransaction, "channel", row["channel"].strip()),
         "counterparty_name": truncate_to_field(
             MonitoredTransaction, "counterparty_name", row["counterparty_name"].strip()
         ),
@@ -105,8 +121,9 @@ def _import_batch(batch: list[dict], summary: ImportSummary) -> tuple[list[int],
     else:
         created = {}
     ids = [r["source_id"] for r in batch]
-    existing = set(MonitoredTransaction.objects.filter(source=SOURCE, source_id__in=ids)
-                   .values_list("source_id", flat=True))
+    existing = set(
+        MonitoredTransaction.objects.filter(source=SOURCE, source_id__in=ids).values_list("source_id", flat=True)
+    )
     rows, seen = [], set()
     for r in batch:
         if r["source_id"] in existing or r["source_id"] in seen:
@@ -121,10 +138,16 @@ def _import_batch(batch: list[dict], summary: ImportSummary) -> tuple[list[int],
     # Evaluated as it lands, whatever its dates: each new row is a monitoring event in the outbox,
     # committed with the rows, which the stream consumers decide like any other movement (finding
     # the row already stored, they evaluate it against its customer's history as of its time).
-    outbox_events_publish(stream=settings.TRANSACTION_EVENT_STREAM, events=[_event(row) for row in rows],
-                          sealed=[{"counterparty_account": row.counterparty_account} for row in rows])
-    added = list(MonitoredTransaction.objects.filter(source=SOURCE, source_id__in=[r.source_id for r in rows])
-                 .values_list("pk", flat=True))
+    outbox_events_publish(
+        stream=settings.TRANSACTION_EVENT_STREAM,
+        events=[_event(row) for row in rows],
+        sealed=[{"counterparty_account": row.counterparty_account} for row in rows],
+    )
+    added = list(
+        MonitoredTransaction.objects.filter(source=SOURCE, source_id__in=[r.source_id for r in rows]).values_list(
+            "pk", flat=True
+        )
+    )
     return list(created.values()), added
 
 
@@ -132,10 +155,17 @@ def _event(row: MonitoredTransaction) -> dict:
     """The monitoring event (compliance.monitoring.events) of an imported row; its counterparty
     account, a personal identifier, travels sealed."""
     return {
-        "source": row.source, "source_id": row.source_id, "customer_id": row.customer_id,
-        "occurred_at": row.occurred_at.isoformat(), "direction": row.direction, "amount": row.amount,
-        "currency": row.currency, "channel": row.channel, "account_id": row.account_id,
-        "counterparty_name": row.counterparty_name, "counterparty_country": row.counterparty_country,
+        "source": row.source,
+        "source_id": row.source_id,
+        "customer_id": row.customer_id,
+        "occurred_at": row.occurred_at.isoformat(),
+        "direction": row.direction,
+        "amount": row.amount,
+        "currency": row.currency,
+        "channel": row.channel,
+        "account_id": row.account_id,
+        "counterparty_name": row.counterparty_name,
+        "counterparty_country": row.counterparty_country,
     }
 
 
@@ -155,15 +185,24 @@ def transactions_import(*, stream: IO[str], actor=None, filename: str = "") -> I
     for batch in _batches(reader, summary):
         customer_ids, transaction_ids = _import_batch(batch, summary)
         # After the batch committed: its new parties are screened set-wise, never holding rows back.
-        screening = imported_parties_screen(customer_ids=customer_ids, transaction_ids=transaction_ids,
-                                            already_screened=screened_names)
+        screening = imported_parties_screen(
+            customer_ids=customer_ids, transaction_ids=transaction_ids, already_screened=screened_names
+        )
         summary.parties_screened += screening.screened
         summary.screening_hits += screening.hits
     with transaction.atomic():
-        audit_event_record(action="compliance.transactions.imported", actor=actor, target_type="file",
-                           target_id=truncate_to_field(AuditEvent, "target_id", filename),
-                           after={"imported": summary.imported, "skipped": summary.skipped,
-                                  "rejected": summary.rejected, "customers_created": summary.customers_created,
-                                  "parties_screened": summary.parties_screened,
-                                  "screening_hits": summary.screening_hits})
+        audit_event_record(
+            action="compliance.transactions.imported",
+            actor=actor,
+            target_type="file",
+            target_id=truncate_to_field(AuditEvent, "target_id", filename),
+            after={
+                "imported": summary.imported,
+                "skipped": summary.skipped,
+                "rejected": summary.rejected,
+                "customers_created": summary.customers_created,
+                "parties_screened": summary.parties_screened,
+                "screening_hits": summary.screening_hits,
+            },
+        )
     return summary

@@ -49,14 +49,22 @@ def aml_scan_run(*, start: datetime.datetime, end: datetime.datetime) -> dict[st
     from compliance.services.anomaly import anomaly_scan
 
     candidates = scan_period(start=start, end=end)
-    arrived = list(MonitoredTransaction.objects.filter(created_at__gte=start, created_at__lt=end)
-                   .exclude(occurred_at__gte=start, occurred_at__lt=end).order_by("pk").values_list("pk", flat=True))
+    arrived = list(
+        MonitoredTransaction.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(occurred_at__gte=start, occurred_at__lt=end)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     for i in range(0, len(arrived), ARRIVALS_CHUNK):
-        candidates += scan_new_transactions(arrived[i:i + ARRIVALS_CHUNK])
+        candidates += scan_new_transactions(arrived[i : i + ARRIVALS_CHUNK])
     created = alerts_record(candidates=candidates, mode="batch")
     anomalies = anomaly_scan(start=start, end=end)
-    return {"candidates": len(candidates), "alerts": len(created), "anomaly_alerts": len(anomalies),
-            "arrived_out_of_period": len(arrived)}
+    return {
+        "candidates": len(candidates),
+        "alerts": len(created),
+        "anomaly_alerts": len(anomalies),
+        "arrived_out_of_period": len(arrived),
+    }
 
 
 @transaction.atomic
@@ -64,12 +72,24 @@ def rule_version_create(*, rule: Rule, actor, params: dict, enabled: bool, sever
     """A change to a rule is a new version; the old row stays, for the alerts it raised."""
     current = Rule.objects.select_for_update().get(code=rule.code, is_current=True)
     Rule.objects.filter(pk=current.pk).update(is_current=False)
-    new = Rule.objects.create(code=current.code, version=current.version + 1, params=params, enabled=enabled,
-                              severity=severity, is_current=True)
+    new = Rule.objects.create(
+        code=current.code,
+        version=current.version + 1,
+        params=params,
+        enabled=enabled,
+        severity=severity,
+        is_current=True,
+    )
     audit_event_record(
-        action="compliance.rule.versioned", actor=actor, target=new,
-        before={"version": current.version, "params": current.params, "enabled": current.enabled,
-                "severity": current.severity},
+        action="compliance.rule.versioned",
+        actor=actor,
+        target=new,
+        before={
+            "version": current.version,
+            "params": current.params,
+            "enabled": current.enabled,
+            "severity": current.severity,
+        },
         after={"version": new.version, "params": new.params, "enabled": new.enabled, "severity": new.severity},
     )
     return new

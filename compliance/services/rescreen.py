@@ -26,7 +26,9 @@ def customers_rescreen(*, snapshot_id: int | None = None) -> dict[str, int]:
     summary = {"screened": screened, "new_hits": new_hits, "customers_with_new_hits": hit_parties}
     snapshot = ListSnapshot.objects.filter(pk=snapshot_id).first() if snapshot_id else None
     audit_event_record(
-        action="compliance.customers.rescreened", actor_label="system", target=snapshot,
+        action="compliance.customers.rescreened",
+        actor_label="system",
+        target=snapshot,
         after={"snapshot_id": snapshot_id, **summary},
     )
     return summary

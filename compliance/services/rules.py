@@ -15,8 +15,17 @@ def default_rules_ensure(**kwargs) -> int:
     A default marked `"enabled": False` is created switched off.
     """
     existing = set(Rule.objects.values_list("code", flat=True).distinct())
-    missing = [Rule(code=code, version=1, params=spec["params"], severity=spec["severity"],
-                    enabled=spec.get("enabled", True),
-                    is_current=True) for code, spec in DEFAULT_RULES.items() if code not in existing]
+    missing = [
+        Rule(
+            code=code,
+            version=1,
+            params=spec["params"],
+            severity=spec["severity"],
+            enabled=spec.get("enabled", True),
+            is_current=True,
+        )
+        for code, spec in DEFAULT_RULES.items()
+        if code not in existing
+    ]
     Rule.objects.bulk_create(missing, ignore_conflicts=True)
     return len(missing)

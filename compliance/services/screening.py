@@ -37,8 +37,11 @@ class ScreeningResult:
         return self.decision == HIT
 
     def as_dict(self) -> dict:
-        return {"decision": self.decision, "threshold": self.threshold,
-                "matches": [match.as_dict() for match in self.matches]}
+        return {
+            "decision": self.decision,
+            "threshold": self.threshold,
+            "matches": [match.as_dict() for match in self.matches],
+        }
 
 
 def party_reference(party) -> tuple[str, str]:
@@ -63,12 +66,14 @@ def screen_party(
     content hash).
     """
     threshold = conf.screening_threshold()
-    query = Query(name=name, date_of_birth=date_of_birth, country=(country or "").upper(),
-                  entity_type=entity_type_of(entity_type))
+    query = Query(
+        name=name, date_of_birth=date_of_birth, country=(country or "").upper(), entity_type=entity_type_of(entity_type)
+    )
     matches = match_name(current_name_index(), query, limit=conf.screening_max_matches(), min_score=threshold)
     new_hit_ids = _hits_record(party=party, name=name, matches=matches) if party is not None and matches else []
-    return ScreeningResult(decision=HIT if matches else CLEAR, threshold=threshold, matches=matches,
-                           new_hit_ids=new_hit_ids)
+    return ScreeningResult(
+        decision=HIT if matches else CLEAR, threshold=threshold, matches=matches, new_hit_ids=new_hit_ids
+    )
 
 
 @transaction.atomic
@@ -87,18 +92,29 @@ def _hits_record(*, party, name: str, matches: list[Match]) -> list[int]:
         try:
             with transaction.atomic():
                 hit = ScreeningHit.objects.create(
-                    party_type=party_type, party_id=party_id,
-                    party_name=truncate_to_field(ScreeningHit, "party_name", name), list_code=match.list_code,
-                    entry_uid=match.entry_uid, entry_content_hash=match.content_hash, snapshot_id=match.snapshot_id,
+                    party_type=party_type,
+                    party_id=party_id,
+                    party_name=truncate_to_field(ScreeningHit, "party_name", name),
+                    list_code=match.list_code,
+                    entry_uid=match.entry_uid,
+                    entry_content_hash=match.content_hash,
+                    snapshot_id=match.snapshot_id,
                     matched_name=truncate_to_field(ScreeningHit, "matched_name", match.matched_name),
-                    score=match.score, score_parts=match.score_parts,
+                    score=match.score,
+                    score_parts=match.score_parts,
                 )
         except IntegrityError:  # a concurrent screening of the same party raised it first
             continue
         audit_event_record(
-            action="compliance.screening_hit.raised", target=hit,
-            after={"party": f"{party_type}:{party_id}", "list": match.list_code, "entry_uid": match.entry_uid,
-                   "matched_name": match.matched_name, "score": match.score},
+            action="compliance.screening_hit.raised",
+            target=hit,
+            after={
+                "party": f"{party_type}:{party_id}",
+                "list": match.list_code,
+                "entry_uid": match.entry_uid,
+                "matched_name": match.matched_name,
+                "score": match.score,
+            },
         )
         created.append(hit.pk)
     return created
@@ -113,6 +129,9 @@ def party_is_blocked(party) -> bool:
 def customer_screen(*, customer) -> ScreeningResult:
     """Screen a customer's profile and record new hits against it."""
     return screen_party(
-        name=customer.legal_name, date_of_birth=customer.date_of_birth, country=customer.country or None,
-        entity_type=customer.entity_type, party=customer,
+        name=customer.legal_name,
+        date_of_birth=customer.date_of_birth,
+        country=customer.country or None,
+        entity_type=customer.entity_type,
+        party=customer,
     )

@@ -72,11 +72,17 @@ class Dashboard:
 def alert_counts(since: datetime.datetime) -> dict[tuple[datetime.date, str], tuple[int, int, int]]:
     """(day, rule) -> (alerts, alerts whose case is decided, of which closed as false positive):
     one scan of the window's alerts (index range on created_at) joined to their cases."""
-    rows = (Alert.objects.filter(created_at__gte=since)
-            .annotate(day=TruncDate("created_at")).values("day", "rule_code")
-            .annotate(n=Count("id"), decided=Count("id", filter=Q(case__state__in=DECIDED_STATES)),
-                      fp=Count("id", filter=Q(case__state=Case.State.CLOSED_FALSE_POSITIVE)))
-            .order_by())
+    rows = (
+        Alert.objects.filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "rule_code")
+        .annotate(
+            n=Count("id"),
+            decided=Count("id", filter=Q(case__state__in=DECIDED_STATES)),
+            fp=Count("id", filter=Q(case__state=Case.State.CLOSED_FALSE_POSITIVE)),
+        )
+        .order_by()
+    )
     return {(row["day"], row["rule_code"]): (row["n"], row["decided"], row["fp"]) for row in rows}
 
 
@@ -98,11 +104,15 @@ def open_cases_by_age(now: datetime.datetime) -> list[tuple[str, int]]:
 
 def sla_breaches(now: datetime.datetime, since: datetime.datetime) -> tuple[int, list[tuple[str, int]], int]:
     breached = Case.objects.filter(state__in=Case.OPEN_STATES, sla_due_at__lt=now)
-    by_assignee = (breached.values("assignee__username").annotate(n=Count("id"))
-                   .order_by("-n", "assignee__username")[:10])
+    by_assignee = (
+        breached.values("assignee__username").annotate(n=Count("id")).order_by("-n", "assignee__username")[:10]
+    )
     closed_late = Case.objects.filter(closed_at__gte=since, closed_at__gt=F("sla_due_at")).count()
-    return (breached.count(), [(row["assignee__username"] or "(unassigned)", row["n"]) for row in by_assignee],
-            closed_late)
+    return (
+        breached.count(),
+        [(row["assignee__username"] or "(unassigned)", row["n"]) for row in by_assignee],
+        closed_late,
+    )
 
 
 def dashboard_figures(now: datetime.datetime | None = None) -> Dashboard:
@@ -114,9 +124,13 @@ def dashboard_figures(now: datetime.datetime | None = None) -> Dashboard:
     per_day = {key: n for key, (n, _decided, _fp) in counts.items()}
     breached_open, by_assignee, closed_late = sla_breaches(now, now - datetime.timedelta(days=ALERT_DAYS))
     return Dashboard(
-        days=days, rules=sorted({rule for _day, rule in per_day}), alerts_per_day=per_day,
-        open_by_age=open_cases_by_age(now), fp_rates=false_positive_rates(counts),
-        sla_breached_open=breached_open, sla_breached_by_assignee=by_assignee,
+        days=days,
+        rules=sorted({rule for _day, rule in per_day}),
+        alerts_per_day=per_day,
+        open_by_age=open_cases_by_age(now),
+        fp_rates=false_positive_rates(counts),
+        sla_breached_open=breached_open,
+        sla_breached_by_assignee=by_assignee,
         sla_breached_closed_recently=closed_late,
         totals={"alerts_30d": sum(per_day.values())},
     )

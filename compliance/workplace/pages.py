@@ -23,8 +23,12 @@ from fintech.services.reads import staff_read_record
 
 REQUIRED_PERMS = ("compliance.view_case", "compliance.view_alert")
 # What each kind of search result is, in the audit event of a search (counterparties: their names).
-SEARCH_KIND_LABELS = {"customers": "fintech.Customer", "counterparties": "counterparty names",
-                      "transactions": "compliance.MonitoredTransaction", "cases": "compliance.Case"}
+SEARCH_KIND_LABELS = {
+    "customers": "fintech.Customer",
+    "counterparties": "counterparty names",
+    "transactions": "compliance.MonitoredTransaction",
+    "cases": "compliance.Case",
+}
 
 
 def require_compliance_viewer(request) -> None:
@@ -37,18 +41,25 @@ def dashboard_view(model_admin, request):
     figures = dashboard_figures()
     series = {rule: [figures.alerts_per_day.get((day, rule), 0) for day in figures.days] for rule in figures.rules}
     charts = {
-        "alerts_per_day": stacked_bars(f"Alerts per day by rule, last {ALERT_DAYS} days",
-                                       [day.strftime("%d %b") for day in figures.days], series),
+        "alerts_per_day": stacked_bars(
+            f"Alerts per day by rule, last {ALERT_DAYS} days", [day.strftime("%d %b") for day in figures.days], series
+        ),
         "open_by_age": horizontal_bars("Open cases by age", figures.open_by_age),
-        "fp_rates": horizontal_bars(f"False-positive rate per rule, alerts of the last {ALERT_DAYS} days",
-                                    [(r.rule_code, r.rate) for r in figures.fp_rates],
-                                    value_label=lambda v: f"{v:.0%}", maximum=1.0),
-        "sla_by_assignee": horizontal_bars("Open cases past their SLA, per assignee",
-                                           figures.sla_breached_by_assignee),
+        "fp_rates": horizontal_bars(
+            f"False-positive rate per rule, alerts of the last {ALERT_DAYS} days",
+            [(r.rule_code, r.rate) for r in figures.fp_rates],
+            value_label=lambda v: f"{v:.0%}",
+            maximum=1.0,
+        ),
+        "sla_by_assignee": horizontal_bars("Open cases past their SLA, per assignee", figures.sla_breached_by_assignee),
     }
     context = {
-        **model_admin.admin_site.each_context(request), "title": "Compliance dashboard", "figures": figures,
-        "charts": charts, "alert_days": ALERT_DAYS, "opts": model_admin.model._meta,
+        **model_admin.admin_site.each_context(request),
+        "title": "Compliance dashboard",
+        "figures": figures,
+        "charts": charts,
+        "alert_days": ALERT_DAYS,
+        "opts": model_admin.model._meta,
         "per_rule_totals": sorted(((rule, sum(values)) for rule, values in series.items()), key=lambda r: -r[1]),
         "breached_url": reverse("admin:compliance_case_changelist") + "?" + urlencode({"age": "sla_breached"}),
     }
@@ -59,8 +70,11 @@ def _url(kind: str, found) -> str:
     if kind == "customers":
         return reverse("admin:fintech_customer_change", args=[found.pk])
     if kind == "counterparties":
-        return reverse("admin:compliance_monitoredtransaction_changelist") + "?" + urlencode(
-            {"counterparty_name": found.pk})
+        return (
+            reverse("admin:compliance_monitoredtransaction_changelist")
+            + "?"
+            + urlencode({"counterparty_name": found.pk})
+        )
     if kind == "transactions":
         return reverse("admin:compliance_monitoredtransaction_change", args=[found.pk])
     return reverse("admin:compliance_case_page", args=[found.pk])
@@ -81,11 +95,20 @@ def search_view(model_admin, request):
     if query:
         found = fuzzy_search(query)
         results = [(kind, [(hit, _url(kind, hit)) for hit in found[kind]]) for kind in KINDS]
-        staff_read_record(actor=request.user, action="compliance.search.listed", via="admin",
-                          what="compliance search", query={"q": query},
-                          shown={SEARCH_KIND_LABELS[kind]: [hit.pk for hit in found[kind]] for kind in KINDS})
+        staff_read_record(
+            actor=request.user,
+            action="compliance.search.listed",
+            via="admin",
+            what="compliance search",
+            query={"q": query},
+            shown={SEARCH_KIND_LABELS[kind]: [hit.pk for hit in found[kind]] for kind in KINDS},
+        )
     context = {
-        **model_admin.admin_site.each_context(request), "title": "Compliance search", "query": query,
-        "results": results, "min_query": MIN_QUERY, "opts": model_admin.model._meta,
+        **model_admin.admin_site.each_context(request),
+        "title": "Compliance search",
+        "query": query,
+        "results": results,
+        "min_query": MIN_QUERY,
+        "opts": model_admin.model._meta,
     }
     return TemplateResponse(request, "admin/compliance/queue/search.html", context)

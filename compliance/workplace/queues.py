@@ -39,10 +39,15 @@ PREVIEW = 50  # cases listed on a bulk action's confirmation page
 def case_workers() -> QuerySet:
     """Active staff who may work cases: the possible assignees."""
     codename = TRIAGE_PERM.split(".")[1]
-    return (get_user_model().objects.filter(is_active=True, is_staff=True)
-            .filter(Q(is_superuser=True) | Q(groups__permissions__codename=codename)
-                    | Q(user_permissions__codename=codename))
-            .distinct().order_by("username"))
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True) | Q(groups__permissions__codename=codename) | Q(user_permissions__codename=codename)
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -119,8 +124,11 @@ class AlertAssigneeFilter(AssigneeFilter):
 
 class BulkAssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=case_workers(), help_text="An Analyst or Compliance Officer.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), max_length=2000,
-                             help_text="Why: this goes into the audit trail of every case.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        max_length=2000,
+        help_text="Why: this goes into the audit trail of every case.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,8 +136,11 @@ class BulkAssignForm(forms.Form):
 
 
 class BulkReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), max_length=2000,
-                             help_text="Why: this goes into every case's history and the audit trail.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        max_length=2000,
+        help_text="Why: this goes into every case's history and the audit trail.",
+    )
 
 
 class QueueAdminMixin:
@@ -173,13 +184,19 @@ class QueueAdminMixin:
             self.message_user(request, f"{title}: {len(done)} case(s).", messages.SUCCESS)
             return None
         context = {
-            **self.admin_site.each_context(request), "title": title, "form": form, "opts": self.model._meta,
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "opts": self.model._meta,
             "cases": cases.select_related("customer", "assignee").only(
-                "reference", "state", "customer__legal_name", "assignee__username")[:PREVIEW],
-            "case_count": cases.count(), "preview": PREVIEW,
+                "reference", "state", "customer__legal_name", "assignee__username"
+            )[:PREVIEW],
+            "case_count": cases.count(),
+            "preview": PREVIEW,
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
-            "action": request.POST.get("action"), "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/compliance/queue/bulk_action.html", context)
 
@@ -195,22 +212,45 @@ class QueueAdminMixin:
         def apply(*, cases, reason):
             return case_close_false_positive(cases, actor=request.user, reason=reason)
 
-        return self._bulk(request, queryset, form_class=BulkReasonForm, title="Close cases as false positive",
-                          apply=apply)
+        return self._bulk(
+            request, queryset, form_class=BulkReasonForm, title="Close cases as false positive", apply=apply
+        )
 
 
 class AlertQueueMixin(QueueAdminMixin):
     # Few columns: rendering the cells, not SQL, is most of a page's time (rule version and
     # evidence are on the alert's own page).
-    list_display = ("created_at", "severity", "rule_code", "customer", "case_link", "case_state", "case_assignee",
-                    "score", "status")
+    list_display = (
+        "created_at",
+        "severity",
+        "rule_code",
+        "customer",
+        "case_link",
+        "case_state",
+        "case_assignee",
+        "score",
+        "status",
+    )
     list_filter = (SeverityFilter, RuleFilter, "status", AlertAssigneeFilter, AgeFilter)
     list_select_related = ("customer", "case__assignee")
     # Only what the list shows: not the evidence JSON, nor the customers' encrypted fields.
     # (window_end: Alert.__str__, which the action checkbox's label uses.)
-    queue_columns = ("created_at", "window_end", "severity", "rule_code", "rule_version", "customer_id", "case_id",
-                     "score", "status", "customer__legal_name", "customer__external_id", "case__reference",
-                     "case__state", "case__assignee__username")
+    queue_columns = (
+        "created_at",
+        "window_end",
+        "severity",
+        "rule_code",
+        "rule_version",
+        "customer_id",
+        "case_id",
+        "score",
+        "status",
+        "customer__legal_name",
+        "customer__external_id",
+        "case__reference",
+        "case__state",
+        "case__assignee__username",
+    )
 
     def cases_of(self, queryset) -> QuerySet[Case]:
         return Case.objects.filter(pk__in=queryset.filter(case__isnull=False).values("case_id"))
@@ -229,8 +269,9 @@ class AlertQueueMixin(QueueAdminMixin):
     def case_link(self, alert) -> str:
         if not alert.case_id:
             return "-"
-        return format_html('<a href="{}">{}</a>', reverse("admin:compliance_case_page", args=[alert.case_id]),
-                           alert.case.reference)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:compliance_case_page", args=[alert.case_id]), alert.case.reference
+        )
 
     @admin.display(description="case state")
     def case_state(self, alert) -> str:
@@ -246,8 +287,18 @@ class CaseQueueMixin(QueueAdminMixin):
 
     list_filter = ("state", AssigneeFilter, CaseAgeFilter)
     list_select_related = ("customer", "assignee")
-    queue_columns = ("reference", "customer_id", "state", "assignee_id", "opened_at", "sla_due_at", "closed_at",
-                     "customer__legal_name", "customer__external_id", "assignee__username")
+    queue_columns = (
+        "reference",
+        "customer_id",
+        "state",
+        "assignee_id",
+        "opened_at",
+        "sla_due_at",
+        "closed_at",
+        "customer__legal_name",
+        "customer__external_id",
+        "assignee__username",
+    )
 
     def cases_of(self, queryset) -> QuerySet[Case]:
         return Case.objects.filter(pk__in=queryset.values("pk"))

@@ -44,36 +44,48 @@ def _name_score(field: str, query: str):
 
 
 def _customers_pg(query: str, limit: int) -> list[Found]:
-    rows = (Customer.objects.filter(_name_q("legal_name", query) | Q(external_id__contains=query))
-            .annotate(score=Greatest(_name_score("legal_name", query), TrigramSimilarity("external_id", query)))
-            .order_by("-score", "pk").values_list("pk", "legal_name", "external_id", "score")[:limit])
+    rows = (
+        Customer.objects.filter(_name_q("legal_name", query) | Q(external_id__contains=query))
+        .annotate(score=Greatest(_name_score("legal_name", query), TrigramSimilarity("external_id", query)))
+        .order_by("-score", "pk")
+        .values_list("pk", "legal_name", "external_id", "score")[:limit]
+    )
     return [Found(pk, name, ext, score) for pk, name, ext, score in rows]
 
 
 def _counterparties_pg(query: str, limit: int) -> list[Found]:
-    rows = (MonitoredTransaction.objects.filter(_name_q("counterparty_name", query))
-            .values("counterparty_name").annotate(n=Count("id"), score=_name_score("counterparty_name", query))
-            .order_by("-score", "counterparty_name")[:limit])
-    return [Found(r["counterparty_name"], r["counterparty_name"], f"{r['n']} transaction(s)", r["score"])
-            for r in rows]
+    rows = (
+        MonitoredTransaction.objects.filter(_name_q("counterparty_name", query))
+        .values("counterparty_name")
+        .annotate(n=Count("id"), score=_name_score("counterparty_name", query))
+        .order_by("-score", "counterparty_name")[:limit]
+    )
+    return [Found(r["counterparty_name"], r["counterparty_name"], f"{r['n']} transaction(s)", r["score"]) for r in rows]
 
 
 def _transactions_pg(query: str, limit: int) -> list[Found]:
-    rows = (MonitoredTransaction.objects.filter(Q(source_id__contains=query) | _name_q("counterparty_name", query))
-            .annotate(score=Greatest(_name_score("counterparty_name", query), TrigramSimilarity("source_id", query)))
-            .order_by("-score", "-pk")
-            .values_list("pk", "source", "source_id", "counterparty_name", "amount", "currency", "score")[:limit])
-    return [Found(pk, f"{source}:{source_id}", f"{cp} {amount} {currency} (minor units)", score)
-            for pk, source, source_id, cp, amount, currency, score in rows]
+    rows = (
+        MonitoredTransaction.objects.filter(Q(source_id__contains=query) | _name_q("counterparty_name", query))
+        .annotate(score=Greatest(_name_score("counterparty_name", query), TrigramSimilarity("source_id", query)))
+        .order_by("-score", "-pk")
+        .values_list("pk", "source", "source_id", "counterparty_name", "amount", "currency", "score")[:limit]
+    )
+    return [
+        Found(pk, f"{source}:{source_id}", f"{cp} {amount} {currency} (minor units)", score)
+        for pk, source, source_id, cp, amount, currency, score in rows
+    ]
 
 
 def _cases_pg(query: str, limit: int) -> list[Found]:
     customers = Customer.objects.filter(_name_q("legal_name", query)).values("pk")
-    rows = (Case.objects.filter(Q(reference__contains=query.upper()) | Q(customer__in=customers))
-            .annotate(score=Greatest(_name_score("customer__legal_name", query),
-                                     TrigramSimilarity("reference", query.upper())))
-            .order_by("-score", "-pk")
-            .values_list("pk", "reference", "customer__legal_name", "state", "score")[:limit])
+    rows = (
+        Case.objects.filter(Q(reference__contains=query.upper()) | Q(customer__in=customers))
+        .annotate(
+            score=Greatest(_name_score("customer__legal_name", query), TrigramSimilarity("reference", query.upper()))
+        )
+        .order_by("-score", "-pk")
+        .values_list("pk", "reference", "customer__legal_name", "state", "score")[:limit]
+    )
     return [Found(pk, ref, f"{name} ({state})", score) for pk, ref, name, state, score in rows]
 
 
@@ -82,12 +94,17 @@ def fuzzy_search(query: str, *, kinds: tuple[str, ...] = KINDS, limit: int = LIM
     query = " ".join((query or "").split())[:200]
     if len(query) < MIN_QUERY:
         return {kind: [] for kind in kinds}
-    searches = {"customers": _customers_pg, "counterparties": _counterparties_pg,
-                "transactions": _transactions_pg, "cases": _cases_pg}
+    searches = {
+        "customers": _customers_pg,
+        "counterparties": _counterparties_pg,
+        "transactions": _transactions_pg,
+        "cases": _cases_pg,
+    }
     with transaction.atomic():
         with connection.cursor() as cursor:  # thresholds of the % and <% operators, for this transaction only
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true), "
-                           "set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                           [str(SIMILARITY), str(WORD_SIMILARITY)])
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true), "
+                "set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                [str(SIMILARITY), str(WORD_SIMILARITY)],
+            )
         return {kind: searches[kind](query, limit) for kind in kinds}
-

@@ -35,9 +35,7 @@ def idempotent(*, request, scope: str, handle: Callable[[], Response]) -> Respon
     with transaction.atomic():
         try:
             with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=request.user, scope=scope, key=key, request_hash=digest
-                )
+                record = IdempotencyRecord.objects.create(user=request.user, scope=scope, key=key, request_hash=digest)
         except IntegrityError:
             record = IdempotencyRecord.objects.select_for_update().get(user=request.user, scope=scope, key=key)
             if record.request_hash != digest:

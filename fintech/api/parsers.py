@@ -37,4 +37,3 @@ class BoundedJSONParser(JSONParser):
 class BoundedFormParser(FormParser):
     def parse(self, stream, media_type=None, parser_context=None):
         return super().parse(io.BytesIO(_read_bounded(stream)), media_type, parser_context)
-

@@ -15,15 +15,25 @@ class AuditedReadsMixin:
         page = super().paginate_queryset(queryset)
         rows = page if page is not None else queryset  # unpaginated: evaluated once, the serializer reuses it
         opts = queryset.model._meta
-        staff_read_record(actor=self.request.user, action=f"{opts.app_label}.{opts.model_name}.listed",
-                          shown={opts.label: [row.pk for row in rows]}, via="api",
-                          what=f"{self.request.method} {self.request.path}",
-                          query={key: self.request.query_params.get(key) for key in self.request.query_params})
+        staff_read_record(
+            actor=self.request.user,
+            action=f"{opts.app_label}.{opts.model_name}.listed",
+            shown={opts.label: [row.pk for row in rows]},
+            via="api",
+            what=f"{self.request.method} {self.request.path}",
+            query={key: self.request.query_params.get(key) for key in self.request.query_params},
+        )
         return page
 
     def get_object(self):
         obj = super().get_object()
         opts = obj._meta
-        staff_read_record(actor=self.request.user, action=f"{opts.app_label}.{opts.model_name}.viewed", target=obj,
-                          shown={opts.label: [obj.pk]}, via="api", what=f"{self.request.method} {self.request.path}")
+        staff_read_record(
+            actor=self.request.user,
+            action=f"{opts.app_label}.{opts.model_name}.viewed",
+            target=obj,
+            shown={opts.label: [obj.pk]},
+            via="api",
+            what=f"{self.request.method} {self.request.path}",
+        )
         return obj

@@ -23,8 +23,20 @@ from fintech.audit_chain import GENESIS_HASH, audit_key_ring, canonical_fields, 
 
 BATCH = 1000
 LEGACY_FIELDS = (
-    "seq", "occurred_at", "actor_id", "actor_label", "action", "target_type", "target_id",
-    "target_repr", "before", "after", "ip", "request_id", "outcome", "prev_hash",
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_repr",
+    "before",
+    "after",
+    "ip",
+    "request_id",
+    "outcome",
+    "prev_hash",
 )
 
 
@@ -89,10 +101,21 @@ def rechain_under_key(apps, schema_editor):
 
     seq, head_hash = _rewrite(AuditEvent, Head, schema_editor, keyed)
     marker = AuditEvent(
-        seq=seq + 1, occurred_at=timezone.now(), actor_id=None, actor_label="system (upgrade)",
-        action="fintech.audit.chain_keyed", target_type="audit_chain", target_id="main", target_repr="",
-        before={"unkeyed_head": unkeyed_head}, after={"key_id": ring.primary_id, "rechained": seq},
-        ip=None, request_id="", outcome="success", prev_hash=head_hash, key_id=ring.primary_id,
+        seq=seq + 1,
+        occurred_at=timezone.now(),
+        actor_id=None,
+        actor_label="system (upgrade)",
+        action="fintech.audit.chain_keyed",
+        target_type="audit_chain",
+        target_id="main",
+        target_repr="",
+        before={"unkeyed_head": unkeyed_head},
+        after={"key_id": ring.primary_id, "rechained": seq},
+        ip=None,
+        request_id="",
+        outcome="success",
+        prev_hash=head_hash,
+        key_id=ring.primary_id,
     )
     marker.hash = event_mac(key=key, prev_hash=head_hash, fields=canonical_fields(marker))
     marker.save(force_insert=True)
@@ -101,8 +124,12 @@ def rechain_under_key(apps, schema_editor):
 
 def rechain_unkeyed(apps, schema_editor):
     """Back to the unkeyed chain the previous release verifies (its `key_id` column goes next)."""
-    _rewrite(apps.get_model("fintech", "AuditEvent"), apps.get_model("fintech", "AuditChainHead"),
-             schema_editor, lambda event: legacy_hash(event, event.prev_hash))
+    _rewrite(
+        apps.get_model("fintech", "AuditEvent"),
+        apps.get_model("fintech", "AuditChainHead"),
+        schema_editor,
+        lambda event: legacy_hash(event, event.prev_hash),
+    )
 
 
 class Migration(migrations.Migration):

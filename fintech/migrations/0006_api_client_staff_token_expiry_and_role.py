@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fintech', '0005_encrypt_customer_email_and_totp_secrets'),
+        ("fintech", "0005_encrypt_customer_email_and_totp_secrets"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apiclient',
-            name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='Staff tokens only: short-lived.', null=True),
+            model_name="apiclient",
+            name="expires_at",
+            field=models.DateTimeField(blank=True, help_text="Staff tokens only: short-lived.", null=True),
         ),
         migrations.AddField(
-            model_name='apiclient',
-            name='role',
-            field=models.CharField(blank=True, help_text='Staff tokens only: the role the token acts in.', max_length=50),
+            model_name="apiclient",
+            name="role",
+            field=models.CharField(
+                blank=True, help_text="Staff tokens only: the role the token acts in.", max_length=50
+            ),
         ),
     ]

@@ -6,25 +6,36 @@ import fintech.fields
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fintech', '0007_audit_chain_shards'),
+        ("fintech", "0007_audit_chain_shards"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('task', 'Celery task'), ('stream', 'Redis stream entry')], max_length=10)),
-                ('destination', models.CharField(max_length=200)),
-                ('payload', models.JSONField()),
-                ('sealed', fintech.fields.EncryptedJSONField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("task", "Celery task"), ("stream", "Redis stream entry")], max_length=10
+                    ),
+                ),
+                ("destination", models.CharField(max_length=200)),
+                ("payload", models.JSONField()),
+                ("sealed", fintech.fields.EncryptedJSONField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['id'], name='fintech_outbox_unsent'), models.Index(condition=models.Q(('sent_at__isnull', False)), fields=['sent_at'], name='fintech_outbox_sent')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("sent_at__isnull", True)), fields=["id"], name="fintech_outbox_unsent"
+                    ),
+                    models.Index(
+                        condition=models.Q(("sent_at__isnull", False)), fields=["sent_at"], name="fintech_outbox_sent"
+                    ),
+                ],
             },
         ),
     ]

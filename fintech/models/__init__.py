@@ -5,5 +5,12 @@ from fintech.models.idempotency import IdempotencyRecord
 from fintech.models.otp import StaffTOTPDevice
 from fintech.models.outbox import OutboxMessage
 
-__all__ = ["ApiClient", "AuditChainHead", "AuditEvent", "Customer", "IdempotencyRecord", "OutboxMessage",
-           "StaffTOTPDevice"]
+__all__ = [
+    "ApiClient",
+    "AuditChainHead",
+    "AuditEvent",
+    "Customer",
+    "IdempotencyRecord",
+    "OutboxMessage",
+    "StaffTOTPDevice",
+]

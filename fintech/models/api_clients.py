@@ -41,7 +41,9 @@ class ApiClient(models.Model):
             # Also refuses a partner token whose user was later made staff, and any
             # staff token issued before tokens were short-lived and scoped.
             return (
-                self.expires_at is not None and bool(self.role) and not self.user.is_superuser
+                self.expires_at is not None
+                and bool(self.role)
+                and not self.user.is_superuser
                 and self.user.groups.filter(name=self.role).exists()
             )
         return True

@@ -43,7 +43,9 @@ class Customer(models.Model):
         related_name="customer",
     )
     external_id = models.CharField(
-        max_length=64, unique=True, default=new_customer_reference,
+        max_length=64,
+        unique=True,
+        default=new_customer_reference,
         help_text="Our public reference, or the id in the core-banking system it came from.",
     )
     legal_name = models.CharField(max_length=200)
@@ -66,8 +68,11 @@ class Customer(models.Model):
         constraints = [
             # One login per email (what the username did while it was the email); sign-up
             # checks first, this holds under a race. Customers without a login may share one.
-            models.UniqueConstraint(fields=["email_index"], condition=models.Q(user__isnull=False)
-                                    & ~models.Q(email_index=""), name="customer_login_email_unique"),
+            models.UniqueConstraint(
+                fields=["email_index"],
+                condition=models.Q(user__isnull=False) & ~models.Q(email_index=""),
+                name="customer_login_email_unique",
+            ),
         ]
 
     def __str__(self) -> str:

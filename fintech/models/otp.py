@@ -38,7 +38,8 @@ class StaffTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     """A time-based one-time-password authenticator of a staff member."""
 
     key = EncryptedTextField(
-        validators=[totp_key_validator], default=new_totp_key,
+        validators=[totp_key_validator],
+        default=new_totp_key,
         help_text="The shared secret, hex-encoded; encrypted at rest.",
     )
     step = models.PositiveSmallIntegerField(default=30, help_text="The time step in seconds.")

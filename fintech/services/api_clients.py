@@ -33,10 +33,15 @@ def _issue(*, name: str, user, actor, **extra) -> tuple[ApiClient, str]:
         name=name, user=user, token_prefix=token[:10], token_hash=hash_token(token), **extra
     )
     audit_event_record(
-        action="fintech.api_client.created", actor=actor, target=client,
+        action="fintech.api_client.created",
+        actor=actor,
+        target=client,
         after={
-            "name": name, "user": user.get_username(), "token_prefix": client.token_prefix,
-            "role": client.role, "expires_at": client.expires_at.isoformat() if client.expires_at else None,
+            "name": name,
+            "user": user.get_username(),
+            "token_prefix": client.token_prefix,
+            "role": client.role,
+            "expires_at": client.expires_at.isoformat() if client.expires_at else None,
         },
     )
     return client, token

@@ -55,7 +55,11 @@ def customer_sign_up(
                 username=reference, email="", password=password, is_active=address_confirmed
             )
             customer = Customer.objects.create(
-                user=user, external_id=reference, legal_name=legal_name, email=email, country=country.upper(),
+                user=user,
+                external_id=reference,
+                legal_name=legal_name,
+                email=email,
+                country=country.upper(),
                 date_of_birth=date_of_birth,
             )
     except IntegrityError:
@@ -73,8 +77,10 @@ def customer_address_confirm(*, user) -> bool:
     is checked by the caller). Only a login that was never used and whose customer is
     not closed: a deactivated account is never reopened this way."""
     opened = (
-        get_user_model().objects.filter(pk=user.pk, is_active=False, last_login__isnull=True)
-        .exclude(customer__status=Customer.Status.CLOSED).update(is_active=True)
+        get_user_model()
+        .objects.filter(pk=user.pk, is_active=False, last_login__isnull=True)
+        .exclude(customer__status=Customer.Status.CLOSED)
+        .update(is_active=True)
     )
     if opened:
         user.is_active = True
@@ -107,8 +113,11 @@ def customer_update(*, customer: Customer, actor, changes: dict[str, Any]) -> Cu
     locked.full_clean()
     locked.save()
     audit_event_record(
-        action="fintech.customer.updated", actor=actor, target=locked,
-        before=before, after=customer_snapshot(locked),
+        action="fintech.customer.updated",
+        actor=actor,
+        target=locked,
+        before=before,
+        after=customer_snapshot(locked),
     )
     if [getattr(locked, name) for name in SCREENED_FIELDS] != screened_before:
         customer_profile_changed.send(sender=Customer, customer=locked, created=False)

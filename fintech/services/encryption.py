@@ -107,8 +107,11 @@ def column_encrypt_in_place(*, model, field_name: str, index_name: str | None = 
             if not rows:
                 return rewritten
             last_pk = rows[-1][0]
-            updates = [_sealed_row(field, index, ring, aad, row_pk, value) for row_pk, value in rows
-                       if value not in (None, "") and not _opens(ring, value, aad)]
+            updates = [
+                _sealed_row(field, index, ring, aad, row_pk, value)
+                for row_pk, value in rows
+                if value not in (None, "") and not _opens(ring, value, aad)
+            ]
             if updates:
                 cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", updates)  # noqa: S608  # nosec B608
                 rewritten += len(updates)

@@ -17,8 +17,16 @@ from fintech.services.audit import audit_event_record
 IDS_LIMIT = 500
 
 
-def staff_read_record(*, actor, action: str, shown: dict[str, Iterable], via: str, what: str,
-                      target: models.Model | None = None, query: dict | None = None) -> AuditEvent:
+def staff_read_record(
+    *,
+    actor,
+    action: str,
+    shown: dict[str, Iterable],
+    via: str,
+    what: str,
+    target: models.Model | None = None,
+    query: dict | None = None,
+) -> AuditEvent:
     """Record that `actor` was shown `shown` (model label -> ids) through `via` ("admin", "api").
 
     `action` is `<app>.<model>.viewed` for one object's page (with `target`) and
@@ -26,8 +34,14 @@ def staff_read_record(*, actor, action: str, shown: dict[str, Iterable], via: st
     """
     ids = {label: [str(pk) for pk in pks] for label, pks in shown.items()}
     return audit_event_record(
-        action=action, actor=actor, target=target,
-        after={"viewed": what, "via": via, "query": query or {},
-               "ids": {label: pks[:IDS_LIMIT] for label, pks in ids.items()},
-               "count": {label: len(pks) for label, pks in ids.items()}},
+        action=action,
+        actor=actor,
+        target=target,
+        after={
+            "viewed": what,
+            "via": via,
+            "query": query or {},
+            "ids": {label: pks[:IDS_LIMIT] for label, pks in ids.items()},
+            "count": {label: len(pks) for label, pks in ids.items()},
+        },
     )

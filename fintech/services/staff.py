@@ -23,14 +23,15 @@ def staff_user_create(
     """A staff member in exactly one role, with a confirmed TOTP device (admin login needs it)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    user = get_user_model().objects.create_user(
-        username=username, email=email, password=password, is_staff=True
-    )
+    user = get_user_model().objects.create_user(username=username, email=email, password=password, is_staff=True)
     user.groups.set([Group.objects.get(name=role)])
     device_kwargs = {"key": totp_key_hex} if totp_key_hex else {}
     device = StaffTOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, **device_kwargs)
     audit_event_record(
-        action="fintech.staff.created", actor=actor, actor_label=None if actor else "system", target=user,
+        action="fintech.staff.created",
+        actor=actor,
+        actor_label=None if actor else "system",
+        target=user,
         after={"username": username, "role": role},
     )
     return user, device

@@ -29,5 +29,9 @@ def _integrity(path: str) -> str:
 
 @register.simple_tag
 def script_sri(path: str, defer: bool = True):
-    return format_html('<script src="{}" integrity="{}" crossorigin="anonymous"{}></script>',
-                       static(path), _integrity(path), " defer" if defer else "")
+    return format_html(
+        '<script src="{}" integrity="{}" crossorigin="anonymous"{}></script>',
+        static(path),
+        _integrity(path),
+        " defer" if defer else "",
+    )

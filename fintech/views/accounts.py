@@ -20,8 +20,11 @@ from fintech.services.customers import customer_address_confirm, customer_sign_u
 
 
 def _mail(request, *, to: str, template: str, **context) -> None:
-    context = {"sign_in_url": request.build_absolute_uri(reverse("accounts:login")),
-               "reset_url": request.build_absolute_uri(reverse("accounts:password_reset")), **context}
+    context = {
+        "sign_in_url": request.build_absolute_uri(reverse("accounts:login")),
+        "reset_url": request.build_absolute_uri(reverse("accounts:password_reset")),
+        **context,
+    }
     subject, _, body = render_to_string(template, context, request=request).partition("\n")
     send_mail(subject.strip(), body.lstrip(), None, [to])
 
@@ -34,17 +37,27 @@ def sign_up(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         customer = customer_sign_up(
-            email=data["email"], password=data["password1"], legal_name=data["legal_name"],
-            country=data["country"], date_of_birth=data["date_of_birth"],
+            email=data["email"],
+            password=data["password1"],
+            legal_name=data["legal_name"],
+            country=data["country"],
+            date_of_birth=data["date_of_birth"],
         )
         if customer is None:
             _mail(request, to=data["email"], template="accounts/email/already_registered.txt")
         else:
             user = customer.user
-            path = reverse("accounts:confirm", args=[urlsafe_base64_encode(force_bytes(user.pk)),
-                                                     default_token_generator.make_token(user)])
-            _mail(request, to=customer.email, template="accounts/email/confirm_address.txt",
-                  name=customer.legal_name, confirm_url=request.build_absolute_uri(path))
+            path = reverse(
+                "accounts:confirm",
+                args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+            )
+            _mail(
+                request,
+                to=customer.email,
+                template="accounts/email/confirm_address.txt",
+                name=customer.legal_name,
+                confirm_url=request.build_absolute_uri(path),
+            )
         return redirect("accounts:signup_done")
     return render(request, "accounts/signup.html", {"form": form})
 

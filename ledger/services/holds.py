@@ -36,7 +36,13 @@ def customer_balance_account_lock(*, customer: Customer, currency: str) -> Ledge
 
 
 def ledger_hold_place(
-    *, customer: Customer, amount: int, currency: str, reference: str, description: str = "", actor=None,
+    *,
+    customer: Customer,
+    amount: int,
+    currency: str,
+    reference: str,
+    description: str = "",
+    actor=None,
 ) -> LedgerHold:
     """Hold `amount` of `customer`'s available balance for the movement `reference`.
 
@@ -58,14 +64,27 @@ def ledger_hold_place(
             )
         try:
             with transaction.atomic():
-                hold = LedgerHold.objects.create(account=account, amount=amount, currency=currency,
-                                                 reference=reference,
-                                                 description=truncate_to_field(LedgerHold, "description", description))
+                hold = LedgerHold.objects.create(
+                    account=account,
+                    amount=amount,
+                    currency=currency,
+                    reference=reference,
+                    description=truncate_to_field(LedgerHold, "description", description),
+                )
         except IntegrityError:  # unreachable under the account lock unless the reference moved accounts
             return LedgerHold.objects.get(reference=reference)
-        audit_event_record(action="payments.ledger_hold.placed", actor=actor, target=hold,
-                           after={"reference": reference, "amount": amount, "currency": currency,
-                                  "customer": customer.pk, "available_before": available})
+        audit_event_record(
+            action="payments.ledger_hold.placed",
+            actor=actor,
+            target=hold,
+            after={
+                "reference": reference,
+                "amount": amount,
+                "currency": currency,
+                "customer": customer.pk,
+                "available_before": available,
+            },
+        )
     return hold
 
 
@@ -76,20 +95,27 @@ def _hold_end(*, reference: str, to: str, action: str, actor=None) -> bool:
         )
         if ended:
             hold = LedgerHold.objects.get(reference=reference)
-            audit_event_record(action=action, actor=actor, target=hold, before={"status": LedgerHold.Status.ACTIVE},
-                               after={"status": to, "amount": hold.amount, "currency": hold.currency})
+            audit_event_record(
+                action=action,
+                actor=actor,
+                target=hold,
+                before={"status": LedgerHold.Status.ACTIVE},
+                after={"status": to, "amount": hold.amount, "currency": hold.currency},
+            )
     return bool(ended)
 
 
 def ledger_hold_capture(*, reference: str, actor=None) -> bool:
     """The held money moved (its settlement entry is posted in the same transaction):
     the hold ends. False when there is no active hold for `reference`."""
-    return _hold_end(reference=reference, to=LedgerHold.Status.CAPTURED, action="payments.ledger_hold.captured",
-                     actor=actor)
+    return _hold_end(
+        reference=reference, to=LedgerHold.Status.CAPTURED, action="payments.ledger_hold.captured", actor=actor
+    )
 
 
 def ledger_hold_release(*, reference: str, actor=None) -> bool:
     """The movement failed before it settled: the held money is available again.
     False when there is no active hold for `reference`."""
-    return _hold_end(reference=reference, to=LedgerHold.Status.RELEASED, action="payments.ledger_hold.released",
-                     actor=actor)
+    return _hold_end(
+        reference=reference, to=LedgerHold.Status.RELEASED, action="payments.ledger_hold.released", actor=actor
+    )

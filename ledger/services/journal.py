@@ -37,7 +37,9 @@ def ledger_account_get(*, code: str, currency: str) -> LedgerAccount:
     if kind is None:
         return LedgerAccount.objects.get(code=code, currency=currency, customer=None)
     account, _ = LedgerAccount.objects.get_or_create(
-        code=code, currency=currency, customer=None,
+        code=code,
+        currency=currency,
+        customer=None,
         defaults={"kind": kind, "name": code.replace("_", " ").capitalize()},
     )
     return account
@@ -53,7 +55,9 @@ def customer_balance_account_get(*, customer: Customer | None, currency: str) ->
     if customer is None:
         return ledger_account_get(code=LedgerAccount.CUSTOMER_BALANCES, currency=currency)
     account, _ = LedgerAccount.objects.get_or_create(
-        code=LedgerAccount.CUSTOMER_BALANCES, currency=normalise_currency(currency), customer=customer,
+        code=LedgerAccount.CUSTOMER_BALANCES,
+        currency=normalise_currency(currency),
+        customer=customer,
         defaults={"kind": LedgerAccount.Kind.LIABILITY, "name": f"Customer balance {customer.external_id}"},
     )
     return account
@@ -83,8 +87,9 @@ def _entry_insert(
     A concurrent transaction holding the same key makes this wait for its outcome, as the
     unique index does: if it commits, this one gets None and reads the entry it posted.
     """
-    entry = JournalEntry(description=description[:200], idempotency_key=idempotency_key, reverses=reverses,
-                         posted_at=timezone.now())
+    entry = JournalEntry(
+        description=description[:200], idempotency_key=idempotency_key, reverses=reverses, posted_at=timezone.now()
+    )
     values = ", ".join(["(%s::bigint, %s::bigint, %s::varchar)"] * len(lines))
     params: list = [entry.description, entry.idempotency_key, entry.reverses_id, entry.posted_at]
     for line in lines:
@@ -113,7 +118,11 @@ def _entry_insert(
 
 
 def journal_entry_post(
-    *, lines: Sequence[PostingLine], description: str, idempotency_key: str, reverses: JournalEntry | None = None,
+    *,
+    lines: Sequence[PostingLine],
+    description: str,
+    idempotency_key: str,
+    reverses: JournalEntry | None = None,
     actor=None,
 ) -> JournalEntry:
     """Post a balanced entry, once per `idempotency_key`.
@@ -127,8 +136,7 @@ def journal_entry_post(
     # never half-posted), and the idempotency key is claimed with ON CONFLICT DO NOTHING, not
     # by catching the IntegrityError. The entry and its postings are one statement.
     with transaction.atomic(savepoint=False):
-        entry = _entry_insert(lines=lines, description=description, idempotency_key=idempotency_key,
-                              reverses=reverses)
+        entry = _entry_insert(lines=lines, description=description, idempotency_key=idempotency_key, reverses=reverses)
         if entry is None:
             return JournalEntry.objects.get(idempotency_key=idempotency_key)
         # The action keeps the name it had while the ledger was part of payments: the
@@ -153,6 +161,9 @@ def journal_entry_reverse(*, entry: JournalEntry, description: str = "", actor=N
     """Post the exact opposite of `entry`, linked to it. An entry is reversed at most once."""
     lines = [PostingLine(account=p.account, amount=-p.amount) for p in entry.postings.select_related("account")]
     return journal_entry_post(
-        lines=lines, description=description or f"Reversal of JE#{entry.pk}",
-        idempotency_key=f"reversal-of-{entry.pk}", reverses=entry, actor=actor,
+        lines=lines,
+        description=description or f"Reversal of JE#{entry.pk}",
+        idempotency_key=f"reversal-of-{entry.pk}",
+        reverses=entry,
+        actor=actor,
     )

@@ -34,8 +34,18 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payment
-        fields = ("id", "amount", "currency", "amount_refunded", "status", "gateway", "gateway_reference",
-                  "created_at", "updated_at", "refunds")
+        fields = (
+            "id",
+            "amount",
+            "currency",
+            "amount_refunded",
+            "status",
+            "gateway",
+            "gateway_reference",
+            "created_at",
+            "updated_at",
+            "refunds",
+        )
         read_only_fields = fields
 
 
@@ -48,6 +58,9 @@ class RefundRequestSerializer(serializers.Serializer):
 
 
 class PaymentCreateSerializer(AmountWithinMaximum, serializers.Serializer):
-    amount = MinorUnitsField(min_value=1, help_text="Minor units (1250 is 12.50 USD); at most the currency's "
-                                                   "business maximum (1,000,000.00 EUR, GBP or USD).")
+    amount = MinorUnitsField(
+        min_value=1,
+        help_text="Minor units (1250 is 12.50 USD); at most the currency's "
+        "business maximum (1,000,000.00 EUR, GBP or USD).",
+    )
     currency = serializers.ChoiceField(choices=[code for code, _ in CURRENCY_CHOICES], help_text="ISO 4217.")

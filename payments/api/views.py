@@ -44,9 +44,16 @@ class PaymentListView(generics.ListAPIView):
 
     @extend_schema(
         request=PaymentCreateSerializer,
-        parameters=[OpenApiParameter(idempotency.HEADER, str, OpenApiParameter.HEADER, required=True,
-                                     description="Yours, 1-100 characters: the same key and body give the same "
-                                                 "response; the same key with another body is a 409.")],
+        parameters=[
+            OpenApiParameter(
+                idempotency.HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Yours, 1-100 characters: the same key and body give the same "
+                "response; the same key with another body is a 409.",
+            )
+        ],
         responses={201: PaymentSerializer, 409: OpenApiResponse(description="Key reused with another body.")},
         summary="Create a payment",
     )
@@ -79,16 +86,28 @@ class PaymentRefundView(APIView):
     permission_classes = [IsAuthenticated, CanRefund, FreshSecondFactorForStaff]
 
     @extend_schema(
-        request=RefundRequestSerializer, responses={201: RefundSerializer}, summary="Refund a payment",
-        parameters=[OpenApiParameter(OTP_HEADER, str, OpenApiParameter.HEADER, required=False,
-                                     description="Staff callers: a current code from their TOTP device.")],
+        request=RefundRequestSerializer,
+        responses={201: RefundSerializer},
+        summary="Refund a payment",
+        parameters=[
+            OpenApiParameter(
+                OTP_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Staff callers: a current code from their TOTP device.",
+            )
+        ],
     )
     def post(self, request, pk: int):
         payment = generics.get_object_or_404(payment_list_visible_to(user=request.user), pk=pk)
         body = RefundRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         refund = payment_refund(
-            payment=payment, amount=body.validated_data.get("amount"), reason=body.validated_data["reason"],
-            actor=request.user, request_key=body.validated_data["idempotency_key"],
+            payment=payment,
+            amount=body.validated_data.get("amount"),
+            reason=body.validated_data["reason"],
+            actor=request.user,
+            request_key=body.validated_data["idempotency_key"],
         )
         return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)

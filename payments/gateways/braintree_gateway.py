@@ -37,9 +37,13 @@ from payments.gateways.braintree_records import (
 
 T = TypeVar("T")
 _TRANSIENT = (
-    braintree.exceptions.ServerError, braintree.exceptions.ServiceUnavailableError,
-    braintree.exceptions.TooManyRequestsError, braintree.exceptions.GatewayTimeoutError,
-    braintree.exceptions.RequestTimeoutError, BraintreeConnectionError, braintree.exceptions.UnexpectedError,
+    braintree.exceptions.ServerError,
+    braintree.exceptions.ServiceUnavailableError,
+    braintree.exceptions.TooManyRequestsError,
+    braintree.exceptions.GatewayTimeoutError,
+    braintree.exceptions.RequestTimeoutError,
+    BraintreeConnectionError,
+    braintree.exceptions.UnexpectedError,
 )
 
 
@@ -115,7 +119,11 @@ def _environment(settings: BraintreeSettings) -> braintree.Environment:
     is_ssl = parts.scheme == "https"
     port = str(parts.port or (443 if is_ssl else 80))
     return braintree.Environment(
-        settings.environment, parts.hostname, port, settings.api_url, is_ssl,
+        settings.environment,
+        parts.hostname,
+        port,
+        settings.api_url,
+        is_ssl,
         braintree.Environment.Sandbox.ssl_certificate if is_ssl else None,
     )
 
@@ -130,10 +138,16 @@ class BraintreeGateway:
                 "braintree is not configured (BRAINTREE_MERCHANT_ID, _PUBLIC_KEY, _PRIVATE_KEY)"
             )
         try:
-            self._gateway = braintree.BraintreeGateway(braintree.Configuration(
-                environment=_environment(settings), merchant_id=settings.merchant_id, public_key=settings.public_key,
-                private_key=settings.private_key, timeout=timeout, wrap_http_exceptions=True,
-            ))
+            self._gateway = braintree.BraintreeGateway(
+                braintree.Configuration(
+                    environment=_environment(settings),
+                    merchant_id=settings.merchant_id,
+                    public_key=settings.public_key,
+                    private_key=settings.private_key,
+                    timeout=timeout,
+                    wrap_http_exceptions=True,
+                )
+            )
         except braintree.exceptions.ConfigurationError as exc:
             raise GatewayError(f"braintree is misconfigured: {exc}") from exc
 
@@ -162,9 +176,9 @@ class BraintreeGateway:
 
     def payment_method_vault(self, *, customer_id: str, nonce: str) -> BraintreeVaultedMethod:
         """Vault the payment method behind `nonce` (e.g. a PayPal billing agreement) for the customer."""
-        result = _call(lambda: self._gateway.payment_method.create(
-            {"customer_id": customer_id, "payment_method_nonce": nonce}
-        ))
+        result = _call(
+            lambda: self._gateway.payment_method.create({"customer_id": customer_id, "payment_method_nonce": nonce})
+        )
         if not result.is_success:
             raise GatewayError(f"braintree refused to vault the payment method: {result.message}")
         method = result.payment_method
@@ -175,15 +189,26 @@ class BraintreeGateway:
 
     def transaction_for_order(self, *, order_id: str) -> BraintreeTransaction | None:
         """Our earlier sale with `order_id`, if one reached the gateway."""
-        found = _call(lambda: list(self._gateway.transaction.search(
-            braintree.TransactionSearch.order_id == order_id,
-            braintree.TransactionSearch.type == braintree.Transaction.Type.Sale,
-        )))
+        found = _call(
+            lambda: list(
+                self._gateway.transaction.search(
+                    braintree.TransactionSearch.order_id == order_id,
+                    braintree.TransactionSearch.type == braintree.Transaction.Type.Sale,
+                )
+            )
+        )
         return _transaction(found[0]) if found else None
 
     def transaction_sale(
-        self, *, amount: int, currency: str, order_id: str, nonce: str = "", payment_method_token: str = "",
-        customer_id: str = "", store_in_vault: bool = False,
+        self,
+        *,
+        amount: int,
+        currency: str,
+        order_id: str,
+        nonce: str = "",
+        payment_method_token: str = "",
+        customer_id: str = "",
+        store_in_vault: bool = False,
     ) -> BraintreeTransaction:
         """Charge once per `order_id`, submitted for settlement.
 
@@ -230,15 +255,24 @@ class BraintreeGateway:
 
     def transaction_refund(self, *, reference: str, amount: int, currency: str, order_id: str) -> BraintreeTransaction:
         """Refund (a credit against) a settled sale, once per `order_id`."""
-        found = _call(lambda: list(self._gateway.transaction.search(
-            braintree.TransactionSearch.order_id == order_id,
-            braintree.TransactionSearch.type == braintree.Transaction.Type.Credit,
-        )))
+        found = _call(
+            lambda: list(
+                self._gateway.transaction.search(
+                    braintree.TransactionSearch.order_id == order_id,
+                    braintree.TransactionSearch.type == braintree.Transaction.Type.Credit,
+                )
+            )
+        )
         if found:
             return _transaction(found[0])
-        result = _result(_call(lambda: self._gateway.transaction.refund(
-            reference, {"amount": str(to_major_units(amount, currency)), "order_id": order_id}
-        )), "refund")
+        result = _result(
+            _call(
+                lambda: self._gateway.transaction.refund(
+                    reference, {"amount": str(to_major_units(amount, currency)), "order_id": order_id}
+                )
+            ),
+            "refund",
+        )
         return _transaction(result.transaction)
 
     def refund_create(
@@ -246,18 +280,28 @@ class BraintreeGateway:
     ) -> GatewayRefund:
         """The common gateway interface's refund (`payment_intent` is the sale's id)."""
         sale = self.transaction_find(reference=payment_intent)
-        credit = self.transaction_refund(reference=payment_intent, amount=amount, currency=sale.currency,
-                                         order_id=idempotency_key)
-        return GatewayRefund(reference=credit.reference, status=credit.status, amount=credit.amount,
-                             currency=credit.currency, payment_intent=payment_intent)
+        credit = self.transaction_refund(
+            reference=payment_intent, amount=amount, currency=sale.currency, order_id=idempotency_key
+        )
+        return GatewayRefund(
+            reference=credit.reference,
+            status=credit.status,
+            amount=credit.amount,
+            currency=credit.currency,
+            payment_intent=payment_intent,
+        )
 
     def dispute_find(self, *, reference: str) -> BraintreeDispute:
         obj = _call(lambda: self._gateway.dispute.find(reference))
         currency = str(obj.currency_iso_code).upper()
         amount = getattr(obj, "amount_disputed", None) or obj.amount
         return BraintreeDispute(
-            reference=obj.id, transaction=obj.transaction.id, amount=_minor(amount, currency), currency=currency,
-            status=obj.status, reason=getattr(obj, "reason", "") or "",
+            reference=obj.id,
+            transaction=obj.transaction.id,
+            amount=_minor(amount, currency),
+            currency=currency,
+            status=obj.status,
+            reason=getattr(obj, "reason", "") or "",
         )
 
     # --- reconciliation ------------------------------------------------------------
@@ -269,9 +313,9 @@ class BraintreeGateway:
         """
         low = datetime.combine(start, time.min, tzinfo=UTC)
         high = datetime.combine(end, time(23, 59, 59), tzinfo=UTC)
-        collection = _call(lambda: self._gateway.transaction.search(
-            braintree.TransactionSearch.settled_at.between(low, high)
-        ))
+        collection = _call(
+            lambda: self._gateway.transaction.search(braintree.TransactionSearch.settled_at.between(low, high))
+        )
         items = iter(collection)
         while True:
             try:
@@ -280,9 +324,14 @@ class BraintreeGateway:
                 return
             record = _transaction(obj)
             yield BraintreeSettledTransaction(
-                reference=record.reference, amount=record.amount, currency=record.currency, status=record.status,
+                reference=record.reference,
+                amount=record.amount,
+                currency=record.currency,
+                status=record.status,
                 settled_at=record.settled_at or _aware(getattr(obj, "updated_at", None)) or high,
-                service_fee=record.service_fee, type=record.type, order_id=record.order_id,
+                service_fee=record.service_fee,
+                type=record.type,
+                order_id=record.order_id,
             )
 
     # --- webhooks ------------------------------------------------------------------
@@ -329,5 +378,10 @@ class BraintreeGateway:
                 subject = getattr(getattr(notification, name, None), "id", "") or ""
                 if subject:
                     break
-        return BraintreeNotification(kind=kind, timestamp=timestamp, subject_id=str(subject or "-"),
-                                     transaction=str(transaction_id), dispute=str(dispute_id))
+        return BraintreeNotification(
+            kind=kind,
+            timestamp=timestamp,
+            subject_id=str(subject or "-"),
+            transaction=str(transaction_id),
+            dispute=str(dispute_id),
+        )

@@ -10,10 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 # Braintree transaction statuses, grouped by what they mean for our payment.
-IN_FLIGHT_STATUSES = frozenset({
-    "authorizing", "authorized", "submitted_for_settlement", "settling", "settlement_pending",
-    "settlement_confirmed",
-})
+IN_FLIGHT_STATUSES = frozenset(
+    {
+        "authorizing",
+        "authorized",
+        "submitted_for_settlement",
+        "settling",
+        "settlement_pending",
+        "settlement_confirmed",
+    }
+)
 SETTLED_STATUSES = frozenset({"settled"})
 FAILED_STATUSES = frozenset({"settlement_declined", "processor_declined", "gateway_rejected", "failed"})
 CANCELED_STATUSES = frozenset({"voided", "authorization_expired"})

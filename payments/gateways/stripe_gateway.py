@@ -108,8 +108,12 @@ class StripeDispute:
 
 def _payout(obj: dict[str, Any]) -> StripePayout:
     return StripePayout(
-        reference=obj["id"], amount=int(obj["amount"]), currency=str(obj["currency"]).upper(),
-        status=str(obj.get("status") or ""), created=int(obj["created"]), arrival_date=obj.get("arrival_date"),
+        reference=obj["id"],
+        amount=int(obj["amount"]),
+        currency=str(obj["currency"]).upper(),
+        status=str(obj.get("status") or ""),
+        created=int(obj["created"]),
+        arrival_date=obj.get("arrival_date"),
         failure_message=str(obj.get("failure_message") or obj.get("failure_code") or ""),
     )
 
@@ -117,9 +121,15 @@ def _payout(obj: dict[str, Any]) -> StripePayout:
 def _balance_transaction(obj: dict[str, Any]) -> StripeBalanceTransaction:
     rate = obj.get("exchange_rate")
     return StripeBalanceTransaction(
-        reference=obj["id"], type=str(obj["type"]), source=_id(obj.get("source")), amount=int(obj["amount"]),
-        fee=int(obj.get("fee") or 0), net=int(obj["net"]), currency=str(obj["currency"]).upper(),
-        created=int(obj["created"]), exchange_rate=None if rate is None else Decimal(str(rate)),
+        reference=obj["id"],
+        type=str(obj["type"]),
+        source=_id(obj.get("source")),
+        amount=int(obj["amount"]),
+        fee=int(obj.get("fee") or 0),
+        net=int(obj["net"]),
+        currency=str(obj["currency"]).upper(),
+        created=int(obj["created"]),
+        exchange_rate=None if rate is None else Decimal(str(rate)),
     )
 
 
@@ -127,11 +137,16 @@ def stripe_dispute_from(obj: dict[str, Any]) -> StripeDispute:
     """A dispute object, as the API returns it or as an event carries it (its balance
     transactions are always expanded there; an unexpanded id says nothing and is skipped)."""
     return StripeDispute(
-        reference=obj["id"], charge=_id(obj.get("charge")), payment_intent=_id(obj.get("payment_intent")),
-        amount=int(obj["amount"]), currency=str(obj["currency"]).upper(), status=str(obj.get("status") or ""),
+        reference=obj["id"],
+        charge=_id(obj.get("charge")),
+        payment_intent=_id(obj.get("payment_intent")),
+        amount=int(obj["amount"]),
+        currency=str(obj["currency"]).upper(),
+        status=str(obj.get("status") or ""),
         reason=str(obj.get("reason") or ""),
-        balance_transactions=tuple(_balance_transaction(txn) for txn in obj.get("balance_transactions") or []
-                                   if not isinstance(txn, str)),
+        balance_transactions=tuple(
+            _balance_transaction(txn) for txn in obj.get("balance_transactions") or [] if not isinstance(txn, str)
+        ),
     )
 
 
@@ -166,9 +181,9 @@ class StripeGateway:
             "metadata": metadata,
             "automatic_payment_methods": {"enabled": True},
         }
-        obj = _call(lambda: self._client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": idempotency_key}
-        ))
+        obj = _call(
+            lambda: self._client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
+        )
         return _payment_intent(obj)
 
     def payment_intent_retrieve(self, *, reference: str) -> GatewayPaymentIntent:

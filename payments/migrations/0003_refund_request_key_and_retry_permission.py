@@ -4,23 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0002_ledger_triggers'),
+        ("payments", "0002_ledger_triggers"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='webhookdelivery',
-            options={'ordering': ['-received_at', '-pk'], 'permissions': [('retry_webhookdelivery', 'Can retry a failed webhook delivery')], 'verbose_name_plural': 'webhook deliveries'},
+            name="webhookdelivery",
+            options={
+                "ordering": ["-received_at", "-pk"],
+                "permissions": [("retry_webhookdelivery", "Can retry a failed webhook delivery")],
+                "verbose_name_plural": "webhook deliveries",
+            },
         ),
         migrations.AddField(
-            model_name='refund',
-            name='request_key',
-            field=models.CharField(blank=True, help_text="The caller's idempotency key: the same request twice is one refund.", max_length=100, null=True),
+            model_name="refund",
+            name="request_key",
+            field=models.CharField(
+                blank=True,
+                help_text="The caller's idempotency key: the same request twice is one refund.",
+                max_length=100,
+                null=True,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.UniqueConstraint(fields=('payment', 'request_key'), name='payments_refund_request_once'),
+            model_name="refund",
+            constraint=models.UniqueConstraint(fields=("payment", "request_key"), name="payments_refund_request_once"),
         ),
     ]

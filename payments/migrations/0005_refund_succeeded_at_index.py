@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0004_reconciliation'),
+        ("payments", "0004_reconciliation"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='refund',
-            index=models.Index(condition=models.Q(('status', 'succeeded')), fields=['updated_at'], name='payments_refund_succeeded_at'),
+            model_name="refund",
+            index=models.Index(
+                condition=models.Q(("status", "succeeded")), fields=["updated_at"], name="payments_refund_succeeded_at"
+            ),
         ),
     ]

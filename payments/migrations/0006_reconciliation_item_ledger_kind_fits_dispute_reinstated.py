@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0005_refund_succeeded_at_index'),
+        ("payments", "0005_refund_succeeded_at_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reconciliationitem',
-            name='ledger_kind',
-            field=models.CharField(blank=True, help_text='payment, refund, dispute, dispute_reinstated or payout', max_length=20),
+            model_name="reconciliationitem",
+            name="ledger_kind",
+            field=models.CharField(
+                blank=True, help_text="payment, refund, dispute, dispute_reinstated or payout", max_length=20
+            ),
         ),
     ]

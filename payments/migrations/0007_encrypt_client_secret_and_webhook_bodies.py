@@ -12,21 +12,22 @@ def encrypt_existing_values(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0006_reconciliation_item_ledger_kind_fits_dispute_reinstated'),
+        ("payments", "0006_reconciliation_item_ledger_kind_fits_dispute_reinstated"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='payment',
-            name='client_secret',
-            field=fintech.fields.EncryptedTextField(blank=True, help_text='Handed to the browser to confirm.'),
+            model_name="payment",
+            name="client_secret",
+            field=fintech.fields.EncryptedTextField(blank=True, help_text="Handed to the browser to confirm."),
         ),
         migrations.AlterField(
-            model_name='webhookdelivery',
-            name='raw_body',
-            field=fintech.fields.EncryptedTextField(help_text='The body exactly as received and verified; encrypted at rest.'),
+            model_name="webhookdelivery",
+            name="raw_body",
+            field=fintech.fields.EncryptedTextField(
+                help_text="The body exactly as received and verified; encrypted at rest."
+            ),
         ),
         migrations.RunPython(encrypt_existing_values, migrations.RunPython.noop, elidable=False),
     ]

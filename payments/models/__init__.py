@@ -8,6 +8,13 @@ from payments.models.reconciliation import (
 from payments.models.webhooks import WebhookDelivery
 
 __all__ = [
-    "Dispute", "Payment", "Payout", "ReconciliationException", "ReconciliationItem", "ReconciliationRecord",
-    "ReconciliationRun", "Refund", "WebhookDelivery",
+    "Dispute",
+    "Payment",
+    "Payout",
+    "ReconciliationException",
+    "ReconciliationItem",
+    "ReconciliationRecord",
+    "ReconciliationRun",
+    "Refund",
+    "WebhookDelivery",
 ]

@@ -46,8 +46,10 @@ class Payment(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["gateway", "gateway_reference"], name="payments_payment_gateway_ref"),
-            models.CheckConstraint(condition=models.Q(amount_refunded__lte=models.F("amount")),
-                                   name="payments_payment_refund_not_above_amount"),
+            models.CheckConstraint(
+                condition=models.Q(amount_refunded__lte=models.F("amount")),
+                name="payments_payment_refund_not_above_amount",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["gateway_charge_reference"])]
         permissions = [("refund_payment", "Can refund a payment")]
@@ -69,7 +71,9 @@ class Refund(models.Model):
     gateway_reference = models.CharField(max_length=100, null=True, blank=True, unique=True, help_text="e.g. re_...")
     reason = models.CharField(max_length=200, blank=True)
     request_key = models.CharField(
-        max_length=100, null=True, blank=True,
+        max_length=100,
+        null=True,
+        blank=True,
         help_text="The caller's idempotency key: the same request twice is one refund.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -81,8 +85,11 @@ class Refund(models.Model):
             models.UniqueConstraint(fields=["payment", "request_key"], name="payments_refund_request_once"),
         ]
         # Reconciliation reads the succeeded refunds of its date window (ledger_side.py).
-        indexes = [models.Index(fields=["updated_at"], condition=models.Q(status="succeeded"),
-                                name="payments_refund_succeeded_at")]
+        indexes = [
+            models.Index(
+                fields=["updated_at"], condition=models.Q(status="succeeded"), name="payments_refund_succeeded_at"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Refund #{self.pk} {format_money(self.amount, self.currency)} {self.status}"

@@ -52,7 +52,11 @@ class ReconciliationRun(models.Model):
     counts = models.JSONField(default=dict, blank=True, help_text="Items per classification.")
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     started_at = models.DateTimeField(null=True, blank=True)
     progress_at = models.DateTimeField(null=True, blank=True, help_text="Last progress update while running.")
@@ -62,10 +66,13 @@ class ReconciliationRun(models.Model):
     class Meta:
         ordering = ["-period_start", "gateway"]
         constraints = [
-            models.UniqueConstraint(fields=["gateway", "period_start", "period_end"],
-                                    name="payments_reconciliationrun_gateway_period"),
-            models.CheckConstraint(condition=models.Q(period_end__gt=models.F("period_start")),
-                                   name="payments_reconciliationrun_period_not_empty"),
+            models.UniqueConstraint(
+                fields=["gateway", "period_start", "period_end"], name="payments_reconciliationrun_gateway_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")),
+                name="payments_reconciliationrun_period_not_empty",
+            ),
         ]
         permissions = [("start_reconciliationrun", "Can start a reconciliation run")]
 
@@ -78,8 +85,9 @@ class ReconciliationRecord(models.Model):
 
     # Staging, written a million at a time: no index of its own (the (run, attempt) index
     # serves it) and no database FK check per row; only the run's service writes here.
-    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="records", db_index=False,
-                            db_constraint=False)
+    run = models.ForeignKey(
+        ReconciliationRun, on_delete=models.CASCADE, related_name="records", db_index=False, db_constraint=False
+    )
     attempt = models.PositiveIntegerField()
     record_id = models.CharField(max_length=100, help_text="The gateway's id (txn_..., po_...) or file:line.")
     reference = models.CharField(max_length=100, blank=True, help_text="ch_/pi_/re_/dp_/po_...; may be empty.")
@@ -92,7 +100,9 @@ class ReconciliationRecord(models.Model):
     settled_at = models.DateTimeField()
     payout_reference = models.CharField(max_length=100, blank=True)
     members_net = models.BigIntegerField(
-        null=True, blank=True, help_text="For a payout: the sum of the nets of the records it settles, if known.",
+        null=True,
+        blank=True,
+        help_text="For a payout: the sum of the nets of the records it settles, if known.",
     )
     line = models.PositiveIntegerField(null=True, blank=True, help_text="Line in the settlement file.")
 
@@ -125,10 +135,12 @@ class ReconciliationItem(models.Model):
 
     # A run writes its items set-wise, a million at a time, under its run's row lock: no
     # index of its own ((run, match_key) serves it) and no database FK check per row.
-    run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, related_name="items", db_index=False,
-                            db_constraint=False)
+    run = models.ForeignKey(
+        ReconciliationRun, on_delete=models.PROTECT, related_name="items", db_index=False, db_constraint=False
+    )
     match_key = models.CharField(
-        max_length=160, help_text="Stable across reruns: the gateway record, or the ledger record if none.",
+        max_length=160,
+        help_text="Stable across reruns: the gateway record, or the ledger record if none.",
     )
     classification = models.CharField(max_length=20, choices=Classification.choices)
     match_method = models.CharField(max_length=12, choices=MatchMethod.choices, default=MatchMethod.NONE)
@@ -146,7 +158,9 @@ class ReconciliationItem(models.Model):
     payout_reference = models.CharField(max_length=100, blank=True)
     # the ledger's side
     ledger_kind = models.CharField(
-        max_length=20, blank=True, help_text="payment, refund, dispute, dispute_reinstated or payout",
+        max_length=20,
+        blank=True,
+        help_text="payment, refund, dispute, dispute_reinstated or payout",
     )
     ledger_object_id = models.BigIntegerField(null=True, blank=True)
     ledger_amount = models.BigIntegerField(null=True, blank=True)
@@ -159,11 +173,21 @@ class ReconciliationItem(models.Model):
     resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True, default=Resolution.OPEN)
     resolution_note = models.TextField(blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     adjusting_entry = models.ForeignKey(
-        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+        JournalEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -172,8 +196,13 @@ class ReconciliationItem(models.Model):
             models.UniqueConstraint(fields=["run", "match_key"], name="payments_reconciliationitem_run_key"),
         ]
         # Only exceptions are indexed for the queue: matched items, the bulk, cost no index writes.
-        indexes = [models.Index(fields=["classification", "resolution"], condition=~models.Q(classification="matched"),
-                                name="payments_recon_exceptions")]
+        indexes = [
+            models.Index(
+                fields=["classification", "resolution"],
+                condition=~models.Q(classification="matched"),
+                name="payments_recon_exceptions",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.classification} {self.reference or self.match_key}"

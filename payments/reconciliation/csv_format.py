@@ -118,13 +118,21 @@ def parse_row(row: dict, *, line: int, gateway: str, start: dt.date, end: dt.dat
         raise ValueError(f"exchange_rate {rate_text!r} is not a positive rate")
     record_id = (row.get("record_id") or "").strip()[:100] or (f"{kind}:{reference}" if reference else f"line:{line}")
     return SettlementRecord(
-        record_id=record_id, reference=reference, type=kind, amount=amount, fee=fee, net=net, currency=currency,
-        settled_at=settled_at, payout_reference=payout_reference, exchange_rate=rate, line=line,
+        record_id=record_id,
+        reference=reference,
+        type=kind,
+        amount=amount,
+        fee=fee,
+        net=net,
+        currency=currency,
+        settled_at=settled_at,
+        payout_reference=payout_reference,
+        exchange_rate=rate,
+        line=line,
     )
 
 
-def _rows(path: Path, *, gateway: str, start: dt.date, end: dt.date,
-          errors: RowErrors) -> Iterator[SettlementRecord]:
+def _rows(path: Path, *, gateway: str, start: dt.date, end: dt.date, errors: RowErrors) -> Iterator[SettlementRecord]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = [name.strip() for name in next(reader)]
@@ -136,8 +144,9 @@ def _rows(path: Path, *, gateway: str, start: dt.date, end: dt.date,
             try:
                 if len(values) != width:
                     raise ValueError("wrong number of columns")
-                yield parse_row(dict(zip(header, values, strict=True)), line=line, gateway=gateway, start=start,
-                                end=end)
+                yield parse_row(
+                    dict(zip(header, values, strict=True)), line=line, gateway=gateway, start=start, end=end
+                )
             except ValueError as exc:
                 errors.add(line, str(exc))
 

@@ -38,8 +38,11 @@ RATE = r"'^[0-9]+(\.[0-9]+)?$'"
 # settled_at: its shape (every digit made 0) must be one of these ISO 8601 forms
 _DAY, _TIME = "0000-00-00", "0000-00-00T00:00:00"
 SHAPES = ", ".join(
-    f"'{shape}'" for shape in [_DAY, *(_TIME + fraction + zone for fraction in ("", ".000", ".000000")
-                                       for zone in ("", "Z", "+00:00", "-00:00"))]
+    f"'{shape}'"
+    for shape in [
+        _DAY,
+        *(_TIME + fraction + zone for fraction in ("", ".000", ".000000") for zone in ("", "Z", "+00:00", "-00:00")),
+    ]
 )
 CURRENCIES = ", ".join(f"('{code}', {exponent})" for code, exponent in sorted(CURRENCY_EXPONENTS.items()))
 
@@ -76,16 +79,17 @@ def _check_sql(columns: dict[str, int | None], width: int, raw: str) -> str:
 
     amounts = " AND ".join(  # at most 14 integer digits: scaled by up to 10^4 it fits a bigint
         f"length(split_part(ltrim({c}, '-'), '.', 1)) <= 14 AND length(split_part({c}, '.', 2)) <= x.exponent "
-        f"AND {c} ~ {AMOUNT}" for c in ("amount", "fee", "net")
+        f"AND {c} ~ {AMOUNT}"
+        for c in ("amount", "fee", "net")
     )
     return f"""
 CREATE TEMP TABLE recon_checked ON COMMIT DROP AS
 WITH p AS (  -- the LATERAL splits each line once; every column below indexes that array
-    SELECT id, line, cardinality(f) = {width} AS width_ok, {col('gateway')} AS gateway, {col('reference')} AS reference,
-           lower({col('type')}) AS type, {col('amount')} AS amount, {col('fee')} AS fee, {col('net')} AS net,
-           upper({col('currency')}) AS currency, {col('settled_at')} AS settled_at,
-           {col('payout_reference')} AS payout_reference, {col('exchange_rate')} AS exchange_rate,
-           {col('record_id')} AS record_id
+    SELECT id, line, cardinality(f) = {width} AS width_ok, {col("gateway")} AS gateway, {col("reference")} AS reference,
+           lower({col("type")}) AS type, {col("amount")} AS amount, {col("fee")} AS fee, {col("net")} AS net,
+           upper({col("currency")}) AS currency, {col("settled_at")} AS settled_at,
+           {col("payout_reference")} AS payout_reference, {col("exchange_rate")} AS exchange_rate,
+           {col("record_id")} AS record_id
       FROM {raw} CROSS JOIN LATERAL string_to_array(line, ',') AS f
      WHERE line IS NOT NULL
 ), q AS (
@@ -124,6 +128,7 @@ SELECT id, ok, CASE WHEN NOT ok THEN line END AS line,
   FROM q
 """  # noqa: S608  # nosec B608 - column positions are ints from the header, the table name is built from ints
 
+
 STAGE_SQL = """
 INSERT INTO payments_reconciliationrecord (run_id, attempt, record_id, reference, type, amount, fee, net, currency,
                                            exchange_rate, settled_at, payout_reference, line)
@@ -134,8 +139,9 @@ SELECT %(run)s, %(attempt)s, record_id, reference, type, amount_minor, fee_minor
 """
 
 
-def settlement_file_stage(*, path: Path, gateway: str, start: dt.date, end: dt.date, run_id: int,
-                          attempt: int) -> int | None:
+def settlement_file_stage(
+    *, path: Path, gateway: str, start: dt.date, end: dt.date, run_id: int, attempt: int
+) -> int | None:
     """Stage the file's records for the run (in the caller's transaction) and return how
     many; None if the file is not plain (the caller reads it row by row instead).
     Raises `SettlementFileError` listing the bad rows: the caller's transaction then
@@ -160,8 +166,12 @@ def settlement_file_stage(*, path: Path, gateway: str, start: dt.date, end: dt.d
         cursor.execute("SELECT set_config('jit', 'off', true)")
         cursor.execute(f"DROP TABLE IF EXISTS {raw}, recon_checked")
         cursor.execute(f"CREATE UNLOGGED TABLE {raw} (id bigserial PRIMARY KEY, line text)")
-        with cursor.copy(f"COPY {raw} (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02', "
-                         "HEADER true)") as copy, path.open("rb") as handle:
+        with (
+            cursor.copy(
+                f"COPY {raw} (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02', HEADER true)"
+            ) as copy,
+            path.open("rb") as handle,
+        ):
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
         cursor.execute(f"ANALYZE {raw}")  # the planner goes parallel only on a size it knows
@@ -181,8 +191,9 @@ def settlement_file_stage(*, path: Path, gateway: str, start: dt.date, end: dt.d
         try:
             if len(values) != len(header):
                 raise ValueError("wrong number of columns")
-            accepted.append(parse_row(dict(zip(header, values, strict=True)), line=line, gateway=gateway,
-                                      start=start, end=end))
+            accepted.append(
+                parse_row(dict(zip(header, values, strict=True)), line=line, gateway=gateway, start=start, end=end)
+            )
         except ValueError as exc:
             errors.add(line, str(exc))
     if errors.total:

@@ -62,8 +62,10 @@ def _exponent_sql(column: str) -> str:
     return f"(CASE {whens} ELSE 2 END)"
 
 
-TEMP_TABLES = ("recon_ledger, recon_ledger_ref, recon_late_refs, recon_ledger_late, recon_fee, recon_gw, "
-               "recon_match, recon_members, recon_free_ledger, recon_free_gw")
+TEMP_TABLES = (
+    "recon_ledger, recon_ledger_ref, recon_late_refs, recon_ledger_late, recon_fee, recon_gw, "
+    "recon_match, recon_members, recon_free_ledger, recon_free_gw"
+)
 
 STATEMENTS = [
     # ON COMMIT DROP cleans up at commit; this also when the caller's transaction is a
@@ -136,7 +138,7 @@ WITH j AS (
            CASE WHEN l.lid IS NULL THEN NULL
                 WHEN l.currency = g.currency THEN l.amount
                 WHEN g.exchange_rate IS NOT NULL THEN round(l.amount * g.exchange_rate
-                     * power(10::numeric, {_exponent_sql('g.currency')} - {_exponent_sql('l.currency')}))::bigint
+                     * power(10::numeric, {_exponent_sql("g.currency")} - {_exponent_sql("l.currency")}))::bigint
            END AS expected
       FROM recon_gw g
       LEFT JOIN recon_match m ON m.rid = g.rid
@@ -233,16 +235,27 @@ def _window(run: ReconciliationRun, window_days: int) -> dict:
     start = dt.datetime.combine(run.period_start, dt.time.min, tzinfo=dt.UTC)
     end = dt.datetime.combine(run.period_end, dt.time.min, tzinfo=dt.UTC)
     window = dt.timedelta(days=window_days)
-    return {"start": start, "end": end, "window_start": start - window, "window_end": end + window,
-            "window_seconds": window.total_seconds()}
+    return {
+        "start": start,
+        "end": end,
+        "window_start": start - window,
+        "window_end": end + window,
+        "window_seconds": window.total_seconds(),
+    }
 
 
 def reconciliation_match(*, run: ReconciliationRun, attempt: int, window_days: int, work_mem: str = "128MB") -> None:
     """Write the run's items for `attempt`'s staged records (the caller's transaction,
     after it removed the run's previous items). PostgreSQL only."""
     clearing_ids = list(LedgerAccount.objects.filter(code=LedgerAccount.GATEWAY_CLEARING).values_list("pk", flat=True))
-    params = {"run": run.pk, "attempt": attempt, "gateway": run.gateway, "clearing_ids": clearing_ids,
-              "fees": LedgerAccount.FEES, **_window(run, window_days)}
+    params = {
+        "run": run.pk,
+        "attempt": attempt,
+        "gateway": run.gateway,
+        "clearing_ids": clearing_ids,
+        "fees": LedgerAccount.FEES,
+        **_window(run, window_days),
+    }
     with connection.cursor() as cursor:
         # Big hash joins: with the default 4 MB each would spill to disk in batches.
         cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])

@@ -36,9 +36,11 @@ def _entry_key(item: ReconciliationItem, debit_code: str) -> str:
 
 def _mark(item: ReconciliationItem, *, resolution: str, note: str, actor, entry: JournalEntry | None = None) -> None:
     now = timezone.now()
-    if not ReconciliationItem.objects.filter(pk=item.pk, resolution=Resolution.OPEN).exclude(
-        classification=ReconciliationItem.Classification.MATCHED
-    ).update(resolution=resolution, resolution_note=note, resolved_by=actor, resolved_at=now, adjusting_entry=entry):
+    if (
+        not ReconciliationItem.objects.filter(pk=item.pk, resolution=Resolution.OPEN)
+        .exclude(classification=ReconciliationItem.Classification.MATCHED)
+        .update(resolution=resolution, resolution_note=note, resolved_by=actor, resolved_at=now, adjusting_entry=entry)
+    ):
         raise StateConflictError(f"reconciliation item {item.pk} is not an open exception")
 
 
@@ -49,16 +51,30 @@ def reconciliation_exception_explain(*, item: ReconciliationItem, note: str, act
         raise ResolutionError("an explanation needs a note")
     _mark(item, resolution=Resolution.EXPLAINED, note=note, actor=actor)
     item.refresh_from_db()
-    audit_event_record(action="payments.reconciliation_exception.explained", actor=actor, target=item,
-                       before={"resolution": Resolution.OPEN},
-                       after={"resolution": Resolution.EXPLAINED, "note": note, "match_key": item.match_key,
-                              "classification": item.classification})
+    audit_event_record(
+        action="payments.reconciliation_exception.explained",
+        actor=actor,
+        target=item,
+        before={"resolution": Resolution.OPEN},
+        after={
+            "resolution": Resolution.EXPLAINED,
+            "note": note,
+            "match_key": item.match_key,
+            "classification": item.classification,
+        },
+    )
     return item
 
 
 @transaction.atomic
 def reconciliation_exception_adjust(
-    *, item: ReconciliationItem, debit_account: str, credit_account: str, amount: int, currency: str, note: str,
+    *,
+    item: ReconciliationItem,
+    debit_account: str,
+    credit_account: str,
+    amount: int,
+    currency: str,
+    note: str,
     actor,
 ) -> ReconciliationItem:
     """Post a balanced two-line entry (debit `debit_account`, credit `credit_account`,
@@ -75,22 +91,34 @@ def reconciliation_exception_adjust(
     if locked.resolution != Resolution.OPEN or locked.classification == ReconciliationItem.Classification.MATCHED:
         raise StateConflictError(f"reconciliation item {item.pk} is not an open exception")
     entry = journal_entry_post(
-        lines=[PostingLine(ledger_account_get(code=debit_account, currency=currency), amount),
-               PostingLine(ledger_account_get(code=credit_account, currency=currency), -amount)],
+        lines=[
+            PostingLine(ledger_account_get(code=debit_account, currency=currency), amount),
+            PostingLine(ledger_account_get(code=credit_account, currency=currency), -amount),
+        ],
         description=truncate_to_field(
             JournalEntry, "description", f"Reconciliation adjustment: {locked.reference or locked.match_key}: {note}"
         ),
-        idempotency_key=_entry_key(locked, debit_account), actor=actor,
+        idempotency_key=_entry_key(locked, debit_account),
+        actor=actor,
     )
     if not entry.postings.filter(amount=amount, account__code=debit_account).exists():
         raise StateConflictError(f"an entry with key {entry.idempotency_key} already exists with other postings")
     _mark(locked, resolution=Resolution.ADJUSTED, note=note, actor=actor, entry=entry)
     locked.refresh_from_db()
     audit_event_record(
-        action="payments.reconciliation_exception.adjusted", actor=actor, target=locked,
+        action="payments.reconciliation_exception.adjusted",
+        actor=actor,
+        target=locked,
         before={"resolution": Resolution.OPEN},
-        after={"resolution": Resolution.ADJUSTED, "note": note, "journal_entry": entry.pk,
-               "match_key": locked.match_key, "debit": debit_account, "credit": credit_account,
-               "amount": amount, "currency": currency},
+        after={
+            "resolution": Resolution.ADJUSTED,
+            "note": note,
+            "journal_entry": entry.pk,
+            "match_key": locked.match_key,
+            "debit": debit_account,
+            "credit": credit_account,
+            "amount": amount,
+            "currency": currency,
+        },
     )
     return locked

@@ -47,7 +47,12 @@ def _claimable() -> Q:
 
 @transaction.atomic
 def reconciliation_run_request(
-    *, gateway: str, period_start: dt.date, period_end: dt.date | None = None, actor=None, source: str = "api",
+    *,
+    gateway: str,
+    period_start: dt.date,
+    period_end: dt.date | None = None,
+    actor=None,
+    source: str = "api",
     enqueue: bool = True,
 ) -> ReconciliationRun:
     """Queue the period of `gateway` (default: the one day `period_start`) to be run,
@@ -61,13 +66,20 @@ def reconciliation_run_request(
         raise StateConflictError(f"{gateway} {period_start}..{period_end} is running now")
     before = {"status": run.status, "attempt": run.attempt}
     ReconciliationRun.objects.filter(pk=run.pk).update(
-        status=Status.QUEUED, phase=Phase.WAITING, requested_by=actor,
-        source=truncate_to_field(ReconciliationRun, "source", source), error="",
+        status=Status.QUEUED,
+        phase=Phase.WAITING,
+        requested_by=actor,
+        source=truncate_to_field(ReconciliationRun, "source", source),
+        error="",
     )
     run.refresh_from_db()
-    audit_event_record(action="payments.reconciliation_run.requested", actor=actor, target=run, before=before,
-                       after={"gateway": gateway, "period_start": str(period_start), "period_end": str(period_end),
-                              "source": source})
+    audit_event_record(
+        action="payments.reconciliation_run.requested",
+        actor=actor,
+        target=run,
+        before=before,
+        after={"gateway": gateway, "period_start": str(period_start), "period_end": str(period_end), "source": source},
+    )
     if enqueue:
         outbox_task_enqueue("payments.reconcile", run.pk)
     return run
@@ -75,9 +87,19 @@ def reconciliation_run_request(
 
 def _claim(run_id: int) -> ReconciliationRun | None:
     now = timezone.now()
-    claimed = ReconciliationRun.objects.filter(pk=run_id).filter(_claimable()).update(
-        status=Status.RUNNING, phase=Phase.FETCHING, attempt=F("attempt") + 1, started_at=now, progress_at=now,
-        finished_at=None, records_fetched=0, error="",
+    claimed = (
+        ReconciliationRun.objects.filter(pk=run_id)
+        .filter(_claimable())
+        .update(
+            status=Status.RUNNING,
+            phase=Phase.FETCHING,
+            attempt=F("attempt") + 1,
+            started_at=now,
+            progress_at=now,
+            finished_at=None,
+            records_fetched=0,
+            error="",
+        )
     )
     return ReconciliationRun.objects.get(pk=run_id) if claimed else None
 
@@ -113,29 +135,50 @@ def _replace_results(run: ReconciliationRun, attempt: int, actor) -> Reconciliat
         cursor.execute(
             """CREATE TEMP TABLE recon_kept ON COMMIT DROP AS
                SELECT match_key, resolution, resolution_note, resolved_by_id, resolved_at, adjusting_entry_id
-                 FROM payments_reconciliationitem WHERE run_id = %s AND resolution <> ''""", [run.pk])
+                 FROM payments_reconciliationitem WHERE run_id = %s AND resolution <> ''""",
+            [run.pk],
+        )
         cursor.execute("DELETE FROM payments_reconciliationitem WHERE run_id = %s", [run.pk])
-    reconciliation_match(run=run, attempt=attempt, window_days=settings.RECONCILIATION_DATE_WINDOW_DAYS,
-                         work_mem=settings.RECONCILIATION_WORK_MEM)
+    reconciliation_match(
+        run=run,
+        attempt=attempt,
+        window_days=settings.RECONCILIATION_DATE_WINDOW_DAYS,
+        work_mem=settings.RECONCILIATION_WORK_MEM,
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE payments_reconciliationitem i
                   SET resolution = k.resolution, resolution_note = k.resolution_note,
                       resolved_by_id = k.resolved_by_id, resolved_at = k.resolved_at,
                       adjusting_entry_id = k.adjusting_entry_id
-                 FROM recon_kept k WHERE i.run_id = %s AND i.match_key = k.match_key""", [run.pk])
-        cursor.execute("DELETE FROM payments_reconciliationrecord WHERE run_id = %s AND attempt <> %s",
-                       [run.pk, attempt])
-    counts = dict(ReconciliationItem.objects.filter(run=run).values_list("classification")
-                  .annotate(n=Count("pk")).values_list("classification", "n"))
+                 FROM recon_kept k WHERE i.run_id = %s AND i.match_key = k.match_key""",
+            [run.pk],
+        )
+        cursor.execute(
+            "DELETE FROM payments_reconciliationrecord WHERE run_id = %s AND attempt <> %s", [run.pk, attempt]
+        )
+    counts = dict(
+        ReconciliationItem.objects.filter(run=run)
+        .values_list("classification")
+        .annotate(n=Count("pk"))
+        .values_list("classification", "n")
+    )
     counts = {c: counts.get(c, 0) for c in ReconciliationItem.Classification.values}
     now = timezone.now()
     ReconciliationRun.objects.filter(pk=run.pk).update(
-        status=Status.SUCCEEDED, phase=Phase.DONE, counts=counts, items_total=sum(counts.values()), finished_at=now,
+        status=Status.SUCCEEDED,
+        phase=Phase.DONE,
+        counts=counts,
+        items_total=sum(counts.values()),
+        finished_at=now,
     )
     run.refresh_from_db()
-    audit_event_record(action="payments.reconciliation_run.completed", actor=actor, target=run,
-                       after={"attempt": attempt, "records": run.records_fetched, "counts": counts})
+    audit_event_record(
+        action="payments.reconciliation_run.completed",
+        actor=actor,
+        target=run,
+        after={"attempt": attempt, "records": run.records_fetched, "counts": counts},
+    )
     return run
 
 
@@ -144,11 +187,18 @@ def _fail(run: ReconciliationRun, attempt: int, exc: Exception, *, retry: bool) 
     with transaction.atomic():
         ReconciliationRecord.objects.filter(run=run, attempt=attempt).delete()
         ReconciliationRun.objects.filter(pk=run.pk, attempt=attempt).update(
-            status=Status.QUEUED if retry else Status.FAILED, phase=Phase.WAITING if retry else Phase.DONE,
-            error=detail[:5000], finished_at=None if retry else timezone.now(), progress_at=timezone.now(),
+            status=Status.QUEUED if retry else Status.FAILED,
+            phase=Phase.WAITING if retry else Phase.DONE,
+            error=detail[:5000],
+            finished_at=None if retry else timezone.now(),
+            progress_at=timezone.now(),
         )
-        audit_event_record(action="payments.reconciliation_run.failed", target=run, outcome="failure",
-                           after={"attempt": attempt, "error": detail[:1000], "will_retry": retry})
+        audit_event_record(
+            action="payments.reconciliation_run.failed",
+            target=run,
+            outcome="failure",
+            after={"attempt": attempt, "error": detail[:1000], "will_retry": retry},
+        )
 
 
 def reconciliation_run_execute(
@@ -176,12 +226,22 @@ def reconciliation_run_execute(
 
 
 def reconciliation_run_now(
-    *, gateway: str, period_start: dt.date, period_end: dt.date | None = None, source: RecordSource | None = None,
+    *,
+    gateway: str,
+    period_start: dt.date,
+    period_end: dt.date | None = None,
+    source: RecordSource | None = None,
     actor=None,
 ) -> ReconciliationRun:
     """Request and execute in this process (the management command, tests)."""
-    run = reconciliation_run_request(gateway=gateway, period_start=period_start, period_end=period_end, actor=actor,
-                                     source=source.name if source else "api", enqueue=False)
+    run = reconciliation_run_request(
+        gateway=gateway,
+        period_start=period_start,
+        period_end=period_end,
+        actor=actor,
+        source=source.name if source else "api",
+        enqueue=False,
+    )
     return reconciliation_run_execute(run_id=run.pk, source=source, actor=actor)
 
 

@@ -49,8 +49,14 @@ def _at(unix: int) -> dt.datetime:
 
 
 # Stripe's balance transaction types -> ours (others keep Stripe's word and match nothing).
-STRIPE_TYPES = {"charge": "charge", "payment": "charge", "refund": "refund", "payment_refund": "refund",
-                "adjustment": "adjustment", "payout": "payout"}
+STRIPE_TYPES = {
+    "charge": "charge",
+    "payment": "charge",
+    "refund": "refund",
+    "payment_refund": "refund",
+    "adjustment": "adjustment",
+    "payout": "payout",
+}
 
 
 class StripeSource:
@@ -73,23 +79,37 @@ class StripeSource:
         paid_by: dict[str, str] = {}
         for payout in stripe.payouts_list(created_gte=gte, created_lt=lt, page_size=self.page_size):
             members = 0
-            for txn in stripe.balance_transactions_list(created_gte=0, created_lt=0, payout=payout.reference,
-                                                        page_size=self.page_size):
+            for txn in stripe.balance_transactions_list(
+                created_gte=0, created_lt=0, payout=payout.reference, page_size=self.page_size
+            ):
                 if txn.type != "payout":
                     members += txn.net
                     paid_by[txn.reference] = payout.reference
             yield SettlementRecord(
-                record_id=payout.reference, reference=payout.reference, type="payout", amount=-payout.amount,
-                fee=0, net=-payout.amount, currency=payout.currency, settled_at=_at(payout.created),
+                record_id=payout.reference,
+                reference=payout.reference,
+                type="payout",
+                amount=-payout.amount,
+                fee=0,
+                net=-payout.amount,
+                currency=payout.currency,
+                settled_at=_at(payout.created),
                 members_net=members,
             )
         for txn in stripe.balance_transactions_list(created_gte=gte, created_lt=lt, page_size=self.page_size):
             if txn.type == "payout":
                 continue
             yield SettlementRecord(
-                record_id=txn.reference, reference=txn.source, type=STRIPE_TYPES.get(txn.type, txn.type),
-                amount=txn.amount, fee=txn.fee, net=txn.net, currency=txn.currency, settled_at=_at(txn.created),
-                payout_reference=paid_by.get(txn.reference, ""), exchange_rate=txn.exchange_rate,
+                record_id=txn.reference,
+                reference=txn.source,
+                type=STRIPE_TYPES.get(txn.type, txn.type),
+                amount=txn.amount,
+                fee=txn.fee,
+                net=txn.net,
+                currency=txn.currency,
+                settled_at=_at(txn.created),
+                payout_reference=paid_by.get(txn.reference, ""),
+                exchange_rate=txn.exchange_rate,
             )
 
 
@@ -105,8 +125,13 @@ class BraintreeSource:
             sign = -1 if txn.type == "credit" else 1
             fee = txn.service_fee or 0
             yield SettlementRecord(
-                record_id=txn.reference, reference=txn.reference, type="refund" if sign < 0 else "charge",
-                amount=sign * txn.amount, fee=fee, net=sign * txn.amount - fee, currency=txn.currency,
+                record_id=txn.reference,
+                reference=txn.reference,
+                type="refund" if sign < 0 else "charge",
+                amount=sign * txn.amount,
+                fee=fee,
+                net=sign * txn.amount - fee,
+                currency=txn.currency,
                 settled_at=txn.settled_at,
             )
 
@@ -129,8 +154,9 @@ class SettlementFileSource:
         from payments.reconciliation.csv_sql import settlement_file_stage
         from payments.reconciliation.staging import records_copy
 
-        staged = settlement_file_stage(path=self.path, gateway=self.gateway, start=start, end=end, run_id=run_id,
-                                       attempt=attempt)
+        staged = settlement_file_stage(
+            path=self.path, gateway=self.gateway, start=start, end=end, run_id=run_id, attempt=attempt
+        )
         if staged is None:
             staged = records_copy(run_id=run_id, attempt=attempt, records=self.records(start=start, end=end))
         return staged

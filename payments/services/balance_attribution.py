@@ -51,7 +51,8 @@ def customer_balances_attribute(*, actor=None) -> int:
     pooled = Posting.objects.filter(account__code=LedgerAccount.CUSTOMER_BALANCES, account__customer__isnull=True)
     totals: dict[tuple[int, str], int] = defaultdict(int)
     for posting in pooled.select_related("entry__reverses", "account").exclude(
-            entry__idempotency_key__startswith="customer-balance-attribution-"):
+        entry__idempotency_key__startswith="customer-balance-attribution-"
+    ):
         customer_id = _customer_of(posting.entry)
         if customer_id is not None:
             totals[(customer_id, posting.currency)] += posting.amount
@@ -63,13 +64,17 @@ def customer_balances_attribute(*, actor=None) -> int:
             continue
         with transaction.atomic():
             customer = Customer.objects.get(pk=customer_id)
-            pooled_account = LedgerAccount.objects.get(code=LedgerAccount.CUSTOMER_BALANCES, currency=currency,
-                                                       customer__isnull=True)
+            pooled_account = LedgerAccount.objects.get(
+                code=LedgerAccount.CUSTOMER_BALANCES, currency=currency, customer__isnull=True
+            )
             journal_entry_post(
-                lines=[PostingLine(pooled_account, -total),
-                       PostingLine(customer_balance_account_get(customer=customer, currency=currency), total)],
+                lines=[
+                    PostingLine(pooled_account, -total),
+                    PostingLine(customer_balance_account_get(customer=customer, currency=currency), total),
+                ],
                 description=f"Customer balance attributed to customer {customer.external_id}",
-                idempotency_key=key, actor=actor,
+                idempotency_key=key,
+                actor=actor,
             )
         posted += 1
     return posted

@@ -53,9 +53,9 @@ def braintree_event_prefetch(notification: BraintreeNotification) -> BraintreeTr
 def _payment_for(*, reference: str, order_id: str = "") -> Payment | None:
     payments = Payment.objects.filter(gateway=Gateway.BRAINTREE)
     found = payments.filter(gateway_reference=reference).first()
-    if found is None and order_id.startswith("payment-") and order_id[len("payment-"):].isdigit():
+    if found is None and order_id.startswith("payment-") and order_id[len("payment-") :].isdigit():
         # Our own sale whose id we never saved (the submit crashed after the call).
-        found = payments.filter(pk=int(order_id[len("payment-"):]), gateway_reference__isnull=True).first()
+        found = payments.filter(pk=int(order_id[len("payment-") :]), gateway_reference__isnull=True).first()
         if found is not None:
             Payment.objects.filter(pk=found.pk, gateway_reference__isnull=True).update(gateway_reference=reference)
             found.refresh_from_db()
@@ -73,8 +73,13 @@ def _transaction_event(sale: BraintreeTransaction) -> Outcome:
 def _dispute_event(kind: str, found: BraintreeDispute) -> Outcome:
     payment = _payment_for(reference=found.transaction)
     dispute, created = dispute_record(
-        gateway=Gateway.BRAINTREE, reference=found.reference, payment=payment, amount=found.amount,
-        currency=found.currency, status=found.status, reason=found.reason,
+        gateway=Gateway.BRAINTREE,
+        reference=found.reference,
+        payment=payment,
+        amount=found.amount,
+        currency=found.currency,
+        status=found.status,
+        reason=found.reason,
     )
     # Braintree takes a chargeback's money when the dispute opens and gives it back if
     # we win; a loss keeps it. The funds steps are once-only, in any order (a win that

@@ -74,8 +74,9 @@ def braintree_payment_request(*, customer: Customer, amount: int, currency: str,
     Celery task `payments.submit_braintree_sale` after commit."""
     if not nonce or len(nonce) > 200:
         raise GatewayError("a Braintree payment needs the payment-method nonce from the Drop-in")
-    payment = payment_create(customer=customer, amount=amount, currency=currency, actor=actor,
-                             gateway=Gateway.BRAINTREE)
+    payment = payment_create(
+        customer=customer, amount=amount, currency=currency, actor=actor, gateway=Gateway.BRAINTREE
+    )
     # The nonce is single-use and short-lived: sealed in the outbox, erased once sent.
     outbox_task_enqueue("payments.submit_braintree_sale", payment.pk, sealed={"nonce": nonce})
     return payment
@@ -86,13 +87,16 @@ def braintree_transaction_apply(*, payment: Payment, sale: BraintreeTransaction)
     fee the settled transaction reports (once: `payments.services.fees`). Inside the
     caller's transaction; False if nothing changed (already there, or a stale report)."""
     if (sale.amount, sale.currency) != (payment.amount, payment.currency):
-        raise GatewayError(f"payment {payment.pk} is {payment.amount} {payment.currency} but braintree says "
-                           f"{sale.amount} {sale.currency}")
+        raise GatewayError(
+            f"payment {payment.pk} is {payment.amount} {payment.currency} but braintree says "
+            f"{sale.amount} {sale.currency}"
+        )
     to = braintree_status(sale.status)
     moved = False
     if to is not None and to != payment.status:
-        moved = payment_transition(payment=payment, to=to, charge_reference=sale.reference,
-                                   reason=sale.processor_response or sale.status)
+        moved = payment_transition(
+            payment=payment, to=to, charge_reference=sale.reference, reason=sale.processor_response or sale.status
+        )
     return _service_fee_apply(payment=payment, sale=sale) or moved
 
 
@@ -104,8 +108,9 @@ def _service_fee_apply(*, payment: Payment, sale: BraintreeTransaction) -> bool:
         return False
     if payment_fee_recorded(payment=payment):
         return False
-    entry = payment_fee_record(payment=payment, fee_minor=sale.service_fee, currency=sale.currency,
-                               source_reference=sale.reference)
+    entry = payment_fee_record(
+        payment=payment, fee_minor=sale.service_fee, currency=sale.currency, source_reference=sale.reference
+    )
     return entry is not None
 
 
@@ -124,8 +129,12 @@ def braintree_sale_submit(*, payment_id: int, nonce: str) -> str:
             customer_id = gateway.customer_ensure(customer_id=braintree_customer_id(payment.customer))
         try:
             sale = gateway.transaction_sale(
-                amount=payment.amount, currency=payment.currency, order_id=braintree_order_id(payment),
-                nonce=nonce, customer_id=customer_id, store_in_vault=bool(customer_id),
+                amount=payment.amount,
+                currency=payment.currency,
+                order_id=braintree_order_id(payment),
+                nonce=nonce,
+                customer_id=customer_id,
+                store_in_vault=bool(customer_id),
             )
         except GatewayUnavailableError:
             raise
@@ -143,8 +152,11 @@ def braintree_sale_submit(*, payment_id: int, nonce: str) -> str:
         if not updated and payment.gateway_reference != sale.reference:
             raise StateConflictError(f"payment {payment.pk} is already linked to {payment.gateway_reference}")
         if updated:
-            audit_event_record(action="payments.payment.submitted", target=payment,
-                               before={"gateway_reference": None},
-                               after={"gateway_reference": sale.reference, "gateway_status": sale.status})
+            audit_event_record(
+                action="payments.payment.submitted",
+                target=payment,
+                before={"gateway_reference": None},
+                after={"gateway_reference": sale.reference, "gateway_status": sale.status},
+            )
         braintree_transaction_apply(payment=payment, sale=sale)
     return sale.status

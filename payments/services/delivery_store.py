@@ -54,25 +54,42 @@ def _insert_sql() -> str:
     values = ", ".join(["%s"] * len(STORED_COLUMNS))
     pk = quote(meta.pk.column)
     outbox = OutboxMessage._meta
-    outbox_columns = ", ".join(quote(outbox.get_field(name).column)
-                               for name in ("kind", "destination", "payload", "created_at"))
+    outbox_columns = ", ".join(
+        quote(outbox.get_field(name).column) for name in ("kind", "destination", "payload", "created_at")
+    )
     # Identifiers from the models' metadata, quoted; every value is a bound parameter.
-    return (f"WITH delivery AS (INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608  # nosec B608
-            f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}), "
-            f"message AS (INSERT INTO {quote(outbox.db_table)} ({outbox_columns}) "
-            f"SELECT %s, %s, jsonb_build_object('args', jsonb_build_array({pk}), 'kwargs', '{{}}'::jsonb, "
-            f"'headers', %s::jsonb), now() FROM delivery) "
-            f"SELECT {pk} FROM delivery")
+    return (
+        f"WITH delivery AS (INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608  # nosec B608
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}), "
+        f"message AS (INSERT INTO {quote(outbox.db_table)} ({outbox_columns}) "
+        f"SELECT %s, %s, jsonb_build_object('args', jsonb_build_array({pk}), 'kwargs', '{{}}'::jsonb, "
+        f"'headers', %s::jsonb), now() FROM delivery) "
+        f"SELECT {pk} FROM delivery"
+    )
 
 
-def delivery_insert_once(*, provider: str, event_key: str, event_type: str, raw_body: str,
-                         received_at: datetime) -> int | None:
+def delivery_insert_once(
+    *, provider: str, event_key: str, event_type: str, raw_body: str, received_at: datetime
+) -> int | None:
     """Store a new delivery (status received); its id, or None if (provider, event_key)
     is already stored."""
     # Plain values (in STORED_COLUMNS order) go straight to psycopg: the body is sealed
     # here (one AES-GCM call), as the field would seal it on the ORM's way in.
-    return _insert((provider, event_key, event_type, _RAW_BODY.get_prep_value(raw_body), Status.RECEIVED, 0, "",
-                    received_at, OutboxMessage.Kind.TASK.value, APPLY_TASK, json.dumps(task_context_headers())))
+    return _insert(
+        (
+            provider,
+            event_key,
+            event_type,
+            _RAW_BODY.get_prep_value(raw_body),
+            Status.RECEIVED,
+            0,
+            "",
+            received_at,
+            OutboxMessage.Kind.TASK.value,
+            APPLY_TASK,
+            json.dumps(task_context_headers()),
+        )
+    )
 
 
 def _insert(values: tuple) -> int | None:

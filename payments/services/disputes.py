@@ -27,13 +27,19 @@ def dispute_record(
     try:
         with transaction.atomic():
             dispute = Dispute.objects.create(
-                gateway=gateway, gateway_reference=reference, payment=payment, amount=amount, currency=currency,
-                status=status, reason=truncate_to_field(Dispute, "reason", reason),
+                gateway=gateway,
+                gateway_reference=reference,
+                payment=payment,
+                amount=amount,
+                currency=currency,
+                status=status,
+                reason=truncate_to_field(Dispute, "reason", reason),
             )
     except IntegrityError:
         return Dispute.objects.get(gateway=gateway, gateway_reference=reference), False
     audit_event_record(
-        action="payments.dispute.opened", target=dispute,
+        action="payments.dispute.opened",
+        target=dispute,
         after={"amount": amount, "currency": currency, "status": status, "payment": payment.pk if payment else None},
     )
     return dispute, True
@@ -44,21 +50,31 @@ def _post(dispute: Dispute, *, withdraw: bool) -> None:
     verb = "withdrawn" if withdraw else "reinstated"
     journal_entry_post(
         lines=[
-            PostingLine(customer_balance_account_get(customer=dispute.payment.customer if dispute.payment else None,
-                                                     currency=dispute.currency),
-                        sign * dispute.amount),
-            PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=dispute.currency),
-                        -sign * dispute.amount),
+            PostingLine(
+                customer_balance_account_get(
+                    customer=dispute.payment.customer if dispute.payment else None, currency=dispute.currency
+                ),
+                sign * dispute.amount,
+            ),
+            PostingLine(
+                ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=dispute.currency),
+                -sign * dispute.amount,
+            ),
         ],
         description=f"Dispute {dispute.gateway_reference} funds {verb}",
         idempotency_key=f"dispute-{dispute.pk}-funds-{verb}",
     )
     publish_transaction_event(
         source="payments",
-        kind=f"dispute_funds_{verb}", reference=f"dispute:{dispute.pk}", amount=dispute.amount,
-        currency=dispute.currency, customer_id=dispute.payment.customer_id if dispute.payment else None,
-        occurred_at=timezone.now().isoformat(), direction="out" if withdraw else "in",
-        channel="card_dispute", counterparty_name=f"{dispute.payment.gateway} card" if dispute.payment else "",
+        kind=f"dispute_funds_{verb}",
+        reference=f"dispute:{dispute.pk}",
+        amount=dispute.amount,
+        currency=dispute.currency,
+        customer_id=dispute.payment.customer_id if dispute.payment else None,
+        occurred_at=timezone.now().isoformat(),
+        direction="out" if withdraw else "in",
+        channel="card_dispute",
+        counterparty_name=f"{dispute.payment.gateway} card" if dispute.payment else "",
     )
 
 
@@ -67,8 +83,12 @@ def dispute_funds_withdrawn(*, dispute: Dispute) -> bool:
         funds_state=FundsState.WITHDRAWN, updated_at=timezone.now()
     ):
         return False  # already withdrawn, or reinstated first (see below): nothing more moves
-    audit_event_record(action="payments.dispute.funds_withdrawn", target=dispute,
-                       before={"funds_state": FundsState.NONE}, after={"funds_state": FundsState.WITHDRAWN})
+    audit_event_record(
+        action="payments.dispute.funds_withdrawn",
+        target=dispute,
+        before={"funds_state": FundsState.NONE},
+        after={"funds_state": FundsState.WITHDRAWN},
+    )
     _post(dispute, withdraw=True)
     return True
 
@@ -89,8 +109,12 @@ def dispute_funds_reinstated(*, dispute: Dispute) -> bool:
         before = FundsState.NONE
     else:
         return False
-    audit_event_record(action="payments.dispute.funds_reinstated", target=dispute,
-                       before={"funds_state": before}, after={"funds_state": FundsState.REINSTATED})
+    audit_event_record(
+        action="payments.dispute.funds_reinstated",
+        target=dispute,
+        before={"funds_state": before},
+        after={"funds_state": FundsState.REINSTATED},
+    )
     return True
 
 
@@ -99,6 +123,7 @@ def dispute_close(*, dispute: Dispute, status: str) -> bool:
         status=status, closed_at=timezone.now(), updated_at=timezone.now()
     ):
         return False
-    audit_event_record(action="payments.dispute.closed", target=dispute,
-                       before={"status": dispute.status}, after={"status": status})
+    audit_event_record(
+        action="payments.dispute.closed", target=dispute, before={"status": dispute.status}, after={"status": status}
+    )
     return True

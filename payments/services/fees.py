@@ -58,7 +58,9 @@ def _fee_post(*, fee_minor: int, currency: str, description: str, key: str, acto
             PostingLine(ledger_account_get(code=LedgerAccount.FEES, currency=currency), fee_minor),
             PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=currency), -fee_minor),
         ],
-        description=description, idempotency_key=key, actor=actor,
+        description=description,
+        idempotency_key=key,
+        actor=actor,
     )
 
 
@@ -70,8 +72,13 @@ def payment_fee_recorded(*, payment: Payment) -> bool:
 
 @transaction.atomic
 def payment_fee_record(
-    *, payment: Payment, fee_minor: int, currency: str, source_reference: str,
-    exchange_rate: Decimal | None = None, actor=None,
+    *,
+    payment: Payment,
+    fee_minor: int,
+    currency: str,
+    source_reference: str,
+    exchange_rate: Decimal | None = None,
+    actor=None,
 ) -> JournalEntry | None:
     """Post the gateway's fee for `payment` (fees debited, gateway clearing credited), once.
 
@@ -87,8 +94,9 @@ def payment_fee_record(
     if locked.status != Payment.Status.SUCCEEDED:
         raise StateConflictError(f"payment {locked.pk} is {locked.status}: only a succeeded payment has a fee")
     if not source_reference or source_reference != locked.gateway_charge_reference:
-        raise GatewayError(f"fee for {source_reference!r}, but payment {locked.pk}'s charge is "
-                           f"{locked.gateway_charge_reference!r}")
+        raise GatewayError(
+            f"fee for {source_reference!r}, but payment {locked.pk}'s charge is {locked.gateway_charge_reference!r}"
+        )
     key = fee_entry_key(source_reference)
     existing = JournalEntry.objects.filter(idempotency_key=key).first()
     if existing is not None or fee_minor == 0:
@@ -98,17 +106,22 @@ def payment_fee_record(
     if entry.description != description:  # a reconciliation adjustment booked it a moment ago
         return entry
     audit_event_record(
-        action="payments.payment.fee_recorded", actor=actor, target=locked,
-        after={"fee": fee_minor, "currency": currency, "source_reference": source_reference,
-               "exchange_rate": None if exchange_rate is None else str(exchange_rate), "entry": entry.pk},
+        action="payments.payment.fee_recorded",
+        actor=actor,
+        target=locked,
+        after={
+            "fee": fee_minor,
+            "currency": currency,
+            "source_reference": source_reference,
+            "exchange_rate": None if exchange_rate is None else str(exchange_rate),
+            "entry": entry.pk,
+        },
     )
     return entry
 
 
 @transaction.atomic
-def dispute_fee_record(
-    *, dispute: Dispute, fee_minor: int, currency: str, reinstated: bool, actor=None
-) -> bool:
+def dispute_fee_record(*, dispute: Dispute, fee_minor: int, currency: str, reinstated: bool, actor=None) -> bool:
     """Post the fee the gateway took (positive) or gave back (negative) when it withdrew
     (or, `reinstated`, gave back) a dispute's funds: fees debited, clearing credited by
     `fee_minor`. Once per dispute and way, under the dispute's row lock: whether this
@@ -126,7 +139,9 @@ def dispute_fee_record(
     if entry.description != description:  # a reconciliation adjustment booked it a moment ago
         return False
     audit_event_record(
-        action="payments.dispute.fee_recorded", actor=actor, target=locked,
+        action="payments.dispute.fee_recorded",
+        actor=actor,
+        target=locked,
         after={"fee": fee_minor, "currency": currency, "funds": way, "entry": entry.pk},
     )
     return True

@@ -51,8 +51,11 @@ def refund_hold_reference(refund_id: int) -> str:
 
 def _snapshot(payment: Payment) -> dict:
     return {
-        "status": payment.status, "amount": payment.amount, "currency": payment.currency,
-        "amount_refunded": payment.amount_refunded, "gateway_reference": payment.gateway_reference,
+        "status": payment.status,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "amount_refunded": payment.amount_refunded,
+        "gateway_reference": payment.gateway_reference,
     }
 
 
@@ -112,7 +115,9 @@ def payment_submit(*, payment: Payment, actor=None, last_attempt: bool = True) -
     try:
         _require_configured(payment.gateway)
         intent = gateway_for(payment.gateway).payment_intent_create(
-            amount=payment.amount, currency=payment.currency, idempotency_key=f"payment-{payment.pk}-create",
+            amount=payment.amount,
+            currency=payment.currency,
+            idempotency_key=f"payment-{payment.pk}-create",
             metadata={"payment_id": str(payment.pk)},
         )
     except GatewayError as exc:
@@ -130,15 +135,16 @@ def payment_submit(*, payment: Payment, actor=None, last_attempt: bool = True) -
             raise StateConflictError(f"payment {payment.pk} is already linked to {payment.gateway_reference}")
         if updated:
             audit_event_record(
-                action="payments.payment.submitted", actor=actor, target=payment,
-                before={"gateway_reference": None}, after={"gateway_reference": intent.reference},
+                action="payments.payment.submitted",
+                actor=actor,
+                target=payment,
+                before={"gateway_reference": None},
+                after={"gateway_reference": intent.reference},
             )
     return payment
 
 
-def payment_transition(
-    *, payment: Payment, to: str, charge_reference: str = "", reason: str = "", actor=None
-) -> bool:
+def payment_transition(*, payment: Payment, to: str, charge_reference: str = "", reason: str = "", actor=None) -> bool:
     """Move `payment` to `to` if its current status allows; False if the move was stale.
 
     Runs inside the caller's transaction. Success posts the payment's entry
@@ -162,18 +168,27 @@ def payment_transition(
     if to == Status.SUCCEEDED:
         journal_entry_post(
             lines=[
-                PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=payment.currency),
-                            payment.amount),
-                PostingLine(customer_balance_account_get(customer=payment.customer, currency=payment.currency),
-                            -payment.amount),
+                PostingLine(
+                    ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency=payment.currency), payment.amount
+                ),
+                PostingLine(
+                    customer_balance_account_get(customer=payment.customer, currency=payment.currency), -payment.amount
+                ),
             ],
-            description=f"Payment #{payment.pk} succeeded", idempotency_key=f"payment-{payment.pk}-succeeded",
+            description=f"Payment #{payment.pk} succeeded",
+            idempotency_key=f"payment-{payment.pk}-succeeded",
         )
         publish_transaction_event(
             source="payments",
-            kind="payment", reference=f"payment:{payment.pk}", amount=payment.amount, currency=payment.currency,
-            customer_id=payment.customer_id, occurred_at=payment.updated_at.isoformat(), direction="in",
-            channel="card", counterparty_name=f"{payment.gateway} card",
+            kind="payment",
+            reference=f"payment:{payment.pk}",
+            amount=payment.amount,
+            currency=payment.currency,
+            customer_id=payment.customer_id,
+            occurred_at=payment.updated_at.isoformat(),
+            direction="in",
+            channel="card",
+            counterparty_name=f"{payment.gateway} card",
         )
     return True
 
@@ -231,9 +246,15 @@ def payment_refunded_total_apply(
     )
     publish_transaction_event(
         source="payments",
-        kind="refund", reference=f"payment:{locked.pk}:refunded-to:{amount_refunded}", amount=delta,
-        currency=locked.currency, customer_id=locked.customer_id, occurred_at=locked.updated_at.isoformat(),
-        direction="out", channel="card", counterparty_name=f"{locked.gateway} card",
+        kind="refund",
+        reference=f"payment:{locked.pk}:refunded-to:{amount_refunded}",
+        amount=delta,
+        currency=locked.currency,
+        customer_id=locked.customer_id,
+        occurred_at=locked.updated_at.isoformat(),
+        direction="out",
+        channel="card",
+        counterparty_name=f"{locked.gateway} card",
     )
     return True
 
@@ -251,8 +272,11 @@ def _refunds_attribute(*, payment: Payment, delta: int) -> None:
         refund = Refund.objects.create(
             payment=payment, amount=remaining, currency=payment.currency, status=Refund.Status.SUCCEEDED
         )
-        audit_event_record(action="payments.refund.succeeded", target=refund,
-                           after={"amount": remaining, "currency": payment.currency, "gateway_reference": None})
+        audit_event_record(
+            action="payments.refund.succeeded",
+            target=refund,
+            after={"amount": remaining, "currency": payment.currency, "gateway_reference": None},
+        )
 
 
 def _refund_mark_succeeded(*, payment: Payment, reference: str, amount: int, refund_id: str = "") -> None:
@@ -265,8 +289,13 @@ def _refund_mark_succeeded(*, payment: Payment, reference: str, amount: int, ref
             refund = Refund.objects.get(pk=int(refund_id))
     created = refund is None
     if created:
-        refund = Refund.objects.create(payment=payment, amount=amount, currency=payment.currency,
-                                       gateway_reference=reference, status=Refund.Status.SUCCEEDED)
+        refund = Refund.objects.create(
+            payment=payment,
+            amount=amount,
+            currency=payment.currency,
+            gateway_reference=reference,
+            status=Refund.Status.SUCCEEDED,
+        )
     elif not Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
         status=Refund.Status.SUCCEEDED, updated_at=timezone.now()
     ):
@@ -274,7 +303,8 @@ def _refund_mark_succeeded(*, payment: Payment, reference: str, amount: int, ref
     else:  # our requested refund: its hold ends as the refund entry moves the money
         ledger_hold_capture(reference=refund_hold_reference(refund.pk))
     audit_event_record(
-        action="payments.refund.succeeded", target=refund,
+        action="payments.refund.succeeded",
+        target=refund,
         before=None if created else {"status": Refund.Status.PENDING},
         after={"status": Refund.Status.SUCCEEDED, "amount": refund.amount, "gateway_reference": reference},
     )

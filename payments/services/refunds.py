@@ -71,7 +71,10 @@ def refund_request(
     if amount > refundable:
         raise StateConflictError(f"payment {locked.pk} has {refundable} {locked.currency} left to refund")
     refund = Refund.objects.create(
-        payment=locked, amount=amount, currency=locked.currency, reason=truncate_to_field(Refund, "reason", reason),
+        payment=locked,
+        amount=amount,
+        currency=locked.currency,
+        reason=truncate_to_field(Refund, "reason", reason),
         request_key=request_key or None,
     )
     if locked.customer_id:
@@ -79,11 +82,18 @@ def refund_request(
         # now, so it cannot also leave by bank transfer (InsufficientFundsError refuses,
         # and the refund row rolls back with it). Captured when the gateway reports the
         # refund, released if it fails.
-        ledger_hold_place(customer=locked.customer, amount=amount, currency=locked.currency,
-                          reference=refund_hold_reference(refund.pk), actor=actor,
-                          description=f"Refund {refund.pk} of payment #{locked.pk}")
+        ledger_hold_place(
+            customer=locked.customer,
+            amount=amount,
+            currency=locked.currency,
+            reference=refund_hold_reference(refund.pk),
+            actor=actor,
+            description=f"Refund {refund.pk} of payment #{locked.pk}",
+        )
     audit_event_record(
-        action="payments.refund.requested", actor=actor, target=refund,
+        action="payments.refund.requested",
+        actor=actor,
+        target=refund,
         after={"payment": locked.pk, "amount": amount, "currency": locked.currency, "reason": reason},
     )
     return refund
@@ -109,8 +119,10 @@ def refund_submit(*, refund: Refund, actor=None) -> Refund:
         raise RefundInProgressError(f"refund {refund.pk} is being submitted by another request")
     try:
         result = gateway_for(payment.gateway).refund_create(
-            payment_intent=payment.gateway_reference, amount=refund.amount,
-            idempotency_key=f"refund-{refund.pk}-create", metadata={"refund_id": str(refund.pk)},
+            payment_intent=payment.gateway_reference,
+            amount=refund.amount,
+            idempotency_key=f"refund-{refund.pk}-create",
+            metadata={"refund_id": str(refund.pk)},
         )
     except GatewayUnavailableError:
         raise  # still pending: submitting again is safe
@@ -126,8 +138,12 @@ def refund_submit(*, refund: Refund, actor=None) -> Refund:
         if Refund.objects.filter(pk=refund.pk, gateway_reference__isnull=True).update(
             gateway_reference=result.reference, updated_at=timezone.now()
         ):
-            audit_event_record(action="payments.refund.submitted", actor=actor, target=refund,
-                               after={"gateway_reference": result.reference, "gateway_status": result.status})
+            audit_event_record(
+                action="payments.refund.submitted",
+                actor=actor,
+                target=refund,
+                after={"gateway_reference": result.reference, "gateway_status": result.status},
+            )
     if payment.gateway == Gateway.BRAINTREE:
         refund_confirmed_record(refund=refund, answer=result, actor=actor)
     refund.refresh_from_db()
@@ -140,8 +156,14 @@ def _refund_fail(*, refund: Refund, detail: str, actor=None) -> bool:
     ):
         return False
     ledger_hold_release(reference=refund_hold_reference(refund.pk), actor=actor)
-    audit_event_record(action="payments.refund.failed", actor=actor, target=refund, outcome="failure",
-                       before={"status": "pending"}, after={"status": "failed", "error": detail})
+    audit_event_record(
+        action="payments.refund.failed",
+        actor=actor,
+        target=refund,
+        outcome="failure",
+        before={"status": "pending"},
+        after={"status": "failed", "error": detail},
+    )
     return True
 
 
@@ -162,18 +184,23 @@ def refund_confirmed_record(*, refund: Refund, answer: GatewayRefund, actor=None
         if current.status != Refund.Status.PENDING:
             return False
         if answer.status in FAILED_STATUSES | CANCELED_STATUSES:
-            return _refund_fail(refund=current, detail=f"the gateway's refund {answer.reference} is {answer.status}",
-                                actor=actor)
+            return _refund_fail(
+                refund=current, detail=f"the gateway's refund {answer.reference} is {answer.status}", actor=actor
+            )
         if answer.status not in IN_FLIGHT_STATUSES | SETTLED_STATUSES:
             return False  # not final yet: still pending
         if (answer.amount, answer.currency) != (current.amount, current.currency):
-            raise GatewayError(f"refund {current.pk} is {current.amount} {current.currency} but the gateway "
-                               f"refunded {answer.amount} {answer.currency}")
+            raise GatewayError(
+                f"refund {current.pk} is {current.amount} {current.currency} but the gateway "
+                f"refunded {answer.amount} {answer.currency}"
+            )
         if current.gateway_reference not in (None, answer.reference):
-            raise StateConflictError(f"refund {current.pk} is linked to {current.gateway_reference}, "
-                                     f"not {answer.reference}")
+            raise StateConflictError(
+                f"refund {current.pk} is linked to {current.gateway_reference}, not {answer.reference}"
+            )
         return payment_refunded_total_apply(
-            payment=payment, amount_refunded=payment.amount_refunded + current.amount,
+            payment=payment,
+            amount_refunded=payment.amount_refunded + current.amount,
             refund_references=[(answer.reference, current.amount, str(current.pk))],
         )
 

@@ -88,7 +88,10 @@ def _payment_for(*, intent: str = "", charge: str = "", metadata: dict | None = 
 def _intent_from_event(obj: dict) -> GatewayPaymentIntent:
     charge = obj.get("latest_charge") or ""
     return GatewayPaymentIntent(
-        reference=obj["id"], status=obj["status"], amount=int(obj["amount"]), currency=str(obj["currency"]).upper(),
+        reference=obj["id"],
+        status=obj["status"],
+        amount=int(obj["amount"]),
+        currency=str(obj["currency"]).upper(),
         amount_received=int(obj.get("amount_received") or 0),
         latest_charge=charge if isinstance(charge, str) else charge.get("id", ""),
         metadata=obj.get("metadata") or {},
@@ -124,9 +127,11 @@ def _fee_prefetch(*, charge: str, balance_transaction: str = "") -> StripeBalanc
 def _prefetch_succeeded(obj: dict) -> Prefetched:
     payment = _payment_for(intent=obj["id"], metadata=obj.get("metadata"))
     charge = _id(obj.get("latest_charge"))
-    if payment is None or not charge or (payment.gateway_charge_reference == charge and payment_fee_recorded(
-        payment=payment
-    )):
+    if (
+        payment is None
+        or not charge
+        or (payment.gateway_charge_reference == charge and payment_fee_recorded(payment=payment))
+    ):
         return NOTHING
     return Prefetched(fee=_fee_prefetch(charge=charge))
 
@@ -134,8 +139,13 @@ def _prefetch_succeeded(obj: dict) -> Prefetched:
 def _prefetch_charge_updated(obj: dict) -> Prefetched:
     payment = _payment_for(intent=_id(obj.get("payment_intent")), charge=obj["id"])
     balance_transaction = _id(obj.get("balance_transaction"))
-    if (payment is None or payment.status != Payment.Status.SUCCEEDED or not balance_transaction
-            or payment.gateway_charge_reference != obj["id"] or payment_fee_recorded(payment=payment)):
+    if (
+        payment is None
+        or payment.status != Payment.Status.SUCCEEDED
+        or not balance_transaction
+        or payment.gateway_charge_reference != obj["id"]
+        or payment_fee_recorded(payment=payment)
+    ):
         return NOTHING  # not yet succeeded: its success event reads the fee
     return Prefetched(fee=_fee_prefetch(charge=obj["id"], balance_transaction=balance_transaction))
 
@@ -186,8 +196,13 @@ def _fee_apply(payment: Payment, fee: StripeBalanceTransaction | None) -> bool:
         return False
     if payment_fee_recorded(payment=payment):
         return False
-    entry = payment_fee_record(payment=payment, fee_minor=fee.fee, currency=fee.currency,
-                               source_reference=fee.source, exchange_rate=fee.exchange_rate)
+    entry = payment_fee_record(
+        payment=payment,
+        fee_minor=fee.fee,
+        currency=fee.currency,
+        source_reference=fee.source,
+        exchange_rate=fee.exchange_rate,
+    )
     return entry is not None
 
 
@@ -242,8 +257,13 @@ def _charge_refunded(obj: dict, prefetched: Prefetched) -> Outcome:
 def _dispute(obj: dict) -> tuple[Dispute, bool]:
     payment = _payment_for(intent=obj.get("payment_intent") or "", charge=obj.get("charge") or "")
     return dispute_record(
-        gateway=Gateway.STRIPE, reference=obj["id"], payment=payment, amount=int(obj["amount"]),
-        currency=str(obj["currency"]).upper(), status=obj.get("status") or "", reason=obj.get("reason") or "",
+        gateway=Gateway.STRIPE,
+        reference=obj["id"],
+        payment=payment,
+        amount=int(obj["amount"]),
+        currency=str(obj["currency"]).upper(),
+        status=obj.get("status") or "",
+        reason=obj.get("reason") or "",
     )
 
 
@@ -255,8 +275,9 @@ def _dispute_fees(dispute: Dispute, current: StripeDispute) -> bool:
         if fee is None:
             continue
         fee_minor, currency = fee
-        posted = dispute_fee_record(dispute=dispute, fee_minor=fee_minor, currency=currency,
-                                    reinstated=reinstated) or posted
+        posted = (
+            dispute_fee_record(dispute=dispute, fee_minor=fee_minor, currency=currency, reinstated=reinstated) or posted
+        )
     return posted
 
 
@@ -283,10 +304,17 @@ def _dispute_closed(obj: dict, prefetched: Prefetched) -> Outcome:
     current = prefetched.dispute
     if current is None:
         return _dispute_step(dispute_close)(obj, prefetched)
-    dispute, created = _dispute({
-        "id": current.reference, "payment_intent": current.payment_intent, "charge": current.charge,
-        "amount": current.amount, "currency": current.currency, "status": current.status, "reason": current.reason,
-    })
+    dispute, created = _dispute(
+        {
+            "id": current.reference,
+            "payment_intent": current.payment_intent,
+            "charge": current.charge,
+            "amount": current.amount,
+            "currency": current.currency,
+            "status": current.status,
+            "reason": current.reason,
+        }
+    )
     moved = created
     if current.funds_withdrawn:
         moved = dispute_funds_withdrawn(dispute=dispute) or moved
@@ -299,8 +327,9 @@ def _dispute_closed(obj: dict, prefetched: Prefetched) -> Outcome:
 
 
 def _payout(obj: dict) -> Payout:
-    return payout_record(gateway=Gateway.STRIPE, reference=obj["id"], amount=int(obj["amount"]),
-                         currency=str(obj["currency"]).upper())
+    return payout_record(
+        gateway=Gateway.STRIPE, reference=obj["id"], amount=int(obj["amount"]), currency=str(obj["currency"]).upper()
+    )
 
 
 def _payout_paid(obj: dict, prefetched: Prefetched) -> Outcome:

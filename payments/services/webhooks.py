@@ -39,8 +39,9 @@ def webhook_delivery_store(*, provider: str, event_key: str, event_type: str, ra
     the task whenever the broker is back.
     """
     event_type = truncate_to_field(WebhookDelivery, "event_type", event_type)
-    delivery_id = delivery_insert_once(provider=provider, event_key=event_key, event_type=event_type,
-                                       raw_body=raw_body, received_at=timezone.now())
+    delivery_id = delivery_insert_once(
+        provider=provider, event_key=event_key, event_type=event_type, raw_body=raw_body, received_at=timezone.now()
+    )
     if delivery_id is None:
         stored = WebhookDelivery.objects.filter(provider=provider, event_key=event_key)
         return stored.values_list("pk", flat=True).get(), False
@@ -51,8 +52,9 @@ def webhook_delivery_record(
     *, provider: str, event_key: str, event_type: str, raw_body: str
 ) -> tuple[WebhookDelivery, bool]:
     """`webhook_delivery_store`, returning the stored row itself: (delivery, created)."""
-    delivery_id, created = webhook_delivery_store(provider=provider, event_key=event_key, event_type=event_type,
-                                                  raw_body=raw_body)
+    delivery_id, created = webhook_delivery_store(
+        provider=provider, event_key=event_key, event_type=event_type, raw_body=raw_body
+    )
     return WebhookDelivery.objects.get(pk=delivery_id), created
 
 
@@ -61,20 +63,27 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery, actor=None) -> bool:
     with transaction.atomic():
         if not WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.FAILED).update(status=Status.RECEIVED):
             return False
-        audit_event_record(action="payments.webhook_delivery.retried", actor=actor, target=delivery,
-                           before={"status": Status.FAILED, "error": delivery.error},
-                           after={"status": Status.RECEIVED})
+        audit_event_record(
+            action="payments.webhook_delivery.retried",
+            actor=actor,
+            target=delivery,
+            before={"status": Status.FAILED, "error": delivery.error},
+            after={"status": Status.RECEIVED},
+        )
         outbox_task_enqueue("payments.apply_webhook_delivery", delivery.pk)
     return True
 
 
 def _finish(delivery: WebhookDelivery, *, status: str, note: str) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=status, error=note if status == Status.FAILED else "", processed_at=timezone.now(),
+        status=status,
+        error=note if status == Status.FAILED else "",
+        processed_at=timezone.now(),
         attempts=delivery.attempts + 1,
     )
     audit_event_record(
-        action=f"payments.webhook_delivery.{status}", target=delivery,
+        action=f"payments.webhook_delivery.{status}",
+        target=delivery,
         outcome="failure" if status == Status.FAILED else "success",
         before={"status": delivery.status},
         after={"status": status, "event_type": delivery.event_type, "event_key": delivery.event_key, "note": note},

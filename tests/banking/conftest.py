@@ -22,8 +22,9 @@ INSTITUTION = "ins_109512"
 def fake_plaid(settings, monkeypatch):
     """The fake Plaid API, with the adapter talking to it through the real SDK."""
     server = FakePlaidServer().start()
-    provider_settings_set(settings, monkeypatch, {"PLAID_HOST": server.url, "PLAID_CLIENT_ID": CLIENT_ID,
-                                                  "PLAID_SECRET": SECRET})
+    provider_settings_set(
+        settings, monkeypatch, {"PLAID_HOST": server.url, "PLAID_CLIENT_ID": CLIENT_ID, "PLAID_SECRET": SECRET}
+    )
     yield server
     server.stop()
 
@@ -51,16 +52,21 @@ def linked_item(fake_plaid):
     def make(*, customer=None, owner_names=(OWNER,), link_institution_id=INSTITUTION, **item) -> PlaidItem:
         customer = customer or CustomerFactory(legal_name=OWNER)
         public_token = fake_plaid.item_add(owner_names=owner_names, **item)
-        return item_link_exchange(customer_id=customer.pk, public_token=public_token,
-                                  link_institution_id=link_institution_id)
+        return item_link_exchange(
+            customer_id=customer.pk, public_token=public_token, link_institution_id=link_institution_id
+        )
 
     return make
 
 
 def post_webhook(client, server: FakePlaidServer, payload: dict | bytes, **sign):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return client.post("/webhooks/plaid/", data=body, content_type="application/json",
-                       HTTP_PLAID_VERIFICATION=server.sign_webhook(body, **sign))
+    return client.post(
+        "/webhooks/plaid/",
+        data=body,
+        content_type="application/json",
+        HTTP_PLAID_VERIFICATION=server.sign_webhook(body, **sign),
+    )
 
 
 def fund_customer(customer, amount: int, currency: str = "USD") -> Payment:
@@ -69,6 +75,7 @@ def fund_customer(customer, amount: int, currency: str = "USD") -> Payment:
     with transaction.atomic():
         payment = payment_create(customer=customer, amount=amount, currency=currency)
         Payment.objects.filter(pk=payment.pk).update(gateway_reference=f"pi_funds_{payment.pk}")
-        assert payment_transition(payment=payment, to=Payment.Status.SUCCEEDED,
-                                  charge_reference=f"ch_funds_{payment.pk}")
+        assert payment_transition(
+            payment=payment, to=Payment.Status.SUCCEEDED, charge_reference=f"ch_funds_{payment.pk}"
+        )
     return payment

@@ -23,12 +23,16 @@ def test_change_pages_render_and_show_masks_only(superuser_client, fake_plaid, l
     item = linked_item()
     account = item.accounts.get(subtype="checking")
     fund_customer(item.customer, 1000)
-    transfer = transfer_initiate(customer=item.customer, account=account, direction="credit", amount=1000,
-                                 currency="USD", idempotency_key="adm")
+    transfer = transfer_initiate(
+        customer=item.customer, account=account, direction="credit", amount=1000, currency="USD", idempotency_key="adm"
+    )
     pages = [
-        f"/admin/banking/plaiditem/{item.pk}/change/", f"/admin/banking/bankaccount/{account.pk}/change/",
-        f"/admin/banking/transfer/{transfer.pk}/change/", "/admin/banking/plaiditem/",
-        "/admin/banking/bankaccount/", "/admin/banking/transfer/",
+        f"/admin/banking/plaiditem/{item.pk}/change/",
+        f"/admin/banking/bankaccount/{account.pk}/change/",
+        f"/admin/banking/transfer/{transfer.pk}/change/",
+        "/admin/banking/plaiditem/",
+        "/admin/banking/bankaccount/",
+        "/admin/banking/transfer/",
     ]
     for page in pages:
         response = superuser_client.get(page)

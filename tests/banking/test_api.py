@@ -47,8 +47,11 @@ def test_a_customer_requests_a_transfer(fake_plaid, linked_item):
     item = linked_item()
     account = item.accounts.get(subtype="checking")
     client = _client_for(item.customer.user)
-    response = client.post("/api/v1/transfers/", {"account": account.pk, "direction": "debit", "amount": 2500,
-                                                   "currency": "usd", "idempotency_key": "order-1"}, format="json")
+    response = client.post(
+        "/api/v1/transfers/",
+        {"account": account.pk, "direction": "debit", "amount": 2500, "currency": "usd", "idempotency_key": "order-1"},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "pending" and body["account_mask"] == account.mask and len(body["checks"]) == 9
@@ -60,22 +63,42 @@ def test_a_customer_requests_a_transfer(fake_plaid, linked_item):
 def test_a_refused_transfer_answers_422_with_the_reason(fake_plaid, linked_item):
     item = linked_item()
     client = _client_for(item.customer.user)
-    response = client.post("/api/v1/transfers/", {
-        "account": item.accounts.get(subtype="checking").pk, "direction": "debit", "amount": 50_000_000,
-        "currency": "USD", "idempotency_key": "big"}, format="json")
+    response = client.post(
+        "/api/v1/transfers/",
+        {
+            "account": item.accounts.get(subtype="checking").pk,
+            "direction": "debit",
+            "amount": 50_000_000,
+            "currency": "USD",
+            "idempotency_key": "big",
+        },
+        format="json",
+    )
     assert response.status_code == 422
     assert response.json()["error"] == "transfer_refused" and "amount_within_limits" in response.json()["detail"]
     assert Transfer.objects.get().status == Transfer.Status.REFUSED
 
 
-@pytest.mark.parametrize("change", [
-    {"amount": 0}, {"amount": "ten"}, {"currency": "XXX1"}, {"direction": "sideways"}, {"idempotency_key": ""},
-    {"account": 999999},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": 0},
+        {"amount": "ten"},
+        {"currency": "XXX1"},
+        {"direction": "sideways"},
+        {"idempotency_key": ""},
+        {"account": 999999},
+    ],
+)
 def test_invalid_transfer_requests_answer_400_and_write_nothing(fake_plaid, linked_item, change):
     item = linked_item()
-    body = {"account": item.accounts.first().pk, "direction": "debit", "amount": 100, "currency": "USD",
-            "idempotency_key": "k"} | change
+    body = {
+        "account": item.accounts.first().pk,
+        "direction": "debit",
+        "amount": 100,
+        "currency": "USD",
+        "idempotency_key": "k",
+    } | change
     response = _client_for(item.customer.user).post("/api/v1/transfers/", body, format="json")
     assert response.status_code == 400
     assert not Transfer.objects.exists()
@@ -84,9 +107,17 @@ def test_invalid_transfer_requests_answer_400_and_write_nothing(fake_plaid, link
 def test_a_customer_cannot_move_money_from_another_customers_account(fake_plaid, linked_item):
     mine = linked_item()
     theirs = linked_item(customer=CustomerFactory(legal_name=OWNER))
-    response = _client_for(mine.customer.user).post("/api/v1/transfers/", {
-        "account": theirs.accounts.first().pk, "direction": "debit", "amount": 100, "currency": "USD",
-        "idempotency_key": "steal"}, format="json")
+    response = _client_for(mine.customer.user).post(
+        "/api/v1/transfers/",
+        {
+            "account": theirs.accounts.first().pk,
+            "direction": "debit",
+            "amount": 100,
+            "currency": "USD",
+            "idempotency_key": "steal",
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert not Transfer.objects.exists()
 

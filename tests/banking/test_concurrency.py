@@ -16,9 +16,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_racing_workers_apply_a_webhook_once(fake_plaid, linked_item):
     item = linked_item()
     payload = {"webhook_type": "ITEM", "webhook_code": "USER_PERMISSION_REVOKED", "item_id": item.item_id}
-    event = PlaidWebhookEvent.objects.create(content_sha256=content_digest(payload), webhook_type="ITEM",
-                                             webhook_code="USER_PERMISSION_REVOKED", item_id=item.item_id,
-                                             payload=payload)
+    event = PlaidWebhookEvent.objects.create(
+        content_sha256=content_digest(payload),
+        webhook_type="ITEM",
+        webhook_code="USER_PERMISSION_REVOKED",
+        item_id=item.item_id,
+        payload=payload,
+    )
     results = thread_race([lambda: plaid_webhook_apply(event_id=event.pk)] * 4)
     assert sorted(results) == ["already applied"] * 3 + ["revoked"]
     assert PlaidItem.objects.get(pk=item.pk).status == PlaidItem.Status.REVOKED
@@ -30,8 +34,14 @@ def test_racing_requests_with_one_idempotency_key_make_one_transfer(fake_plaid, 
     account = item.accounts.get(subtype="checking")
 
     def request():
-        return transfer_initiate(customer=item.customer, account=account, direction="debit", amount=1000,
-                                 currency="USD", idempotency_key="same").pk
+        return transfer_initiate(
+            customer=item.customer,
+            account=account,
+            direction="debit",
+            amount=1000,
+            currency="USD",
+            idempotency_key="same",
+        ).pk
 
     results = thread_race([request] * 4)
     assert all(isinstance(r, int) for r in results), results

@@ -30,8 +30,10 @@ def test_link_exchange_sync_end_to_end(client, fake_plaid, published):
     assert b"link-sandbox-" in page.content
     # when: Link hands over the public token and metadata
     public_token = fake_plaid.item_add(owner_names=(OWNER,))
-    response = _post_link(client, {"public_token": public_token,
-                                   "metadata": {"institution": {"institution_id": INSTITUTION, "name": "H"}}})
+    response = _post_link(
+        client,
+        {"public_token": public_token, "metadata": {"institution": {"institution_id": INSTITUTION, "name": "H"}}},
+    )
     assert response.status_code == 202
     message = OutboxMessage.objects.get(destination="banking.exchange_public_token")
     # the single-use token is sealed, not in the message's plain payload
@@ -39,20 +41,22 @@ def test_link_exchange_sync_end_to_end(client, fake_plaid, published):
     assert message.sealed == {"public_token": public_token}
     assert not PlaidItem.objects.exists()  # nothing happens until the task runs
     # and the exchange task runs (its body, synchronously)
-    item = PlaidItem.objects.get(pk=exchange_public_token(*message.payload["args"], **message.payload["kwargs"],
-                                                          **message.sealed))
+    item = PlaidItem.objects.get(
+        pk=exchange_public_token(*message.payload["args"], **message.payload["kwargs"], **message.sealed)
+    )
     # then: the item and its accounts are stored, numbers encrypted
     assert item.customer == customer and item.institution_id == INSTITUTION
     assert item.institution_name == "Houndstooth Bank" and item.link_institution_id == INSTITUTION
     accounts = list(item.accounts.order_by("mask"))
-    assert [(a.subtype, a.mask, a.currency) for a in accounts] == [("checking", "1000", "USD"),
-                                                                     ("savings", "1001", "USD")]
+    assert [(a.subtype, a.mask, a.currency) for a in accounts] == [
+        ("checking", "1000", "USD"),
+        ("savings", "1001", "USD"),
+    ]
     assert accounts[0].account_number == "990001000" and accounts[0].routing_number == "011401533"
     assert accounts[0].owner_names == [OWNER]
     assert accounts[0].available_balance == 10000 and accounts[0].current_balance == 11000
     with connection.cursor() as cursor:
-        cursor.execute("SELECT account_number, routing_number FROM banking_bankaccount WHERE id = %s",
-                       [accounts[0].pk])
+        cursor.execute("SELECT account_number, routing_number FROM banking_bankaccount WHERE id = %s", [accounts[0].pk])
         raw_number, raw_routing = cursor.fetchone()
     assert "990001000" not in str(raw_number) and "011401533" not in str(raw_routing)
     with connection.cursor() as cursor:
@@ -61,16 +65,21 @@ def test_link_exchange_sync_end_to_end(client, fake_plaid, published):
     assert AuditEvent.objects.filter(action="banking.item.linked", target_id=str(item.pk)).count() == 1
     assert AuditEvent.objects.filter(action="banking.item.accounts_loaded", target_id=str(item.pk)).count() == 1
     # when: transactions arrive and the sync task runs
-    fake_plaid.transactions_push(item.item_id, added=[
-        fake_plaid.transaction(accounts[0].account_id, amount=12.34, name="Coffee", transaction_id="t1"),
-        fake_plaid.transaction(accounts[0].account_id, amount=-250.5, name="Salary", transaction_id="t2"),
-    ])
+    fake_plaid.transactions_push(
+        item.item_id,
+        added=[
+            fake_plaid.transaction(accounts[0].account_id, amount=12.34, name="Coffee", transaction_id="t1"),
+            fake_plaid.transaction(accounts[0].account_id, amount=-250.5, name="Salary", transaction_id="t2"),
+        ],
+    )
     result = sync_item_transactions(item.pk)
     # then
     assert result["added"] == 2
     assert {(t.transaction_id, t.amount) for t in BankTransaction.objects.all()} == {("t1", 1234), ("t2", -25050)}
     assert [(p["reference"], p["amount"], p["direction"], p["source"]) for p in published] == [
-        ("t1", 1234, "out", "banking"), ("t2", 25050, "in", "banking")]
+        ("t1", 1234, "out", "banking"),
+        ("t2", 25050, "in", "banking"),
+    ]
     assert AuditEvent.objects.filter(action="banking.item.transactions_synced", target_id=str(item.pk)).exists()
     # and the customer's page shows masks only
     page = client.get("/bank/").content.decode()
@@ -88,13 +97,16 @@ def test_exchange_task_is_idempotent(fake_plaid):
     assert AuditEvent.objects.filter(action="banking.item.linked").count() == 1
 
 
-@pytest.mark.parametrize("body", [
-    {"metadata": {"institution": {"institution_id": INSTITUTION}}},
-    {"public_token": "access-sandbox-x", "metadata": {"institution": {"institution_id": INSTITUTION}}},
-    {"public_token": "public-sandbox-x", "metadata": {}},
-    {"public_token": "public-sandbox-x"},
-    ["not", "an", "object"],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"metadata": {"institution": {"institution_id": INSTITUTION}}},
+        {"public_token": "access-sandbox-x", "metadata": {"institution": {"institution_id": INSTITUTION}}},
+        {"public_token": "public-sandbox-x", "metadata": {}},
+        {"public_token": "public-sandbox-x"},
+        ["not", "an", "object"],
+    ],
+)
 def test_bad_link_posts_are_refused_and_enqueue_nothing(client, body, capture_tasks):
     client.force_login(CustomerFactory().user)
     with capture_tasks() as callbacks:

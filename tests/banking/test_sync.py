@@ -13,18 +13,24 @@ pytestmark = pytest.mark.django_db
 
 
 def _synced_audits(item) -> list[dict]:
-    return list(AuditEvent.objects.filter(action="banking.item.transactions_synced", target_id=str(item.pk))
-                .order_by("seq").values_list("after", flat=True))
+    return list(
+        AuditEvent.objects.filter(action="banking.item.transactions_synced", target_id=str(item.pk))
+        .order_by("seq")
+        .values_list("after", flat=True)
+    )
 
 
-def test_added_modified_removed_over_several_pages(fake_plaid, linked_item, published,
-                                                   django_capture_on_commit_callbacks):
+def test_added_modified_removed_over_several_pages(
+    fake_plaid, linked_item, published, django_capture_on_commit_callbacks
+):
     # given: an item with two pages of updates waiting
     item = linked_item()
     account = item.accounts.get(subtype="checking").account_id
     tx = fake_plaid.transaction
-    fake_plaid.transactions_push(item.item_id, added=[tx(account, transaction_id="a", amount=10),
-                                                      tx(account, transaction_id="b", amount=20, pending=True)])
+    fake_plaid.transactions_push(
+        item.item_id,
+        added=[tx(account, transaction_id="a", amount=10), tx(account, transaction_id="b", amount=20, pending=True)],
+    )
     fake_plaid.transactions_push(item.item_id, added=[tx(account, transaction_id="c", amount=30)])
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -36,27 +42,39 @@ def test_added_modified_removed_over_several_pages(fake_plaid, linked_item, publ
     assert fake_plaid.count("/transactions/sync") == 2
     assert [p["reference"] for p in published] == ["a", "b", "c"]
     # when: the next sync brings a modification (b posts) and a removal (a)
-    fake_plaid.transactions_push(item.item_id, modified=[tx(account, transaction_id="b", amount=21.5)],
-                                 removed=[{"account_id": account, "transaction_id": "a"}])
+    fake_plaid.transactions_push(
+        item.item_id,
+        modified=[tx(account, transaction_id="b", amount=21.5)],
+        removed=[{"account_id": account, "transaction_id": "a"}],
+    )
     with django_capture_on_commit_callbacks(execute=True):
         outcome = item_transactions_sync(item_id=item.pk)
     # then: incremental from the stored cursor, no new events for changed rows
     assert (outcome.added, outcome.modified, outcome.removed) == (0, 1, 1)
-    assert fake_plaid.requests[-1] == ("/transactions/sync",
-                                       {"access_token": item.access_token, "cursor": "c2", "count": 100})
+    assert fake_plaid.requests[-1] == (
+        "/transactions/sync",
+        {"access_token": item.access_token, "cursor": "c2", "count": 100},
+    )
     b = BankTransaction.objects.get(transaction_id="b")
     assert (b.amount, b.pending) == (2150, False)
     assert BankTransaction.objects.get(transaction_id="a").removed is True
     assert len(published) == 3
-    assert _synced_audits(item)[-1] | {"pages": 1} == {"added": 0, "modified": 1, "removed": 1,
-                                                        "unknown_account": 0, "pages": 1, "restarts": 0}
+    assert _synced_audits(item)[-1] | {"pages": 1} == {
+        "added": 0,
+        "modified": 1,
+        "removed": 1,
+        "unknown_account": 0,
+        "pages": 1,
+        "restarts": 0,
+    }
     # and a sync with nothing new changes nothing but the sync time
     assert item_transactions_sync(item_id=item.pk).added == 0
     assert BankTransaction.objects.count() == 3
 
 
-def test_mutation_during_pagination_restarts_from_the_committed_cursor(fake_plaid, linked_item, published,
-                                                                       django_capture_on_commit_callbacks):
+def test_mutation_during_pagination_restarts_from_the_committed_cursor(
+    fake_plaid, linked_item, published, django_capture_on_commit_callbacks
+):
     item = linked_item()
     account = item.accounts.first().account_id
     for name in ("p0", "p1", "p2"):
@@ -130,6 +148,9 @@ def test_synced_bank_transactions_reach_aml_monitoring(fake_plaid, linked_item, 
     assert (monitored.customer_id, monitored.amount, monitored.direction) == (item.customer_id, 4200, "out")
     # the counterparty and the channel reach the rules: a purchase at a merchant, not a transfer to a person
     assert (monitored.counterparty_name, monitored.counterparty_account, monitored.channel) == (
-        "Coffee", "Coffee", "merchant")
+        "Coffee",
+        "Coffee",
+        "merchant",
+    )
     assert monitored.occurred_at.tzinfo is not None
     assert not DeadLetterEvent.objects.exists()

@@ -12,15 +12,32 @@ from fintech.models import AuditEvent, Customer
 from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db
-CHECKS = ["institution_matches", "account_eligible", "item_healthy", "owner_name_matches", "customer_active",
-          "sanctions_clear", "amount_within_limits", "velocity_within_limits", "funds_available"]
+CHECKS = [
+    "institution_matches",
+    "account_eligible",
+    "item_healthy",
+    "owner_name_matches",
+    "customer_active",
+    "sanctions_clear",
+    "amount_within_limits",
+    "velocity_within_limits",
+    "funds_available",
+]
 TRANSFER_CALLS = ("/transfer/authorization/create", "/transfer/create")
 
 
 def _initiate(item, *, account=None, amount=5000, currency="USD", key="k-1", **kwargs) -> Transfer:
     account = account or item.accounts.get(subtype="checking")
-    return transfer_initiate(customer=item.customer, account=account, direction="debit", amount=amount,
-                             currency=currency, idempotency_key=key, description="top-up", **kwargs)
+    return transfer_initiate(
+        customer=item.customer,
+        account=account,
+        direction="debit",
+        amount=amount,
+        currency=currency,
+        idempotency_key=key,
+        description="top-up",
+        **kwargs,
+    )
 
 
 def _plaid_transfer_calls(server) -> int:
@@ -36,8 +53,11 @@ def test_a_transfer_that_passes_every_check_is_authorized_and_created(fake_plaid
     authorize = next(params for path, params in fake_plaid.requests if path == TRANSFER_CALLS[0])
     assert authorize["amount"] == "50.00" and authorize["idempotency_key"] == str(transfer.reference)
     assert authorize["user"]["legal_name"] == item.customer.legal_name
-    actions = list(AuditEvent.objects.filter(target_type="banking.Transfer", target_id=str(transfer.pk))
-                   .order_by("seq").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(target_type="banking.Transfer", target_id=str(transfer.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
     assert actions == ["banking.transfer.requested", "banking.transfer.checks_passed", "banking.transfer.created"]
 
 
@@ -93,13 +113,21 @@ def _wrong_currency(item):
     return {"currency": "EUR"}
 
 
-@pytest.mark.parametrize("arrange, failed", [
-    (_wrong_institution, "institution_matches"), (_credit_card_account, "account_eligible"),
-    (_someone_elses_account, "account_eligible"), (_item_needs_update, "item_healthy"),
-    (_owner_differs, "owner_name_matches"), (_customer_frozen, "customer_active"),
-    (_too_much, "amount_within_limits"), (_too_little, "amount_within_limits"),
-    (_wrong_currency, "amount_within_limits"),
-], ids=lambda v: v.__name__ if callable(v) else v)
+@pytest.mark.parametrize(
+    "arrange, failed",
+    [
+        (_wrong_institution, "institution_matches"),
+        (_credit_card_account, "account_eligible"),
+        (_someone_elses_account, "account_eligible"),
+        (_item_needs_update, "item_healthy"),
+        (_owner_differs, "owner_name_matches"),
+        (_customer_frozen, "customer_active"),
+        (_too_much, "amount_within_limits"),
+        (_too_little, "amount_within_limits"),
+        (_wrong_currency, "amount_within_limits"),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else v,
+)
 def test_each_failed_check_refuses_the_transfer(fake_plaid, linked_item, arrange, failed):
     # given
     item = linked_item()
@@ -176,8 +204,11 @@ def test_transfer_events_move_the_transfer_once(fake_plaid, linked_item):
     assert transfer_events_sync() == 0  # the cursor remembers
     transfer.refresh_from_db()
     assert (transfer.status, transfer.failure_reason) == (Transfer.Status.RETURNED, "Insufficient funds")
-    changes = list(AuditEvent.objects.filter(action="banking.transfer.status_changed", target_id=str(transfer.pk))
-                   .order_by("seq").values_list("after__status", flat=True))
+    changes = list(
+        AuditEvent.objects.filter(action="banking.transfer.status_changed", target_id=str(transfer.pk))
+        .order_by("seq")
+        .values_list("after__status", flat=True)
+    )
     assert changes == ["posted", "returned"]
 
 
@@ -230,4 +261,6 @@ def test_a_settled_debit_posts_to_the_ledger_once_and_a_return_reverses_it(fake_
     transfer_events_sync()
     reversal = JournalEntry.objects.get(reverses=entry)
     assert {p.account.code: p.amount for p in reversal.postings.select_related("account")} == {
-        "bank_clearing": -12_345, "customer_balances": 12_345}
+        "bank_clearing": -12_345,
+        "customer_balances": 12_345,
+    }

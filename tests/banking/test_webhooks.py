@@ -21,10 +21,10 @@ pytestmark = pytest.mark.django_db
 URL = "/webhooks/plaid/"
 
 
-def _payload(item_id: str = "item-x", code: str = "SYNC_UPDATES_AVAILABLE", webhook_type: str = "TRANSACTIONS",
-             **extra) -> dict:
-    return {"webhook_type": webhook_type, "webhook_code": code, "item_id": item_id, "environment": "sandbox",
-            **extra}
+def _payload(
+    item_id: str = "item-x", code: str = "SYNC_UPDATES_AVAILABLE", webhook_type: str = "TRANSACTIONS", **extra
+) -> dict:
+    return {"webhook_type": webhook_type, "webhook_code": code, "item_id": item_id, "environment": "sandbox", **extra}
 
 
 def _b64(data: dict) -> str:
@@ -42,14 +42,17 @@ def _claims(body: bytes, **override) -> dict:
 
 # --- verification -------------------------------------------------------------------
 
-def test_a_verified_webhook_is_stored_with_its_apply_task(client, fake_plaid,
-                                                                capture_tasks):
+
+def test_a_verified_webhook_is_stored_with_its_apply_task(client, fake_plaid, capture_tasks):
     with capture_tasks() as callbacks:
         response = post_webhook(client, fake_plaid, _payload())
     assert response.status_code == 200 and response.json()["duplicate"] is False
     event = PlaidWebhookEvent.objects.get()
-    assert (event.webhook_type, event.webhook_code, event.item_id) == ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE",
-                                                                       "item-x")
+    assert (event.webhook_type, event.webhook_code, event.item_id) == (
+        "TRANSACTIONS",
+        "SYNC_UPDATES_AVAILABLE",
+        "item-x",
+    )
     assert event.status == PlaidWebhookEvent.Status.RECEIVED
     assert callbacks == [("banking.apply_plaid_webhook", [event.pk])]
 
@@ -93,13 +96,24 @@ def _no_kid(server, body):
     return jwt.encode(_claims(body), server.signing_key, algorithm="ES256")
 
 
-@pytest.mark.parametrize("make_token, code", [
-    (_alg_none, "unsupported_algorithm"), (_alg_hs256, "unsupported_algorithm"), (_unknown_kid, "unknown_key"),
-    (_wrong_key, "invalid_signature"), (_stale, "stale_signature"), (_future, "stale_signature"),
-    (_body_changed, "body_mismatch"), (_garbage, "malformed_signature"), (_no_kid, "malformed_signature"),
-], ids=lambda v: v.__name__ if callable(v) else v)
-def test_bad_jwts_are_refused_with_400_and_nothing_written(client, fake_plaid, linked_item, make_token, code,
-                                                           capture_tasks):
+@pytest.mark.parametrize(
+    "make_token, code",
+    [
+        (_alg_none, "unsupported_algorithm"),
+        (_alg_hs256, "unsupported_algorithm"),
+        (_unknown_kid, "unknown_key"),
+        (_wrong_key, "invalid_signature"),
+        (_stale, "stale_signature"),
+        (_future, "stale_signature"),
+        (_body_changed, "body_mismatch"),
+        (_garbage, "malformed_signature"),
+        (_no_kid, "malformed_signature"),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else v,
+)
+def test_bad_jwts_are_refused_with_400_and_nothing_written(
+    client, fake_plaid, linked_item, make_token, code, capture_tasks
+):
     item = linked_item()
     audits = AuditEvent.objects.count()
     body = json.dumps(_payload(item.item_id)).encode()
@@ -145,6 +159,7 @@ def test_plaid_unreachable_for_the_key_answers_503_so_plaid_retries(client, fake
 
 # --- effects ---------------------------------------------------------------------------
 
+
 def _receive_and_apply(client, server, payload, capture) -> tuple[PlaidWebhookEvent, list]:
     assert post_webhook(client, server, payload).status_code == 200
     event = PlaidWebhookEvent.objects.latest("pk")
@@ -158,13 +173,12 @@ def _status_audit(item) -> AuditEvent:
     return AuditEvent.objects.filter(action="banking.item.status_changed", target_id=str(item.pk)).latest("seq")
 
 
-def test_sync_updates_available_enqueues_a_sync(client, fake_plaid, linked_item,
-                                                 capture_tasks):
+def test_sync_updates_available_enqueues_a_sync(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
-    fake_plaid.transactions_push(item.item_id, added=[
-        fake_plaid.transaction(item.accounts.first().account_id, transaction_id="w1")])
-    event, callbacks = _receive_and_apply(client, fake_plaid, _payload(item.item_id),
-                                          capture_tasks)
+    fake_plaid.transactions_push(
+        item.item_id, added=[fake_plaid.transaction(item.accounts.first().account_id, transaction_id="w1")]
+    )
+    event, callbacks = _receive_and_apply(client, fake_plaid, _payload(item.item_id), capture_tasks)
     assert event.status == PlaidWebhookEvent.Status.APPLIED
     assert callbacks == [("banking.sync_item_transactions", [item.pk])]
     assert AuditEvent.objects.filter(action="banking.webhook.applied", target_id=str(event.pk)).exists()
@@ -172,20 +186,27 @@ def test_sync_updates_available_enqueues_a_sync(client, fake_plaid, linked_item,
     assert BankTransaction.objects.filter(transaction_id="w1").exists()
 
 
-def test_item_login_required_marks_the_item_for_update(client, fake_plaid, linked_item,
-                                                       capture_tasks):
+def test_item_login_required_marks_the_item_for_update(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
-    payload = _payload(item.item_id, "ERROR", "ITEM", error={
-        "error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED", "error_message": "login required",
-        "display_message": None, "status": 400})
+    payload = _payload(
+        item.item_id,
+        "ERROR",
+        "ITEM",
+        error={
+            "error_type": "ITEM_ERROR",
+            "error_code": "ITEM_LOGIN_REQUIRED",
+            "error_message": "login required",
+            "display_message": None,
+            "status": 400,
+        },
+    )
     event, _ = _receive_and_apply(client, fake_plaid, payload, capture_tasks)
     item.refresh_from_db()
     assert (item.status, item.error_code) == (PlaidItem.Status.NEEDS_UPDATE, "ITEM_LOGIN_REQUIRED")
     audit = _status_audit(item)
     assert audit.before["status"] == "healthy" and audit.after["status"] == "needs_update"
     # and login repaired brings it back
-    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "LOGIN_REPAIRED", "ITEM"),
-                       capture_tasks)
+    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "LOGIN_REPAIRED", "ITEM"), capture_tasks)
     item.refresh_from_db()
     assert (item.status, item.error_code) == (PlaidItem.Status.HEALTHY, "")
     assert _status_audit(item).after["status"] == "healthy"
@@ -203,8 +224,7 @@ def test_pending_expiration(client, fake_plaid, linked_item, capture_tasks):
 
 def test_user_permission_revoked(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
-    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "USER_PERMISSION_REVOKED", "ITEM"),
-                       capture_tasks)
+    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "USER_PERMISSION_REVOKED", "ITEM"), capture_tasks)
     item.refresh_from_db()
     assert item.status == PlaidItem.Status.REVOKED
     assert _status_audit(item).after["status"] == "revoked"
@@ -212,8 +232,7 @@ def test_user_permission_revoked(client, fake_plaid, linked_item, capture_tasks)
 
 def test_new_accounts_available(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
-    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "NEW_ACCOUNTS_AVAILABLE", "ITEM"),
-                       capture_tasks)
+    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "NEW_ACCOUNTS_AVAILABLE", "ITEM"), capture_tasks)
     item.refresh_from_db()
     assert item.new_accounts_available is True and item.status == PlaidItem.Status.HEALTHY
     assert _status_audit(item).after["new_accounts_available"] is True
@@ -227,17 +246,14 @@ def test_transfer_events_update_enqueues_the_event_sync(client, fake_plaid, capt
 
 
 def test_webhooks_for_unknown_items_or_codes_are_ignored(client, fake_plaid, capture_tasks):
-    event, callbacks = _receive_and_apply(client, fake_plaid, _payload("item-unknown"),
-                                          capture_tasks)
+    event, callbacks = _receive_and_apply(client, fake_plaid, _payload("item-unknown"), capture_tasks)
     assert (event.status, event.result, callbacks) == (PlaidWebhookEvent.Status.IGNORED, "unknown item", [])
-    event, _ = _receive_and_apply(client, fake_plaid, _payload("x", "SOMETHING_NEW", "HOLDINGS"),
-                                  capture_tasks)
+    event, _ = _receive_and_apply(client, fake_plaid, _payload("x", "SOMETHING_NEW", "HOLDINGS"), capture_tasks)
     assert (event.status, event.result) == (PlaidWebhookEvent.Status.IGNORED, "not handled")
     assert AuditEvent.objects.filter(action="banking.webhook.ignored").count() == 2
 
 
-def test_a_duplicate_webhook_has_its_effect_once(client, fake_plaid, linked_item,
-                                                 capture_tasks):
+def test_a_duplicate_webhook_has_its_effect_once(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
     payload = _payload(item.item_id, "USER_PERMISSION_REVOKED", "ITEM")
     # when: delivered twice (a retry), the second with its keys in another order
@@ -259,11 +275,13 @@ def test_a_duplicate_webhook_has_its_effect_once(client, fake_plaid, linked_item
 
 def test_a_revoked_item_stays_revoked(client, fake_plaid, linked_item, capture_tasks):
     item = linked_item()
-    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "USER_PERMISSION_REVOKED", "ITEM"),
-                       capture_tasks)
-    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "PENDING_EXPIRATION", "ITEM",
-                                                    consent_expiration_time="2026-12-16T15:53:00Z"),
-                       capture_tasks)
+    _receive_and_apply(client, fake_plaid, _payload(item.item_id, "USER_PERMISSION_REVOKED", "ITEM"), capture_tasks)
+    _receive_and_apply(
+        client,
+        fake_plaid,
+        _payload(item.item_id, "PENDING_EXPIRATION", "ITEM", consent_expiration_time="2026-12-16T15:53:00Z"),
+        capture_tasks,
+    )
     item.refresh_from_db()
     assert item.status == PlaidItem.Status.REVOKED
     assert AuditEvent.objects.filter(action="banking.item.status_changed", target_id=str(item.pk)).count() == 1

@@ -66,8 +66,12 @@ def test_analyst_escalates_officers_approve_and_the_sar_draft_is_downloaded(brow
     page.wait_for_selector("#case-title")
     assert "Walter Hartwell" in page.inner_text("#customer")
     _move(page, "transition-form", {"to_state": "in_review", "reason": "Picking this up."}, "Move case")
-    _move(page, "transition-form", {"to_state": "escalated", "reason": "Three deposits just under 10k, then Iran."},
-          "Move case")
+    _move(
+        page,
+        "transition-form",
+        {"to_state": "escalated", "reason": "Three deposits just under 10k, then Iran."},
+        "Move case",
+    )
     assert page.inner_text("#case-state").strip().lower() == "escalated"
     _shot(page, "case-escalated", SCREENSHOTS)
     context.close()
@@ -101,5 +105,4 @@ def test_analyst_escalates_officers_approve_and_the_sar_draft_is_downloaded(brow
 
     decision = CaseDecision.objects.get(case=case)
     assert (decision.proposed_by, decision.decided_by, decision.status) == (officer_a, officer_b, "approved")
-    assert AuditEvent.objects.filter(action="compliance.case.viewed", actor=officer_b,
-                                     target_id=str(case.pk)).exists()
+    assert AuditEvent.objects.filter(action="compliance.case.viewed", actor=officer_b, target_id=str(case.pk)).exists()

@@ -20,12 +20,21 @@ PROVIDER_SCRIPTS = ("https://js.stripe.com/**", "https://js.braintreegateway.com
 
 @pytest.fixture
 def gateways(settings, monkeypatch):
-    stripe, braintree = FakeStripeServer().start(), FakeBraintreeServer(merchant_accounts={"fake_eur": "EUR",
-                                                                                          "fake_usd": "USD"}).start()
-    env = {"STRIPE_API_BASE": stripe.url, "STRIPE_API_KEY": "sk_test_fake", "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
-           "BRAINTREE_API_URL": braintree.url, "BRAINTREE_ENVIRONMENT": "development",
-           "BRAINTREE_MERCHANT_ID": fake_bt.MERCHANT_ID, "BRAINTREE_PUBLIC_KEY": fake_bt.PUBLIC_KEY,
-           "BRAINTREE_PRIVATE_KEY": fake_bt.PRIVATE_KEY, "BRAINTREE_MERCHANT_ACCOUNTS": "EUR=fake_eur,USD=fake_usd"}
+    stripe, braintree = (
+        FakeStripeServer().start(),
+        FakeBraintreeServer(merchant_accounts={"fake_eur": "EUR", "fake_usd": "USD"}).start(),
+    )
+    env = {
+        "STRIPE_API_BASE": stripe.url,
+        "STRIPE_API_KEY": "sk_test_fake",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
+        "BRAINTREE_API_URL": braintree.url,
+        "BRAINTREE_ENVIRONMENT": "development",
+        "BRAINTREE_MERCHANT_ID": fake_bt.MERCHANT_ID,
+        "BRAINTREE_PUBLIC_KEY": fake_bt.PUBLIC_KEY,
+        "BRAINTREE_PRIVATE_KEY": fake_bt.PRIVATE_KEY,
+        "BRAINTREE_MERCHANT_ACCOUNTS": "EUR=fake_eur,USD=fake_usd",
+    }
     provider_settings_set(settings, monkeypatch, env)
     yield stripe, braintree
     stripe.stop()
@@ -38,8 +47,14 @@ def _watch(page, live_server):
     for pattern in PROVIDER_SCRIPTS:
         page.route(pattern, lambda route: (seen["aborted"].append(route.request.url), route.abort()))
     page.on("pageerror", lambda error: seen["errors"].append(str(error)))
-    page.on("request", lambda request: seen["posts"].append((request.url, request.post_data or ""))
-            if request.method == "POST" and request.url.startswith(live_server.url) else None)
+    page.on(
+        "request",
+        lambda request: (
+            seen["posts"].append((request.url, request.post_data or ""))
+            if request.method == "POST" and request.url.startswith(live_server.url)
+            else None
+        ),
+    )
     return seen
 
 

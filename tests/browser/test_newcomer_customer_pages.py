@@ -16,8 +16,13 @@ from tests.factories import PASSWORD, CustomerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THIRD_PARTY = ("https://js.stripe.com/**", "https://js.braintreegateway.com/**", "https://cdn.plaid.com/**")
-GATEWAY_KEYS = ("STRIPE_API_KEY", "STRIPE_PUBLISHABLE_KEY", "BRAINTREE_MERCHANT_ID", "BRAINTREE_PUBLIC_KEY",
-                "BRAINTREE_PRIVATE_KEY")
+GATEWAY_KEYS = (
+    "STRIPE_API_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "BRAINTREE_MERCHANT_ID",
+    "BRAINTREE_PUBLIC_KEY",
+    "BRAINTREE_PRIVATE_KEY",
+)
 
 
 @pytest.fixture

@@ -38,7 +38,11 @@ def full_sdn_index(full_sdn_entries):
 def import_subset(directory: Path = SUBSET_DIR, *, rescreen: bool = False):
     entries, checksum = ofac.parse_directory(directory)
     return sanctions_list_import(
-        list_code="ofac_sdn", list_name="OFAC SDN", entries=entries, source=str(directory), checksum=checksum,
+        list_code="ofac_sdn",
+        list_name="OFAC SDN",
+        entries=entries,
+        source=str(directory),
+        checksum=checksum,
         rescreen=rescreen,
     )
 

@@ -37,8 +37,15 @@ def edit_entry(directory: Path, uid: str, *, remarks: str | None = None, delete:
         _write(directory / name, rows)
 
 
-def add_entry(directory: Path, uid: str, name: str, *, kind: str = "individual", remarks: str = "-0-",
-              aliases: tuple[str, ...] = ()) -> None:
+def add_entry(
+    directory: Path,
+    uid: str,
+    name: str,
+    *,
+    kind: str = "individual",
+    remarks: str = "-0-",
+    aliases: tuple[str, ...] = (),
+) -> None:
     rows = _rows(directory / "sdn.csv")
     rows.append([uid, name, kind, "SDGT", *["-0-"] * 7, remarks])
     _write(directory / "sdn.csv", rows)

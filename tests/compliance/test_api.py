@@ -21,8 +21,9 @@ def staff_api():
 
 
 def test_a_listed_name_is_a_hit_with_ranked_explained_matches(staff_api, sdn_subset):
-    response = staff_api.post(URL, {"name": "Chapo Guzman", "country": "mx", "entity_type": "individual"},
-                              format="json")
+    response = staff_api.post(
+        URL, {"name": "Chapo Guzman", "country": "mx", "entity_type": "individual"}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["decision"] == "hit"
@@ -40,10 +41,16 @@ def test_a_clear_name(staff_api, sdn_subset):
     assert body == {"decision": "clear", "threshold": body["threshold"], "matches": []}
 
 
-@pytest.mark.parametrize("payload", [
-    {}, {"name": ""}, {"name": "X", "date_of_birth": "02/01/1980"}, {"name": "X", "country": "GBR"},
-    {"name": "X", "entity_type": "robot"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"name": ""},
+        {"name": "X", "date_of_birth": "02/01/1980"},
+        {"name": "X", "country": "GBR"},
+        {"name": "X", "entity_type": "robot"},
+    ],
+)
 def test_bad_bodies_are_400(staff_api, payload):
     response = staff_api.post(URL, payload, format="json")
     assert response.status_code == 400

@@ -32,10 +32,17 @@ def test_remarks_give_dates_of_birth_nationality_and_identifiers():
     assert {"type": "SWIFT/BIC", "value": "BOIMIRTH"} in bank.identifiers
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("01 Jan 1964", "1964-01-01"), ("Jan 1964", "1964-01"), ("1964", "1964"), ("circa 1960", "1959/1961"),
-    ("1955 to 1958", "1955/1958"), ("unknown", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("01 Jan 1964", "1964-01-01"),
+        ("Jan 1964", "1964-01"),
+        ("1964", "1964"),
+        ("circa 1960", "1959/1961"),
+        ("1955 to 1958", "1955/1958"),
+        ("unknown", ""),
+    ],
+)
 def test_dates_of_birth_in_ofac_spelling(text, expected):
     assert ofac.parse_date_of_birth(text) == expected
 
@@ -81,13 +88,16 @@ def test_the_generic_csv(tmp_path):
     assert acme.entity_type == "organisation"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("name\nSomeone\n", "missing column"),
-    ("uid,name\n1,\n", "line 2: uid and name are required"),
-    ("uid,name\n1,A\n1,B\n", "line 3: duplicate uid"),
-    ("uid,name,entity_type\n1,A,robot\n", "unknown entity_type"),
-    ("uid,name,dates_of_birth\n1,A,01/02/1970\n", "unreadable date"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("name\nSomeone\n", "missing column"),
+        ("uid,name\n1,\n", "line 2: uid and name are required"),
+        ("uid,name\n1,A\n1,B\n", "line 3: duplicate uid"),
+        ("uid,name,entity_type\n1,A,robot\n", "unknown entity_type"),
+        ("uid,name,dates_of_birth\n1,A,01/02/1970\n", "unreadable date"),
+    ],
+)
 def test_bad_generic_csv_is_refused(tmp_path, content, message):
     path = tmp_path / "list.csv"
     path.write_text(content, encoding="utf-8")

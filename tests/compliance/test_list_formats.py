@@ -41,7 +41,9 @@ def test_an_xml_entity_expansion_is_not_resolved(tmp_path):
     path.write_text(
         '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><REFERENCE_NUMBER>T.1</REFERENCE_NUMBER>"
-        "<FIRST_NAME>&x;</FIRST_NAME></INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>", encoding="utf-8")
+        "<FIRST_NAME>&x;</FIRST_NAME></INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>",
+        encoding="utf-8",
+    )
     with pytest.raises(ListFormatError):
         un.parse_file(path)  # the name stays empty: nothing from the file system is read
 
@@ -83,8 +85,9 @@ def test_the_un_list_imports_and_screening_reports_its_list_and_programme(capsys
 
 @pytest.mark.django_db
 def test_an_opensanctions_dataset_imports_and_is_screened():
-    call_command("import_sanctions_list", "--format", "ftm", str(FTM_FILE), "--list-code", "os_sanctions",
-                 "--no-rescreen")
+    call_command(
+        "import_sanctions_list", "--format", "ftm", str(FTM_FILE), "--list-code", "os_sanctions", "--no-rescreen"
+    )
     assert ListSnapshot.objects.get().entry_count == 3
     result = screen_party(name="OAO Example Neftegaz", entity_type="organization")
     assert result.is_hit and result.matches[0].entry_uid == "NK-company-1"

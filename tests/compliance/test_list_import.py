@@ -54,8 +54,7 @@ def test_a_second_import_is_a_new_version_with_a_diff(tmp_path):
 def test_the_generic_format_through_the_command(tmp_path, capsys):
     path = tmp_path / "un.csv"
     path.write_text("uid,name,entity_type,aliases\nU1,Ivan Petrov,individual,Ivan Petroff\n", encoding="utf-8")
-    call_command("import_sanctions_list", str(path), "--format", "generic", "--list-code", "un_test",
-                 "--no-rescreen")
+    call_command("import_sanctions_list", str(path), "--format", "generic", "--list-code", "un_test", "--no-rescreen")
     snapshot = ListSnapshot.objects.get(sanctions_list__code="un_test")
     assert (snapshot.entry_count, snapshot.name_count) == (1, 2)
     assert AuditEvent.objects.filter(action="compliance.sanctions_list.imported", target_id=str(snapshot.pk)).exists()

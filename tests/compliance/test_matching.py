@@ -22,32 +22,35 @@ def score_of(index, name, uid, **kwargs):
 def test_the_compared_form_folds_case_punctuation_honorifics_legal_forms_and_order():
     # Behaviour changed deliberately (#19): names are analysed by rigour, which keeps the difference
     # between "GmbH" and "Ltd" (another legal form) and between "al tikriti" and "altikriti".
-    assert comparable_form("Mr. José  MÜLLER-Smith", "individual") == comparable_form("smith muller jose",
-                                                                                      "individual")
-    assert comparable_form("Siemens Aktiengesellschaft", "organisation") == comparable_form("Siemens AG",
-                                                                                            "organisation")
-    assert comparable_form("FLIGHT TRAVEL L.L.C.", "organisation") == comparable_form("FLIGHT TRAVEL LLC",
-                                                                                      "organisation")
-    assert comparable_form("AL-TIKRITI, Saddam", "individual") == comparable_form("Saddam Al Tikriti",
-                                                                                  "individual")
+    assert comparable_form("Mr. José  MÜLLER-Smith", "individual") == comparable_form("smith muller jose", "individual")
+    assert comparable_form("Siemens Aktiengesellschaft", "organisation") == comparable_form(
+        "Siemens AG", "organisation"
+    )
+    assert comparable_form("FLIGHT TRAVEL L.L.C.", "organisation") == comparable_form(
+        "FLIGHT TRAVEL LLC", "organisation"
+    )
+    assert comparable_form("AL-TIKRITI, Saddam", "individual") == comparable_form("Saddam Al Tikriti", "individual")
 
 
-@pytest.mark.parametrize(("query", "uid", "why"), [
-    ("Saddam Hussein al-Tikriti", "7843", "reordered primary name"),
-    ("Joaquin Guzman Loera", "6861", "reordered primary name"),
-    ("Adnan Al-Ali", "24901", "reordered"),
-    ("Naser Malekki", "10609", "misspelt"),
-    ("Joaqin Guzman Loera", "6861", "misspelt"),
-    ("Osama bin Ladin", None, "alias spelling"),
-    ("National Bank of Cuba", "306", "alias"),
-    ("Chapo Guzman", "6861", "alias, reordered"),
-    ("Саддам Хусейн ат-Тикрити", "7843", "Cyrillic"),
-    ("Аднан аль-Али", "24901", "Cyrillic"),
-    ("صدام حسين التكريتي", "7843", "Arabic script"),
-    ("أيمن الظواهري", "2676", "Arabic script"),
-    ("Dr. Ayman al-Zawahiri", "2676", "honorific"),
-    ("Bank of Industry and Mine Ltd", "25685", "legal form"),
-])
+@pytest.mark.parametrize(
+    ("query", "uid", "why"),
+    [
+        ("Saddam Hussein al-Tikriti", "7843", "reordered primary name"),
+        ("Joaquin Guzman Loera", "6861", "reordered primary name"),
+        ("Adnan Al-Ali", "24901", "reordered"),
+        ("Naser Malekki", "10609", "misspelt"),
+        ("Joaqin Guzman Loera", "6861", "misspelt"),
+        ("Osama bin Ladin", None, "alias spelling"),
+        ("National Bank of Cuba", "306", "alias"),
+        ("Chapo Guzman", "6861", "alias, reordered"),
+        ("Саддам Хусейн ат-Тикрити", "7843", "Cyrillic"),
+        ("Аднан аль-Али", "24901", "Cyrillic"),
+        ("صدام حسين التكريتي", "7843", "Arabic script"),
+        ("أيمن الظواهري", "2676", "Arabic script"),
+        ("Dr. Ayman al-Zawahiri", "2676", "honorific"),
+        ("Bank of Industry and Mine Ltd", "25685", "legal form"),
+    ],
+)
 def test_listed_names_are_hits(full_sdn_index, query, uid, why):
     match = best(full_sdn_index, query)
     assert match is not None, why
@@ -56,10 +59,21 @@ def test_listed_names_are_hits(full_sdn_index, query, uid, why):
         assert score_of(full_sdn_index, query, uid) >= settings.SCREENING_THRESHOLD, why
 
 
-@pytest.mark.parametrize("query", [
-    "John Smith", "Maria Garcia", "Emily Johnson", "Thomas Müller", "Sophie Martin", "Li Na Chen",
-    "Priya Sharma", "Acme Widgets Ltd", "Jan Kowalski", "Olga Ivanova",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "John Smith",
+        "Maria Garcia",
+        "Emily Johnson",
+        "Thomas Müller",
+        "Sophie Martin",
+        "Li Na Chen",
+        "Priya Sharma",
+        "Acme Widgets Ltd",
+        "Jan Kowalski",
+        "Olga Ivanova",
+    ],
+)
 def test_common_non_listed_names_are_clear(full_sdn_index, query):
     match = best(full_sdn_index, query)
     assert match is None or match.score < settings.SCREENING_THRESHOLD, match
@@ -70,9 +84,21 @@ def test_a_match_explains_itself(full_sdn_index):
     assert (match.list_code, match.entry_uid, match.matched_name) == ("ofac_sdn", "6861", "GUZMAN, Chapo")
     assert match.primary_name == "GUZMAN LOERA, Joaquin"
     assert not match.is_primary_name
-    for part in ("alignment", "weakest_part", "unmatched_screened_parts", "unmatched_listed_parts", "replaced_part",
-                 "name_score", "date_of_birth", "country", "entity_type", "weights", "alignment_explained", "list",
-                 "programs"):
+    for part in (
+        "alignment",
+        "weakest_part",
+        "unmatched_screened_parts",
+        "unmatched_listed_parts",
+        "replaced_part",
+        "name_score",
+        "date_of_birth",
+        "country",
+        "entity_type",
+        "weights",
+        "alignment_explained",
+        "list",
+        "programs",
+    ):
         assert part in match.score_parts
     assert match.score_parts["programs"] == list(match.programs) and match.programs
 

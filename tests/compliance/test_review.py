@@ -90,9 +90,15 @@ def test_the_admin_action_asks_for_a_reason_then_confirms(client, pending_hit):
 def test_the_admin_false_positive_action(client, pending_hit):
     user, device = make_staff("analyst@example.com", role=ANALYST)
     admin_login(client, user, device, password=PASSWORD)
-    client.post("/admin/compliance/screeninghit/", {
-        "action": "mark_false_positive", "_selected_action": [pending_hit.pk], "apply": "1", "reason": "Other man.",
-    })
+    client.post(
+        "/admin/compliance/screeninghit/",
+        {
+            "action": "mark_false_positive",
+            "_selected_action": [pending_hit.pk],
+            "apply": "1",
+            "reason": "Other man.",
+        },
+    )
     assert ScreeningHit.objects.get().status == ScreeningHit.Status.FALSE_POSITIVE
     assert AuditEvent.objects.filter(action="compliance.screening_hit.dismissed", actor=user).exists()
 
@@ -110,7 +116,13 @@ def test_roles_hold_the_review_permission_and_auditors_only_read(db):
 def test_an_auditor_cannot_use_the_review_actions(client, pending_hit):
     user, device = make_staff("auditor@example.com", role=AUDITOR)
     admin_login(client, user, device, password=PASSWORD)
-    client.post("/admin/compliance/screeninghit/", {
-        "action": "confirm_true_match", "_selected_action": [pending_hit.pk], "apply": "1", "reason": "x",
-    })
+    client.post(
+        "/admin/compliance/screeninghit/",
+        {
+            "action": "confirm_true_match",
+            "_selected_action": [pending_hit.pk],
+            "apply": "1",
+            "reason": "x",
+        },
+    )
     assert ScreeningHit.objects.get().status == ScreeningHit.Status.PENDING

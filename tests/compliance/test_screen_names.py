@@ -27,8 +27,12 @@ def test_one_json_line_per_row_and_bad_rows_reported(sdn_subset, tmp_path):
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["decision"] for line in lines] == ["hit", "clear", "hit"]
     first = lines[0]
-    assert first["input"] == {"name": "Chapo Guzman", "date_of_birth": None, "country": "MX",
-                              "entity_type": "individual"}
+    assert first["input"] == {
+        "name": "Chapo Guzman",
+        "date_of_birth": None,
+        "country": "MX",
+        "entity_type": "individual",
+    }
     assert set(first["matches"][0]) == {"list", "programs", "entry_id", "matched_name", "score"}
     assert first["matches"][0]["entry_id"] == "6861"
     assert lines[1]["input"]["date_of_birth"] == "1980-02-03" and lines[1]["matches"] == []

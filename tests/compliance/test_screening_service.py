@@ -76,15 +76,13 @@ def test_a_false_positive_is_suppressed_until_the_entry_changes(sdn_subset, tmp_
 
 def test_sign_up_and_profile_change_are_screened(sdn_subset):
     # when a listed person signs up
-    customer = customer_sign_up(email="x@example.com", password=PASSWORD, legal_name="Naser Maleki",
-                                country="IR")
+    customer = customer_sign_up(email="x@example.com", password=PASSWORD, legal_name="Naser Maleki", country="IR")
     # then
     assert ScreeningHit.objects.filter(party_id=str(customer.pk), entry_uid="10609").exists()
     assert AuditEvent.objects.filter(action="fintech.customer.signed_up", target_id=str(customer.pk)).exists()
     assert AuditEvent.objects.filter(action="compliance.screening_hit.raised").count() == 1
     # when a clear customer changes their name to a listed one
-    other = customer_sign_up(email="y@example.com", password=PASSWORD, legal_name="Emily Johnson",
-                             country="GB")
+    other = customer_sign_up(email="y@example.com", password=PASSWORD, legal_name="Emily Johnson", country="GB")
     assert not party_is_blocked(other)
     customer_update(customer=other, actor=other.user, changes={"legal_name": "Kim Jong Un"})
     assert ScreeningHit.objects.filter(party_id=str(other.pk), entry_uid="20157").exists()
@@ -94,8 +92,12 @@ def test_sign_up_and_profile_change_are_screened(sdn_subset):
 
 def test_date_of_birth_and_country_can_clear_a_name_match(sdn_subset):
     listed = screen_party(name="Adnan Al-Ali", date_of_birth=datetime.date(1968, 6, 17), country="SY")
-    other = screen_party(name="Adnan Al-Ali", date_of_birth=datetime.date(1991, 3, 4), country="NO",
-                         entity_type=Customer.EntityType.INDIVIDUAL)
+    other = screen_party(
+        name="Adnan Al-Ali",
+        date_of_birth=datetime.date(1991, 3, 4),
+        country="NO",
+        entity_type=Customer.EntityType.INDIVIDUAL,
+    )
     assert listed.decision == "hit"
     assert listed.matches[0].score_parts["date_of_birth_note"] == "exact"
     assert other.decision == "clear"

@@ -44,17 +44,21 @@ def main() -> None:
             from django.core.management import call_command
 
             call_command("migrate", interactive=False, verbosity=0)
-        created = payment_submit(payment=payment_create(customer=CustomerFactory(), amount=args.amount,
-                                                        currency=args.currency))
+        created = payment_submit(
+            payment=payment_create(customer=CustomerFactory(), amount=args.amount, currency=args.currency)
+        )
         # The accounts the success entry posts to, made now so that the test can lock one.
-        accounts = [ledger_account_get(code=code, currency=args.currency).pk
-                    for code in (LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES)]
+        accounts = [
+            ledger_account_get(code=code, currency=args.currency).pk
+            for code in (LedgerAccount.GATEWAY_CLEARING, LedgerAccount.CUSTOMER_BALANCES)
+        ]
         print(json.dumps({"payment": created.pk, "intent": created.gateway_reference, "accounts": accounts}))
     else:
         raw_body = args.body_file.read_text()
         event = json.loads(raw_body)
-        stored, _ = webhook_delivery_record(provider="stripe", event_key=event["id"], event_type=event["type"],
-                                            raw_body=raw_body)
+        stored, _ = webhook_delivery_record(
+            provider="stripe", event_key=event["id"], event_type=event["type"], raw_body=raw_body
+        )
         print(json.dumps({"delivery": stored.pk}))
 
 

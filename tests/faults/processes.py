@@ -83,17 +83,33 @@ class PrivateRedis:
 
     def ping(self) -> bool:
         try:
-            return bool(redis_lib.Redis(host="127.0.0.1", port=self.port, socket_timeout=1,
-                                        socket_connect_timeout=1).ping())
+            return bool(
+                redis_lib.Redis(host="127.0.0.1", port=self.port, socket_timeout=1, socket_connect_timeout=1).ping()
+            )
         except redis_lib.RedisError:
             return False
 
     def start(self) -> PrivateRedis:
         log = self.workdir / f"redis-{self.port}.log"
         self.process = subprocess.Popen(  # noqa: S603
-            [str(engines.redis_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             *self.persistence, "--dir", str(self.workdir), "--logfile", str(log), "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            [
+                str(engines.redis_server_binary()),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                *self.persistence,
+                "--dir",
+                str(self.workdir),
+                "--logfile",
+                str(log),
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         wait_for(self.ping, timeout=15, what=f"the private Redis on port {self.port} ({_tail(log)})")
         return self
@@ -148,8 +164,13 @@ class PrivatePostgres:
     def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         account = self.account
         return subprocess.run(  # noqa: S603
-            [str(self.bindir / tool), *args], cwd=self.base, check=True, capture_output=True, timeout=timeout,
-            user=account.pw_uid if account else None, group=account.pw_gid if account else None,
+            [str(self.bindir / tool), *args],
+            cwd=self.base,
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            user=account.pw_uid if account else None,
+            group=account.pw_gid if account else None,
         )
 
     def url(self, dbname: str) -> str:
@@ -158,10 +179,22 @@ class PrivatePostgres:
     def start(self) -> PrivatePostgres:
         if self.account:
             os.chown(self.base, self.account.pw_uid, self.account.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
-        options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
-                   " -c full_page_writes=off -c synchronous_commit=off")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        options = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
+            " -c full_page_writes=off -c synchronous_commit=off"
+        )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30", "start")
         self.started = True
         return self
@@ -253,8 +286,11 @@ class AppProcess:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=10)
-        wait_for(lambda: not any(_same_process_alive(pid, start) for pid, start in tree), timeout=15,
-                 what=f"every process of {self.name} to be gone")
+        wait_for(
+            lambda: not any(_same_process_alive(pid, start) for pid, start in tree),
+            timeout=15,
+            what=f"every process of {self.name} to be gone",
+        )
 
     def stop(self) -> None:
         _stop_process(self.process)
@@ -263,21 +299,50 @@ class AppProcess:
 def gunicorn(env: dict[str, str], logdir: Path, port: int) -> AppProcess:
     return AppProcess(
         "gunicorn",
-        [sys.executable, "-m", "gunicorn", "fintech.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--timeout", "30", "--graceful-timeout", "5", "--access-logfile", "-"],
-        env, logdir,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "fintech.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "30",
+            "--graceful-timeout",
+            "5",
+            "--access-logfile",
+            "-",
+        ],
+        env,
+        logdir,
     )
 
 
 def celery_worker(env: dict[str, str], logdir: Path, *, concurrency: int = 1) -> AppProcess:
     return AppProcess(
         "worker",
-        [sys.executable, "-m", "celery", "-A", "fintech", "worker", "--pool", "prefork",
-         "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
-         "--without-mingle"],
-        env, logdir,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "fintech",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env,
+        logdir,
     )
-
 
 
 def _process_tree(pid: int) -> list[tuple[int, str]]:
@@ -288,7 +353,7 @@ def _process_tree(pid: int) -> list[tuple[int, str]]:
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
             text = stat.read_text()
-            fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, ... starttime
+            fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) ": state, ppid, ... starttime
             child = int(stat.parent.name)
             start_of[child] = fields[19]
             children.setdefault(int(fields[1]), []).append((child, fields[19]))
@@ -303,7 +368,7 @@ def _process_tree(pid: int) -> list[tuple[int, str]]:
 def _same_process_alive(pid: int, start: str) -> bool:
     with contextlib.suppress(OSError, ValueError, IndexError):
         text = Path(f"/proc/{pid}/stat").read_text()
-        fields = text[text.rindex(")") + 2:].split()
+        fields = text[text.rindex(")") + 2 :].split()
         return fields[19] == start and fields[0] != "Z"
     return False
 
@@ -316,10 +381,14 @@ class ProcfileRun(AppProcess):
     still alive: nothing started here outlives the test."""
 
     def __init__(self, env: dict[str, str], logdir: Path, procfile: Path = ROOT / "Procfile"):
-        super().__init__("honcho", [sys.executable, "-m", "honcho", "--no-colour", "--procfile", str(procfile),
-                                    "start"], env, logdir)
-        self.names = [line.split(":", 1)[0].strip() for line in procfile.read_text().splitlines()
-                      if ":" in line and not line.lstrip().startswith("#")]
+        super().__init__(
+            "honcho", [sys.executable, "-m", "honcho", "--no-colour", "--procfile", str(procfile), "start"], env, logdir
+        )
+        self.names = [
+            line.split(":", 1)[0].strip()
+            for line in procfile.read_text().splitlines()
+            if ":" in line and not line.lstrip().startswith("#")
+        ]
 
     def started(self) -> list[str]:
         """The Procfile processes honcho reports started (`system | web.1 started (pid=...)`)."""
@@ -340,8 +409,11 @@ class ProcfileRun(AppProcess):
             if _same_process_alive(pid, start):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: not any(_same_process_alive(pid, start) for pid, start in tree), timeout=15,
-                 what="every process honcho started to be gone")
+        wait_for(
+            lambda: not any(_same_process_alive(pid, start) for pid, start in tree),
+            timeout=15,
+            what="every process honcho started to be gone",
+        )
 
 
 def outbox_relay(env: dict[str, str], logdir: Path, *, name: str = "relay") -> AppProcess:
@@ -349,5 +421,6 @@ def outbox_relay(env: dict[str, str], logdir: Path, *, name: str = "relay") -> A
 
 
 def aml_consumer(env: dict[str, str], logdir: Path) -> AppProcess:
-    return AppProcess("aml", [sys.executable, "manage.py", "run_aml_consumer", "--name", "faults",
-                              "--block-ms", "200"], env, logdir)
+    return AppProcess(
+        "aml", [sys.executable, "manage.py", "run_aml_consumer", "--name", "faults", "--block-ms", "200"], env, logdir
+    )

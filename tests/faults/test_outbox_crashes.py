@@ -63,8 +63,12 @@ def test_relay_killed_between_send_and_mark_sends_again_and_every_effect_happens
     fake_stripe, submitted_payment, private_redis, tmp_path
 ):
     url = subprocess_database_url()
-    env = app_env(database_url=url, redis_url=private_redis.url, STRIPE_API_BASE=fake_stripe.url,
-                  STRIPE_API_KEY="sk_test_fake")  # pragma: allowlist secret
+    env = app_env(
+        database_url=url,
+        redis_url=private_redis.url,
+        STRIPE_API_BASE=fake_stripe.url,
+        STRIPE_API_KEY="sk_test_fake",  # pragma: allowlist secret
+    )
     # given: committed webhook deliveries (each with its apply task in the outbox) and an imported file
     payments = [submitted_payment(LARGE + i, "GBP") for i in range(PAYMENTS)]
     for payment in payments:
@@ -153,8 +157,13 @@ def test_postgres_restarted_while_the_relay_holds_a_sent_batch_the_batch_goes_ag
     # given: a migrated private cluster, a submitted payment and its stored webhook delivery
     private_postgres.createdb(DBNAME)
     url = private_postgres.url(DBNAME)
-    env = app_env(database_url=url, redis_url=private_redis.url, STRIPE_API_BASE=fake_stripe.url,
-                  STRIPE_API_KEY="sk_test_fake", DB_CONN_MAX_AGE="60")  # pragma: allowlist secret
+    env = app_env(
+        database_url=url,
+        redis_url=private_redis.url,
+        STRIPE_API_BASE=fake_stripe.url,
+        STRIPE_API_KEY="sk_test_fake",  # pragma: allowlist secret
+        DB_CONN_MAX_AGE="60",
+    )
     seeded = _seed(env, "payment", "--migrate", "--amount", str(LARGE), "--currency", "GBP")
     intent = fake_stripe.payment_intent_set_status(seeded["intent"], "succeeded")
     body_file = tmp_path / "event.json"

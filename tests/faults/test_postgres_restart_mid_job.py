@@ -29,8 +29,12 @@ DBNAME = "faults"
 
 def _seed(env: dict[str, str], *args: str) -> dict:
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tests.faults.private_db_seed", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120,
+        [sys.executable, "-m", "tests.faults.private_db_seed", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -42,8 +46,11 @@ def _query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
 
 
 def _statements_waiting_on_a_lock(url: str) -> list[str]:
-    rows = _query(url, "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
-                       " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+    rows = _query(
+        url,
+        "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+    )
     return [row[0] for row in rows]
 
 
@@ -54,8 +61,13 @@ def test_postgres_restarted_mid_journal_entry_the_job_retries_and_posts_the_entr
     # given: a migrated database on the private cluster, and a worker on it
     private_postgres.createdb(DBNAME)
     url = private_postgres.url(DBNAME)
-    env = app_env(database_url=url, redis_url=private_redis.url, STRIPE_API_BASE=fake_stripe.url,
-                  STRIPE_API_KEY="sk_test_fake", DB_CONN_MAX_AGE="60")  # pragma: allowlist secret
+    env = app_env(
+        database_url=url,
+        redis_url=private_redis.url,
+        STRIPE_API_BASE=fake_stripe.url,
+        STRIPE_API_KEY="sk_test_fake",  # pragma: allowlist secret
+        DB_CONN_MAX_AGE="60",
+    )
     worker, relay = celery_worker(env, tmp_path), outbox_relay(env, tmp_path)
     locker = None
     try:
@@ -74,8 +86,11 @@ def test_postgres_restarted_mid_journal_entry_the_job_retries_and_posts_the_entr
         # the worker gets half-way into the entry...
         delivery = _seed(env, "delivery", "--body-file", str(body_file))["delivery"]
         relay.start()
-        waiting = wait_for(lambda: worker.check_running() and _statements_waiting_on_a_lock(url), timeout=60,
-                           what=f"the worker to block inside the journal entry ({worker.log})")
+        waiting = wait_for(
+            lambda: worker.check_running() and _statements_waiting_on_a_lock(url),
+            timeout=60,
+            what=f"the worker to block inside the journal entry ({worker.log})",
+        )
         # (the entry and its postings are written in its open transaction; the commit waits)
         assert waiting == ["COMMIT"], waiting
         assert _query(url, "SELECT count(*) FROM payments_journalentry") == [(0,)]  # nothing visible yet
@@ -83,9 +98,16 @@ def test_postgres_restarted_mid_journal_entry_the_job_retries_and_posts_the_entr
         private_postgres.restart()
 
         # then: the task failed with a transient database error, retried, and applied the event
-        wait_for(lambda: worker.check_running() and _query(
-            url, "SELECT 1 FROM payments_webhookdelivery WHERE id = %s AND status = 'applied'", (delivery,)),
-            timeout=60, what=f"the delivery to be applied after the restart ({worker.log})")
+        wait_for(
+            lambda: (
+                worker.check_running()
+                and _query(
+                    url, "SELECT 1 FROM payments_webhookdelivery WHERE id = %s AND status = 'applied'", (delivery,)
+                )
+            ),
+            timeout=60,
+            what=f"the delivery to be applied after the restart ({worker.log})",
+        )
     finally:
         if locker is not None:
             locker.close()
@@ -100,11 +122,22 @@ def test_postgres_restarted_mid_journal_entry_the_job_retries_and_posts_the_entr
     assert _query(url, "SELECT idempotency_key FROM payments_journalentry") == [(f"payment-{payment}-succeeded",)]
     assert sorted(_query(url, "SELECT amount, currency FROM payments_posting")) == [(-4200, "EUR"), (4200, "EUR")]
     # and the ledger holds no half-written entry: every entry has postings and balances per currency
-    assert _query(url, "SELECT e.id FROM payments_journalentry e LEFT JOIN payments_posting p ON p.entry_id = e.id"
-                       " WHERE p.id IS NULL") == []
-    assert _query(url, "SELECT entry_id FROM payments_posting GROUP BY entry_id, currency"
-                       " HAVING SUM(amount) <> 0") == []
-    assert _query(url, "SELECT count(*) FROM fintech_auditevent WHERE action = 'payments.payment.succeeded'"
-                       " AND target_id = %s", (str(payment),)) == [(1,)]
-    assert _query(url, "SELECT count(*) FROM fintech_auditevent WHERE action = 'payments.journal_entry.posted'") \
-        == [(1,)]
+    assert (
+        _query(
+            url,
+            "SELECT e.id FROM payments_journalentry e LEFT JOIN payments_posting p ON p.entry_id = e.id"
+            " WHERE p.id IS NULL",
+        )
+        == []
+    )
+    assert (
+        _query(url, "SELECT entry_id FROM payments_posting GROUP BY entry_id, currency HAVING SUM(amount) <> 0") == []
+    )
+    assert _query(
+        url,
+        "SELECT count(*) FROM fintech_auditevent WHERE action = 'payments.payment.succeeded' AND target_id = %s",
+        (str(payment),),
+    ) == [(1,)]
+    assert _query(url, "SELECT count(*) FROM fintech_auditevent WHERE action = 'payments.journal_entry.posted'") == [
+        (1,)
+    ]

@@ -49,8 +49,12 @@ def _post(base_url: str, event: dict) -> requests.Response:
     body = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(body, SECRET)
     # Bounded like a provider's own delivery timeout: a request held by a dead broker fails.
-    return requests.post(f"{base_url}/webhooks/stripe/", data=body, timeout=10,
-                         headers={"Content-Type": "application/json", "Stripe-Signature": header})
+    return requests.post(
+        f"{base_url}/webhooks/stripe/",
+        data=body,
+        timeout=10,
+        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+    )
 
 
 def _succeeded_event(fake_stripe, payment: Payment) -> dict:
@@ -64,9 +68,13 @@ def test_webhooks_arriving_while_redis_is_down_are_stored_or_refused_then_applie
     fake_stripe, submitted_payment, tmp_path
 ):
     private_redis = PrivateRedis(tmp_path, persistent=True).start()
-    env = app_env(database_url=subprocess_database_url(), redis_url=private_redis.url,
-                  STRIPE_API_BASE=fake_stripe.url, STRIPE_API_KEY="sk_test_fake",  # pragma: allowlist secret
-                  STRIPE_WEBHOOK_SECRETS=SECRET)
+    env = app_env(
+        database_url=subprocess_database_url(),
+        redis_url=private_redis.url,
+        STRIPE_API_BASE=fake_stripe.url,
+        STRIPE_API_KEY="sk_test_fake",  # pragma: allowlist secret
+        STRIPE_WEBHOOK_SECRETS=SECRET,
+    )
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     web, worker = gunicorn(env, tmp_path, port), celery_worker(env, tmp_path)
@@ -76,8 +84,11 @@ def test_webhooks_arriving_while_redis_is_down_are_stored_or_refused_then_applie
     refused: list[dict] = []
     try:
         web.start()
-        wait_for(lambda: web.check_running() and _ready(base_url), timeout=PROCESS_START_TIMEOUT,
-                 what=f"gunicorn to serve ({web.log})")
+        wait_for(
+            lambda: web.check_running() and _ready(base_url),
+            timeout=PROCESS_START_TIMEOUT,
+            what=f"gunicorn to serve ({web.log})",
+        )
 
         relay.start()
         worker.start()
@@ -88,7 +99,7 @@ def test_webhooks_arriving_while_redis_is_down_are_stored_or_refused_then_applie
         # when: Redis stops and webhooks keep coming for DOWN_SECONDS
         private_redis.stop()
         down_at = time.monotonic()
-        during = events[PAYMENTS_BEFORE:PAYMENTS_BEFORE + PAYMENTS_DURING]
+        during = events[PAYMENTS_BEFORE : PAYMENTS_BEFORE + PAYMENTS_DURING]
         for event in during:
             response = _post(base_url, event)
             # then: each is either stored (2xx) or refused with a 5xx so that Stripe retries
@@ -111,16 +122,26 @@ def test_webhooks_arriving_while_redis_is_down_are_stored_or_refused_then_applie
         # when: Redis comes back on the same port with what it had accepted, Stripe retries
         # what was refused, and new webhooks arrive
         private_redis.start()
-        for event in refused + events[PAYMENTS_BEFORE + PAYMENTS_DURING:]:
+        for event in refused + events[PAYMENTS_BEFORE + PAYMENTS_DURING :]:
             assert _post(base_url, event).status_code == 200
 
         # then: every event is applied, and every payment monitored, without a sweep
         unapplied = WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.APPLIED)
-        wait_for(lambda: worker.check_running() and relay.check_running() and not unapplied.exists(), timeout=60,
-                 what=f"every delivery to be applied (worker log: {worker.log}, relay log: {relay.log})")
-        wait_for(lambda: consumer.check_running() and not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
-                 and MonitoredTransaction.objects.count() == len(payments) and _stream_drained(private_redis.url),
-                 timeout=60, what=f"every payment monitored ({consumer.log})")
+        wait_for(
+            lambda: worker.check_running() and relay.check_running() and not unapplied.exists(),
+            timeout=60,
+            what=f"every delivery to be applied (worker log: {worker.log}, relay log: {relay.log})",
+        )
+        wait_for(
+            lambda: (
+                consumer.check_running()
+                and not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+                and MonitoredTransaction.objects.count() == len(payments)
+                and _stream_drained(private_redis.url)
+            ),
+            timeout=60,
+            what=f"every payment monitored ({consumer.log})",
+        )
     finally:
         for process in (consumer, relay, worker, web):
             process.stop()
@@ -135,7 +156,8 @@ def test_webhooks_arriving_while_redis_is_down_are_stored_or_refused_then_applie
     assert JournalEntry.objects.count() == len(payments)
     assert AuditEvent.objects.filter(action="payments.webhook_delivery.applied").count() == len(events)
     assert sorted(MonitoredTransaction.objects.values_list("source_id", flat=True)) == sorted(
-        f"payment:{p.pk}" for p in payments)
+        f"payment:{p.pk}" for p in payments
+    )
 
 
 def _ready(base_url: str) -> bool:

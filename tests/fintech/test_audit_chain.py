@@ -27,8 +27,13 @@ def triggers_disabled():
 
 def other_connection() -> psycopg.Connection:
     db = connection.settings_dict
-    return psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, dbname=db["NAME"],
-                           user=db["USER"], password=db["PASSWORD"] or None)
+    return psycopg.connect(
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+    )
 
 
 @contextmanager
@@ -44,8 +49,7 @@ def in_shard(shard: int):
 def write_events(n: int) -> list[AuditEvent]:
     customer = CustomerFactory()
     return [
-        audit_event_record(action="tests.thing.done", target=customer, after={"n": i, "note": "café"})
-        for i in range(n)
+        audit_event_record(action="tests.thing.done", target=customer, after={"n": i, "note": "café"}) for i in range(n)
     ]
 
 
@@ -66,10 +70,13 @@ def test_rows_link_to_their_predecessor():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("statement", [
-    "UPDATE fintech_auditevent SET action = 'x'",
-    "DELETE FROM fintech_auditevent",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE fintech_auditevent SET action = 'x'",
+        "DELETE FROM fintech_auditevent",
+    ],
+)
 def test_the_database_refuses_update_and_delete(statement):
     write_events(1)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
@@ -156,8 +163,14 @@ def test_concurrent_writers_do_not_fork_the_chain():
 def test_an_inserted_row_is_caught():
     events = write_events(4)
     forged = AuditEvent(
-        shard=events[1].shard, seq=3, occurred_at=events[1].occurred_at, actor_label="system",
-        action="tests.thing.done", prev_hash=events[1].hash, key_id=events[1].key_id, hash="f" * 64,
+        shard=events[1].shard,
+        seq=3,
+        occurred_at=events[1].occurred_at,
+        actor_label="system",
+        action="tests.thing.done",
+        prev_hash=events[1].hash,
+        key_id=events[1].key_id,
+        hash="f" * 64,
     )
     with triggers_disabled():
         # make room at #3 (highest first: seq is unique), then slip the forged row in

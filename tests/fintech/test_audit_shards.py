@@ -119,8 +119,14 @@ def _reorder(events):
 
 def _insert(events):
     forged = AuditEvent(
-        shard=events[1].shard, seq=3, occurred_at=events[1].occurred_at, actor_label="system",
-        action="tests.shard.write", prev_hash=events[1].hash, key_id=events[1].key_id, hash="f" * 64,
+        shard=events[1].shard,
+        seq=3,
+        occurred_at=events[1].occurred_at,
+        actor_label="system",
+        action="tests.shard.write",
+        prev_hash=events[1].hash,
+        key_id=events[1].key_id,
+        hash="f" * 64,
     )
     with triggers_disabled():
         for event in reversed(events[2:]):
@@ -196,10 +202,20 @@ def test_a_store_of_single_chain_checkpoints_still_verifies_and_is_continued(set
     # given the store as the release before the shards wrote it: v1 lines of the one chain
     events = events_in(0, 2)
     ring = audit_key_ring()
-    v1 = {"format": "fintech.audit.checkpoint.v1", "chain": "main", "seq": 2, "hash": events[-1].hash,
-          "key_id": ring.primary_id, "written_at": "2026-12-07T12:00:00+00:00"}
-    v1["sig"] = Checkpoint(heads={0: (2, events[-1].hash)}, key_id=ring.primary_id, written_at=v1["written_at"],
-                           format=CHECKPOINT_FORMAT_V1).signature(ring)
+    v1 = {
+        "format": "fintech.audit.checkpoint.v1",
+        "chain": "main",
+        "seq": 2,
+        "hash": events[-1].hash,
+        "key_id": ring.primary_id,
+        "written_at": "2026-12-07T12:00:00+00:00",
+    }
+    v1["sig"] = Checkpoint(
+        heads={0: (2, events[-1].hash)},
+        key_id=ring.primary_id,
+        written_at=v1["written_at"],
+        format=CHECKPOINT_FORMAT_V1,
+    ).signature(ring)
     settings.AUDIT_CHECKPOINT_PATH.parent.mkdir(parents=True, exist_ok=True)
     settings.AUDIT_CHECKPOINT_PATH.write_text(json.dumps(v1) + "\n")
     assert audit_chain_verify().ok

@@ -40,13 +40,17 @@ def _free_port() -> int:
 
 
 def test_ctrl_c_stops_web_worker_and_beat_cleanly(tmp_path):
-    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{_free_port()}", "WEB_CONCURRENCY": "1",
-           "VAR_DIR": str(tmp_path)}
+    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{_free_port()}", "WEB_CONCURRENCY": "1", "VAR_DIR": str(tmp_path)}
     out = tmp_path / "honcho.log"
     with out.open("w") as log:
-        shell = subprocess.Popen(["make", "--no-print-directory", "-C", str(ROOT), "-f", str(_serve_makefile(tmp_path)),
-                                  "serve"], cwd=ROOT, env=env, stdout=log,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+        shell = subprocess.Popen(
+            ["make", "--no-print-directory", "-C", str(ROOT), "-f", str(_serve_makefile(tmp_path)), "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 240
         ready = ("celery@", "Booting worker", "beat: Starting")

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 def raw_row(customer, *columns):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)} FROM fintech_customer WHERE id = %s", [customer.pk]  # noqa: S608
+            f"SELECT {', '.join(columns)} FROM fintech_customer WHERE id = %s",
+            [customer.pk],  # noqa: S608
         )
         return cursor.fetchone()
 

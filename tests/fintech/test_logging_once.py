@@ -21,8 +21,9 @@ Client().get("/no-such-page/", HTTP_X_REQUEST_ID="req-newcomer-0001")
 
 def test_a_django_warning_is_logged_once_with_its_request_id():
     env = {**os.environ, "DJANGO_ENV": "development", "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "fintech.settings"}
-    done = subprocess.run([sys.executable, "-c", REQUEST], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", REQUEST], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     lines = [line for line in done.stderr.splitlines() if "Not Found" in line]
     assert len(lines) == 1, done.stderr
     record = json.loads(lines[0])

@@ -13,8 +13,12 @@ from fintech.models import AuditEvent, Customer
 
 pytestmark = pytest.mark.django_db
 SIGN_UP = {
-    "legal_name": "Ada Lovelace", "email": "ada@example.com", "country": "GB", "date_of_birth": "1990-12-10",
-    "password1": "analytical-engine-1843", "password2": "analytical-engine-1843",
+    "legal_name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "country": "GB",
+    "date_of_birth": "1990-12-10",
+    "password1": "analytical-engine-1843",
+    "password2": "analytical-engine-1843",
 }
 
 

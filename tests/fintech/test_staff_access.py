@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 def is_in_admin(client) -> bool:
     response = client.get("/admin/")
-    return response.status_code == 200 and b"Site administration" in response.content or (
-        response.status_code == 200 and b"Compliance and operations" in response.content
+    return (
+        response.status_code == 200
+        and b"Site administration" in response.content
+        or (response.status_code == 200 and b"Compliance and operations" in response.content)
     )
 
 
@@ -61,7 +63,8 @@ def test_eleven_bad_logins_lock_the_username_even_from_different_ips(client):
     user, device = make_staff("officer", roles.COMPLIANCE_OFFICER)
     for attempt in range(11):
         client.post(
-            "/admin/login/", {"username": "officer", "password": "wrong-password", "otp_token": "000000"},
+            "/admin/login/",
+            {"username": "officer", "password": "wrong-password", "otp_token": "000000"},
             REMOTE_ADDR=f"10.0.0.{attempt + 1}",
         )
     # the right password and a valid code, from yet another address: still locked
@@ -142,9 +145,15 @@ def test_changes_made_in_stock_admin_pages_are_audited(client):
     response = client.post(
         f"/admin/auth/user/{target.pk}/change/",
         {
-            "username": "analyst", "email": "analyst@back-office.example", "is_active": "on", "is_staff": "on",
-            "groups": [officers.pk], "date_joined_0": "2026-11-01", "date_joined_1": "09:00:00",
-            "initial-date_joined_0": "2026-11-01", "initial-date_joined_1": "09:00:00",
+            "username": "analyst",
+            "email": "analyst@back-office.example",
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": [officers.pk],
+            "date_joined_0": "2026-11-01",
+            "date_joined_1": "09:00:00",
+            "initial-date_joined_0": "2026-11-01",
+            "initial-date_joined_1": "09:00:00",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response

@@ -73,8 +73,11 @@ def test_balance_is_per_currency():
     _, usd_customers = _accounts("USD")
     # 1000 EUR against 1000 USD sums to zero but balances in neither currency
     with pytest.raises(UnbalancedEntryError, match="EUR off by 1000, USD off by -1000"):
-        journal_entry_post(lines=[PostingLine(eur_clearing, 1000), PostingLine(usd_customers, -1000)],
-                           description="fx", idempotency_key="fx")
+        journal_entry_post(
+            lines=[PostingLine(eur_clearing, 1000), PostingLine(usd_customers, -1000)],
+            description="fx",
+            idempotency_key="fx",
+        )
 
 
 @pytest.mark.django_db

@@ -65,8 +65,9 @@ def test_an_entry_posted_while_another_on_the_same_clearing_account_is_open_does
     assert errors == []
     entries = JournalEntry.objects.filter(idempotency_key__in=["first", "second"])
     assert entries.count() == 2
-    audited = AuditEvent.objects.filter(action="payments.journal_entry.posted",
-                                        target_id__in=[str(e.pk) for e in entries])
+    audited = AuditEvent.objects.filter(
+        action="payments.journal_entry.posted", target_id__in=[str(e.pk) for e in entries]
+    )
     assert audited.count() == 2
 
 
@@ -80,9 +81,11 @@ def test_racing_posts_of_one_idempotency_key_post_one_entry_with_one_audit_event
         try:
             barrier.wait()
             with transaction.atomic():
-                results.append(journal_entry_post(
-                    lines=payment_lines(customer, 900), description="race", idempotency_key="payment-race"
-                ).pk)
+                results.append(
+                    journal_entry_post(
+                        lines=payment_lines(customer, 900), description="race", idempotency_key="payment-race"
+                    ).pk
+                )
         except Exception as exc:  # asserted below
             errors.append(exc)
         finally:

@@ -15,10 +15,14 @@ URL = "/webhooks/braintree/"
 
 
 def sdk_gateway(private_key: str = fake.PRIVATE_KEY) -> braintree.BraintreeGateway:
-    return braintree.BraintreeGateway(braintree.Configuration(
-        environment=braintree.Environment.Development, merchant_id=fake.MERCHANT_ID,
-        public_key=fake.PUBLIC_KEY, private_key=private_key,
-    ))
+    return braintree.BraintreeGateway(
+        braintree.Configuration(
+            environment=braintree.Environment.Development,
+            merchant_id=fake.MERCHANT_ID,
+            public_key=fake.PUBLIC_KEY,
+            private_key=private_key,
+        )
+    )
 
 
 def sample(kind: str, subject_id: str, **kwargs) -> dict[str, str]:

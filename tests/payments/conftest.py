@@ -23,9 +23,15 @@ WEBHOOK_SECRETS = ("whsec_old_secret", "whsec_new_secret")
 def fake_stripe(settings, monkeypatch):
     """The fake Stripe API, with the adapter configured to talk to it through the real SDK."""
     server = FakeStripeServer().start()
-    provider_settings_set(settings, monkeypatch, {
-        "STRIPE_API_BASE": server.url, "STRIPE_API_KEY": "sk_test_fake", "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
-    })
+    provider_settings_set(
+        settings,
+        monkeypatch,
+        {
+            "STRIPE_API_BASE": server.url,
+            "STRIPE_API_KEY": "sk_test_fake",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
+        },
+    )
     yield server
     server.stop()
 
@@ -37,11 +43,18 @@ def fake_braintree(settings, monkeypatch):
     from sandbox import braintree_server as fake
 
     server = FakeBraintreeServer(merchant_accounts={"fake_usd": "USD", "fake_eur": "EUR"}).start()
-    provider_settings_set(settings, monkeypatch, {
-        "BRAINTREE_API_URL": server.url, "BRAINTREE_ENVIRONMENT": "development",
-        "BRAINTREE_MERCHANT_ID": fake.MERCHANT_ID, "BRAINTREE_PUBLIC_KEY": fake.PUBLIC_KEY,
-        "BRAINTREE_PRIVATE_KEY": fake.PRIVATE_KEY, "BRAINTREE_MERCHANT_ACCOUNTS": "USD=fake_usd,EUR=fake_eur",
-    })
+    provider_settings_set(
+        settings,
+        monkeypatch,
+        {
+            "BRAINTREE_API_URL": server.url,
+            "BRAINTREE_ENVIRONMENT": "development",
+            "BRAINTREE_MERCHANT_ID": fake.MERCHANT_ID,
+            "BRAINTREE_PUBLIC_KEY": fake.PUBLIC_KEY,
+            "BRAINTREE_PRIVATE_KEY": fake.PRIVATE_KEY,
+            "BRAINTREE_MERCHANT_ACCOUNTS": "USD=fake_usd,EUR=fake_eur",
+        },
+    )
     yield server
     server.stop()
 

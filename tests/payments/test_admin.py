@@ -15,8 +15,14 @@ from tests.helpers import admin_login
 from tests.payments.conftest import post_event
 
 MODELS = [
-    "payments/payment", "payments/refund", "payments/dispute", "payments/payout", "payments/webhookdelivery",
-    "ledger/ledgeraccount", "ledger/ledgerhold", "ledger/journalentry",
+    "payments/payment",
+    "payments/refund",
+    "payments/dispute",
+    "payments/payout",
+    "payments/webhookdelivery",
+    "ledger/ledgeraccount",
+    "ledger/ledgerhold",
+    "ledger/journalentry",
 ]
 
 
@@ -91,8 +97,9 @@ def test_only_payments_operations_may_refund(client, paid, role):
     changelist = client.get("/admin/payments/payment/")
     assert changelist.status_code == 200
     assert b"refund_in_full" not in changelist.content
-    client.post("/admin/payments/payment/", {"action": "refund_in_full", "_selected_action": [paid.pk],
-                                              "confirm": "yes"})
+    client.post(
+        "/admin/payments/payment/", {"action": "refund_in_full", "_selected_action": [paid.pk], "confirm": "yes"}
+    )
     assert not Refund.objects.exists()
     assert Payment.objects.get(pk=paid.pk).amount_refunded == 0
 
@@ -103,16 +110,18 @@ def test_failed_delivery_is_retried_from_the_admin_once_the_cause_is_fixed(
 ):
     # given: a refund event for a payment the gateway still reported unpaid -> failed
     payment = submitted_payment(2500, "EUR")
-    charge = fake_stripe.object("charge", amount=2500, currency="eur", amount_refunded=500,
-                                payment_intent=payment.gateway_reference)
+    charge = fake_stripe.object(
+        "charge", amount=2500, currency="eur", amount_refunded=500, payment_intent=payment.gateway_reference
+    )
     post_event(client, fake_stripe.event("charge.refunded", charge))
     delivery = WebhookDelivery.objects.get()
     assert apply_webhook_delivery(delivery.pk) == "failed"
     fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")  # the gateway caught up
     operator = _login(client, "payops", roles.PAYMENTS_OPERATIONS)
     # when
-    response = client.post("/admin/payments/webhookdelivery/",
-                           {"action": "retry_failed", "_selected_action": [delivery.pk]})
+    response = client.post(
+        "/admin/payments/webhookdelivery/", {"action": "retry_failed", "_selected_action": [delivery.pk]}
+    )
     relay()
     # then
     assert response.status_code == 302

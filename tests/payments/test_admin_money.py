@@ -22,8 +22,9 @@ def _text(response) -> str:
 
 def test_payment_detail_shows_amounts_with_their_currency(client):
     _login(client, "payops", roles.PAYMENTS_OPERATIONS)
-    payment = Payment.objects.create(customer=CustomerFactory(), amount=4250, currency="EUR", amount_refunded=1000,
-                                     status=Payment.Status.SUCCEEDED)
+    payment = Payment.objects.create(
+        customer=CustomerFactory(), amount=4250, currency="EUR", amount_refunded=1000, status=Payment.Status.SUCCEEDED
+    )
     Refund.objects.create(payment=payment, amount=1000, currency="EUR", status=Refund.Status.SUCCEEDED)
     detail = _text(client.get(f"/admin/payments/payment/{payment.pk}/change/"))
     assert "42.50 EUR" in detail and "10.00 EUR" in detail
@@ -35,8 +36,11 @@ def test_payment_detail_shows_amounts_with_their_currency(client):
 def test_ledger_currency_filter_lists_the_currencies_in_use(client):
     _login(client, "payops", roles.PAYMENTS_OPERATIONS)
     for currency in ("EUR", "GBP"):
-        LedgerAccount.objects.get_or_create(code=LedgerAccount.GATEWAY_CLEARING, currency=currency,
-                                            defaults={"kind": "asset", "name": f"Gateway clearing {currency}"})
+        LedgerAccount.objects.get_or_create(
+            code=LedgerAccount.GATEWAY_CLEARING,
+            currency=currency,
+            defaults={"kind": "asset", "name": f"Gateway clearing {currency}"},
+        )
     page = client.get("/admin/ledger/ledgeraccount/").content.decode()
     offered = set(re.findall(r"\?currency=([A-Z]{3})", page))
     assert {"EUR", "GBP"} <= offered and len(offered) < 10 and "ZWG" not in offered

@@ -61,9 +61,12 @@ def test_payments_operations_see_all_and_refund_once_per_key(paid, submitted_pay
 @pytest.mark.parametrize("amount", [10.0, "10", True, 0, -1])
 def test_refund_amount_must_be_a_positive_json_integer(paid, amount):
     operator, device = make_staff("payops", roles.PAYMENTS_OPERATIONS)
-    response = _api(operator).post(f"/api/v1/payments/{paid.pk}/refunds/",
-                                   {"amount": amount, "idempotency_key": "k"}, format="json",
-                                   HTTP_X_OTP_CODE=current_totp(device))
+    response = _api(operator).post(
+        f"/api/v1/payments/{paid.pk}/refunds/",
+        {"amount": amount, "idempotency_key": "k"},
+        format="json",
+        HTTP_X_OTP_CODE=current_totp(device),
+    )
     assert response.status_code == 400
     assert not Refund.objects.exists()
 
@@ -71,9 +74,12 @@ def test_refund_amount_must_be_a_positive_json_integer(paid, amount):
 @pytest.mark.django_db
 def test_refund_beyond_what_is_left_is_a_409(paid):
     operator, device = make_staff("payops", roles.PAYMENTS_OPERATIONS)
-    response = _api(operator).post(f"/api/v1/payments/{paid.pk}/refunds/",
-                                   {"amount": 2501, "idempotency_key": "k"}, format="json",
-                                   HTTP_X_OTP_CODE=current_totp(device))
+    response = _api(operator).post(
+        f"/api/v1/payments/{paid.pk}/refunds/",
+        {"amount": 2501, "idempotency_key": "k"},
+        format="json",
+        HTTP_X_OTP_CODE=current_totp(device),
+    )
     assert response.status_code == 409
     assert response.json()["error"] == "conflict"
 
@@ -89,8 +95,9 @@ def test_refund_needs_the_refund_permission(paid, role):
 
 @pytest.mark.django_db
 def test_customer_cannot_refund_their_own_payment(paid):
-    response = _api(paid.customer.user).post(f"/api/v1/payments/{paid.pk}/refunds/", {"idempotency_key": "k"},
-                                             format="json")
+    response = _api(paid.customer.user).post(
+        f"/api/v1/payments/{paid.pk}/refunds/", {"idempotency_key": "k"}, format="json"
+    )
     assert response.status_code == 403
 
 

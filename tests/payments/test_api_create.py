@@ -65,9 +65,16 @@ def test_keys_are_per_client_user(customer_api):
 
 @pytest.mark.parametrize(
     ("body", "key"),
-    [(BODY, None), (BODY, ""), (BODY, "k" * 101), ({"amount": 12.5, "currency": "EUR"}, "a"),
-     ({"amount": "1250", "currency": "EUR"}, "b"), ({"amount": 1250, "currency": "XYZ"}, "c"),
-     ({"amount": 0, "currency": "EUR"}, "d"), ({"currency": "EUR"}, "e")],
+    [
+        (BODY, None),
+        (BODY, ""),
+        (BODY, "k" * 101),
+        ({"amount": 12.5, "currency": "EUR"}, "a"),
+        ({"amount": "1250", "currency": "EUR"}, "b"),
+        ({"amount": 1250, "currency": "XYZ"}, "c"),
+        ({"amount": 0, "currency": "EUR"}, "d"),
+        ({"currency": "EUR"}, "e"),
+    ],
 )
 def test_invalid_requests_are_refused_and_write_nothing(customer_api, body, key):
     _, api = customer_api
@@ -85,11 +92,17 @@ def test_a_body_in_a_media_type_the_api_does_not_parse_is_a_documented_415(custo
     operation = schema["paths"]["/api/v1/payments/"]["post"]
     assert "text/plain" not in operation["requestBody"]["content"]
     assert operation["responses"]["415"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Error"}
+        "$ref": "#/components/schemas/Error"
+    }
     # when
     _, api = customer_api
-    response = api.generic("POST", "/api/v1/payments/", '{"amount": 1250, "currency": "EUR"}',
-                           content_type=content_type, HTTP_IDEMPOTENCY_KEY="order-1")
+    response = api.generic(
+        "POST",
+        "/api/v1/payments/",
+        '{"amount": 1250, "currency": "EUR"}',
+        content_type=content_type,
+        HTTP_IDEMPOTENCY_KEY="order-1",
+    )
     # then
     assert response.status_code == 415
     assert response.json()["error"] == "unsupported_media_type"

@@ -22,9 +22,12 @@ def _legacy_payment(customer, amount: int) -> Payment:
     payment = payment_create(customer=customer, amount=amount, currency="USD")
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED)
     journal_entry_post(
-        lines=[PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency="USD"), amount),
-               PostingLine(ledger_account_get(code=LedgerAccount.CUSTOMER_BALANCES, currency="USD"), -amount)],
-        description=f"Payment #{payment.pk} succeeded", idempotency_key=f"payment-{payment.pk}-succeeded",
+        lines=[
+            PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency="USD"), amount),
+            PostingLine(ledger_account_get(code=LedgerAccount.CUSTOMER_BALANCES, currency="USD"), -amount),
+        ],
+        description=f"Payment #{payment.pk} succeeded",
+        idempotency_key=f"payment-{payment.pk}-succeeded",
     )
     return payment
 
@@ -44,8 +47,12 @@ def test_pooled_balances_move_to_each_customers_account_once(capsys):
     assert available_balance(customer=bob, currency="USD") == 700
     pooled = Posting.objects.filter(account__code=LedgerAccount.CUSTOMER_BALANCES, account__customer__isnull=True)
     assert sum(pooled.values_list("amount", flat=True)) == -300
-    assert AuditEvent.objects.filter(action="payments.journal_entry.posted",
-                                     after__idempotency_key__startswith="customer-balance-attribution-").count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            action="payments.journal_entry.posted", after__idempotency_key__startswith="customer-balance-attribution-"
+        ).count()
+        == 2
+    )
     # running it again moves nothing more
     call_command("attribute_customer_balances")
     assert "0 attribution entries posted" in capsys.readouterr().out

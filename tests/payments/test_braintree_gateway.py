@@ -26,10 +26,15 @@ def test_wrong_credentials_are_refused(fake_braintree, settings):
 
 
 def test_sale_with_a_nonce_is_submitted_for_settlement_in_the_currencys_merchant_account(fake_braintree):
-    sale = braintree_adapter().transaction_sale(amount=1099, currency="EUR", order_id="payment-1",
-                                                nonce=fake_braintree.nonce("card"))
+    sale = braintree_adapter().transaction_sale(
+        amount=1099, currency="EUR", order_id="payment-1", nonce=fake_braintree.nonce("card")
+    )
     assert (sale.status, sale.amount, sale.currency, sale.order_id) == (
-        "submitted_for_settlement", 1099, "EUR", "payment-1")
+        "submitted_for_settlement",
+        1099,
+        "EUR",
+        "payment-1",
+    )
     stored = fake_braintree.transactions[sale.reference]
     assert (stored["amount"], stored["merchant_account_id"]) == ("10.99", "fake_eur")
 
@@ -51,13 +56,20 @@ def test_paypal_vault_flow_customer_and_payment_method(fake_braintree):
     method = gateway.payment_method_vault(customer_id="customer-9", nonce=fake_braintree.nonce("paypal"))
     assert method.kind == "paypal_account" and method.token in fake_braintree.payment_methods
     # a sale that vaults its PayPal account on success
-    sale = gateway.transaction_sale(amount=2000, currency="USD", order_id="payment-2", customer_id="customer-9",
-                                    nonce=fake_braintree.nonce("paypal"), store_in_vault=True)
+    sale = gateway.transaction_sale(
+        amount=2000,
+        currency="USD",
+        order_id="payment-2",
+        customer_id="customer-9",
+        nonce=fake_braintree.nonce("paypal"),
+        store_in_vault=True,
+    )
     assert sale.customer_id == "customer-9"
     assert fake_braintree.payment_methods[sale.payment_method_token]["kind"] == "paypal"
     # and a later sale from the vaulted method, without a nonce
-    later = gateway.transaction_sale(amount=300, currency="USD", order_id="payment-3",
-                                     payment_method_token=method.token)
+    later = gateway.transaction_sale(
+        amount=300, currency="USD", order_id="payment-3", payment_method_token=method.token
+    )
     assert later.status == "submitted_for_settlement"
 
 
@@ -72,8 +84,9 @@ def test_a_used_or_unknown_nonce_is_a_gateway_refusal(fake_braintree):
 
 
 def test_a_processor_decline_returns_the_declined_transaction(fake_braintree):
-    sale = braintree_adapter().transaction_sale(amount=100, currency="USD", order_id="payment-1",
-                                                nonce="fake-processor-declined-visa-nonce")
+    sale = braintree_adapter().transaction_sale(
+        amount=100, currency="USD", order_id="payment-1", nonce="fake-processor-declined-visa-nonce"
+    )
     assert (sale.status, sale.processor_response) == ("processor_declined", "Do Not Honor")
 
 
@@ -117,8 +130,9 @@ def test_settled_transactions_in_a_date_range_are_read_lazily_a_page_at_a_time(f
     at = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
     refs = []
     for i in range(5):
-        sale = gateway.transaction_sale(amount=1000 + i, currency="USD", order_id=f"payment-{i}",
-                                        nonce=fake_braintree.nonce())
+        sale = gateway.transaction_sale(
+            amount=1000 + i, currency="USD", order_id=f"payment-{i}", nonce=fake_braintree.nonce()
+        )
         fake_braintree.settle(sale.reference, at=at + timedelta(minutes=i), service_fee="0.30" if i == 0 else None)
         refs.append(sale.reference)
     outside = gateway.transaction_sale(amount=9, currency="USD", order_id="payment-x", nonce=fake_braintree.nonce())
@@ -130,8 +144,16 @@ def test_settled_transactions_in_a_date_range_are_read_lazily_a_page_at_a_time(f
     first = next(records)
     # then: one page fetched so far
     assert fake_braintree.count("POST", "/advanced_search") == searches + 1
-    assert first == BraintreeSettledTransaction(reference=refs[0], amount=1000, currency="USD", status="settled",
-                                                settled_at=at, service_fee=30, type="sale", order_id="payment-0")
+    assert first == BraintreeSettledTransaction(
+        reference=refs[0],
+        amount=1000,
+        currency="USD",
+        status="settled",
+        settled_at=at,
+        service_fee=30,
+        type="sale",
+        order_id="payment-0",
+    )
     rest = list(records)
     assert [r.reference for r in rest] == refs[1:]
     assert all(r.service_fee is None for r in rest)

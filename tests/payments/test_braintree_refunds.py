@@ -38,8 +38,11 @@ def settled(client, fake_braintree):
 
 
 def credits(fake_braintree, sale: str) -> list[dict]:
-    return [t for t in fake_braintree.transactions.values() if t["type"] == "credit"
-            and t["refunded_transaction_id"] == sale]
+    return [
+        t
+        for t in fake_braintree.transactions.values()
+        if t["type"] == "credit" and t["refunded_transaction_id"] == sale
+    ]
 
 
 def refund_entries() -> list[JournalEntry]:
@@ -51,8 +54,9 @@ def audits(action: str, target) -> int:
 
 
 @pytest.mark.django_db
-def test_refund_is_recorded_from_the_gateways_answer_once(fake_braintree, settled, published,
-                                                         django_capture_on_commit_callbacks):
+def test_refund_is_recorded_from_the_gateways_answer_once(
+    fake_braintree, settled, published, django_capture_on_commit_callbacks
+):
     # when (committed: the transaction event is sent after commit)
     with django_capture_on_commit_callbacks(execute=True):
         refund = payment_refund(payment=settled, amount=1000, reason="customer asked")
@@ -82,7 +86,9 @@ def test_two_partial_refunds_add_up_and_the_rest_is_refused(fake_braintree, sett
     settled.refresh_from_db()
     assert settled.amount_refunded == 2500
     assert sorted(e.idempotency_key for e in refund_entries()) == [
-        f"payment-{settled.pk}-refunded-to-2500", f"payment-{settled.pk}-refunded-to-600"]
+        f"payment-{settled.pk}-refunded-to-2500",
+        f"payment-{settled.pk}-refunded-to-600",
+    ]
     assert ledger_balances(currency="EUR")[(CLEARING, "EUR")] == 0
     with pytest.raises(Exception, match="0 EUR left"):
         payment_refund(payment=settled, amount=1)
@@ -92,8 +98,9 @@ def test_two_partial_refunds_add_up_and_the_rest_is_refused(fake_braintree, sett
 def test_a_crash_after_the_gateway_refunded_is_recovered_by_submitting_again(fake_braintree, settled):
     # given: the credit was made at the gateway, but we crashed before recording its answer
     refund = refund_request(payment=settled, amount=700)
-    braintree_adapter().refund_create(payment_intent=settled.gateway_reference, amount=700,
-                                      idempotency_key=f"refund-{refund.pk}-create", metadata={})
+    braintree_adapter().refund_create(
+        payment_intent=settled.gateway_reference, amount=700, idempotency_key=f"refund-{refund.pk}-create", metadata={}
+    )
     assert Refund.objects.get(pk=refund.pk).status == Refund.Status.PENDING
     # when: the pending refund is submitted again (the same door a retry uses)
     same = refund_submit(refund=refund)

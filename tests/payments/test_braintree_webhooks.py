@@ -78,13 +78,22 @@ def _tampered(form):
         (lambda form: {"bt_signature": form["bt_signature"]}, "missing_fields"),
         (lambda form: {"bt_payload": form["bt_payload"]}, "missing_fields"),
         (_tampered, "bad_signature"),
-        (lambda form: {**form, "bt_signature": "other_public_key|" + form["bt_signature"].split("|")[1]},
-         "bad_signature"),
+        (
+            lambda form: {**form, "bt_signature": "other_public_key|" + form["bt_signature"].split("|")[1]},
+            "bad_signature",
+        ),
         (lambda form: {**form, "bt_payload": "<not base64>"}, "bad_signature"),
         (lambda form: sample("transaction_settled", "abc", private_key="attacker"), "bad_signature"),
     ],
-    ids=["nothing", "no-payload", "no-signature", "tampered", "unknown-public-key", "illegal-chars",
-         "wrong-private-key"],
+    ids=[
+        "nothing",
+        "no-payload",
+        "no-signature",
+        "tampered",
+        "unknown-public-key",
+        "illegal-chars",
+        "wrong-private-key",
+    ],
 )
 def test_unverifiable_notification_is_a_400_json_and_writes_nothing(client, fake_braintree, make_form, code):
     response = post_notification(client, make_form(sample("transaction_settled", "abc")))
@@ -126,8 +135,7 @@ def test_settled_transaction_refetched_succeeds_the_payment_with_its_ledger_entr
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
     assert JournalEntry.objects.filter(idempotency_key=f"payment-{payment.pk}-succeeded").count() == 1
-    assert ledger_balances(currency="EUR") == {("gateway_clearing", "EUR"): 2500,
-                                               ("customer_balances", "EUR"): -2500}
+    assert ledger_balances(currency="EUR") == {("gateway_clearing", "EUR"): 2500, ("customer_balances", "EUR"): -2500}
     assert AuditEvent.objects.filter(action="payments.payment.succeeded", target_id=str(payment.pk)).count() == 1
 
 
@@ -152,9 +160,12 @@ def test_duplicates_and_a_second_notification_of_the_same_change_apply_once(clie
     assert post_notification(client, form).json()["duplicate"] is True
     assert apply_webhook_delivery(delivery_id) == "applied"  # the task run again (late ack)
     # Braintree sends the same kind again later (another timestamp): a new delivery, no new effect
-    later = WebhookDelivery.objects.create(provider="braintree", event_key="transaction_settled:later:x",
-                                           event_type="transaction_settled",
-                                           raw_body=WebhookDelivery.objects.get().raw_body)
+    later = WebhookDelivery.objects.create(
+        provider="braintree",
+        event_key="transaction_settled:later:x",
+        event_type="transaction_settled",
+        raw_body=WebhookDelivery.objects.get().raw_body,
+    )
     assert apply_webhook_delivery(later.pk) == "ignored"
     assert JournalEntry.objects.count() == 1
     assert AuditEvent.objects.filter(action="payments.payment.succeeded").count() == 1
@@ -179,8 +190,9 @@ def test_settled_before_our_submit_saved_the_reference_links_by_order_id(client,
     from payments.services.payments import payment_create
 
     payment = payment_create(customer=None, amount=700, currency="USD", gateway="braintree")
-    lost = braintree_adapter().transaction_sale(amount=700, currency="USD", order_id=f"payment-{payment.pk}",
-                                                nonce=fake_braintree.nonce())
+    lost = braintree_adapter().transaction_sale(
+        amount=700, currency="USD", order_id=f"payment-{payment.pk}", nonce=fake_braintree.nonce()
+    )
     fake_braintree.settle(lost.reference)
     assert deliver(client, "transaction_settled", lost.reference) == "applied"
     payment.refresh_from_db()
@@ -231,7 +243,11 @@ def test_dispute_opened_then_won_withdraws_then_reinstates_once(client, fake_bra
     assert deliver(client, "dispute_opened", dispute_id) in ("applied", "ignored")  # same second: a duplicate
     dispute = Dispute.objects.get()
     assert (dispute.payment_id, dispute.gateway, dispute.amount, dispute.funds_state) == (
-        payment.pk, "braintree", 2500, "withdrawn")
+        payment.pk,
+        "braintree",
+        2500,
+        "withdrawn",
+    )
     assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500 + 2500
     fake_braintree.dispute_close(dispute_id, "won")
     assert deliver(client, "dispute_won", dispute_id) == "applied"
@@ -289,10 +305,17 @@ def test_same_notification_posted_from_many_threads_at_once_has_one_effect(fake_
 def test_different_deliveries_of_the_same_change_racing_have_one_effect(fake_braintree):
     payment = submitted_braintree_payment(fake_braintree)
     fake_braintree.settle(payment.gateway_reference)
-    raw = "bt_signature=x&" + "bt_payload=" + __import__("urllib.parse").parse.quote(
-        sample("transaction_settled", payment.gateway_reference)["bt_payload"])
-    ids = [WebhookDelivery.objects.create(provider="braintree", event_key=f"k{i}", event_type="transaction_settled",
-                                          raw_body=raw).pk for i in range(THREADS)]
+    raw = (
+        "bt_signature=x&"
+        + "bt_payload="
+        + __import__("urllib.parse").parse.quote(sample("transaction_settled", payment.gateway_reference)["bt_payload"])
+    )
+    ids = [
+        WebhookDelivery.objects.create(
+            provider="braintree", event_key=f"k{i}", event_type="transaction_settled", raw_body=raw
+        ).pk
+        for i in range(THREADS)
+    ]
     results = thread_race([partial(apply_webhook_delivery, pk) for pk in ids])
     assert sorted(results) == ["applied"] + ["ignored"] * (THREADS - 1)
     assert JournalEntry.objects.count() == 1

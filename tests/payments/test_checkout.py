@@ -73,8 +73,9 @@ def test_bad_amounts_are_refused_with_the_form(client, customer, amount, fake_st
 
 def test_nonce_post_creates_one_payment_and_one_sale(client, customer, fake_braintree, eager_tasks, relay):
     nonce = fake_braintree.nonce("paypal")
-    response = client.post("/payments/checkout/braintree/",
-                           {"amount": 3000, "currency": "USD", "payment_method_nonce": nonce})
+    response = client.post(
+        "/payments/checkout/braintree/", {"amount": 3000, "currency": "USD", "payment_method_nonce": nonce}
+    )
     # the nonce waits sealed in the outbox, and is erased once the relay has sent the sale task
     message = OutboxMessage.objects.get(destination="payments.submit_braintree_sale")
     assert message.sealed == {"nonce": nonce} and nonce not in json.dumps(message.payload)
@@ -84,10 +85,17 @@ def test_nonce_post_creates_one_payment_and_one_sale(client, customer, fake_brai
     payment = Payment.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/payments/{payment.pk}/receipt/"
     assert (payment.customer, payment.gateway, payment.amount, payment.status) == (
-        customer, "braintree", 3000, Payment.Status.PROCESSING)
+        customer,
+        "braintree",
+        3000,
+        Payment.Status.PROCESSING,
+    )
     [sale] = fake_braintree.sales()
-    assert (sale["id"], sale["order_id"], sale["amount"]) == (payment.gateway_reference, f"payment-{payment.pk}",
-                                                             "30.00")
+    assert (sale["id"], sale["order_id"], sale["amount"]) == (
+        payment.gateway_reference,
+        f"payment-{payment.pk}",
+        "30.00",
+    )
     assert sale["customer"]["id"] == f"customer-{customer.pk}"  # vaulted for the customer (PayPal vault flow)
     assert fake_braintree.payment_methods[sale["paypal"]["token"]]["customer_id"] == f"customer-{customer.pk}"
     # the retried task (late ack, a lost worker) finds the payment done
@@ -158,8 +166,13 @@ def test_a_processor_decline_fails_the_payment(customer, fake_braintree):
     ids=["card_number", "cvv", "luhn-valid-value", "sdk-style-field", "dashed-number"],
 )
 def test_a_post_carrying_card_data_is_refused_and_not_logged(client, customer, fake_braintree, caplog, url, extra):
-    form = {"amount": 3000, "currency": "USD", "payment_method_nonce": fake_braintree.nonce(), "provider": "stripe",
-            **extra}
+    form = {
+        "amount": 3000,
+        "currency": "USD",
+        "payment_method_nonce": fake_braintree.nonce(),
+        "provider": "stripe",
+        **extra,
+    }
     with caplog.at_level(logging.DEBUG):
         response = client.post(url, form)
     assert response.status_code == 400
@@ -179,8 +192,10 @@ def test_the_nonce_post_is_csrf_protected(customer, fake_braintree):
 
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(customer.user)
-    response = strict.post("/payments/checkout/braintree/",
-                           {"amount": 3000, "currency": "USD", "payment_method_nonce": fake_braintree.nonce()})
+    response = strict.post(
+        "/payments/checkout/braintree/",
+        {"amount": 3000, "currency": "USD", "payment_method_nonce": fake_braintree.nonce()},
+    )
     assert response.status_code == 403
     assert not Payment.objects.exists()
 

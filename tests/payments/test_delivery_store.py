@@ -31,8 +31,9 @@ def _terminate_from_elsewhere(pid: int) -> None:
 
 
 def _store(key: str) -> tuple[int, bool]:
-    return webhook_delivery_store(provider="stripe", event_key=key, event_type="charge.refunded",
-                                  raw_body=f'{{"id": "{key}"}}')
+    return webhook_delivery_store(
+        provider="stripe", event_key=key, event_type="charge.refunded", raw_body=f'{{"id": "{key}"}}'
+    )
 
 
 @pytest.mark.django_db(transaction=True)

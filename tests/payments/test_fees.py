@@ -50,8 +50,11 @@ def test_stripe_fee_is_posted_with_the_success_from_the_balance_transaction(clie
     assert entry.idempotency_key == f"gateway-fee-{payment.gateway_charge_reference}"
     assert journal_entry_totals(entry=entry) == {"EUR": 0}
     assert sorted(entry.postings.values_list("account__code", "amount")) == [(FEES, 103), (CLEARING, -103)]
-    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 2500 - 103, (CUSTOMERS, "EUR"): -2500,
-                                               (FEES, "EUR"): 103}
+    assert ledger_balances(currency="EUR") == {
+        (CLEARING, "EUR"): 2500 - 103,
+        (CUSTOMERS, "EUR"): -2500,
+        (FEES, "EUR"): 103,
+    }
     assert fee_audits(payment) == 1
     txn = fake_stripe.objects[intent["latest_charge"]]["balance_transaction"]
     assert fake_stripe.count("GET", f"/v1/balance_transactions/{txn}") == 1
@@ -91,8 +94,11 @@ def test_fee_unknown_at_success_is_posted_once_when_charge_updated_reports_it(cl
     # then
     [entry] = fee_entries()
     assert entry.idempotency_key == fee_entry_key(intent["latest_charge"])
-    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 4000 - 146, (CUSTOMERS, "EUR"): -4000,
-                                               (FEES, "EUR"): 146}
+    assert ledger_balances(currency="EUR") == {
+        (CLEARING, "EUR"): 4000 - 146,
+        (CUSTOMERS, "EUR"): -4000,
+        (FEES, "EUR"): 146,
+    }
     payment.refresh_from_db()
     assert fee_audits(payment) == 1
 
@@ -131,8 +137,12 @@ def test_success_and_charge_updated_racing_post_the_fee_once(fake_stripe, submit
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     fake_stripe.charge_settles(intent["latest_charge"], fee=103)
     charge = fake_stripe.objects[intent["latest_charge"]]
-    bodies = [json.dumps(fake_stripe.event("payment_intent.succeeded" if i % 2 else "charge.updated",
-                                           intent if i % 2 else charge)) for i in range(THREADS)]
+    bodies = [
+        json.dumps(
+            fake_stripe.event("payment_intent.succeeded" if i % 2 else "charge.updated", intent if i % 2 else charge)
+        )
+        for i in range(THREADS)
+    ]
     # when
     statuses = thread_race([partial(_post, body, signed_headers(body)) for body in bodies])
     # then: every delivery settles (a charge.updated before the success is ignored: the success reads the fee)
@@ -147,8 +157,9 @@ def test_success_and_charge_updated_racing_post_the_fee_once(fake_stripe, submit
 
 # --- the service -------------------------------------------------------------------
 @pytest.mark.django_db
-def test_payment_fee_record_is_idempotent_and_refuses_what_is_not_the_payments_fee(client, fake_stripe,
-                                                                                submitted_payment):
+def test_payment_fee_record_is_idempotent_and_refuses_what_is_not_the_payments_fee(
+    client, fake_stripe, submitted_payment
+):
     payment = submitted_payment(2500, "EUR")
     with pytest.raises(StateConflictError):  # not succeeded: no fee yet
         payment_fee_record(payment=payment, fee_minor=50, currency="EUR", source_reference="ch_x")
@@ -162,8 +173,9 @@ def test_payment_fee_record_is_idempotent_and_refuses_what_is_not_the_payments_f
         payment_fee_record(payment=payment, fee_minor=-5, currency="EUR", source_reference=charge)
     assert payment_fee_record(payment=payment, fee_minor=0, currency="EUR", source_reference=charge) is None
     # when
-    first = payment_fee_record(payment=payment, fee_minor=88, currency="EUR", source_reference=charge,
-                               exchange_rate=Decimal("1"))
+    first = payment_fee_record(
+        payment=payment, fee_minor=88, currency="EUR", source_reference=charge, exchange_rate=Decimal("1")
+    )
     again = payment_fee_record(payment=payment, fee_minor=88, currency="EUR", source_reference=charge)
     # then
     assert first is not None and again == first
@@ -179,9 +191,12 @@ def test_a_fee_booked_by_reconciliation_first_is_not_booked_again(client, fake_s
     deliver(client, fake_stripe.event("payment_intent.succeeded", intent))
     payment.refresh_from_db()
     journal_entry_post(
-        lines=[PostingLine(ledger_account_get(code=FEES, currency="EUR"), 103),
-               PostingLine(ledger_account_get(code=CLEARING, currency="EUR"), -103)],
-        description="Reconciliation adjustment: fee", idempotency_key=fee_entry_key(intent["latest_charge"]),
+        lines=[
+            PostingLine(ledger_account_get(code=FEES, currency="EUR"), 103),
+            PostingLine(ledger_account_get(code=CLEARING, currency="EUR"), -103),
+        ],
+        description="Reconciliation adjustment: fee",
+        idempotency_key=fee_entry_key(intent["latest_charge"]),
     )
     # when: the fee becomes known through charge.updated
     fake_stripe.charge_settles(intent["latest_charge"], fee=103)
@@ -206,8 +221,11 @@ def test_braintree_service_fee_is_posted_once_at_settlement(client, fake_braintr
     [entry] = fee_entries()
     assert entry.idempotency_key == f"gateway-fee-{payment.gateway_reference}"
     assert sorted(entry.postings.values_list("account__code", "amount")) == [(FEES, 85), (CLEARING, -85)]
-    assert ledger_balances(currency="EUR") == {(CLEARING, "EUR"): 2500 - 85, (CUSTOMERS, "EUR"): -2500,
-                                               (FEES, "EUR"): 85}
+    assert ledger_balances(currency="EUR") == {
+        (CLEARING, "EUR"): 2500 - 85,
+        (CUSTOMERS, "EUR"): -2500,
+        (FEES, "EUR"): 85,
+    }
     assert fee_audits(payment) == 1
 
 

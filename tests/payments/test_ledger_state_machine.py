@@ -101,7 +101,9 @@ def snapshot() -> tuple:
     """Everything an applied replay could change."""
     return (
         sorted(ledger_balances().items()),
-        JournalEntry.objects.count(), Posting.objects.count(), AuditEvent.objects.count(),
+        JournalEntry.objects.count(),
+        Posting.objects.count(),
+        AuditEvent.objects.count(),
         sorted(WebhookDelivery.objects.values_list("pk", "status", "attempts")),
         sorted(Payment.objects.values_list("pk", "status", "amount_refunded")),
         sorted(Refund.objects.values_list("pk", "status", "amount", "gateway_reference")),
@@ -142,8 +144,11 @@ class LedgerMachine(RuleBasedStateMachine):
         event = self.fake.event(event_type, obj)
         assert post_event(self.client, event).status_code == 200
         status = apply_webhook_delivery(WebhookDelivery.objects.get(provider="stripe", event_key=event["id"]).pk)
-        assert status in ("applied", "ignored"), (event_type, status, WebhookDelivery.objects.get(
-            event_key=event["id"]).error)
+        assert status in ("applied", "ignored"), (
+            event_type,
+            status,
+            WebhookDelivery.objects.get(event_key=event["id"]).error,
+        )
         return event
 
     # --- payments ---------------------------------------------------------------------
@@ -230,33 +235,50 @@ class LedgerMachine(RuleBasedStateMachine):
         return event
 
     # --- disputes ---------------------------------------------------------------------
-    @rule(target=disputes, payment=payments, fee=st.integers(min_value=0, max_value=2000),
-          fee_given_back=st.booleans())
+    @rule(target=disputes, payment=payments, fee=st.integers(min_value=0, max_value=2000), fee_given_back=st.booleans())
     def dispute_opened(self, payment, fee, fee_given_back):
         if payment.status != "succeeded":
             return multiple()
         intent = self.fake.objects[payment.intent]
-        obj = self.fake.object("dispute", amount=payment.amount, currency=payment.currency.lower(),
-                               charge=intent["latest_charge"], payment_intent=payment.intent, status="needs_response",
-                               balance_transactions=[])
+        obj = self.fake.object(
+            "dispute",
+            amount=payment.amount,
+            currency=payment.currency.lower(),
+            charge=intent["latest_charge"],
+            payment_intent=payment.intent,
+            status="needs_response",
+            balance_transactions=[],
+        )
         self._deliver("charge.dispute.created", obj)
-        return DisputeModel(stripe=obj, amount=payment.amount, currency=payment.currency, fee=fee,
-                            fee_given_back=fee_given_back)
+        return DisputeModel(
+            stripe=obj, amount=payment.amount, currency=payment.currency, fee=fee, fee_given_back=fee_given_back
+        )
 
     def _stripe_moves_funds(self, dispute, *, reinstated: bool) -> dict:
         """Stripe's dispute after it withdrew the funds (and, `reinstated`, gave them back),
         each move a balance transaction with its fee, as every later event carries it."""
         stored = self.fake.objects[dispute.stripe["id"]]
         moves = stored["balance_transactions"]
-        for way, sign, fee in (("withdrawn", -1, dispute.fee),
-                               ("reinstated", 1, -dispute.fee if dispute.fee_given_back else 0)):
+        for way, sign, fee in (
+            ("withdrawn", -1, dispute.fee),
+            ("reinstated", 1, -dispute.fee if dispute.fee_given_back else 0),
+        ):
             if way == "reinstated" and not reinstated:
                 break
             if not any((txn["amount"] > 0) == (sign > 0) for txn in moves):
                 amount = sign * dispute.amount
-                moves.append(self.fake.object("balance_transaction", amount=amount, fee=fee, net=amount - fee,
-                                              currency=stored["currency"], source=stored["charge"],
-                                              type="adjustment", reporting_category="dispute"))
+                moves.append(
+                    self.fake.object(
+                        "balance_transaction",
+                        amount=amount,
+                        fee=fee,
+                        net=amount - fee,
+                        currency=stored["currency"],
+                        source=stored["charge"],
+                        type="adjustment",
+                        reporting_category="dispute",
+                    )
+                )
         return dict(stored)
 
     def _dispute_fees_booked(self, dispute, shown: dict) -> None:
@@ -345,9 +367,7 @@ class LedgerMachine(RuleBasedStateMachine):
     # --- invariants -------------------------------------------------------------------
     @invariant()
     def every_entry_balances_per_currency(self):
-        off = (
-            Posting.objects.values("entry_id", "currency").annotate(total=Sum("amount")).exclude(total=0).order_by()
-        )
+        off = Posting.objects.values("entry_id", "currency").annotate(total=Sum("amount")).exclude(total=0).order_by()
         assert not list(off)
         assert not JournalEntry.objects.filter(postings__isnull=True).exists()
 
@@ -370,6 +390,11 @@ def test_ledger_state_machine(settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # each example points it at its own fake
     run_state_machine_as_test(
         LedgerMachine,
-        settings=hypothesis_settings(max_examples=40, stateful_step_count=25, deadline=None, derandomize=False,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        settings=hypothesis_settings(
+            max_examples=40,
+            stateful_step_count=25,
+            deadline=None,
+            derandomize=False,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
     )

@@ -13,8 +13,13 @@ from payments.tasks import submit_payment
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
-GATEWAY_KEYS = ("STRIPE_API_KEY", "STRIPE_PUBLISHABLE_KEY", "BRAINTREE_MERCHANT_ID", "BRAINTREE_PUBLIC_KEY",
-                "BRAINTREE_PRIVATE_KEY")
+GATEWAY_KEYS = (
+    "STRIPE_API_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "BRAINTREE_MERCHANT_ID",
+    "BRAINTREE_PUBLIC_KEY",
+    "BRAINTREE_PRIVATE_KEY",
+)
 
 
 @pytest.fixture
@@ -45,8 +50,9 @@ def test_checkout_without_keys_says_payments_are_not_configured(client, customer
     assert not Payment.objects.exists()
 
 
-def test_a_provider_without_keys_is_not_configured_even_if_another_is(client, customer, fake_braintree,
-                                                                       no_gateway_keys, settings):
+def test_a_provider_without_keys_is_not_configured_even_if_another_is(
+    client, customer, fake_braintree, no_gateway_keys, settings
+):
     from sandbox import braintree_server as fake
 
     settings.BRAINTREE_MERCHANT_ID = fake.MERCHANT_ID

@@ -18,7 +18,8 @@ from tests.payments.conftest import deliver, post_event
 def audit_actions(target) -> list[str]:
     return list(
         AuditEvent.objects.filter(target_type=target._meta.label, target_id=str(target.pk))
-        .order_by("seq").values_list("action", flat=True)
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
 
 
@@ -41,8 +42,11 @@ def test_payment_succeeded_moves_state_posts_a_balanced_entry_audits_and_publish
     entry = JournalEntry.objects.get(idempotency_key=f"payment-{payment.pk}-succeeded")
     assert journal_entry_totals(entry=entry) == {"EUR": 0}
     assert ledger_balances(currency="EUR") == {("gateway_clearing", "EUR"): 2500, ("customer_balances", "EUR"): -2500}
-    assert audit_actions(payment) == ["payments.payment.created", "payments.payment.submitted",
-                                      "payments.payment.succeeded"]
+    assert audit_actions(payment) == [
+        "payments.payment.created",
+        "payments.payment.submitted",
+        "payments.payment.succeeded",
+    ]
     event = AuditEvent.objects.get(action="payments.payment.succeeded")
     assert (event.before["status"], event.after["status"]) == ("pending", "succeeded")
     assert audit_actions(WebhookDelivery.objects.get()) == ["payments.webhook_delivery.applied"]
@@ -89,10 +93,15 @@ def test_refund_delivered_before_success_refetches_the_intent_and_ends_right(cli
     assert (payment.status, payment.amount_refunded) == (Payment.Status.SUCCEEDED, 1000)
     assert Refund.objects.get().gateway_reference == refund["id"]
     assert ledger_balances(currency="EUR") == {
-        ("gateway_clearing", "EUR"): 1500, ("customer_balances", "EUR"): -1500,
+        ("gateway_clearing", "EUR"): 1500,
+        ("customer_balances", "EUR"): -1500,
     }
-    assert audit_actions(payment) == ["payments.payment.created", "payments.payment.submitted",
-                                      "payments.payment.succeeded", "payments.payment.refunded"]
+    assert audit_actions(payment) == [
+        "payments.payment.created",
+        "payments.payment.submitted",
+        "payments.payment.succeeded",
+        "payments.payment.refunded",
+    ]
     assert audit_actions(Refund.objects.get()) == ["payments.refund.succeeded"]
 
 
@@ -159,8 +168,14 @@ def test_dispute_lifecycle_moves_funds_once_each_way(client, fake_stripe, submit
     payment = submitted_payment(2500, "EUR")
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     deliver(client, fake_stripe.event("payment_intent.succeeded", intent))
-    dispute = fake_stripe.object("dispute", amount=2500, currency="eur", charge=intent["latest_charge"],
-                                 payment_intent=intent["id"], status="needs_response")
+    dispute = fake_stripe.object(
+        "dispute",
+        amount=2500,
+        currency="eur",
+        charge=intent["latest_charge"],
+        payment_intent=intent["id"],
+        status="needs_response",
+    )
     assert deliver(client, fake_stripe.event("charge.dispute.created", dispute)) == "applied"
     withdrawn = fake_stripe.event("charge.dispute.funds_withdrawn", dispute)
     assert deliver(client, withdrawn) == "applied"
@@ -172,8 +187,12 @@ def test_dispute_lifecycle_moves_funds_once_each_way(client, fake_stripe, submit
     assert (record.payment_id, record.funds_state, record.status) == (payment.pk, "reinstated", "won")
     assert ledger_balances(currency="EUR")[("customer_balances", "EUR")] == -2500
     assert ledger_balances(currency="EUR")[("gateway_clearing", "EUR")] == 2500
-    assert audit_actions(record) == ["payments.dispute.opened", "payments.dispute.funds_withdrawn",
-                                     "payments.dispute.funds_reinstated", "payments.dispute.closed"]
+    assert audit_actions(record) == [
+        "payments.dispute.opened",
+        "payments.dispute.funds_withdrawn",
+        "payments.dispute.funds_reinstated",
+        "payments.dispute.closed",
+    ]
 
 
 @pytest.mark.django_db
@@ -226,8 +245,9 @@ def test_transient_gateway_error_writes_nothing_and_the_retry_applies(client, fa
 def test_permanent_problem_marks_the_delivery_failed_with_an_audit_event(client, fake_stripe, submitted_payment):
     # a refund for a payment the gateway itself still reports as unpaid: nothing sensible to apply
     payment = submitted_payment()
-    charge = fake_stripe.object("charge", amount=payment.amount, currency="eur", amount_refunded=100,
-                                payment_intent=payment.gateway_reference)
+    charge = fake_stripe.object(
+        "charge", amount=payment.amount, currency="eur", amount_refunded=100, payment_intent=payment.gateway_reference
+    )
     assert deliver(client, fake_stripe.event("charge.refunded", charge)) == "failed"
     delivery = WebhookDelivery.objects.get()
     assert "StateConflictError" in delivery.error
@@ -247,8 +267,9 @@ def test_task_is_declared_safe_for_late_acks():
 
 
 @pytest.mark.django_db
-def test_a_stored_delivery_is_applied_when_the_relay_sends_its_task(client, fake_stripe, submitted_payment,
-                                                                     eager_tasks, relay):
+def test_a_stored_delivery_is_applied_when_the_relay_sends_its_task(
+    client, fake_stripe, submitted_payment, eager_tasks, relay
+):
     payment = submitted_payment()
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     post_event(client, fake_stripe.event("payment_intent.succeeded", intent))  # stored: nothing applied yet
@@ -261,8 +282,16 @@ def test_a_stored_delivery_is_applied_when_the_relay_sends_its_task(client, fake
 
 @pytest.mark.django_db
 def test_the_transaction_event_is_recorded_in_the_writers_transaction(published):
-    kwargs = {"source": "payments", "kind": "payment", "reference": "payment:1", "amount": 100, "currency": "EUR",
-              "customer_id": 7, "occurred_at": "2026-01-01T00:00:00+00:00", "direction": "in"}
+    kwargs = {
+        "source": "payments",
+        "kind": "payment",
+        "reference": "payment:1",
+        "amount": 100,
+        "currency": "EUR",
+        "customer_id": 7,
+        "occurred_at": "2026-01-01T00:00:00+00:00",
+        "direction": "in",
+    }
     with pytest.raises(RuntimeError), transaction.atomic():
         publish_transaction_event(**kwargs)
         raise RuntimeError("rolled back")
@@ -271,8 +300,9 @@ def test_the_transaction_event_is_recorded_in_the_writers_transaction(published)
         publish_transaction_event(**kwargs)
         publish_transaction_event(**{**kwargs, "reference": "payment:2", "customer_id": None})  # no customer
     # the counterparty fields are always there, empty when the caller does not know them
-    assert published == [{**kwargs, "channel": "", "counterparty_name": "", "counterparty_account": "",
-                          "counterparty_country": ""}]
+    assert published == [
+        {**kwargs, "channel": "", "counterparty_name": "", "counterparty_account": "", "counterparty_country": ""}
+    ]
 
 
 @pytest.mark.django_db

@@ -31,8 +31,7 @@ def _assert_one_success(payment: Payment) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe, submitted_payment, eager_tasks,
-                                                                    relay):
+def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe, submitted_payment, eager_tasks, relay):
     payment = submitted_payment()
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     body = json.dumps(fake_stripe.event("payment_intent.succeeded", intent))
@@ -50,8 +49,9 @@ def test_same_event_posted_from_many_threads_at_once_has_one_effect(fake_stripe,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_different_events_for_the_same_change_racing_have_one_effect(fake_stripe, submitted_payment, eager_tasks,
-                                                                     relay):
+def test_different_events_for_the_same_change_racing_have_one_effect(
+    fake_stripe, submitted_payment, eager_tasks, relay
+):
     payment = submitted_payment()
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     bodies = [json.dumps(fake_stripe.event("payment_intent.succeeded", intent)) for _ in range(THREADS)]

@@ -14,8 +14,12 @@ from tests.helpers import outbox_tasks
 from tests.payments.conftest import WEBHOOK_SECRETS, now, post_event, signed_headers
 
 URL = "/webhooks/stripe/"
-EVENT = {"id": "evt_test_1", "object": "event", "type": "payment_intent.succeeded",
-         "data": {"object": {"id": "pi_unknown", "object": "payment_intent"}}}
+EVENT = {
+    "id": "evt_test_1",
+    "object": "event",
+    "type": "payment_intent.succeeded",
+    "data": {"object": {"id": "pi_unknown", "object": "payment_intent"}},
+}
 
 
 def _post_raw(client, body: str, **headers):

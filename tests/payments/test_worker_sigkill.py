@@ -58,10 +58,28 @@ def prefork_worker(tmp_path):
     log = tmp_path / "worker.log"
     with log.open("wb") as stream:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "fintech", "worker", "-Q", queue, "--pool", "prefork",
-             "--concurrency", "1", "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
-             "--without-mingle"],
-            cwd=ROOT, stdout=stream, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "fintech",
+                "worker",
+                "-Q",
+                queue,
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": subprocess_database_url()},
         )
     try:
@@ -96,8 +114,9 @@ def test_worker_killed_mid_apply_then_restarted_applies_the_event_exactly_once(
     payment = submitted_payment(2500, "EUR")
     intent = fake_stripe.payment_intent_set_status(payment.gateway_reference, "succeeded")
     event = fake_stripe.event("payment_intent.succeeded", intent)
-    delivery = WebhookDelivery.objects.create(provider="stripe", event_key=event["id"], event_type=event["type"],
-                                              raw_body=json.dumps(event))
+    delivery = WebhookDelivery.objects.create(
+        provider="stripe", event_key=event["id"], event_type=event["type"], raw_body=json.dumps(event)
+    )
     # and the payment row locked by another connection, so the apply will block midway
     locker = connection.get_new_connection(connection.get_connection_params())
     try:
@@ -109,8 +128,7 @@ def test_worker_killed_mid_apply_then_restarted_applies_the_event_exactly_once(
         apply_webhook_delivery.apply_async(args=[delivery.pk], queue=queue)
         _wait_for(_waiting_on_a_lock, timeout=60, what="the worker to block inside the apply")
         os.kill(pool_pid, signal.SIGKILL)
-        _wait_for(lambda: [p for p in _children(process.pid) if p != pool_pid], timeout=60,
-                  what="a fresh pool process")
+        _wait_for(lambda: [p for p in _children(process.pid) if p != pool_pid], timeout=60, what="a fresh pool process")
         _wait_for(lambda: b"WorkerLostError" in log.read_bytes(), timeout=30, what="the worker to notice the loss")
         # the killed process changed nothing: its transaction is still open, then rolled back
         delivery.refresh_from_db()
@@ -121,12 +139,16 @@ def test_worker_killed_mid_apply_then_restarted_applies_the_event_exactly_once(
         locker.close()
 
     # then: the requeued task, in the fresh pool process, applies the event once
-    _wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="applied").exists(), timeout=60,
-              what=f"the delivery to be applied (worker log: {log})")
+    _wait_for(
+        lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="applied").exists(),
+        timeout=60,
+        what=f"the delivery to be applied (worker log: {log})",
+    )
     # a duplicate task (e.g. a second redelivery) finds the work done
-    assert apply_webhook_delivery.apply_async(args=[delivery.pk], queue=queue).get(
-        timeout=60, disable_sync_subtasks=False
-    ) == "applied"
+    assert (
+        apply_webhook_delivery.apply_async(args=[delivery.pk], queue=queue).get(timeout=60, disable_sync_subtasks=False)
+        == "applied"
+    )
     delivery.refresh_from_db()
     assert delivery.attempts == 1
     payment.refresh_from_db()

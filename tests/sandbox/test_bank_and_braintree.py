@@ -22,8 +22,12 @@ pytestmark = pytest.mark.django_db
 
 def _link(sandbox, body: dict) -> tuple[int, dict]:
     """What the Link stand-in posts from the customer's browser (text/plain: no preflight)."""
-    response = requests.post(f"{sandbox.plaid.url}/sandbox/link/complete", data=json.dumps(body),
-                             headers={"Content-Type": "text/plain"}, timeout=10)
+    response = requests.post(
+        f"{sandbox.plaid.url}/sandbox/link/complete",
+        data=json.dumps(body),
+        headers={"Content-Type": "text/plain"},
+        timeout=10,
+    )
     return response.status_code, response.json()
 
 
@@ -31,8 +35,9 @@ def test_a_bank_linked_through_the_sandbox_link_is_exchanged_and_its_transaction
     customer = CustomerFactory(legal_name="Katherine Johnson")
     status, linked = _link(sandbox, {"institution_id": "ins_109512", "owner_name": "Katherine Johnson"})
     assert status == 200 and linked["metadata"]["institution"]["name"] == "Houndstooth Bank"
-    item = item_link_exchange(customer_id=customer.pk, public_token=linked["public_token"],
-                              link_institution_id="ins_109512")
+    item = item_link_exchange(
+        customer_id=customer.pk, public_token=linked["public_token"], link_institution_id="ins_109512"
+    )
     assert item.institution_name == "Houndstooth Bank" and item.accounts.count() == 2
     assert item.accounts.first().owner_names == ["Katherine Johnson"]
     # the sandbox tells the shop, by a signed webhook, that the item's transactions are ready
@@ -50,12 +55,14 @@ def test_the_sandbox_link_refuses_an_unknown_institution(sandbox):
 
 
 def test_a_braintree_sale_settles_in_the_sandbox_and_its_signed_notification_books_the_fee(sandbox):
-    payment = braintree_payment_request(customer=CustomerFactory(), amount=6_000, currency="USD",
-                                        nonce="fake-valid-nonce")
+    payment = braintree_payment_request(
+        customer=CustomerFactory(), amount=6_000, currency="USD", nonce="fake-valid-nonce"
+    )
     braintree_sale_submit(payment_id=payment.pk, nonce="fake-valid-nonce")
     sandbox.poster.drain(deliver_in_process)
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
     fee = JournalEntry.objects.get(idempotency_key=fee_entry_key(payment.gateway_charge_reference))
     assert sorted(fee.postings.values_list("account__code", "amount")) == sorted(
-        [(LedgerAccount.FEES, 204), (LedgerAccount.GATEWAY_CLEARING, -204)])  # 2.59% of 60.00, plus 0.49
+        [(LedgerAccount.FEES, 204), (LedgerAccount.GATEWAY_CLEARING, -204)]
+    )  # 2.59% of 60.00, plus 0.49

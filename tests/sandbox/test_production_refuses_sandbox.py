@@ -24,8 +24,9 @@ def test_production_refuses_the_sandboxs_keys():
 
 def test_the_sandbox_does_not_start_in_production():
     env = {**os.environ, "DJANGO_ENV": "production"}
-    result = subprocess.run([sys.executable, "-m", "sandbox"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0 and "never runs with DJANGO_ENV=production" in result.stderr
 
 

@@ -26,8 +26,15 @@ def test_after_seed_demo_every_admin_list_has_work_in_it(settings, tmp_path):
     call_command("seed_demo", stdout=out)
     # payments: each Stripe test card's outcome, a refund, a dispute, a Braintree sale, a payout
     statuses = sorted(Payment.objects.values_list("gateway", "status"))
-    assert statuses == sorted([("stripe", "succeeded"), ("stripe", "succeeded"), ("stripe", "succeeded"),
-                               ("stripe", "failed"), ("braintree", "succeeded")])
+    assert statuses == sorted(
+        [
+            ("stripe", "succeeded"),
+            ("stripe", "succeeded"),
+            ("stripe", "succeeded"),
+            ("stripe", "failed"),
+            ("braintree", "succeeded"),
+        ]
+    )
     assert Payment.objects.get(status="failed").failure_reason == "Your card was declined."
     assert Refund.objects.filter(status="succeeded", amount=2_500).exists()
     assert Dispute.objects.filter(reason="fraudulent").exists()
@@ -58,13 +65,26 @@ def test_seed_demo_plays_its_scenario_once(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     first = io.StringIO()
     call_command("seed_demo", stdout=first)
-    counts = (Payment.objects.count(), JournalEntry.objects.count(), Transfer.objects.count(),
-              WebhookDelivery.objects.count(), AuditEvent.objects.count())
+    counts = (
+        Payment.objects.count(),
+        JournalEntry.objects.count(),
+        Transfer.objects.count(),
+        WebhookDelivery.objects.count(),
+        AuditEvent.objects.count(),
+    )
     second = io.StringIO()
     call_command("seed_demo", stdout=second)
-    assert (Payment.objects.count(), JournalEntry.objects.count(), Transfer.objects.count(),
-            WebhookDelivery.objects.count(), AuditEvent.objects.count()) == counts
+    assert (
+        Payment.objects.count(),
+        JournalEntry.objects.count(),
+        Transfer.objects.count(),
+        WebhookDelivery.objects.count(),
+        AuditEvent.objects.count(),
+    ) == counts
     assert first.getvalue() == second.getvalue()
     # the sandbox kept what the scenario made, for `python -m sandbox` to serve
-    assert {path.name for path in (tmp_path / "sandbox").iterdir()} == {"stripe.pickle", "braintree.pickle",
-                                                                         "plaid.pickle"}
+    assert {path.name for path in (tmp_path / "sandbox").iterdir()} == {
+        "stripe.pickle",
+        "braintree.pickle",
+        "plaid.pickle",
+    }

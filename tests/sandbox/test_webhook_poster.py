@@ -27,8 +27,9 @@ class _Shop(LoopbackServer):
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
-                shop.received.append((self.rfile.read(int(self.headers["Content-Length"])),
-                                      self.headers.get("Stripe-Signature", "")))
+                shop.received.append(
+                    (self.rfile.read(int(self.headers["Content-Length"])), self.headers.get("Stripe-Signature", ""))
+                )
                 self.send_response(shop.answers.pop(0) if shop.answers else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

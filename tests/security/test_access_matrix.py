@@ -29,9 +29,22 @@ pytestmark = pytest.mark.django_db
 
 # Routes anyone may call. Webhooks are authenticated by their signatures (tested in
 # their apps); here an unsigned call must still be refused.
-PUBLIC = {"", "healthz", "readyz", "accounts/login/", "accounts/signup/", "api/schema/", "api/docs/",
-          "admin/login/", "admin/logout/", "accounts/signup/done/", "accounts/confirm/<uidb64>/<token>/",
-          "accounts/password-reset/", "accounts/password-reset/done/", "accounts/reset/<uidb64>/<token>/"}
+PUBLIC = {
+    "",
+    "healthz",
+    "readyz",
+    "accounts/login/",
+    "accounts/signup/",
+    "api/schema/",
+    "api/docs/",
+    "admin/login/",
+    "admin/logout/",
+    "accounts/signup/done/",
+    "accounts/confirm/<uidb64>/<token>/",
+    "accounts/password-reset/",
+    "accounts/password-reset/done/",
+    "accounts/reset/<uidb64>/<token>/",
+}
 SIGNED_WEBHOOK = re.compile(r"^webhooks/")
 PLACEHOLDER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
@@ -211,7 +224,10 @@ def test_each_role_reaches_exactly_the_api_routes_its_permissions_allow(route, r
     assert read.status_code < 500 and write.status_code < 500, (route, role, read.status_code, write.status_code)
     if not can_view:  # nothing of the model, whatever the method: refused, not found, or an empty list
         assert read.status_code in (403, 404, 405) or (read.status_code == 200 and _rows(read) == []), (
-            route, role, read.status_code)
+            route,
+            role,
+            read.status_code,
+        )
         assert write.status_code in (403, 404, 405), (route, role, write.status_code)
     elif not _answers_get(route):  # a write-only route (a refund): its own permission may answer first
         assert read.status_code in (403, 405), (route, role, read.status_code)

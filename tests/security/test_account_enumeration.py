@@ -13,8 +13,13 @@ from tests.factories import PASSWORD, CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
-SIGN_UP = {"legal_name": "Mallory Example", "country": "GB", "date_of_birth": "1990-01-01",
-           "password1": "a-long-enough-passphrase", "password2": "a-long-enough-passphrase"}
+SIGN_UP = {
+    "legal_name": "Mallory Example",
+    "country": "GB",
+    "date_of_birth": "1990-01-01",
+    "password1": "a-long-enough-passphrase",
+    "password2": "a-long-enough-passphrase",
+}
 
 
 def answer(response) -> tuple:

@@ -145,12 +145,18 @@ def test_behind_a_declared_proxy_the_address_it_wrote_is_the_callers(client):
         assert api.get("/api/docs/", **proxy, HTTP_X_FORWARDED_FOR="192.0.2.51").status_code == 200
         # ten wrong passwords from one caller lock that caller, not the proxy's other users
         for n in range(10):
-            client.post("/accounts/login/", {"username": username, "password": "wrong-password-1"},
-                        **proxy, HTTP_X_FORWARDED_FOR=f"198.18.1.{n + 1}, 192.0.2.50")
+            client.post(
+                "/accounts/login/",
+                {"username": username, "password": "wrong-password-1"},
+                **proxy,
+                HTTP_X_FORWARDED_FOR=f"198.18.1.{n + 1}, 192.0.2.50",
+            )
         assert set(AuditEvent.objects.filter(action="fintech.auth.login_failed").values_list("ip", flat=True)) == {
-            "192.0.2.50"}
-        signed_in = client.post("/accounts/login/", {"username": username, "password": PASSWORD},
-                                **proxy, HTTP_X_FORWARDED_FOR="192.0.2.51")
+            "192.0.2.50"
+        }
+        signed_in = client.post(
+            "/accounts/login/", {"username": username, "password": PASSWORD}, **proxy, HTTP_X_FORWARDED_FOR="192.0.2.51"
+        )
         assert signed_in.status_code == 302
 
 

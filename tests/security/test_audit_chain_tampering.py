@@ -73,9 +73,7 @@ def test_superuser_recomputing_the_chain_with_a_guessed_key_is_detected():
     audit_checkpoint_write()
     # the attacker knows the algorithm and the key id (both are in the rows), not the key
     edit_after(events[1], {"n": 1, "note": "nothing to see"})
-    rewrite_chain_from(
-        2, lambda event, prev: event_mac(key=bytes(32), prev_hash=prev, fields=canonical_fields(event))
-    )
+    rewrite_chain_from(2, lambda event, prev: event_mac(key=bytes(32), prev_hash=prev, fields=canonical_fields(event)))
     result = audit_chain_verify()
     assert not result.ok and result.first_bad_seq == 2
     # the signed checkpoint outside the database disagrees with the rewritten head as well
@@ -109,8 +107,15 @@ def test_a_checkpoint_forged_without_the_audit_key_is_refused(settings):
     with triggers_disabled():
         AuditEvent.objects.filter(seq=4).delete()
         AuditChainHead.objects.filter(pk=events[0].shard).update(seq=3, hash=events[2].hash)
-    forged = {"format": "fintech.audit.checkpoint.v1", "chain": "main", "seq": 3, "hash": events[2].hash,
-              "key_id": events[2].key_id, "written_at": "2026-12-07T12:00:00+00:00", "sig": "0" * 64}
+    forged = {
+        "format": "fintech.audit.checkpoint.v1",
+        "chain": "main",
+        "seq": 3,
+        "hash": events[2].hash,
+        "key_id": events[2].key_id,
+        "written_at": "2026-12-07T12:00:00+00:00",
+        "sig": "0" * 64,
+    }
     with settings.AUDIT_CHECKPOINT_PATH.open("a") as store:
         store.write(json.dumps(forged) + "\n")
     # then the forged line is refused, and with it the store's word that all is well
@@ -193,9 +198,11 @@ def runtime_role(transactional_db):
         return
     name = os.environ.get("AUDIT_RUNTIME_ROLE", "fintech_app")
     if not _role_exists(name):
-        pytest.fail(f"runtime role {name} does not exist: create it as .ci/run does "
-                    f"(manage.py audit_grant_runtime_role --role {name} --create, as a superuser); "
-                    "the embedded engines (python -m tools.engines) create it")
+        pytest.fail(
+            f"runtime role {name} does not exist: create it as .ci/run does "
+            f"(manage.py audit_grant_runtime_role --role {name} --create, as a superuser); "
+            "the embedded engines (python -m tools.engines) create it"
+        )
     call_command("audit_grant_runtime_role", role=name, stdout=open(os.devnull, "w"))  # noqa: SIM115
     yield name
 
@@ -203,7 +210,10 @@ def runtime_role(transactional_db):
 def _connect_as(role: str) -> psycopg.Connection:
     db = connection.settings_dict
     return psycopg.connect(
-        host=db["HOST"] or None, port=db["PORT"] or None, dbname=db["NAME"], user=role,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        dbname=db["NAME"],
+        user=role,
         password=os.environ.get("AUDIT_RUNTIME_ROLE_PASSWORD") or None,
     )
 

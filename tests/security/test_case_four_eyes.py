@@ -25,8 +25,9 @@ def sar_proposed(alerted_case, staff) -> tuple[Case, CaseDecision]:  # noqa: F81
     case_transition(alerted_case, S.IN_REVIEW, actor=staff.analyst, reason="Looking.")
     case = case_transition(alerted_case, S.ESCALATED, actor=staff.analyst, reason="Structuring.")
     sar_draft_generate(case, actor=staff.officer_a)
-    decision = case_decision_propose(case, kind=CaseDecision.Kind.FILE_SAR, actor=staff.officer_a,
-                                     reason="Structuring then a transfer to Iran.")
+    decision = case_decision_propose(
+        case, kind=CaseDecision.Kind.FILE_SAR, actor=staff.officer_a, reason="Structuring then a transfer to Iran."
+    )
     return case, decision
 
 
@@ -49,8 +50,12 @@ def test_one_officer_cannot_send_an_escalated_case_back_and_close_it_in_the_admi
     assert "sent back to review by officer_a" in decision.decision_reason
     withdrawn = AuditEvent.objects.get(action="compliance.case.decision_withdrawn", target_id=str(case.pk))
     assert withdrawn.actor == staff.officer_a
-    assert withdrawn.after == {"decision_id": decision.pk, "kind": "file_sar", "proposed_by_id": staff.officer_a.pk,
-                               "reason": "Need the customer's payslips."}
+    assert withdrawn.after == {
+        "decision_id": decision.pk,
+        "kind": "file_sar",
+        "proposed_by_id": staff.officer_a.pk,
+        "reason": "Need the customer's payslips.",
+    }
     moved = AuditEvent.objects.filter(action="compliance.case.transition", target_id=str(case.pk)).latest("seq")
     assert moved.actor == staff.officer_a and moved.before == {"state": "escalated"}
     assert moved.after["state"] == "in_review" and moved.after["reason"] == "Need the customer's payslips."
@@ -74,12 +79,15 @@ def test_a_case_once_escalated_is_closed_only_by_a_second_officers_approval(sar_
             with pytest.raises(CaseTransitionError, match="second officer"):
                 case_transition(case, closed_state, actor=actor, reason="Nothing to see.")
     assert not set(allowed_transitions(Case.objects.get(pk=case.pk), staff.officer_a)) & {
-        S.CLOSED_NO_ACTION, S.CLOSED_FALSE_POSITIVE}
+        S.CLOSED_NO_ACTION,
+        S.CLOSED_FALSE_POSITIVE,
+    }
     assert not _closed(case)
     # The way out: escalate again, one officer proposes, another approves.
     case_transition(case, S.ESCALATED, actor=staff.analyst, reason="Reviewed again.")
-    decision = case_decision_propose(case, kind=CaseDecision.Kind.CLOSE_NO_ACTION, actor=staff.officer_a,
-                                     reason="Payslips explain the deposits.")
+    decision = case_decision_propose(
+        case, kind=CaseDecision.Kind.CLOSE_NO_ACTION, actor=staff.officer_a, reason="Payslips explain the deposits."
+    )
     case_decision_approve(decision, actor=staff.officer_b, reason="Agreed.")
     assert Case.objects.get(pk=case.pk).state == S.CLOSED_NO_ACTION
     closed = AuditEvent.objects.filter(action="compliance.case.transition").latest("seq")
@@ -93,9 +101,16 @@ def test_a_bulk_close_action_skips_a_case_sent_back_from_escalation(sar_proposed
     client = login(staff, "officer_a")
     selected = case.pk if changelist == "case" else case.alerts.values_list("pk", flat=True).first()
 
-    response = client.post(f"/admin/compliance/{changelist}/", {
-        "action": "bulk_close_false_positive", "_selected_action": [selected], "apply": "1",
-        "reason": "Bulk clean-up."}, follow=True)
+    response = client.post(
+        f"/admin/compliance/{changelist}/",
+        {
+            "action": "bulk_close_false_positive",
+            "_selected_action": [selected],
+            "apply": "1",
+            "reason": "Bulk clean-up.",
+        },
+        follow=True,
+    )
 
     assert response.status_code == 200
     assert "0 case(s)" in response.content.decode()
@@ -109,8 +124,11 @@ def test_an_approved_sar_filing_cannot_be_sent_back_by_one_officer(sar_proposed,
     with pytest.raises(CaseTransitionError, match="cannot be sent back"):
         case_transition(case, S.IN_REVIEW, actor=staff.officer_a, reason="Changed my mind.")
     client = login(staff, "officer_a")
-    response = client.post(f"/admin/compliance/case/{case.pk}/case/transition/",
-                           {"to_state": "in_review", "reason": "Changed my mind."}, follow=True)
+    response = client.post(
+        f"/admin/compliance/case/{case.pk}/case/transition/",
+        {"to_state": "in_review", "reason": "Changed my mind."},
+        follow=True,
+    )
     assert "cannot be sent back" in response.content.decode()
     assert Case.objects.get(pk=case.pk).state == S.ESCALATED
     decision.refresh_from_db()

@@ -20,13 +20,17 @@ S = Case.State
 def test_sending_back_and_approving_a_close_at_once_lets_exactly_one_through(alerted_case, staff):  # noqa: F811
     case_transition(alerted_case, S.IN_REVIEW, actor=staff.analyst, reason="Looking.")
     case = case_transition(alerted_case, S.ESCALATED, actor=staff.analyst, reason="Structuring.")
-    decision = case_decision_propose(case, kind=CaseDecision.Kind.CLOSE_NO_ACTION, actor=staff.officer_a,
-                                     reason="Payslips explain it.")
+    decision = case_decision_propose(
+        case, kind=CaseDecision.Kind.CLOSE_NO_ACTION, actor=staff.officer_a, reason="Payslips explain it."
+    )
 
-    results = thread_race([
-        lambda: case_transition(case, S.IN_REVIEW, actor=staff.officer_a, reason="More review."),
-        lambda: case_decision_approve(decision, actor=staff.officer_b, reason="Agreed."),
-    ], timeout=30)
+    results = thread_race(
+        [
+            lambda: case_transition(case, S.IN_REVIEW, actor=staff.officer_a, reason="More review."),
+            lambda: case_decision_approve(decision, actor=staff.officer_b, reason="Agreed."),
+        ],
+        timeout=30,
+    )
 
     # The loser is refused (someone else moved the case or decided); a deadlock or anything
     # else would show as another exception.
@@ -42,5 +46,9 @@ def test_sending_back_and_approving_a_close_at_once_lets_exactly_one_through(ale
         assert final.state == S.IN_REVIEW and decision.status == CaseDecision.Status.REJECTED
         assert moves == [S.IN_REVIEW]
         assert AuditEvent.objects.filter(action="compliance.case.decision_withdrawn").count() == 1
-    assert AuditEvent.objects.filter(action="compliance.case.transition", target_id=str(case.pk),
-                                     before={"state": "escalated"}).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="compliance.case.transition", target_id=str(case.pk), before={"state": "escalated"}
+        ).count()
+        == 1
+    )

@@ -83,11 +83,15 @@ def test_clear_totp_devices_are_moved_to_encrypted_ones_by_the_migration(client)
                 tolerance smallint NOT NULL, drift smallint NOT NULL, last_t bigint NOT NULL,
                 throttling_failure_timestamp timestamptz NULL, throttling_failure_count integer NOT NULL,
                 created_at timestamptz NULL, last_used_at timestamptz NULL)""")
-        cursor.execute("INSERT INTO otp_totp_totpdevice VALUES (DEFAULT, %s, 'phone', true, %s, 30, 0, 6, 1, 0, -1,"
-                       " NULL, 0, now(), NULL)", [user.pk, seed])
+        cursor.execute(
+            "INSERT INTO otp_totp_totpdevice VALUES (DEFAULT, %s, 'phone', true, %s, 30, 0, 6, 1, 0, -1,"
+            " NULL, 0, now(), NULL)",
+            [user.pk, seed],
+        )
     # when the migration's step runs
     _migration("fintech", "encrypt_customer_email_and_totp_secrets").totp_devices_move(
-        _historical_apps("fintech"), connection.schema_editor())
+        _historical_apps("fintech"), connection.schema_editor()
+    )
     # then the clear row is gone and the seed is ciphertext in the new table
     assert raw("otp_totp_totpdevice", "key") == []
     assert_ciphertext(raw("fintech_stafftotpdevice", "key"), seed)
@@ -103,8 +107,14 @@ def test_clear_totp_devices_are_moved_to_encrypted_ones_by_the_migration(client)
 def test_customer_email_is_stored_encrypted_and_sign_up_and_login_find_it_by_blind_index(client, mailoutbox):
     # given a customer signed up through the sign-up page
     email = "ada.lovelace@example.com"
-    form = {"legal_name": "Ada Lovelace", "email": email, "country": "GB", "date_of_birth": "1990-12-10",
-            "password1": "analytical-engine-1843", "password2": "analytical-engine-1843"}
+    form = {
+        "legal_name": "Ada Lovelace",
+        "email": email,
+        "country": "GB",
+        "date_of_birth": "1990-12-10",
+        "password1": "analytical-engine-1843",
+        "password2": "analytical-engine-1843",
+    }
     assert client.post("/accounts/signup/", form).status_code == 302
     # and confirmed through the link mailed to the address (found through the customer, not the login)
     assert mailoutbox[0].to == [email]
@@ -118,8 +128,9 @@ def test_customer_email_is_stored_encrypted_and_sign_up_and_login_find_it_by_bli
     audit = AuditEvent.objects.get(action="fintech.customer.signed_up")
     assert email not in json.dumps(audit.after) and audit.after["email"] == "<set>"
     # and signing in with the email (any case) still works, through the blind index
-    response = client.post("/accounts/login/", {"username": "Ada.Lovelace@Example.com",
-                                                "password": "analytical-engine-1843"})
+    response = client.post(
+        "/accounts/login/", {"username": "Ada.Lovelace@Example.com", "password": "analytical-engine-1843"}
+    )
     assert response.status_code == 302 and client.get("/dashboard/").status_code == 200
     # and a second sign-up with the same email creates nothing (and says nothing: item 16)
     client.post("/accounts/logout/")
@@ -141,17 +152,42 @@ def test_counterparty_account_is_stored_encrypted_and_network_rules_still_match_
     customer = CustomerFactory()
     start = datetime.datetime(2026, 6, 1, 10, tzinfo=datetime.UTC)
     accounts = [f"GB29NWBK6016133192681{i}" for i in range(10)] + ["GB29NWBK60161331926810"]
-    transactions_upsert(events=[{
-        "source": "test", "source_id": f"tx-{i}", "customer_id": customer.pk,
-        "occurred_at": (start + datetime.timedelta(hours=12 * i)).isoformat(), "direction": "out",
-        "amount": 12_345, "currency": "GBP", "channel": "transfer", "account_id": "acc-1",
-        "counterparty_name": "", "counterparty_account": account, "counterparty_country": "GB",
-    } for i, account in enumerate(accounts)] + [{
-        # the history fan-out is judged against (a customer is not judged on the first days we know it)
-        "source": "test", "source_id": "tx-history", "customer_id": customer.pk,
-        "occurred_at": (start - datetime.timedelta(days=45)).isoformat(), "direction": "out", "amount": 5_000,
-        "currency": "GBP", "channel": "transfer", "account_id": "acc-1", "counterparty_name": "",
-        "counterparty_account": "GB29NWBK60161331920000", "counterparty_country": "GB"}])
+    transactions_upsert(
+        events=[
+            {
+                "source": "test",
+                "source_id": f"tx-{i}",
+                "customer_id": customer.pk,
+                "occurred_at": (start + datetime.timedelta(hours=12 * i)).isoformat(),
+                "direction": "out",
+                "amount": 12_345,
+                "currency": "GBP",
+                "channel": "transfer",
+                "account_id": "acc-1",
+                "counterparty_name": "",
+                "counterparty_account": account,
+                "counterparty_country": "GB",
+            }
+            for i, account in enumerate(accounts)
+        ]
+        + [
+            {
+                # the history fan-out is judged against (a customer is not judged on the first days we know it)
+                "source": "test",
+                "source_id": "tx-history",
+                "customer_id": customer.pk,
+                "occurred_at": (start - datetime.timedelta(days=45)).isoformat(),
+                "direction": "out",
+                "amount": 5_000,
+                "currency": "GBP",
+                "channel": "transfer",
+                "account_id": "acc-1",
+                "counterparty_name": "",
+                "counterparty_account": "GB29NWBK60161331920000",
+                "counterparty_country": "GB",
+            }
+        ]
+    )
     # then no account number is in the table; equal accounts share one blind index
     assert_ciphertext(raw("compliance_monitoredtransaction", "counterparty_account"), *accounts)
     indexes = raw("compliance_monitoredtransaction", "counterparty_account_index", "ORDER BY source_id")
@@ -165,12 +201,17 @@ def test_counterparty_account_is_stored_encrypted_and_network_rules_still_match_
 
 def test_webhook_body_is_stored_encrypted_and_a_redelivery_is_still_recognised(client):
     # given a signed Stripe event naming a customer
-    event = {"id": "evt_pii_1", "object": "event", "type": "customer.updated",
-             "data": {"object": {"id": "cus_1", "object": "customer", "email": "jane.doe@example.com",
-                                 "name": "Jane Doe"}}}
+    event = {
+        "id": "evt_pii_1",
+        "object": "event",
+        "type": "customer.updated",
+        "data": {"object": {"id": "cus_1", "object": "customer", "email": "jane.doe@example.com", "name": "Jane Doe"}},
+    }
     body = json.dumps(event)
-    assert client.post("/webhooks/stripe/", data=body, content_type="application/json",
-                       **signed_headers(body)).status_code == 200
+    assert (
+        client.post("/webhooks/stripe/", data=body, content_type="application/json", **signed_headers(body)).status_code
+        == 200
+    )
     # then the stored body is ciphertext
     assert_ciphertext(raw("payments_webhookdelivery", "raw_body"), "jane.doe@example.com", "Jane Doe")
     # and the same delivery again is a duplicate (dedupe is on the event id, not the body)
@@ -206,20 +247,40 @@ def test_key_rotation_re_encrypts_every_new_encrypted_column():
         customer = CustomerFactory(email="rotate@example.com")
         Payment.objects.create(customer=customer, amount=100, currency="EUR", client_secret="pi_1_secret_x")
         WebhookDelivery.objects.create(provider="stripe", event_key="evt_r", event_type="t", raw_body="{}")
-        transactions_upsert(events=[{
-            "source": "test", "source_id": "r1", "customer_id": customer.pk, "occurred_at": "2026-06-01T10:00:00Z",
-            "direction": "out", "amount": 1, "currency": "GBP", "channel": "", "account_id": "",
-            "counterparty_name": "", "counterparty_account": "GB00ROTATE", "counterparty_country": ""}])
+        transactions_upsert(
+            events=[
+                {
+                    "source": "test",
+                    "source_id": "r1",
+                    "customer_id": customer.pk,
+                    "occurred_at": "2026-06-01T10:00:00Z",
+                    "direction": "out",
+                    "amount": 1,
+                    "currency": "GBP",
+                    "channel": "",
+                    "account_id": "",
+                    "counterparty_name": "",
+                    "counterparty_account": "GB00ROTATE",
+                    "counterparty_country": "",
+                }
+            ]
+        )
         from banking.models import BankAccount, PlaidItem, PlaidWebhookEvent
 
         item = PlaidItem.objects.create(customer=customer, item_id="item-r", access_token="access-r")
         BankAccount.objects.create(item=item, account_id="acc-r", name="x", type="depository", owner_names=["A B"])
-        PlaidWebhookEvent.objects.create(content_sha256="0" * 64, webhook_type="ITEM", webhook_code="X",
-                                         payload={"webhook_type": "ITEM"})
-    new_columns = {("fintech_stafftotpdevice", "key"), ("fintech_customer", "email"),
-                   ("payments_payment", "client_secret"), ("payments_webhookdelivery", "raw_body"),
-                   ("compliance_monitoredtransaction", "counterparty_account"),
-                   ("banking_bankaccount", "owner_names"), ("banking_plaidwebhookevent", "payload")}
+        PlaidWebhookEvent.objects.create(
+            content_sha256="0" * 64, webhook_type="ITEM", webhook_code="X", payload={"webhook_type": "ITEM"}
+        )
+    new_columns = {
+        ("fintech_stafftotpdevice", "key"),
+        ("fintech_customer", "email"),
+        ("payments_payment", "client_secret"),
+        ("payments_webhookdelivery", "raw_body"),
+        ("compliance_monitoredtransaction", "counterparty_account"),
+        ("banking_bankaccount", "owner_names"),
+        ("banking_plaidwebhookevent", "payload"),
+    }
     covered = {(model._meta.db_table, field.column) for model, field in encrypted_columns()}
     assert new_columns <= covered
     assert all({key_id_of(v) for v in raw(table, column) if v} == {old_id} for table, column in new_columns)
@@ -256,12 +317,14 @@ def test_data_migration_encrypts_rows_stored_in_clear_and_fills_the_blind_index(
 
 def test_migration_renames_customer_logins_named_by_their_email(client):
     # given a customer whose login was named by their email, as sign-up used to do
-    customer = CustomerFactory(user__username="grace@example.com", user__email="grace@example.com",
-                               email="grace@example.com")
+    customer = CustomerFactory(
+        user__username="grace@example.com", user__email="grace@example.com", email="grace@example.com"
+    )
     staff, _ = make_staff("ops@example.com", roles.PAYMENTS_OPERATIONS)
     # when the migration's step runs
     _migration("fintech", "encrypt_customer_email_and_totp_secrets").customer_logins_detach_email(
-        _historical_apps("fintech"), connection.schema_editor())
+        _historical_apps("fintech"), connection.schema_editor()
+    )
     # then the login carries the opaque reference and no email; staff logins are left alone
     customer.user.refresh_from_db()
     assert (customer.user.username, customer.user.email) == (customer.external_id, "")

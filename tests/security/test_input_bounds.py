@@ -41,8 +41,12 @@ def _assert_json_400(response, error: str | None = None) -> dict:
 
 def test_payment_api_refuses_json_nested_1000_deep():
     customer = CustomerFactory()
-    response = _api(customer.user).post("/api/v1/payments/", data=f'{{"amount": {DEEP}, "currency": "EUR"}}',
-                                        content_type="application/json", HTTP_IDEMPOTENCY_KEY="deep-1")
+    response = _api(customer.user).post(
+        "/api/v1/payments/",
+        data=f'{{"amount": {DEEP}, "currency": "EUR"}}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="deep-1",
+    )
     assert _assert_json_400(response, "parse_error")["detail"] == "the body nests deeper than 32 levels"
     assert not Payment.objects.exists()
 
@@ -50,8 +54,10 @@ def test_payment_api_refuses_json_nested_1000_deep():
 def test_transfer_api_refuses_json_nested_1000_deep(fake_plaid, linked_item):  # noqa: F811
     item = linked_item()
     account = item.accounts.get(subtype="checking")
-    body = (f'{{"account": {account.pk}, "direction": "debit", "amount": 2500, "currency": "USD", '
-            f'"idempotency_key": "deep-1", "description": {DEEP}}}')
+    body = (
+        f'{{"account": {account.pk}, "direction": "debit", "amount": 2500, "currency": "USD", '
+        f'"idempotency_key": "deep-1", "description": {DEEP}}}'
+    )
     response = _api(item.customer.user).post("/api/v1/transfers/", data=body, content_type="application/json")
     _assert_json_400(response, "parse_error")
     assert not Transfer.objects.exists()
@@ -76,9 +82,14 @@ def test_signed_stripe_webhook_nested_1000_deep_is_refused_and_not_stored(client
 
 def _braintree_checkout_refuses(client, fake_braintree, amount: str) -> None:  # noqa: F811
     client.force_login(CustomerFactory().user)
-    response = client.post("/payments/checkout/braintree/", {
-        "amount": amount, "currency": "USD", "payment_method_nonce": fake_braintree.nonce("paypal"),
-    })
+    response = client.post(
+        "/payments/checkout/braintree/",
+        {
+            "amount": amount,
+            "currency": "USD",
+            "payment_method_nonce": fake_braintree.nonce("paypal"),
+        },
+    )
     assert "amount" in _assert_json_400(response, "invalid_payment")["detail"]
     assert not Payment.objects.exists()
     assert fake_braintree.sales() == []
@@ -95,9 +106,14 @@ def test_braintree_checkout_amount_at_bigint_maximum_never_reaches_the_gateway(c
 def test_transfer_amount_of_ten_to_the_nineteen_is_refused(fake_plaid, linked_item):  # noqa: F811
     item = linked_item()
     account = item.accounts.get(subtype="checking")
-    response = _api(item.customer.user).post("/api/v1/transfers/", data=(
-        f'{{"account": {account.pk}, "direction": "debit", "amount": {10**19}, "currency": "USD", '
-        '"idempotency_key": "huge-1"}'), content_type="application/json")
+    response = _api(item.customer.user).post(
+        "/api/v1/transfers/",
+        data=(
+            f'{{"account": {account.pk}, "direction": "debit", "amount": {10**19}, "currency": "USD", '
+            '"idempotency_key": "huge-1"}'
+        ),
+        content_type="application/json",
+    )
     assert "amount" in _assert_json_400(response)["detail"]
     assert not Transfer.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="banking.transfer").exists()
@@ -105,8 +121,9 @@ def test_transfer_amount_of_ten_to_the_nineteen_is_refused(fake_plaid, linked_it
 
 def test_payment_above_the_currency_business_maximum_is_refused():
     customer = CustomerFactory()
-    response = _api(customer.user).post("/api/v1/payments/", {"amount": 100_000_001, "currency": "EUR"},
-                                        format="json", HTTP_IDEMPOTENCY_KEY="max-1")
+    response = _api(customer.user).post(
+        "/api/v1/payments/", {"amount": 100_000_001, "currency": "EUR"}, format="json", HTTP_IDEMPOTENCY_KEY="max-1"
+    )
     assert _assert_json_400(response)["detail"]["amount"] == ["the largest amount accepted is 1,000,000.00 EUR"]
     assert not Payment.objects.exists()
 
@@ -127,4 +144,3 @@ def test_alerts_cursor_with_a_forged_position_is_refused():
 def test_fuzzy_search_query_with_a_nul_is_refused(analyst_client):  # noqa: F811
     response = analyst_client.get("/admin/compliance/alert/search/?q=a%00b")
     assert "q" in _assert_json_400(response, "invalid_query")["detail"]
-

@@ -23,8 +23,11 @@ def _request_payout(customer, account, key: str):
     _, token = api_client_create(name=f"client-{customer.pk}-{key}", user=customer.user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client.post("/api/v1/transfers/", {"account": account.pk, "direction": "credit", "amount": 5_000,
-                                              "currency": "USD", "idempotency_key": key}, format="json")
+    return client.post(
+        "/api/v1/transfers/",
+        {"account": account.pk, "direction": "credit", "amount": 5_000, "currency": "USD", "idempotency_key": key},
+        format="json",
+    )
 
 
 def test_an_account_owned_by_a_different_given_name_is_refused(fake_plaid, linked_item):  # noqa: F811
@@ -38,12 +41,15 @@ def test_an_account_owned_by_a_different_given_name_is_refused(fake_plaid, linke
     # then the owner check refuses it outright (no review: it is another person's name)
     assert answer.status_code == 422, answer.content
     assert answer.json()["failed_checks"] == [
-        {"name": "owner_name_matches", "detail": "mismatch: different given name (best of 1 owner name(s))"}]
+        {"name": "owner_name_matches", "detail": "mismatch: different given name (best of 1 owner name(s))"}
+    ]
     transfer = Transfer.objects.get(pk=answer.json()["transfer"])
     assert transfer.status == Transfer.Status.REFUSED
     assert fake_plaid.count("/transfer/create") == 0
-    assert "owner_name_matches" in AuditEvent.objects.get(
-        action="banking.transfer.refused", target_id=str(transfer.pk)).after["failure_reason"]
+    assert (
+        "owner_name_matches"
+        in AuditEvent.objects.get(action="banking.transfer.refused", target_id=str(transfer.pk)).after["failure_reason"]
+    )
     account.refresh_from_db()
     assert account.owner_review == BankAccount.OwnerReview.NONE
 
@@ -60,18 +66,24 @@ def test_a_borderline_owner_name_waits_for_staff_review(client, fake_plaid, link
     assert answer.json()["failed_checks"][0]["detail"].startswith("owner name needs review:")
     account.refresh_from_db()
     assert account.owner_review == BankAccount.OwnerReview.PENDING
-    assert AuditEvent.objects.filter(action="banking.bank_account.owner_review_requested",
-                                     target_id=str(account.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="banking.bank_account.owner_review_requested", target_id=str(account.pk)
+        ).count()
+        == 1
+    )
     assert fake_plaid.count("/transfer/create") == 0
     # a compliance officer checks the documents and verifies the owner from the admin
     officer, device = make_staff("officer", roles.COMPLIANCE_OFFICER)
     assert admin_login(client, officer, device, password=PASSWORD).status_code == 302
-    response = client.post("/admin/banking/bankaccount/", {"action": "verify_owner",
-                                                           "_selected_action": [account.pk]})
+    response = client.post("/admin/banking/bankaccount/", {"action": "verify_owner", "_selected_action": [account.pk]})
     assert response.status_code == 302
     account.refresh_from_db()
     assert (account.owner_review, account.owner_review_name, account.owner_reviewed_by) == (
-        BankAccount.OwnerReview.VERIFIED, "R. Okafor", officer)
+        BankAccount.OwnerReview.VERIFIED,
+        "R. Okafor",
+        officer,
+    )
     verified = AuditEvent.objects.get(action="banking.bank_account.owner_verified", target_id=str(account.pk))
     assert verified.actor == officer
     # then the same customer's next payout passes the owner check

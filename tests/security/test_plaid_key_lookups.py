@@ -19,8 +19,12 @@ from banking.models import PlaidWebhookEvent
 from tests.banking.conftest import _fresh_cache, fake_plaid, post_webhook  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
-BODY = {"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE", "item_id": "item-x",
-        "environment": "sandbox"}
+BODY = {
+    "webhook_type": "TRANSACTIONS",
+    "webhook_code": "SYNC_UPDATES_AVAILABLE",
+    "item_id": "item-x",
+    "environment": "sandbox",
+}
 
 
 def _forged(client, server, kid: str):

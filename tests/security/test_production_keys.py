@@ -24,8 +24,9 @@ def test_production_refuses_to_start_with_the_committed_secret_key():
 
 def test_production_refuses_to_start_with_the_committed_field_encryption_key():
     # also as the second, decrypt-only key of a rotation
-    result = manage("check", **{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": f"{PRODUCTION['FIELD_ENCRYPTION_KEYS']},"
-                                                                       f"{_DEV_FIELD_KEY}"})
+    result = manage(
+        "check", **{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": f"{PRODUCTION['FIELD_ENCRYPTION_KEYS']},{_DEV_FIELD_KEY}"}
+    )
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS holds a key that is the development key committed" in result.stderr
 
@@ -43,13 +44,19 @@ def test_production_refuses_to_start_with_the_committed_audit_chain_key():
     assert "AUDIT_CHAIN_KEYS holds a key that is the development key committed" in result.stderr
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("SECRET_KEY", "short-but-random-3f9a1c", "SECRET_KEY must be a random value of at least 50 characters"),
-    ("SECRET_KEY", "a" * 64, "SECRET_KEY must be a random value of at least 50 characters"),
-    ("FIELD_ENCRYPTION_KEYS", base64.b64encode(os.urandom(16)).decode(), "must be 32 bytes (AES-256)"),
-    ("BLIND_INDEX_KEY", base64.b64encode(os.urandom(16)).decode(), "BLIND_INDEX_KEY must be a random value of at "
-                                                                   "least 43 characters"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SECRET_KEY", "short-but-random-3f9a1c", "SECRET_KEY must be a random value of at least 50 characters"),
+        ("SECRET_KEY", "a" * 64, "SECRET_KEY must be a random value of at least 50 characters"),
+        ("FIELD_ENCRYPTION_KEYS", base64.b64encode(os.urandom(16)).decode(), "must be 32 bytes (AES-256)"),
+        (
+            "BLIND_INDEX_KEY",
+            base64.b64encode(os.urandom(16)).decode(),
+            "BLIND_INDEX_KEY must be a random value of at least 43 characters",
+        ),
+    ],
+)
 def test_production_refuses_to_start_with_a_key_shorter_than_required(name, value, message):
     result = manage("check", **{**PRODUCTION, name: value})
     assert result.returncode != 0

@@ -28,14 +28,22 @@ def test_refund_key_reused_with_a_different_amount_is_a_conflict_and_writes_noth
     api = _api(operator)
     url = f"/api/v1/payments/{paid.pk}/refunds/"
     # each staff refund carries a fresh second factor (a TOTP code works once)
-    first = api.post(url, {"amount": 1000, "reason": "goodwill", "idempotency_key": "ticket-42"}, format="json",
-                     HTTP_X_OTP_CODE=current_totp(device))
+    first = api.post(
+        url,
+        {"amount": 1000, "reason": "goodwill", "idempotency_key": "ticket-42"},
+        format="json",
+        HTTP_X_OTP_CODE=current_totp(device),
+    )
     assert first.status_code == 201
     audit_before = AuditEvent.objects.count()
 
     with freeze_time(datetime.timedelta(seconds=device.step), tick=True):
-        reused = api.post(url, {"amount": 1500, "reason": "goodwill", "idempotency_key": "ticket-42"},
-                          format="json", HTTP_X_OTP_CODE=current_totp(device))
+        reused = api.post(
+            url,
+            {"amount": 1500, "reason": "goodwill", "idempotency_key": "ticket-42"},
+            format="json",
+            HTTP_X_OTP_CODE=current_totp(device),
+        )
 
     assert reused.status_code == 409, reused.content
     body = reused.json()

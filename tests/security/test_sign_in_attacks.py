@@ -96,10 +96,12 @@ def test_a_right_staff_password_with_a_wrong_code_answers_like_a_wrong_password(
     user, device = make_staff("officer", roles.COMPLIANCE_OFFICER)
     wrong_code = f"{(int(current_totp(device)) + 1) % 1_000_000:06d}"
     # when: the right password with a wrong code, and a wrong password with the same code
-    right = client.post("/admin/login/", {"username": "officer", "password": PASSWORD, "otp_token": wrong_code},
-                        REMOTE_ADDR=ATTACKER)
-    wrong = client.post("/admin/login/", {"username": "officer", "password": "not-it", "otp_token": wrong_code},
-                        REMOTE_ADDR=ATTACKER)
+    right = client.post(
+        "/admin/login/", {"username": "officer", "password": PASSWORD, "otp_token": wrong_code}, REMOTE_ADDR=ATTACKER
+    )
+    wrong = client.post(
+        "/admin/login/", {"username": "officer", "password": "not-it", "otp_token": wrong_code}, REMOTE_ADDR=ATTACKER
+    )
     # then: the same message, no device list, the password not echoed back
     assert right.status_code == wrong.status_code == 200
     assert right.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()

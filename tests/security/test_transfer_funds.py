@@ -44,8 +44,9 @@ def _api_client(customer) -> APIClient:
 
 def _payout(item, amount: int, key: str) -> Transfer:
     account = item.accounts.get(subtype="checking")
-    return transfer_initiate(customer=item.customer, account=account, direction="credit", amount=amount,
-                             currency="USD", idempotency_key=key)
+    return transfer_initiate(
+        customer=item.customer, account=account, direction="credit", amount=amount, currency="USD", idempotency_key=key
+    )
 
 
 def _refused_audit(transfer_id) -> AuditEvent:
@@ -60,9 +61,20 @@ def test_transfer_beyond_available_balance_is_refused(fake_plaid, linked_item): 
     client = _api_client(item.customer)
     account = item.accounts.get(subtype="checking")
     # when they ask three times, as the pen-tester did, to be paid 10,000.00
-    answers = [client.post("/api/v1/transfers/", {"account": account.pk, "direction": "credit", "amount": 1_000_000,
-                                                  "currency": "USD", "idempotency_key": key}, format="json")
-               for key in ("k1", "k2", "k3")]
+    answers = [
+        client.post(
+            "/api/v1/transfers/",
+            {
+                "account": account.pk,
+                "direction": "credit",
+                "amount": 1_000_000,
+                "currency": "USD",
+                "idempotency_key": key,
+            },
+            format="json",
+        )
+        for key in ("k1", "k2", "k3")
+    ]
     # then each is refused, naming the funds check, and no money leaves
     for answer in answers:
         assert answer.status_code == 422, answer.content
@@ -140,10 +152,17 @@ def test_money_held_for_a_payout_is_spent_once_settled_and_freed_when_it_fails(f
     transfer_events_sync()
     assert LedgerHold.objects.get(reference=f"banking-transfer-{third.pk}").status == LedgerHold.Status.RELEASED
     assert available_balance(customer=item.customer, currency="USD") == 40_000
-    actions = list(AuditEvent.objects.filter(action__startswith="payments.ledger_hold.").order_by("seq")
-                   .values_list("action", flat=True))
-    assert actions == ["payments.ledger_hold.placed", "payments.ledger_hold.captured",
-                       "payments.ledger_hold.placed", "payments.ledger_hold.released"]
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="payments.ledger_hold.")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "payments.ledger_hold.placed",
+        "payments.ledger_hold.captured",
+        "payments.ledger_hold.placed",
+        "payments.ledger_hold.released",
+    ]
 
 
 def _refunded_to_the_card(payment) -> None:
@@ -151,8 +170,15 @@ def _refunded_to_the_card(payment) -> None:
 
 
 def _charged_back(payment) -> None:
-    dispute, _ = dispute_record(gateway="stripe", reference=f"dp_{payment.pk}", payment=payment,
-                                amount=payment.amount, currency=payment.currency, status="lost", reason="fraudulent")
+    dispute, _ = dispute_record(
+        gateway="stripe",
+        reference=f"dp_{payment.pk}",
+        payment=payment,
+        amount=payment.amount,
+        currency=payment.currency,
+        status="lost",
+        reason="fraudulent",
+    )
     assert dispute_funds_withdrawn(dispute=dispute)
 
 
@@ -169,7 +195,8 @@ def test_money_given_back_to_the_card_cannot_also_be_paid_out(fake_plaid, linked
         _payout(item, PAID_IN, "again")
     # then it is refused: their balance no longer holds it
     assert refused.value.extra["failed_checks"] == [
-        {"name": "funds_available", "detail": "1,000.00 USD asked, 0.00 USD available"}]
+        {"name": "funds_available", "detail": "1,000.00 USD asked, 0.00 USD available"}
+    ]
     assert available_balance(customer=item.customer, currency="USD") == 0
     assert fake_plaid.count("/transfer/create") == 0
 
@@ -203,8 +230,9 @@ def test_a_declined_payout_gives_its_hold_back(fake_plaid, linked_item):  # noqa
 
 def _debit(item, amount: int, key: str) -> Transfer:
     account = item.accounts.get(subtype="checking")
-    return transfer_initiate(customer=item.customer, account=account, direction="debit", amount=amount,
-                             currency="USD", idempotency_key=key)
+    return transfer_initiate(
+        customer=item.customer, account=account, direction="debit", amount=amount, currency="USD", idempotency_key=key
+    )
 
 
 @pytest.mark.django_db
@@ -223,8 +251,10 @@ def test_transfers_beyond_the_daily_and_30_day_limits_are_refused(fake_plaid, li
     assert [check["name"] for check in detail] == ["velocity_within_limits"]
     assert "over 24 hours exceeds 300.00 USD" in detail[0]["detail"]
     assert "over 30 days exceeds 500.00 USD" in detail[0]["detail"]
-    assert "velocity_within_limits" in _refused_audit(Transfer.objects.get(idempotency_key="today").pk).after[
-        "failure_reason"]
+    assert (
+        "velocity_within_limits"
+        in _refused_audit(Transfer.objects.get(idempotency_key="today").pk).after["failure_reason"]
+    )
     # a refused transfer moved nothing and does not use the limits up: 10,000 fits both exactly
     assert _debit(item, 10_000, "fits").status == Transfer.Status.PENDING
 

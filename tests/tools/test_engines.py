@@ -52,14 +52,22 @@ def _wrapper(*args: str, sleep: float = 0, status: int = 0) -> list[str]:
 
 def _run(*args: str, status: int = 0) -> subprocess.CompletedProcess:
     """The wrapper around a probe that ends at once."""
-    return subprocess.run(_wrapper(*args, status=status), cwd=ROOT, env=_environ(), capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        _wrapper(*args, status=status), cwd=ROOT, env=_environ(), capture_output=True, text=True, timeout=300
+    )
 
 
 def _running(*args: str, **popen: object) -> subprocess.Popen:
     """The wrapper around a probe that runs until it is stopped."""
-    return subprocess.Popen(_wrapper(*args, sleep=120), cwd=ROOT, env=_environ(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen(
+        _wrapper(*args, sleep=120),
+        cwd=ROOT,
+        env=_environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def _listening(port: int) -> bool:
@@ -99,9 +107,20 @@ def test_without_urls_the_command_runs_on_real_engines_that_are_gone_afterwards(
 def test_urls_already_set_are_kept_and_no_engine_is_started():
     env = {**os.environ, "DATABASE_URL": "postgres://given/db", "REDIS_URL": "redis://given/0"}
     result = subprocess.run(
-        [sys.executable, "-m", "tools.engines", "--", sys.executable, "-c",
-         "import os; print(os.environ['DATABASE_URL'], os.environ['REDIS_URL'])"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "tools.engines",
+            "--",
+            sys.executable,
+            "-c",
+            "import os; print(os.environ['DATABASE_URL'], os.environ['REDIS_URL'])",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["postgres://given/db", "redis://given/0"]

@@ -22,24 +22,39 @@ class Command(BaseCommand):
         parser.add_argument("--output", default=None)
 
     def handle(self, *args, status, output, **options):
-        alerts = alerts_list(status=status).order_by("pk").only(
-            "pk", "rule_code", "customer__external_id", "transaction_ids", "score", "created_at")
+        alerts = (
+            alerts_list(status=status)
+            .order_by("pk")
+            .only("pk", "rule_code", "customer__external_id", "transaction_ids", "score", "created_at")
+        )
         out = open(output, "w", encoding="utf-8") if output else self.stdout  # noqa: SIM115
         written = 0
         try:
             for chunk in _chunks(alerts.iterator(chunk_size=2000), 2000):
                 source_ids = alerts_evidence_source_ids(alerts=chunk)
                 for alert in chunk:
-                    out.write(json.dumps({"rule": alert.rule_code, "customer_id": alert.customer.external_id,
-                                          "transaction_ids": source_ids[alert.pk], "score": alert.score,
-                                          "created_at": alert.created_at.isoformat()}) + "\n")
+                    out.write(
+                        json.dumps(
+                            {
+                                "rule": alert.rule_code,
+                                "customer_id": alert.customer.external_id,
+                                "transaction_ids": source_ids[alert.pk],
+                                "score": alert.score,
+                                "created_at": alert.created_at.isoformat(),
+                            }
+                        )
+                        + "\n"
+                    )
                     written += 1
         finally:
             if output:
                 out.close()
-            audit_event_record(action="compliance.alert.exported", actor_label="export_alerts command",
-                               target_type="compliance.Alert",
-                               after={"status": status, "count": written, "output": output or "stdout"})
+            audit_event_record(
+                action="compliance.alert.exported",
+                actor_label="export_alerts command",
+                target_type="compliance.Alert",
+                after={"status": status, "count": written, "output": output or "stdout"},
+            )
 
 
 def _chunks(items, size: int):

@@ -63,7 +63,11 @@ class Command(BaseCommand):
         except ListFormatError as exc:
             raise CommandError(str(exc)) from exc
         snapshot = sanctions_list_import(
-            list_code=code, list_name=name, entries=entries, source=source, checksum=checksum,
+            list_code=code,
+            list_name=name,
+            entries=entries,
+            source=source,
+            checksum=checksum,
             rescreen=not options["no_rescreen"],
         )
         diff = snapshot.diff

@@ -22,6 +22,8 @@ class Command(BaseCommand):
             summary = transactions_import(stream=stream, filename=file.name)
         for line, reason in summary.errors:
             self.stderr.write(f"line {line}: {reason}")
-        self.stdout.write(f"imported {summary.imported}, skipped {summary.skipped}, rejected {summary.rejected}"
-                          f" (customers created {summary.customers_created}; parties screened"
-                          f" {summary.parties_screened}, new screening hits {summary.screening_hits})")
+        self.stdout.write(
+            f"imported {summary.imported}, skipped {summary.skipped}, rejected {summary.rejected}"
+            f" (customers created {summary.customers_created}; parties screened"
+            f" {summary.parties_screened}, new screening hits {summary.screening_hits})"
+        )

@@ -31,8 +31,12 @@ def parse_row(row: dict) -> dict:
         entity_type = entity_type_of(text)
     except ValueError:
         raise ValueError(f"entity_type {text!r} is not one of {', '.join(sorted(ENTITY_TYPE_SPELLINGS))}") from None
-    return {"name": name, "date_of_birth": date_of_birth, "country": country or None,
-            "entity_type": entity_type or None}
+    return {
+        "name": name,
+        "date_of_birth": date_of_birth,
+        "country": country or None,
+        "entity_type": entity_type or None,
+    }
 
 
 class Command(BaseCommand):
@@ -65,12 +69,27 @@ class Command(BaseCommand):
                     self.stderr.write(f"line {reader.line_num}: {exc}")
                     continue
                 result = screen_party(**arguments)
-                self.stdout.write(json.dumps({
-                    "input": {key: (value.isoformat() if isinstance(value, datetime.date) else value)
-                              for key, value in arguments.items()},
-                    "decision": result.decision,
-                    "matches": [{"list": m.list_code, "programs": list(m.programs), "entry_id": m.entry_uid,
-                                 "matched_name": m.matched_name, "score": m.score} for m in result.matches],
-                }, ensure_ascii=False))
+                self.stdout.write(
+                    json.dumps(
+                        {
+                            "input": {
+                                key: (value.isoformat() if isinstance(value, datetime.date) else value)
+                                for key, value in arguments.items()
+                            },
+                            "decision": result.decision,
+                            "matches": [
+                                {
+                                    "list": m.list_code,
+                                    "programs": list(m.programs),
+                                    "entry_id": m.entry_uid,
+                                    "matched_name": m.matched_name,
+                                    "score": m.score,
+                                }
+                                for m in result.matches
+                            ],
+                        },
+                        ensure_ascii=False,
+                    )
+                )
         if bad:
             self.stderr.write(f"{bad} bad row(s) skipped")

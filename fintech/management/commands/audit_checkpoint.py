@@ -18,7 +18,9 @@ class Command(BaseCommand):
                 f"of shard {exc.verification.first_bad_shard}: "
                 f"{exc.verification.reason}"
             ) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"checkpoint written: {checkpoint.seq} events in {len(checkpoint.heads)} shards "
-            f"signed with key {checkpoint.key_id}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"checkpoint written: {checkpoint.seq} events in {len(checkpoint.heads)} shards "
+                f"signed with key {checkpoint.key_id}"
+            )
+        )

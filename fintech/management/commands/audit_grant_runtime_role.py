@@ -16,7 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, help="the runtime role, e.g. fintech_app")
         parser.add_argument("--create", action="store_true", help="create the role if it does not exist")
         parser.add_argument(
-            "--password-env", default="",
+            "--password-env",
+            default="",
             help="name of an environment variable holding the new role's password (never on the command line)",
         )
 
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         except RuntimeRoleRefused as exc:
             raise CommandError(str(exc)) from exc
         action = "created and granted" if grant.created else "granted"
-        self.stdout.write(self.style.SUCCESS(
-            f"role {grant.role} {action} on {grant.tables} tables, "
-            f"SELECT and INSERT only on {', '.join(grant.append_only)}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"role {grant.role} {action} on {grant.tables} tables, "
+                f"SELECT and INSERT only on {', '.join(grant.append_only)}"
+            )
+        )

@@ -26,8 +26,9 @@ class Command(BaseCommand):
             raise CommandError("--days must be at least 1")
         source = SettlementFileSource(file, gateway) if file else None
         try:
-            run = reconciliation_run_now(gateway=gateway, period_start=date,
-                                         period_end=date + dt.timedelta(days=days), source=source)
+            run = reconciliation_run_now(
+                gateway=gateway, period_start=date, period_end=date + dt.timedelta(days=days), source=source
+            )
         except DomainError as exc:
             raise CommandError(exc.detail) from exc
         counts = ", ".join(f"{name} {count}" for name, count in run.counts.items() if count)

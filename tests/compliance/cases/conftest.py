@@ -25,12 +25,19 @@ class Staff:
 
 @pytest.fixture
 def staff(db) -> Staff:
-    made = {name: make_staff(name, role) for name, role in [
-        ("analyst", roles.ANALYST), ("officer_a", roles.COMPLIANCE_OFFICER), ("officer_b", roles.COMPLIANCE_OFFICER),
-        ("auditor", roles.AUDITOR), ("payops", roles.PAYMENTS_OPERATIONS),
-    ]}
-    return Staff(**{name: user for name, (user, _) in made.items()},
-                 devices={name: device for name, (_, device) in made.items()})
+    made = {
+        name: make_staff(name, role)
+        for name, role in [
+            ("analyst", roles.ANALYST),
+            ("officer_a", roles.COMPLIANCE_OFFICER),
+            ("officer_b", roles.COMPLIANCE_OFFICER),
+            ("auditor", roles.AUDITOR),
+            ("payops", roles.PAYMENTS_OPERATIONS),
+        ]
+    }
+    return Staff(
+        **{name: user for name, (user, _) in made.items()}, devices={name: device for name, (_, device) in made.items()}
+    )
 
 
 def suspicious_events(customer, *, start=T0) -> list[dict]:
@@ -59,4 +66,5 @@ def login(client):
         response = admin_login(client, user, staff.devices[name], password=PASSWORD)
         assert response.status_code == 302, response.content[:500]
         return client
+
     return as_

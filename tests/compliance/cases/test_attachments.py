@@ -14,8 +14,11 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n" +
 
 
 def _upload(client, case, name="statement.pdf", data=PDF, content_type="application/pdf"):
-    return client.post(f"/admin/compliance/case/{case.pk}/case/attach/",
-                       {"file": SimpleUploadedFile(name, data, content_type=content_type)}, follow=True)
+    return client.post(
+        f"/admin/compliance/case/{case.pk}/case/attach/",
+        {"file": SimpleUploadedFile(name, data, content_type=content_type)},
+        follow=True,
+    )
 
 
 def test_an_upload_is_stored_encrypted_and_downloads_as_plaintext(alerted_case, staff, login):
@@ -26,8 +29,11 @@ def test_an_upload_is_stored_encrypted_and_downloads_as_plaintext(alerted_case, 
         cursor.execute("SELECT content FROM compliance_caseattachment WHERE id = %s", [attachment.pk])
         (stored,) = cursor.fetchone()
     assert stored.startswith("v1:") and b"secret evidence" not in stored.encode() and "secret" not in stored
-    assert (attachment.size, attachment.content_type, attachment.uploaded_by) == (len(PDF), "application/pdf",
-                                                                                  staff.analyst)
+    assert (attachment.size, attachment.content_type, attachment.uploaded_by) == (
+        len(PDF),
+        "application/pdf",
+        staff.analyst,
+    )
     response = client.get(f"/admin/compliance/case/{alerted_case.pk}/case/attachments/{attachment.pk}/")
     assert response.status_code == 200 and response.content == PDF
     assert response["Content-Type"] == "application/pdf"
@@ -35,8 +41,9 @@ def test_an_upload_is_stored_encrypted_and_downloads_as_plaintext(alerted_case, 
     assert AuditEvent.objects.filter(action="compliance.case.attachment_downloaded", actor=staff.analyst).exists()
 
 
-def test_the_auditor_downloads_but_cannot_upload_and_payments_operations_get_nothing(alerted_case, staff, login,
-                                                                                     client):
+def test_the_auditor_downloads_but_cannot_upload_and_payments_operations_get_nothing(
+    alerted_case, staff, login, client
+):
     login(staff, "analyst")
     _upload(client, alerted_case)
     attachment = CaseAttachment.objects.get()
@@ -69,11 +76,14 @@ def test_a_ciphertext_moved_to_another_case_does_not_open(alerted_case, staff, l
         case_attachment_open(attachment, actor=staff.analyst)
 
 
-@pytest.mark.parametrize(("name", "data", "content_type"), [
-    ("x.exe", b"MZ\x90\x00binary", "application/octet-stream"),  # type not accepted
-    ("fake.pdf", b"MZ\x90\x00 not a pdf", "application/pdf"),  # declared type does not match the content
-    ("empty.txt", b"", "text/plain"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "content_type"),
+    [
+        ("x.exe", b"MZ\x90\x00binary", "application/octet-stream"),  # type not accepted
+        ("fake.pdf", b"MZ\x90\x00 not a pdf", "application/pdf"),  # declared type does not match the content
+        ("empty.txt", b"", "text/plain"),
+    ],
+)
 def test_files_of_the_wrong_type_are_refused(alerted_case, staff, login, name, data, content_type):
     client = login(staff, "analyst")
     response = _upload(client, alerted_case, name=name, data=data, content_type=content_type)

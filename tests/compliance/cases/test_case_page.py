@@ -50,8 +50,10 @@ def _big_case() -> Case:
     customer = CustomerFactory()
     for d in range(12):
         events = suspicious_events(customer, start=T0 + days(d * 3))
-        events += [event(customer, T0 + days(d * 3) + hours(6 + i / 10), 1_000 + i, "out", account=f"cp-{d}-{i}")
-                   for i in range(12)]
+        events += [
+            event(customer, T0 + days(d * 3) + hours(6 + i / 10), 1_000 + i, "out", account=f"cp-{d}-{i}")
+            for i in range(12)
+        ]
         run(events, "batch")
         Alert.objects.filter(customer=customer, status=Alert.Status.OPEN).update(status=Alert.Status.CLOSED)
     return Case.objects.get(customer=customer)

@@ -22,8 +22,10 @@ def escalated(alerted_case, staff) -> Case:
     return case_transition(alerted_case, Case.State.ESCALATED, actor=staff.analyst, reason="Structuring.")
 
 
-@pytest.mark.parametrize(("kind", "state"), [(K.CLOSE_NO_ACTION, Case.State.CLOSED_NO_ACTION),
-                                             (K.CLOSE_FALSE_POSITIVE, Case.State.CLOSED_FALSE_POSITIVE)])
+@pytest.mark.parametrize(
+    ("kind", "state"),
+    [(K.CLOSE_NO_ACTION, Case.State.CLOSED_NO_ACTION), (K.CLOSE_FALSE_POSITIVE, Case.State.CLOSED_FALSE_POSITIVE)],
+)
 def test_a_second_officer_approves_a_close(escalated, staff, kind, state):
     decision = case_decision_propose(escalated, kind=kind, actor=staff.officer_a, reason="Source of funds shown.")
     assert Case.objects.get(pk=escalated.pk).state == Case.State.ESCALATED  # a proposal alone changes nothing
@@ -33,8 +35,11 @@ def test_a_second_officer_approves_a_close(escalated, staff, kind, state):
     decision.refresh_from_db()
     assert (decision.status, decision.decided_by) == (CaseDecision.Status.APPROVED, staff.officer_b)
     actions = list(AuditEvent.objects.filter(target_id=str(case.pk)).order_by("seq").values_list("action", flat=True))
-    assert actions[-3:] == ["compliance.case.decision_proposed", "compliance.case.decision_approved",
-                            "compliance.case.transition"]
+    assert actions[-3:] == [
+        "compliance.case.decision_proposed",
+        "compliance.case.decision_approved",
+        "compliance.case.transition",
+    ]
     moved = AuditEvent.objects.filter(action="compliance.case.transition").order_by("-seq").first()
     assert moved.actor == staff.officer_b and moved.after["proposed_by_id"] == staff.officer_a.pk
 

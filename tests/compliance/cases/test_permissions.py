@@ -32,8 +32,13 @@ def _posts(case: Case, decision_id: int | None = None) -> dict[str, dict]:
         f"{base}comment/": {"body": "hello"},
         f"{base}propose/": {"kind": "close_no_action", "reason": "x"},
         f"{base}sar/generate/": {},
-        f"{base}sar/edit/": {"amount_total": 1, "currency": "GBP", "activity_from": "2026-06-01",
-                             "activity_to": "2026-06-02", "narrative": "x"},
+        f"{base}sar/edit/": {
+            "amount_total": 1,
+            "currency": "GBP",
+            "activity_from": "2026-06-01",
+            "activity_to": "2026-06-02",
+            "narrative": "x",
+        },
         f"{base}sar/file/": {"bsa_id": "1", "filed_on": "2026-06-03", "reason": "x"},
     }
     if decision_id:
@@ -59,8 +64,16 @@ def test_auditors_read_everything_and_change_nothing(escalated, staff, login):
     page = client.get(base)
     assert page.status_code == 200
     html = page.content.decode()
-    for form in ("transition-form", "assign-form", "comment-form", "attachment-form", "propose-form", "decide-form",
-                 "sar-generate-form", "sar-file-form"):
+    for form in (
+        "transition-form",
+        "assign-form",
+        "comment-form",
+        "attachment-form",
+        "propose-form",
+        "decide-form",
+        "sar-generate-form",
+        "sar-file-form",
+    ):
         assert f'id="{form}"' not in html
     assert client.get(f"{base}sar.json").status_code == 200
     assert client.get(f"{base}sar.pdf").status_code == 200
@@ -103,8 +116,9 @@ def test_officers_propose_and_a_second_officer_approves_through_the_page(escalat
     approved = client.post(f"{base}decisions/{decision.pk}/", {"verdict": "approve", "reason": "Agreed."})
     assert approved.status_code == 302
     assert 'id="sar-file-form"' in client.get(base).content.decode()
-    response = client.post(f"{base}sar/file/", {"bsa_id": "31000099887766", "filed_on": "2026-06-20",
-                                                 "reason": "Filed via BSA E-Filing."})
+    response = client.post(
+        f"{base}sar/file/", {"bsa_id": "31000099887766", "filed_on": "2026-06-20", "reason": "Filed via BSA E-Filing."}
+    )
     assert response.status_code == 302
     escalated.refresh_from_db()
     assert escalated.state == Case.State.SAR_FILED

@@ -28,7 +28,11 @@ def escalated(alerted_case, staff) -> Case:
 def test_every_typology_maps_to_a_fincen_category():
     assert set(TYPOLOGIES) == {*DEFAULT_RULES, "anomaly"}
     assert {c for c, _, _ in TYPOLOGIES.values()} <= {
-        "Structuring", "Money laundering", "Terrorist financing", "Other suspicious activities"}
+        "Structuring",
+        "Money laundering",
+        "Terrorist financing",
+        "Other suspicious activities",
+    }
     assert TYPOLOGIES["structuring"][0] == "Structuring"
 
 
@@ -46,8 +50,11 @@ def test_the_draft_has_the_sar_parts_from_the_evidence(escalated, staff):
     categories = {c["category"]: c for c in draft.categories}
     assert "structuring" in categories["Structuring"]["typologies"]
     assert categories["Structuring"]["subtype"] == "Multiple transactions below CTR threshold"
-    assert any("high_risk_country" in c["typologies"] for c in draft.categories
-               if c["category"] == "Other suspicious activities")
+    assert any(
+        "high_risk_country" in c["typologies"]
+        for c in draft.categories
+        if c["category"] == "Other suspicious activities"
+    )
     # narrative: who, what, when, where, why, how, naming the evidence
     for part in ("WHO:", "WHAT:", "WHEN:", "WHERE:", "WHY:", "HOW:"):
         assert part in draft.narrative

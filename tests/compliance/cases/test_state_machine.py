@@ -77,8 +77,9 @@ def test_a_reason_is_required(alerted_case, staff, reason):
 
 def test_the_database_refuses_a_transition_without_reason(alerted_case, staff):
     with pytest.raises(IntegrityError), transaction.atomic():
-        CaseTransition.objects.create(case=alerted_case, from_state="new", to_state="in_review", reason="",
-                                      actor=staff.analyst)
+        CaseTransition.objects.create(
+            case=alerted_case, from_state="new", to_state="in_review", reason="", actor=staff.analyst
+        )
 
 
 def test_the_full_path_to_escalated_and_the_alerts_follow(alerted_case, staff):

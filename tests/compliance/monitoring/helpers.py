@@ -12,13 +12,31 @@ T0 = datetime.datetime(2026, 6, 1, 10, 0, tzinfo=datetime.UTC)
 _ids = itertools.count(1)
 
 
-def event(customer, at: datetime.datetime, amount: int, direction: str = "in", *, account: str = "",
-          country: str = "", source_id: str | None = None, currency: str = "GBP", channel: str = "transfer") -> dict:
+def event(
+    customer,
+    at: datetime.datetime,
+    amount: int,
+    direction: str = "in",
+    *,
+    account: str = "",
+    country: str = "",
+    source_id: str | None = None,
+    currency: str = "GBP",
+    channel: str = "transfer",
+) -> dict:
     return {
-        "source": "test", "source_id": source_id or f"tx-{next(_ids)}", "customer_id": customer.pk,
-        "occurred_at": at.isoformat(), "direction": direction, "amount": amount, "currency": currency,
-        "channel": channel, "account_id": "acc-1", "counterparty_name": account,
-        "counterparty_account": account, "counterparty_country": country,
+        "source": "test",
+        "source_id": source_id or f"tx-{next(_ids)}",
+        "customer_id": customer.pk,
+        "occurred_at": at.isoformat(),
+        "direction": direction,
+        "amount": amount,
+        "currency": currency,
+        "channel": channel,
+        "account_id": "acc-1",
+        "counterparty_name": account,
+        "counterparty_account": account,
+        "counterparty_country": country,
     }
 
 

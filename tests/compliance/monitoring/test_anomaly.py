@@ -23,8 +23,17 @@ def book():
     """40 ordinary customers and one who moves large sums to many high-risk counterparties."""
     events = []
     for i, c in enumerate(CustomerFactory.create_batch(40)):
-        events += [event(c, T0 + days(d) + hours(i % 7), 2_345 + 10 * d + i, "out" if d % 3 else "in",
-                         account=f"shop-{d % 3}", country="GB") for d in range(12)]
+        events += [
+            event(
+                c,
+                T0 + days(d) + hours(i % 7),
+                2_345 + 10 * d + i,
+                "out" if d % 3 else "in",
+                account=f"shop-{d % 3}",
+                country="GB",
+            )
+            for d in range(12)
+        ]
     odd = CustomerFactory()
     events += [event(odd, T0 + days(d), 4_512_345, "out", account=f"x-{d}", country="IR") for d in range(12)]
     run(events, "batch")
@@ -65,8 +74,7 @@ def test_both_modes_raise_the_anomaly_alert_on_the_same_data(book):
     from tests.compliance.monitoring.helpers import run as feed
 
     train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(30)).isoformat())
-    events = [event(book, T0 + days(20) + hours(i), 3_912_345, "out", account=f"y-{i}", country="IR")
-              for i in range(3)]
+    events = [event(book, T0 + days(20) + hours(i), 3_912_345, "out", account=f"y-{i}", country="IR") for i in range(3)]
     Alert.objects.all().delete()
     streamed = {(a.rule_code, a.customer_id, a.dedupe_key) for a in feed(events, "stream") if a.rule_code == "anomaly"}
     Alert.objects.all().delete()
@@ -93,8 +101,17 @@ def test_training_and_scoring_use_the_same_thirty_day_window():
 
     events = []
     for i, c in enumerate(CustomerFactory.create_batch(30)):
-        events += [event(c, T0 + days(2 * d) + hours(i % 5), 5_000 + 37 * ((d * 7 + i) % 11), "out" if d % 2 else "in",
-                         account=f"payee-{d % 4}", country="GB") for d in range(60)]
+        events += [
+            event(
+                c,
+                T0 + days(2 * d) + hours(i % 5),
+                5_000 + 37 * ((d * 7 + i) % 11),
+                "out" if d % 2 else "in",
+                account=f"payee-{d % 4}",
+                country="GB",
+            )
+            for d in range(60)
+        ]
     transactions_upsert(events=events)
     # when: a model is trained on the four months
     version = train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(121)).isoformat())

@@ -17,8 +17,13 @@ URL = "/admin/compliance/deadletterevent/"
 
 
 def _dead(payload: dict) -> DeadLetterEvent:
-    return DeadLetterEvent.objects.create(stream="transactions", message_id="1-0", payload=payload, attempts=5,
-                                          error="OperationalError('database went away')")
+    return DeadLetterEvent.objects.create(
+        stream="transactions",
+        message_id="1-0",
+        payload=payload,
+        attempts=5,
+        error="OperationalError('database went away')",
+    )
 
 
 def _client(client, role: str):

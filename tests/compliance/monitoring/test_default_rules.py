@@ -15,8 +15,15 @@ def test_post_migrate_fills_in_missing_typologies_and_leaves_tuned_ones_alone():
     Rule.objects.filter(code="fan_in").delete()
     Rule.objects.filter(code="large_transaction").update(params={"threshold": 42}, enabled=False)
 
-    post_migrate.send(sender=apps.get_app_config("compliance"), app_config=apps.get_app_config("compliance"),
-                      verbosity=0, interactive=False, using="default", apps=apps, plan=[])
+    post_migrate.send(
+        sender=apps.get_app_config("compliance"),
+        app_config=apps.get_app_config("compliance"),
+        verbosity=0,
+        interactive=False,
+        using="default",
+        apps=apps,
+        plan=[],
+    )
 
     assert set(Rule.objects.filter(is_current=True).values_list("code", flat=True)) == set(DEFAULT_RULES)
     recreated = Rule.objects.get(code="fan_in")

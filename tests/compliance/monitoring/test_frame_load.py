@@ -22,11 +22,16 @@ FIRST_MICROSECOND = T0 + datetime.timedelta(seconds=59, microseconds=1)
 def test_times_round_trip_to_the_microsecond_and_order_rows_within_a_second(some_customers):
     # given: the later time of a second stored first, so that id order and time order differ
     customer = CustomerFactory()
-    later, earlier = transactions_upsert(events=[event(customer, LAST_MICROSECOND, 100)]) + \
-        transactions_upsert(events=[event(customer, FIRST_MICROSECOND, 200)])
+    later, earlier = transactions_upsert(events=[event(customer, LAST_MICROSECOND, 100)]) + transactions_upsert(
+        events=[event(customer, FIRST_MICROSECOND, 200)]
+    )
     # when
-    frame = load_frame(start=T0, end=T0 + datetime.timedelta(minutes=1), lookback=0,
-                       customer_ids=[customer.pk] if some_customers else None)
+    frame = load_frame(
+        start=T0,
+        end=T0 + datetime.timedelta(minutes=1),
+        lookback=0,
+        customer_ids=[customer.pk] if some_customers else None,
+    )
     # then: both in the second they happened (not rounded into the next), in time order
     assert frame.id.tolist() == [earlier, later]
     assert frame.ts.tolist() == [int(T0.timestamp()) + 59] * 2

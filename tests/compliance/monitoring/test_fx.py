@@ -26,14 +26,19 @@ def test_eur_and_jpy_against_a_usd_threshold(mode):
     # large_transaction: 1,000,000 minor units of USD = 10,000.00 USD
     over_eur, under_eur = CustomerFactory(), CustomerFactory()
     over_jpy, under_jpy = CustomerFactory(), CustomerFactory()
-    alerts = run([
-        _in(over_eur, T0, 950_000, "EUR"),  # 9,500.00 EUR = 10,260 USD
-        _in(under_eur, T0, 900_000, "EUR"),  # 9,000.00 EUR = 9,720 USD
-        _in(over_jpy, T0 + hours(1), 1_600_000, "JPY"),  # 1,600,000 JPY (no minor unit) = 10,720 USD
-        _in(under_jpy, T0 + hours(1), 1_400_000, "JPY"),  # = 9,380 USD; unconverted it would alert
-    ], mode)
+    alerts = run(
+        [
+            _in(over_eur, T0, 950_000, "EUR"),  # 9,500.00 EUR = 10,260 USD
+            _in(under_eur, T0, 900_000, "EUR"),  # 9,000.00 EUR = 9,720 USD
+            _in(over_jpy, T0 + hours(1), 1_600_000, "JPY"),  # 1,600,000 JPY (no minor unit) = 10,720 USD
+            _in(under_jpy, T0 + hours(1), 1_400_000, "JPY"),  # = 9,380 USD; unconverted it would alert
+        ],
+        mode,
+    )
     assert {(a.rule_code, a.customer_id) for a in alerts} == {
-        ("large_transaction", over_eur.pk), ("large_transaction", over_jpy.pk)}
+        ("large_transaction", over_eur.pk),
+        ("large_transaction", over_jpy.pk),
+    }
 
 
 @pytest.mark.parametrize("mode", ["stream", "batch"])

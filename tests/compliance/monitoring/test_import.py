@@ -15,8 +15,10 @@ from compliance.services.monitoring import aml_scan_run
 from fintech.models import AuditEvent, Customer, OutboxMessage
 
 pytestmark = pytest.mark.django_db
-HEADER = ("transaction_id,occurred_at,customer_id,account_id,direction,amount,currency,channel,counterparty_name,"
-          "counterparty_account,counterparty_country\n")
+HEADER = (
+    "transaction_id,occurred_at,customer_id,account_id,direction,amount,currency,channel,counterparty_name,"
+    "counterparty_account,counterparty_country\n"
+)
 GOOD = [
     "t1,2026-05-01T10:00:00+02:00,C-1,A-1,in,1250.50,GBP,wire,ACME Ltd,GB00X,GB\n",
     "t2,2026-05-01T11:00:00+00:00,C-2,A-2,out,99,JPY,card,Shop,,\n",
@@ -50,15 +52,17 @@ def test_a_rerun_skips_what_was_imported():
 
 def test_malformed_rows_are_rejected_with_their_line_numbers_and_the_rest_imported(tmp_path):
     path = tmp_path / "tx.csv"
-    path.write_text(_csv(
-        GOOD[0],
-        "t9,yesterday,C-1,A-1,in,10.00,GBP,wire,,,\n",  # line 3
-        "t10,2026-05-01T10:00:00+00:00,C-1,A-1,sideways,10.00,GBP,wire,,,\n",  # line 4
-        "t11,2026-05-01T10:00:00+00:00,C-1,A-1,in,10.001,GBP,wire,,,\n",  # line 5
-        "t12,2026-05-01T10:00:00,C-1,A-1,in,10.00,GBP,wire,,,\n",  # line 6: no offset
-        "t13,2026-05-01T10:00:00+00:00,C-1\n",  # line 7: short
-        GOOD[1],
-    ))
+    path.write_text(
+        _csv(
+            GOOD[0],
+            "t9,yesterday,C-1,A-1,in,10.00,GBP,wire,,,\n",  # line 3
+            "t10,2026-05-01T10:00:00+00:00,C-1,A-1,sideways,10.00,GBP,wire,,,\n",  # line 4
+            "t11,2026-05-01T10:00:00+00:00,C-1,A-1,in,10.001,GBP,wire,,,\n",  # line 5
+            "t12,2026-05-01T10:00:00,C-1,A-1,in,10.00,GBP,wire,,,\n",  # line 6: no offset
+            "t13,2026-05-01T10:00:00+00:00,C-1\n",  # line 7: short
+            GOOD[1],
+        )
+    )
     out, err = io.StringIO(), io.StringIO()
     call_command("import_transactions", str(path), stdout=out, stderr=err)
     assert "imported 2, skipped 0, rejected 5" in out.getvalue()
@@ -78,11 +82,13 @@ def test_created_customers_and_counterparties_are_screened_once_per_file(tmp_pat
     from compliance.models import ScreeningHit
 
     path = tmp_path / "tx.csv"
-    path.write_text(_csv(
-        "s1,2026-05-01T10:00:00+00:00,C-9,A-9,out,10,GBP,wire,Joaquin Guzman Loera,MX01,MX\n",
-        "s2,2026-05-01T11:00:00+00:00,C-9,A-9,out,20,GBP,wire,joaquin  guzman loera,MX01,MX\n",
-        "s3,2026-05-01T12:00:00+00:00,C-10,A-9,in,30,GBP,wire,Jane Plain,GB02,GB\n",
-    ))
+    path.write_text(
+        _csv(
+            "s1,2026-05-01T10:00:00+00:00,C-9,A-9,out,10,GBP,wire,Joaquin Guzman Loera,MX01,MX\n",
+            "s2,2026-05-01T11:00:00+00:00,C-9,A-9,out,20,GBP,wire,joaquin  guzman loera,MX01,MX\n",
+            "s3,2026-05-01T12:00:00+00:00,C-10,A-9,in,30,GBP,wire,Jane Plain,GB02,GB\n",
+        )
+    )
     out = io.StringIO()
     call_command("import_transactions", str(path), stdout=out)
     # two new customers, two distinct counterparty names (the repeat is the same name)
@@ -118,8 +124,9 @@ def test_an_imported_file_of_old_transactions_is_evaluated_as_it_lands(monitorin
 
 def test_the_nightly_scan_also_covers_what_arrived_in_its_period_whatever_its_dates():
     # given: a large transaction dated long ago, imported (arrived) today
-    transactions_import(stream=io.StringIO(_csv("late-1,2024-03-01T10:00:00+00:00,C-LATE,A-1,in,15000.00,GBP,"
-                                                 "wire,ACME Ltd,,GB\n")))
+    transactions_import(
+        stream=io.StringIO(_csv("late-1,2024-03-01T10:00:00+00:00,C-LATE,A-1,in,15000.00,GBP,wire,ACME Ltd,,GB\n"))
+    )
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     # when: the batch scan runs over today (not 2024)
     result = aml_scan_run(start=today, end=today + datetime.timedelta(days=1))

@@ -22,15 +22,34 @@ def _mixed_book(customers) -> list[dict]:
         for _ in range(rng.randint(5, 40)):
             at += hours(rng.choice([0.05, 0.2, 3, 20, 30, 24 * 40, 24 * 200]))
             amount = rng.choice([1_234, 99_000, 200_000, 612_345, 951_234, 1_500_000])
-            events.append(event(c, at, amount, rng.choice(["in", "out"]), account=f"cp-{rng.randint(1, 15)}",
-                                country=rng.choice(["GB", "DE", "IR", ""])))
+            events.append(
+                event(
+                    c,
+                    at,
+                    amount,
+                    rng.choice(["in", "out"]),
+                    account=f"cp-{rng.randint(1, 15)}",
+                    country=rng.choice(["GB", "DE", "IR", ""]),
+                )
+            )
     return events
 
 
 def _fingerprint(alerts) -> set[tuple]:
     ids = dict(MonitoredTransaction.objects.values_list("pk", "source_id"))
-    return {(a.rule_code, a.rule_version, a.customer_id, a.window_start, a.window_end,
-             tuple(sorted(ids[i] for i in a.transaction_ids)), a.score, a.dedupe_key) for a in alerts}
+    return {
+        (
+            a.rule_code,
+            a.rule_version,
+            a.customer_id,
+            a.window_start,
+            a.window_end,
+            tuple(sorted(ids[i] for i in a.transaction_ids)),
+            a.score,
+            a.dedupe_key,
+        )
+        for a in alerts
+    }
 
 
 def test_stream_and_batch_raise_the_same_alerts():

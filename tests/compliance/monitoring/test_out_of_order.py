@@ -17,8 +17,16 @@ def _decided(events: list[dict]) -> set[tuple]:
     for e in events:
         events_evaluate(events=[e])
     source_ids = dict(MonitoredTransaction.objects.values_list("pk", "source_id"))
-    return {(a.rule_code, a.window_start, a.window_end, tuple(sorted(source_ids[i] for i in a.transaction_ids)),
-             a.dedupe_key) for a in Alert.objects.all()}
+    return {
+        (
+            a.rule_code,
+            a.window_start,
+            a.window_end,
+            tuple(sorted(source_ids[i] for i in a.transaction_ids)),
+            a.dedupe_key,
+        )
+        for a in Alert.objects.all()
+    }
 
 
 def test_structuring_delivered_in_reverse_raises_the_same_alert_once():
@@ -38,8 +46,10 @@ def test_structuring_delivered_in_reverse_raises_the_same_alert_once():
 def test_a_late_event_is_judged_on_the_history_before_it_only():
     # a late small deposit between two large ones is not a reactivation, nor does it see the future
     customer = CustomerFactory()
-    events = [tx(customer, T0, 12_345, source_id="a"), tx(customer, T0 + hours(24 * 200), 300_001, "out",
-                                                         source_id="c")]
+    events = [
+        tx(customer, T0, 12_345, source_id="a"),
+        tx(customer, T0 + hours(24 * 200), 300_001, "out", source_id="c"),
+    ]
     _decided(events)
     assert list(Alert.objects.values_list("rule_code", flat=True)) == ["dormant_reactivation"]
     _decided([tx(customer, T0 + hours(24 * 100), 5_000, source_id="b")])

@@ -45,16 +45,19 @@ def test_admin_changelists_and_search(superuser_client, alert, model):
 
 def test_alert_admin_is_read_only(superuser_client, alert):
     page = superuser_client.get(f"/admin/compliance/alert/{alert.pk}/change/")
-    assert page.status_code == 200 and b"name=\"score\"" not in page.content
+    assert page.status_code == 200 and b'name="score"' not in page.content
 
 
 def test_editing_a_rule_in_the_admin_creates_a_new_version(superuser_client):
     rule = Rule.objects.get(code="large_transaction", is_current=True)
-    response = superuser_client.post(f"/admin/compliance/rule/{rule.pk}/change/", {
-        "params": json.dumps({"threshold": 2_000_000}), "enabled": "on", "severity": "high"})
+    response = superuser_client.post(
+        f"/admin/compliance/rule/{rule.pk}/change/",
+        {"params": json.dumps({"threshold": 2_000_000}), "enabled": "on", "severity": "high"},
+    )
     assert response.status_code == 302
-    versions = list(Rule.objects.filter(code="large_transaction").order_by("version")
-                    .values_list("version", "is_current", "params"))
+    versions = list(
+        Rule.objects.filter(code="large_transaction").order_by("version").values_list("version", "is_current", "params")
+    )
     assert versions == [(1, False, {"threshold": 1_000_000}), (2, True, {"threshold": 2_000_000})]
     assert AuditEvent.objects.filter(action="compliance.rule.versioned").exists()
     alert = run([event(CustomerFactory(), T0, 2_512_345)], "batch")[0]
@@ -89,8 +92,15 @@ def test_export_alerts_writes_json_lines(alert):
 def test_a_payment_event_is_monitored_through_the_outbox_and_the_stream(monitoring_consumer, relay):
     customer = CustomerFactory()
     publish_transaction_event(
-        source="payments", kind="payment.captured", reference="pay_1", amount=1_512_345,
-        currency="GBP", direction="in", customer_id=customer.pk, occurred_at=T0.isoformat())
+        source="payments",
+        kind="payment.captured",
+        reference="pay_1",
+        amount=1_512_345,
+        currency="GBP",
+        direction="in",
+        customer_id=customer.pk,
+        occurred_at=T0.isoformat(),
+    )
     relay()
     assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     tx = MonitoredTransaction.objects.get(source="payments", source_id="pay_1")
@@ -100,8 +110,15 @@ def test_a_payment_event_is_monitored_through_the_outbox_and_the_stream(monitori
 
 def test_a_broken_payment_event_is_dead_lettered_not_raised(monitoring_consumer, relay):
     publish_transaction_event(
-        source="payments", kind="payment.captured", reference="pay_2", amount="lots",
-        currency="GBP", direction="in", customer_id=1, occurred_at=T0.isoformat())
+        source="payments",
+        kind="payment.captured",
+        reference="pay_2",
+        amount="lots",
+        currency="GBP",
+        direction="in",
+        customer_id=1,
+        occurred_at=T0.isoformat(),
+    )
     relay()
     assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     dead = DeadLetterEvent.objects.get()
@@ -119,14 +136,25 @@ def test_run_aml_scan_task_called_directly(alert):
     from compliance.tasks import run_aml_scan_task
 
     assert run_aml_scan_task(start="2026-05-01T00:00:00+00:00", end="2026-07-01T00:00:00+00:00") == {
-        "candidates": 1, "alerts": 0, "anomaly_alerts": 0, "arrived_out_of_period": 0}
+        "candidates": 1,
+        "alerts": 0,
+        "anomaly_alerts": 0,
+        "arrived_out_of_period": 0,
+    }
 
 
 def test_an_unreachable_stream_keeps_the_payment_event_until_it_is_back(monitoring_consumer, relay):
     customer = CustomerFactory()
     publish_transaction_event(
-        source="payments", kind="payment.captured", reference="pay_3", amount=100,
-        currency="GBP", direction="in", customer_id=customer.pk, occurred_at=T0.isoformat())
+        source="payments",
+        kind="payment.captured",
+        reference="pay_3",
+        amount=100,
+        currency="GBP",
+        direction="in",
+        customer_id=customer.pk,
+        occurred_at=T0.isoformat(),
+    )
     with pytest.raises(redis_lib.ConnectionError):
         OutboxRelay(redis_url="redis://127.0.0.1:1/0").send_batch()
     assert not DeadLetterEvent.objects.exists()  # nothing to replay by hand: the outbox still holds it
@@ -139,14 +167,28 @@ def test_a_published_event_carries_its_counterparty_to_monitoring(monitoring_con
     # given: a money movement published the way payments and banking publish it
     customer = CustomerFactory()
     publish_transaction_event(
-        source="banking", kind="transfer", reference="transfer:9", amount=25_000, currency="GBP",
-        customer_id=customer.pk, occurred_at=T0.isoformat(), direction="out", channel="bank_transfer",
-        counterparty_name="Jane Roe", counterparty_account="GB29NWBK60161331926819", counterparty_country="IR")
+        source="banking",
+        kind="transfer",
+        reference="transfer:9",
+        amount=25_000,
+        currency="GBP",
+        customer_id=customer.pk,
+        occurred_at=T0.isoformat(),
+        direction="out",
+        channel="bank_transfer",
+        counterparty_name="Jane Roe",
+        counterparty_account="GB29NWBK60161331926819",
+        counterparty_country="IR",
+    )
     relay()
     # when
     assert monitoring_consumer.consume_once("c1", block_ms=100) == 1
     # then: the rules have what they group and judge by
     tx = MonitoredTransaction.objects.get(source="banking", source_id="transfer:9")
     assert (tx.counterparty_name, tx.counterparty_account, tx.counterparty_country, tx.channel) == (
-        "Jane Roe", "GB29NWBK60161331926819", "IR", "bank_transfer")
+        "Jane Roe",
+        "GB29NWBK60161331926819",
+        "IR",
+        "bank_transfer",
+    )
     assert Alert.objects.filter(customer=customer, rule_code="high_risk_country").exists()

@@ -16,21 +16,36 @@ from tests.helpers import admin_login
 _seq = itertools.count(1)
 
 
-def make_case(customer, *, state=Case.State.NEW, assignee=None, age_days: float = 0, sla_days: float = 30,
-              closed: bool = False) -> Case:
+def make_case(
+    customer, *, state=Case.State.NEW, assignee=None, age_days: float = 0, sla_days: float = 30, closed: bool = False
+) -> Case:
     opened = timezone.now() - datetime.timedelta(days=age_days)
     return Case.objects.create(
-        reference=f"CASE-T{next(_seq):05d}", customer=customer, state=state, assignee=assignee, opened_at=opened,
-        sla_due_at=opened + datetime.timedelta(days=sla_days), closed_at=timezone.now() if closed else None,
+        reference=f"CASE-T{next(_seq):05d}",
+        customer=customer,
+        state=state,
+        assignee=assignee,
+        opened_at=opened,
+        sla_due_at=opened + datetime.timedelta(days=sla_days),
+        closed_at=timezone.now() if closed else None,
     )
 
 
-def make_alert(customer, *, rule="large_transaction", severity="medium", case=None, age_days: float = 0,
-               status=Alert.Status.OPEN) -> Alert:
+def make_alert(
+    customer, *, rule="large_transaction", severity="medium", case=None, age_days: float = 0, status=Alert.Status.OPEN
+) -> Alert:
     now = timezone.now()
     alert = Alert.objects.create(
-        rule_code=rule, rule_version=1, customer=customer, window_start=now, window_end=now, score=1.0,
-        severity=severity, case=case, status=status, dedupe_key=f"test:{next(_seq)}",
+        rule_code=rule,
+        rule_version=1,
+        customer=customer,
+        window_start=now,
+        window_end=now,
+        score=1.0,
+        severity=severity,
+        case=case,
+        status=status,
+        dedupe_key=f"test:{next(_seq)}",
     )
     if age_days:  # created_at is auto_now_add: backdate it
         Alert.objects.filter(pk=alert.pk).update(created_at=now - datetime.timedelta(days=age_days))

@@ -21,8 +21,11 @@ CASES = "/admin/compliance/case/"
 @pytest.fixture
 def cases(db):
     customers = [CustomerFactory() for _ in range(3)]
-    made = [make_case(customers[0]), make_case(customers[1], state=Case.State.IN_REVIEW),
-            make_case(customers[2], state=Case.State.ESCALATED)]
+    made = [
+        make_case(customers[0]),
+        make_case(customers[1], state=Case.State.IN_REVIEW),
+        make_case(customers[2], state=Case.State.ESCALATED),
+    ]
     for case in made:
         make_alert(case.customer, case=case)
         make_alert(case.customer, case=case, rule="structuring", severity="high")
@@ -50,28 +53,35 @@ def test_bulk_assign_from_the_case_queue_asks_then_audits_each_case(officer_clie
     assert page.status_code == 200 and b"This field is required" in page.content
     assert not AuditEvent.objects.filter(action="compliance.case.assigned").exists()
     # when: applied with a reason
-    done = officer_client.post(CASES, action("bulk_assign", pks, apply="1", assignee=worker.pk,
-                                             reason="Spread the backlog"))
+    done = officer_client.post(
+        CASES, action("bulk_assign", pks, apply="1", assignee=worker.pk, reason="Spread the backlog")
+    )
     assert done.status_code == 302
     assert set(Case.objects.values_list("assignee", flat=True)) == {worker.pk}
     events = AuditEvent.objects.filter(action="compliance.case.assigned")
     assert sorted(int(e.target_id) for e in events) == sorted(pks)
-    assert all(e.actor == officer_client.user and e.after["reason"] == "Spread the backlog"
-               and e.after["assignee_id"] == worker.pk for e in events)
+    assert all(
+        e.actor == officer_client.user
+        and e.after["reason"] == "Spread the backlog"
+        and e.after["assignee_id"] == worker.pk
+        for e in events
+    )
 
 
 def test_bulk_assign_refuses_an_assignee_who_cannot_work_cases(officer_client, cases):
     ops, _ = make_staff("ops-person@example.com", role=PAYMENTS_OPERATIONS)
-    page = officer_client.post(CASES, action("bulk_assign", [cases[0].pk], apply="1", assignee=ops.pk,
-                                             reason="Wrong person"))
+    page = officer_client.post(
+        CASES, action("bulk_assign", [cases[0].pk], apply="1", assignee=ops.pk, reason="Wrong person")
+    )
     assert page.status_code == 200 and b"Select a valid choice" in page.content
     assert Case.objects.get(pk=cases[0].pk).assignee is None
 
 
 def test_bulk_assign_from_the_alert_queue_assigns_the_alerts_cases(analyst_client, cases, worker):
     alert = Alert.objects.filter(case=cases[1]).first()
-    done = analyst_client.post(ALERTS, action("bulk_assign", [alert.pk], apply="1", assignee=worker.pk,
-                                              reason="Mine now"))
+    done = analyst_client.post(
+        ALERTS, action("bulk_assign", [alert.pk], apply="1", assignee=worker.pk, reason="Mine now")
+    )
     assert done.status_code == 302
     assert Case.objects.get(pk=cases[1].pk).assignee == worker
     assert Case.objects.filter(assignee__isnull=True).count() == 2
@@ -83,8 +93,9 @@ def test_bulk_close_false_positive_closes_new_and_in_review_cases_with_their_ale
     page = officer_client.post(CASES, action("bulk_close_false_positive", pks, apply="1", reason=""))
     assert page.status_code == 200 and b"This field is required" in page.content
     assert not CaseTransition.objects.exists()
-    done = officer_client.post(CASES, action("bulk_close_false_positive", pks, apply="1",
-                                             reason="Payroll, known employer"))
+    done = officer_client.post(
+        CASES, action("bulk_close_false_positive", pks, apply="1", reason="Payroll, known employer")
+    )
     assert done.status_code == 302
     states = dict(Case.objects.values_list("pk", "state"))
     assert states == {pks[0]: "closed_false_positive", pks[1]: "closed_false_positive", pks[2]: "escalated"}
@@ -96,10 +107,17 @@ def test_bulk_close_false_positive_closes_new_and_in_review_cases_with_their_ale
 
 def test_bulk_close_over_select_across_uses_the_filters(officer_client, cases):
     # "select all" with a filter: only the cases of high-severity alerts in review are in scope
-    done = officer_client.post(ALERTS + "?severity=high&assignee=none",
-                               {"action": "bulk_close_false_positive", "select_across": "1", "index": "0",
-                                "_selected_action": [str(a) for a in Alert.objects.values_list("pk", flat=True)],
-                                "apply": "1", "reason": "Duplicate alerts"})
+    done = officer_client.post(
+        ALERTS + "?severity=high&assignee=none",
+        {
+            "action": "bulk_close_false_positive",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": [str(a) for a in Alert.objects.values_list("pk", flat=True)],
+            "apply": "1",
+            "reason": "Duplicate alerts",
+        },
+    )
     assert done.status_code == 302
     assert Case.objects.filter(state="closed_false_positive").count() == 2
 
@@ -112,8 +130,9 @@ def _action_names(response) -> set[str]:
 def test_analysts_assign_but_do_not_close_in_bulk(analyst_client, cases):
     names = _action_names(analyst_client.get(CASES))
     assert "bulk_assign" in names and "bulk_close_false_positive" not in names
-    response = analyst_client.post(CASES, action("bulk_close_false_positive", [cases[0].pk], apply="1",
-                                                 reason="Not mine to decide"))
+    response = analyst_client.post(
+        CASES, action("bulk_close_false_positive", [cases[0].pk], apply="1", reason="Not mine to decide")
+    )
     assert response.status_code in (200, 302)
     assert Case.objects.get(pk=cases[0].pk).state == "new"
     assert not AuditEvent.objects.filter(action="compliance.case.transition").exists()
@@ -135,8 +154,7 @@ def test_auditors_read_the_queues_but_have_no_actions(auditor_client, cases, wor
 
 
 def test_payments_operations_see_no_case_data(payments_ops_client, cases):
-    for url in (ALERTS, CASES, "/admin/compliance/alert/dashboard/",
-                "/admin/compliance/alert/search/?q=anything"):
+    for url in (ALERTS, CASES, "/admin/compliance/alert/dashboard/", "/admin/compliance/alert/search/?q=anything"):
         assert payments_ops_client.get(url).status_code == 403, url
     index = payments_ops_client.get("/admin/")
     assert b"compliance-workplace" not in index.content and b"/admin/compliance/case/" not in index.content

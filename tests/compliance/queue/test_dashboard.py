@@ -47,7 +47,8 @@ def test_the_figures_of_a_crafted_book(book):
     figures = dashboard_figures()
     today = timezone.localdate()
     assert figures.alerts_per_day == {
-        (today, "structuring"): 2, (today - datetime.timedelta(days=2), "structuring"): 1,
+        (today, "structuring"): 2,
+        (today - datetime.timedelta(days=2), "structuring"): 1,
         (today, "large_transaction"): 2,
     }
     assert figures.rules == ["large_transaction", "structuring"] and len(figures.days) == 30
@@ -65,8 +66,11 @@ def test_the_page_renders_the_charts_inline(officer_client, book):
     html = page.content.decode()
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 4
     assert re.search(r'data-rule="structuring"><td>structuring</td><td class="n">3</td>', html)
-    assert re.search(r'data-rule="structuring"><td>structuring</td><td class="n">3</td><td class="n">2</td>'
-                     r'<td class="rate">67%</td>', html)
+    assert re.search(
+        r'data-rule="structuring"><td>structuring</td><td class="n">3</td><td class="n">2</td>'
+        r'<td class="rate">67%</td>',
+        html,
+    )
     assert '<span class="dashboard-figure" id="sla-open">1</span>' in html
     assert 'data-bucket="7-30 days"><td>7-30 days</td><td class="n">2</td>' in html
 

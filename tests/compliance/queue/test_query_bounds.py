@@ -35,8 +35,12 @@ def grow(to_alerts: int, workers) -> None:
         customer = CustomerFactory()
         case = make_case(customer, assignee=workers[n % len(workers)], age_days=n % 40)
         for i in range(10):
-            make_alert(customer, case=case, rule=("structuring", "large_transaction")[i % 2],
-                       severity=("high", "medium")[i % 2])
+            make_alert(
+                customer,
+                case=case,
+                rule=("structuring", "large_transaction")[i % 2],
+                severity=("high", "medium")[i % 2],
+            )
 
 
 def queries(client, url) -> int:

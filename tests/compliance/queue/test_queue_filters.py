@@ -28,29 +28,38 @@ def book(db):
     alice_case = make_case(alice, assignee=analyst, age_days=3)
     bob_case = make_case(bob, state=Case.State.IN_REVIEW, age_days=45, sla_days=30)  # unassigned, SLA breached
     return {
-        "analyst": analyst, "alice_case": alice_case, "bob_case": bob_case,
+        "analyst": analyst,
+        "alice_case": alice_case,
+        "bob_case": bob_case,
         "fresh_high": make_alert(alice, rule="structuring", severity="high", case=alice_case),
         "week_medium": make_alert(alice, rule="large_transaction", severity="medium", case=alice_case, age_days=3),
         "month_low": make_alert(bob, rule="round_amounts", severity="low", case=bob_case, age_days=10),
-        "old_high": make_alert(bob, rule="structuring", severity="high", case=bob_case, age_days=40,
-                               status=Alert.Status.ESCALATED),
+        "old_high": make_alert(
+            bob, rule="structuring", severity="high", case=bob_case, age_days=40, status=Alert.Status.ESCALATED
+        ),
         "no_case": make_alert(bob, rule="velocity", severity="medium", age_days=0.5),
     }
 
 
 def test_alert_queue_filters(officer_client, book):
     b = book
-    assert shown(officer_client.get(ALERTS), Alert) == {b[k].pk for k in
-                                                          ("fresh_high", "week_medium", "month_low", "old_high",
-                                                           "no_case")}
+    assert shown(officer_client.get(ALERTS), Alert) == {
+        b[k].pk for k in ("fresh_high", "week_medium", "month_low", "old_high", "no_case")
+    }
     assert shown(officer_client.get(ALERTS, {"severity": "high"}), Alert) == {b["fresh_high"].pk, b["old_high"].pk}
-    assert shown(officer_client.get(ALERTS, {"rule": "structuring", "severity": "high", "age": "gt30d"}),
-                 Alert) == {b["old_high"].pk}
+    assert shown(officer_client.get(ALERTS, {"rule": "structuring", "severity": "high", "age": "gt30d"}), Alert) == {
+        b["old_high"].pk
+    }
     assert shown(officer_client.get(ALERTS, {"status__exact": "escalated"}), Alert) == {b["old_high"].pk}
     assert shown(officer_client.get(ALERTS, {"assignee": b["analyst"].pk}), Alert) == {
-        b["fresh_high"].pk, b["week_medium"].pk}
+        b["fresh_high"].pk,
+        b["week_medium"].pk,
+    }
     assert shown(officer_client.get(ALERTS, {"assignee": "none"}), Alert) == {
-        b["month_low"].pk, b["old_high"].pk, b["no_case"].pk}
+        b["month_low"].pk,
+        b["old_high"].pk,
+        b["no_case"].pk,
+    }
     assert shown(officer_client.get(ALERTS, {"age": "lt1d"}), Alert) == {b["fresh_high"].pk, b["no_case"].pk}
     assert shown(officer_client.get(ALERTS, {"age": "1-7d"}), Alert) == {b["week_medium"].pk}
     assert shown(officer_client.get(ALERTS, {"age": "7-30d"}), Alert) == {b["month_low"].pk}

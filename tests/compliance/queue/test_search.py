@@ -27,8 +27,13 @@ def book(db):
     now = timezone.now()
     for i, name in enumerate(["Acme Trading Limited", "Acme Trading Limited", "Globex Corporation", ""]):
         MonitoredTransaction.objects.create(
-            source="import", source_id=f"tx-2025-{i:04d}", customer=smith,
-            occurred_at=now - datetime.timedelta(hours=i), direction="out", amount=12_345, currency="GBP",
+            source="import",
+            source_id=f"tx-2025-{i:04d}",
+            customer=smith,
+            occurred_at=now - datetime.timedelta(hours=i),
+            direction="out",
+            amount=12_345,
+            currency="GBP",
             counterparty_name=name,
         )
     return {"smith": smith, "case": case}
@@ -53,7 +58,8 @@ def test_typos_find_the_customer_and_the_case(book):
 def test_counterparties_transactions_and_identifiers(book):
     found = fuzzy_search("acme tradeing")
     assert [(hit.label, hit.detail) for hit in found["counterparties"]] == [
-        ("Acme Trading Limited", "2 transaction(s)")]
+        ("Acme Trading Limited", "2 transaction(s)")
+    ]
     assert {hit.label for hit in found["transactions"]} == {"import:tx-2025-0000", "import:tx-2025-0001"}
     assert [hit.label for hit in fuzzy_search("tx-2025-0002")["transactions"]][:1] == ["import:tx-2025-0002"]
     assert [hit.label for hit in fuzzy_search("cus_mg_0002")["customers"]][:1] == ["Maria Gonzalez"]
@@ -81,4 +87,3 @@ def test_the_search_page_for_auditors_and_not_payments_operations(auditor_client
 
 def test_payments_operations_cannot_search_case_data(payments_ops_client):
     assert payments_ops_client.get(URL, {"q": "anything"}).status_code == 403
-

@@ -20,8 +20,15 @@ pytestmark = pytest.mark.django_db
 
 def _transaction(customer, n: int, amount: int, currency: str = "EUR") -> MonitoredTransaction:
     return MonitoredTransaction.objects.create(
-        source="test", source_id=f"tx-{n}", customer=customer, occurred_at=timezone.now() - datetime.timedelta(hours=n),
-        direction="in", amount=amount, currency=currency, channel="wire", counterparty_name=f"Sender {n}",
+        source="test",
+        source_id=f"tx-{n}",
+        customer=customer,
+        occurred_at=timezone.now() - datetime.timedelta(hours=n),
+        direction="in",
+        amount=amount,
+        currency=currency,
+        channel="wire",
+        counterparty_name=f"Sender {n}",
     )
 
 
@@ -41,9 +48,16 @@ def test_monitored_transactions_show_money_with_its_currency(officer_client):
 
 def test_sar_list_shows_the_total_with_its_currency(officer_client):
     case = make_case(CustomerFactory())
-    SarDraft.objects.create(case=case, subject="{}", narrative="n", amount_total=2745000, currency="EUR",
-                            activity_from=datetime.date(2026, 1, 1), activity_to=datetime.date(2026, 1, 31),
-                            created_by=officer_client.user)
+    SarDraft.objects.create(
+        case=case,
+        subject="{}",
+        narrative="n",
+        amount_total=2745000,
+        currency="EUR",
+        activity_from=datetime.date(2026, 1, 1),
+        activity_to=datetime.date(2026, 1, 31),
+        created_by=officer_client.user,
+    )
     listing = _text(officer_client.get("/admin/compliance/sardraft/"))
     assert "27,450.00 EUR" in listing and "2745000" not in listing
 
@@ -69,8 +83,16 @@ def test_queues_leave_their_width_to_the_columns(officer_client):
         page = officer_client.get(url).content.decode()
         assert 'id="nav-sidebar"' not in page
     columns = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
-    assert columns == ["occurred_at", "source", "source_id", "customer", "direction", "amount_money", "channel",
-                       "counterparty_country"]
+    assert columns == [
+        "occurred_at",
+        "source",
+        "source_id",
+        "customer",
+        "direction",
+        "amount_money",
+        "channel",
+        "counterparty_country",
+    ]
 
 
 @pytest.mark.parametrize("url", ["/admin/compliance/alert/dashboard/", "/admin/compliance/alert/search/"])

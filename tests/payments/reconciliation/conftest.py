@@ -17,8 +17,19 @@ from payments.services.payouts import payout_paid, payout_record
 
 _seq = itertools.count(1)
 
-HEADER = ["gateway", "reference", "type", "amount", "fee", "net", "currency", "settled_at", "payout_reference",
-          "exchange_rate", "record_id"]
+HEADER = [
+    "gateway",
+    "reference",
+    "type",
+    "amount",
+    "fee",
+    "net",
+    "currency",
+    "settled_at",
+    "payout_reference",
+    "exchange_rate",
+    "record_id",
+]
 
 
 def today() -> dt.date:
@@ -41,13 +52,21 @@ def paid(amount: int, currency: str = "EUR", *, gateway: str = "stripe", intent:
 
 
 def refunded(payment: Payment, amount: int, reference: str) -> None:
-    payment_refunded_total_apply(payment=payment, amount_refunded=payment.amount_refunded + amount,
-                                 refund_references=[(reference, amount, "")])
+    payment_refunded_total_apply(
+        payment=payment, amount_refunded=payment.amount_refunded + amount, refund_references=[(reference, amount, "")]
+    )
 
 
 def disputed(payment: Payment, reference: str) -> Dispute:
-    dispute, _ = dispute_record(gateway=payment.gateway, reference=reference, payment=payment, amount=payment.amount,
-                                currency=payment.currency, status="needs_response", reason="fraudulent")
+    dispute, _ = dispute_record(
+        gateway=payment.gateway,
+        reference=reference,
+        payment=payment,
+        amount=payment.amount,
+        currency=payment.currency,
+        status="needs_response",
+        reason="fraudulent",
+    )
     assert dispute_funds_withdrawn(dispute=dispute)
     return dispute
 
@@ -58,15 +77,36 @@ def paid_out(reference: str, amount: int, currency: str = "EUR", gateway: str = 
     return payout
 
 
-def row(reference: str, type_: str, amount: str, currency: str = "EUR", *, fee: str = "0.00", net: str | None = None,
-        settled_at: str | None = None, payout: str = "", rate: str = "", record_id: str = "",
-        gateway: str = "stripe") -> dict:
+def row(
+    reference: str,
+    type_: str,
+    amount: str,
+    currency: str = "EUR",
+    *,
+    fee: str = "0.00",
+    net: str | None = None,
+    settled_at: str | None = None,
+    payout: str = "",
+    rate: str = "",
+    record_id: str = "",
+    gateway: str = "stripe",
+) -> dict:
     from decimal import Decimal
 
     net = net if net is not None else str(Decimal(amount) - Decimal(fee))
-    return {"gateway": gateway, "reference": reference, "type": type_, "amount": amount, "fee": fee, "net": net,
-            "currency": currency, "settled_at": settled_at or timezone.now().isoformat(), "payout_reference": payout,
-            "exchange_rate": rate, "record_id": record_id}
+    return {
+        "gateway": gateway,
+        "reference": reference,
+        "type": type_,
+        "amount": amount,
+        "fee": fee,
+        "net": net,
+        "currency": currency,
+        "settled_at": settled_at or timezone.now().isoformat(),
+        "payout_reference": payout,
+        "exchange_rate": rate,
+        "record_id": record_id,
+    }
 
 
 @pytest.fixture

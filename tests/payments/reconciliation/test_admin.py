@@ -28,9 +28,12 @@ def reconciled(settlement_file):
     paid(1200, intent="pi_elsewhere", charge="ch_elsewhere")
     start, end = period()
     return reconciliation_run_now(
-        gateway="stripe", period_start=start, period_end=end,
-        source=SettlementFileSource(settlement_file([row("ch_ok", "charge", "25.00"),
-                                                     row("ch_z", "charge", "12.00")]), "stripe"),
+        gateway="stripe",
+        period_start=start,
+        period_end=end,
+        source=SettlementFileSource(
+            settlement_file([row("ch_ok", "charge", "25.00"), row("ch_z", "charge", "12.00")]), "stripe"
+        ),
     )
 
 
@@ -58,7 +61,9 @@ def test_the_queue_shows_only_exceptions_with_their_candidates(client, reconcile
     _login(client, roles.PAYMENTS_OPERATIONS)
     page = client.get(QUEUE, {"state": "open"})
     assert set(page.context["cl"].queryset.values_list("classification", flat=True)) == {
-        "missing_in_ledger", "missing_at_gateway"}
+        "missing_in_ledger",
+        "missing_at_gateway",
+    }
     detail = client.get(f"{QUEUE}{_exception(reconciled, 'ch_z').pk}/change/")
     # the 12.00 EUR payment no gateway record claimed is the candidate of the 12.00 EUR charge
     assert b"reference: pi_elsewhere" in detail.content and b"amount: 1200" in detail.content
@@ -68,12 +73,17 @@ def test_the_queue_shows_only_exceptions_with_their_candidates(client, reconcile
 def test_start_reconciliation_queues_the_run_through_the_service(client):
     operator = _login(client, roles.PAYMENTS_OPERATIONS)
     assert b"Start reconciliation" in client.get("/admin/payments/reconciliationrun/").content
-    response = client.post("/admin/payments/reconciliationrun/start/",
-                           {"gateway": "stripe", "date": "2026-11-20", "days": "1"})
+    response = client.post(
+        "/admin/payments/reconciliationrun/start/", {"gateway": "stripe", "date": "2026-11-20", "days": "1"}
+    )
     run = ReconciliationRun.objects.get()
     assert response.status_code == 302 and response.url.endswith(f"/{run.pk}/change/")
     assert (run.gateway, str(run.period_start), str(run.period_end), run.status) == (
-        "stripe", "2026-11-20", "2026-11-21", "queued")
+        "stripe",
+        "2026-11-20",
+        "2026-11-21",
+        "queued",
+    )
     assert outbox_tasks() == [("payments.reconcile", [run.pk])]  # the Celery task, with the commit
     assert AuditEvent.objects.get(action="payments.reconciliation_run.requested").actor_id == operator.pk
     # while it runs, its page refreshes itself
@@ -84,9 +94,16 @@ def test_resolving_with_an_adjusting_entry_posts_a_balanced_audited_entry(client
     operator = _login(client, roles.PAYMENTS_OPERATIONS)
     item = _exception(reconciled, "ch_z")
     # when
-    response = client.post(f"{QUEUE}{item.pk}/adjust/", {
-        "debit_account": "gateway_clearing", "credit_account": "customer_balances", "amount": "12.00",
-        "currency": "EUR", "note": "charge booked late by the gateway"})
+    response = client.post(
+        f"{QUEUE}{item.pk}/adjust/",
+        {
+            "debit_account": "gateway_clearing",
+            "credit_account": "customer_balances",
+            "amount": "12.00",
+            "currency": "EUR",
+            "note": "charge booked late by the gateway",
+        },
+    )
     # then
     assert response.status_code == 302
     item.refresh_from_db()
@@ -94,9 +111,12 @@ def test_resolving_with_an_adjusting_entry_posts_a_balanced_audited_entry(client
     assert (item.resolution, item.resolved_by_id) == ("adjusted", operator.pk)
     assert entry.postings.aggregate(total=Sum("amount"))["total"] == 0
     assert sorted(entry.postings.values_list("account__code", "amount")) == [
-        ("customer_balances", -1200), ("gateway_clearing", 1200)]
-    assert AuditEvent.objects.get(action="payments.journal_entry.posted", target_id=str(entry.pk)).actor_id \
-        == operator.pk
+        ("customer_balances", -1200),
+        ("gateway_clearing", 1200),
+    ]
+    assert (
+        AuditEvent.objects.get(action="payments.journal_entry.posted", target_id=str(entry.pk)).actor_id == operator.pk
+    )
     audit = AuditEvent.objects.get(action="payments.reconciliation_exception.adjusted")
     assert (audit.actor_id, audit.after["journal_entry"], audit.after["amount"]) == (operator.pk, entry.pk, 1200)
     # a second resolution of the same exception is refused, and the resolved one stays visible
@@ -111,9 +131,11 @@ def test_an_unbalanced_or_bad_adjustment_is_refused_and_writes_nothing(client, r
     _login(client, roles.PAYMENTS_OPERATIONS)
     item = _exception(reconciled, "ch_z")
     entries = JournalEntry.objects.count()
-    for form in ({"debit_account": "fees", "credit_account": "fees", "amount": "1.00"},
-                 {"debit_account": "fees", "credit_account": "gateway_clearing", "amount": "1.001"},
-                 {"debit_account": "fees", "credit_account": "gateway_clearing", "amount": "-1.00"}):
+    for form in (
+        {"debit_account": "fees", "credit_account": "fees", "amount": "1.00"},
+        {"debit_account": "fees", "credit_account": "gateway_clearing", "amount": "1.001"},
+        {"debit_account": "fees", "credit_account": "gateway_clearing", "amount": "-1.00"},
+    ):
         client.post(f"{QUEUE}{item.pk}/adjust/", {**form, "currency": "EUR", "note": "x"})
     assert JournalEntry.objects.count() == entries
     assert ReconciliationItem.objects.get(pk=item.pk).resolution == ""
@@ -138,11 +160,20 @@ def test_auditors_read_the_queue_but_cannot_resolve_or_start(client, reconciled)
     assert client.get("/admin/payments/reconciliationrun/").status_code == 200
     assert b"Start reconciliation" not in client.get("/admin/payments/reconciliationrun/").content
     assert client.post(f"{QUEUE}{item.pk}/explain/", {"note": "x"}).status_code == 403
-    adjustment = {"debit_account": "fees", "credit_account": "gateway_clearing", "amount": "1.00", "currency": "EUR",
-                  "note": "x"}
+    adjustment = {
+        "debit_account": "fees",
+        "credit_account": "gateway_clearing",
+        "amount": "1.00",
+        "currency": "EUR",
+        "note": "x",
+    }
     assert client.post(f"{QUEUE}{item.pk}/adjust/", adjustment).status_code == 403
-    assert client.post("/admin/payments/reconciliationrun/start/", {"gateway": "stripe", "date": "2026-11-20",
-                                                                    "days": "1"}).status_code == 403
+    assert (
+        client.post(
+            "/admin/payments/reconciliationrun/start/", {"gateway": "stripe", "date": "2026-11-20", "days": "1"}
+        ).status_code
+        == 403
+    )
     assert ReconciliationItem.objects.get(pk=item.pk).resolution == ""
 
 
@@ -153,5 +184,9 @@ def test_analysts_and_officers_have_no_access(client, reconciled, role):
         assert client.get(f"/admin/payments/{model}/").status_code == 403
     item = _exception(reconciled, "ch_z")
     assert client.post(f"{QUEUE}{item.pk}/explain/", {"note": "x"}).status_code == 403
-    assert client.post("/admin/payments/reconciliationrun/start/", {"gateway": "stripe", "date": "2026-11-20",
-                                                                    "days": "1"}).status_code == 403
+    assert (
+        client.post(
+            "/admin/payments/reconciliationrun/start/", {"gateway": "stripe", "date": "2026-11-20", "days": "1"}
+        ).status_code
+        == 403
+    )

@@ -19,8 +19,9 @@ C = ReconciliationItem.Classification
 
 def run_file(path, gateway: str = "stripe"):
     start, end = period()
-    return reconciliation_run_now(gateway=gateway, period_start=start, period_end=end,
-                                  source=SettlementFileSource(path, gateway))
+    return reconciliation_run_now(
+        gateway=gateway, period_start=start, period_end=end, source=SettlementFileSource(path, gateway)
+    )
 
 
 def items(run) -> dict[str, ReconciliationItem]:
@@ -34,16 +35,26 @@ def test_charge_refund_dispute_and_payout_with_matching_references_are_matched(s
     other = paid(4000, charge="ch_b")
     disputed(other, "dp_b")
     paid_out("po_a", 1000)
-    path = settlement_file([
-        row("ch_a", "charge", "25.00", fee="1.00"), row("re_a", "refund", "-5.00"),
-        row("ch_b", "charge", "40.00"), row("dp_b", "adjustment", "-40.00"), row("po_a", "payout", "-10.00"),
-    ])
+    path = settlement_file(
+        [
+            row("ch_a", "charge", "25.00", fee="1.00"),
+            row("re_a", "refund", "-5.00"),
+            row("ch_b", "charge", "40.00"),
+            row("dp_b", "adjustment", "-40.00"),
+            row("po_a", "payout", "-10.00"),
+        ]
+    )
     # when
     run = run_file(path)
     # then
     found = items(run)
     assert {ref: i.classification for ref, i in found.items()} == {
-        "ch_a": C.MATCHED, "re_a": C.MATCHED, "ch_b": C.MATCHED, "dp_b": C.MATCHED, "po_a": C.MATCHED}
+        "ch_a": C.MATCHED,
+        "re_a": C.MATCHED,
+        "ch_b": C.MATCHED,
+        "dp_b": C.MATCHED,
+        "po_a": C.MATCHED,
+    }
     assert (found["ch_a"].ledger_kind, found["ch_a"].ledger_object_id) == ("payment", payment.pk)
     assert (found["ch_a"].gateway_amount, found["ch_a"].gateway_fee, found["ch_a"].gateway_net) == (2500, 100, 2400)
     assert found["re_a"].ledger_amount == -500
@@ -79,9 +90,13 @@ def test_missing_at_gateway(settlement_file):
     assert item.match_key == f"l:payment:{payment.pk}"
 
 
-@pytest.mark.parametrize(("gross", "classification", "difference"), [
-    ("26.00", C.OVERPAID, 100), ("24.50", C.UNDERPAID, -50),
-])
+@pytest.mark.parametrize(
+    ("gross", "classification", "difference"),
+    [
+        ("26.00", C.OVERPAID, 100),
+        ("24.50", C.UNDERPAID, -50),
+    ],
+)
 def test_amount_mismatch_is_overpaid_or_underpaid(settlement_file, gross, classification, difference):
     paid(2500, charge="ch_m")
     item = items(run_file(settlement_file([row("ch_m", "charge", gross)])))["ch_m"]
@@ -101,11 +116,13 @@ def test_fx_settlement_reconciles_gross_at_the_exchange_rate(settlement_file):
     paid(10000, "USD", charge="ch_fx")
     paid(5000, "USD", charge="ch_fx_bad")
     paid(1000, "JPY", charge="ch_jpy")  # 1,000 JPY (no minor unit) at 0.0061 -> 6.10 EUR
-    path = settlement_file([
-        row("ch_fx", "charge", "92.00", "EUR", fee="2.96", rate="0.92"),
-        row("ch_fx_bad", "charge", "46.50", "EUR", rate="0.92"),
-        row("ch_jpy", "charge", "6.10", "EUR", rate="0.0061"),
-    ])
+    path = settlement_file(
+        [
+            row("ch_fx", "charge", "92.00", "EUR", fee="2.96", rate="0.92"),
+            row("ch_fx_bad", "charge", "46.50", "EUR", rate="0.92"),
+            row("ch_jpy", "charge", "6.10", "EUR", rate="0.0061"),
+        ]
+    )
     found = items(run_file(path))
     assert found["ch_fx"].classification == C.MATCHED
     assert (found["ch_fx"].gateway_fee, found["ch_fx"].gateway_net, found["ch_fx"].ledger_amount) == (296, 8904, 10000)
@@ -115,10 +132,13 @@ def test_fx_settlement_reconciles_gross_at_the_exchange_rate(settlement_file):
 
 def test_duplicates_of_a_row_and_of_a_ledger_claim(settlement_file):
     payment = paid(2000, intent="pi_d", charge="ch_d")
-    path = settlement_file([
-        row("ch_d", "charge", "20.00"), row("ch_d", "charge", "20.00"),  # the same row twice
-        row("pi_d", "charge", "20.00"),  # the same payment under its other reference
-    ])
+    path = settlement_file(
+        [
+            row("ch_d", "charge", "20.00"),
+            row("ch_d", "charge", "20.00"),  # the same row twice
+            row("pi_d", "charge", "20.00"),  # the same payment under its other reference
+        ]
+    )
     run = run_file(path)
     by_class = sorted(ReconciliationItem.objects.filter(run=run).values_list("classification", "reference"))
     assert by_class == [(C.DUPLICATE, "ch_d"), (C.DUPLICATE, "pi_d"), (C.MATCHED, "ch_d")]
@@ -130,11 +150,13 @@ def test_records_without_reference_match_by_amount_currency_and_date_window(sett
     # given: two ledger payments of the same amount, two unreferenced gateway rows, and one too far away
     first, second = paid(700), paid(700)
     now = dt.datetime.now(dt.UTC)
-    path = settlement_file([
-        row("", "charge", "7.00", settled_at=now.isoformat()),
-        row("", "charge", "7.00", settled_at=(now + dt.timedelta(minutes=1)).isoformat()),
-        row("", "charge", "8.00", settled_at=now.isoformat()),
-    ])
+    path = settlement_file(
+        [
+            row("", "charge", "7.00", settled_at=now.isoformat()),
+            row("", "charge", "7.00", settled_at=(now + dt.timedelta(minutes=1)).isoformat()),
+            row("", "charge", "8.00", settled_at=now.isoformat()),
+        ]
+    )
     run = run_file(path)
     matched = ReconciliationItem.objects.filter(run=run, classification=C.MATCHED)
     assert sorted(matched.values_list("ledger_object_id", flat=True)) == [first.pk, second.pk]
@@ -146,10 +168,12 @@ def test_payout_short_of_the_nets_it_settled_is_underpaid(settlement_file):
     # given: ledger and gateway agree the payout was 4.00, but the charge it paid out netted 4.55
     paid(500, charge="ch_q")
     paid_out("po_short", 400)
-    path = settlement_file([
-        row("ch_q", "charge", "5.00", fee="0.45", payout="po_short"),
-        row("po_short", "payout", "-4.00"),
-    ])
+    path = settlement_file(
+        [
+            row("ch_q", "charge", "5.00", fee="0.45", payout="po_short"),
+            row("po_short", "payout", "-4.00"),
+        ]
+    )
     found = items(run_file(path))
     assert found["ch_q"].classification == C.MATCHED
     assert (found["po_short"].classification, found["po_short"].difference) == (C.UNDERPAID, -55)
@@ -160,15 +184,21 @@ def test_payout_equal_to_the_nets_of_its_charges_is_matched(settlement_file):
     for n, amount in enumerate((1000, 2000, 3000)):
         paid(amount, charge=f"ch_s{n}")
     paid_out("po_ok", 5736)
-    path = settlement_file([
-        row("ch_s0", "charge", "10.00", fee="0.59", payout="po_ok"),
-        row("ch_s1", "charge", "20.00", fee="0.88", payout="po_ok"),
-        row("ch_s2", "charge", "30.00", fee="1.17", payout="po_ok"),
-        row("po_ok", "payout", "-57.36"),
-    ])
+    path = settlement_file(
+        [
+            row("ch_s0", "charge", "10.00", fee="0.59", payout="po_ok"),
+            row("ch_s1", "charge", "20.00", fee="0.88", payout="po_ok"),
+            row("ch_s2", "charge", "30.00", fee="1.17", payout="po_ok"),
+            row("po_ok", "payout", "-57.36"),
+        ]
+    )
     found = items(run_file(path))
     assert {ref: i.classification for ref, i in found.items()} == {
-        "ch_s0": C.MATCHED, "ch_s1": C.MATCHED, "ch_s2": C.MATCHED, "po_ok": C.MATCHED}
+        "ch_s0": C.MATCHED,
+        "ch_s1": C.MATCHED,
+        "ch_s2": C.MATCHED,
+        "po_ok": C.MATCHED,
+    }
     assert found["po_ok"].detail == "equals the nets it paid out"
 
 
@@ -178,9 +208,12 @@ def test_a_booked_fee_must_equal_the_gateway_fee(settlement_file):
     paid(2500, charge="ch_f2")
     for reference, fee in (("ch_f1", 100), ("ch_f2", 90)):
         journal_entry_post(
-            lines=[PostingLine(ledger_account_get(code=LedgerAccount.FEES, currency="EUR"), fee),
-                   PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency="EUR"), -fee)],
-            description="fee", idempotency_key=f"gateway-fee-{reference}",
+            lines=[
+                PostingLine(ledger_account_get(code=LedgerAccount.FEES, currency="EUR"), fee),
+                PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency="EUR"), -fee),
+            ],
+            description="fee",
+            idempotency_key=f"gateway-fee-{reference}",
         )
     path = settlement_file([row("ch_f1", "charge", "25.00", fee="1.00"), row("ch_f2", "charge", "25.00", fee="1.00")])
     found = items(run_file(path))

@@ -24,8 +24,12 @@ C = ReconciliationItem.Classification
 
 def _run_far_from_now(path, days: int):
     start = today() + dt.timedelta(days=days)
-    return reconciliation_run_now(gateway="stripe", period_start=start, period_end=start + dt.timedelta(days=1),
-                                  source=SettlementFileSource(path, "stripe"))
+    return reconciliation_run_now(
+        gateway="stripe",
+        period_start=start,
+        period_end=start + dt.timedelta(days=1),
+        source=SettlementFileSource(path, "stripe"),
+    )
 
 
 def _settled(days: int) -> str:
@@ -34,9 +38,12 @@ def _settled(days: int) -> str:
 
 def _fee_booked(reference: str, fee: int) -> None:
     journal_entry_post(
-        lines=[PostingLine(ledger_account_get(code=LedgerAccount.FEES, currency="EUR"), fee),
-               PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency="EUR"), -fee)],
-        description="fee", idempotency_key=f"gateway-fee-{reference}",
+        lines=[
+            PostingLine(ledger_account_get(code=LedgerAccount.FEES, currency="EUR"), fee),
+            PostingLine(ledger_account_get(code=LedgerAccount.GATEWAY_CLEARING, currency="EUR"), -fee),
+        ],
+        description="fee",
+        idempotency_key=f"gateway-fee-{reference}",
     )
 
 
@@ -50,20 +57,26 @@ def test_records_find_their_ledger_records_outside_the_window_by_reference(settl
     paid_out("po_far", 1000)
     unreferenced = paid(3300, charge="ch_never_settled")
     settled = _settled(days)
-    path = settlement_file([
-        row("ch_far", "charge", "25.00", fee="1.00", settled_at=settled),
-        row("re_far", "refund", "-5.00", settled_at=settled),
-        row("dp_far", "adjustment", "-40.00", settled_at=settled),
-        row("po_far", "payout", "-10.00", settled_at=settled),
-        row("", "charge", "33.00", settled_at=settled),  # no reference: amount and date only
-    ])
+    path = settlement_file(
+        [
+            row("ch_far", "charge", "25.00", fee="1.00", settled_at=settled),
+            row("re_far", "refund", "-5.00", settled_at=settled),
+            row("dp_far", "adjustment", "-40.00", settled_at=settled),
+            row("po_far", "payout", "-10.00", settled_at=settled),
+            row("", "charge", "33.00", settled_at=settled),  # no reference: amount and date only
+        ]
+    )
     # when: the run is for a day 90 days away from the bookings
     run = _run_far_from_now(path, days)
     # then: the referenced records match (and the late fee is checked), whatever their age
     found = {i.reference: i for i in ReconciliationItem.objects.filter(run=run)}
     assert {ref: i.classification for ref, i in found.items()} == {
-        "ch_far": C.UNDERPAID, "re_far": C.MATCHED, "dp_far": C.MATCHED, "po_far": C.MATCHED,
-        "": C.MISSING_IN_LEDGER}
+        "ch_far": C.UNDERPAID,
+        "re_far": C.MATCHED,
+        "dp_far": C.MATCHED,
+        "po_far": C.MATCHED,
+        "": C.MISSING_IN_LEDGER,
+    }
     assert (found["ch_far"].ledger_object_id, found["ch_far"].detail) == (payment.pk, "fee 100 vs booked 90")
     # and the booking outside the window is neither matched by amount nor reported missing at the gateway
     assert not ReconciliationItem.objects.filter(run=run, ledger_object_id=unreferenced.pk).exists()

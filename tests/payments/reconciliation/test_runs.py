@@ -18,8 +18,18 @@ from tests.helpers import outbox_tasks
 from tests.payments.reconciliation.conftest import paid, period, row
 
 pytestmark = pytest.mark.django_db
-FIELDS = ("match_key", "classification", "match_method", "reference", "gateway_amount", "ledger_object_id",
-          "difference", "candidates", "resolution", "resolution_note")
+FIELDS = (
+    "match_key",
+    "classification",
+    "match_method",
+    "reference",
+    "gateway_amount",
+    "ledger_object_id",
+    "difference",
+    "candidates",
+    "resolution",
+    "resolution_note",
+)
 
 
 def _snapshot(run):
@@ -30,13 +40,15 @@ def test_a_rerun_changes_nothing_and_keeps_resolutions(settlement_file):
     # given
     paid(2500, charge="ch_r1")
     paid(1200, charge="ch_r2")
-    path = settlement_file([row("ch_r1", "charge", "25.00"), row("ch_r3", "charge", "9.00"),
-                            row("ch_r1", "charge", "25.00")])
+    path = settlement_file(
+        [row("ch_r1", "charge", "25.00"), row("ch_r3", "charge", "9.00"), row("ch_r1", "charge", "25.00")]
+    )
     start, end = period()
 
     def run_it():
-        return reconciliation_run_now(gateway="stripe", period_start=start, period_end=end,
-                                      source=SettlementFileSource(path, "stripe"))
+        return reconciliation_run_now(
+            gateway="stripe", period_start=start, period_end=end, source=SettlementFileSource(path, "stripe")
+        )
 
     first = run_it()
     operator, _ = make_staff("payops")
@@ -48,9 +60,17 @@ def test_a_rerun_changes_nothing_and_keeps_resolutions(settlement_file):
     # then: the same run row, the same items and counts, nothing duplicated
     assert second.pk == first.pk and second.attempt == 2
     assert _snapshot(second) == before
-    assert second.counts == counts == {**dict.fromkeys(ReconciliationItem.Classification.values, 0),
-                                       "matched": 1, "missing_in_ledger": 1, "missing_at_gateway": 1,
-                                       "duplicate": 1}
+    assert (
+        second.counts
+        == counts
+        == {
+            **dict.fromkeys(ReconciliationItem.Classification.values, 0),
+            "matched": 1,
+            "missing_in_ledger": 1,
+            "missing_at_gateway": 1,
+            "duplicate": 1,
+        }
+    )
     assert ReconciliationItem.objects.count() == 4
     assert ReconciliationRun.objects.count() == 1
     assert set(ReconciliationRecord.objects.values_list("attempt", flat=True)) == {2}
@@ -96,8 +116,16 @@ def test_progress_is_written_batch_by_batch_while_records_are_fetched():
             for n in range(5):
                 run = ReconciliationRun.objects.get()
                 seen.append((run.status, run.phase, run.records_fetched))
-                yield SettlementRecord(record_id=f"txn_{n}", reference=f"ch_{n}", type="charge", amount=100, fee=0,
-                                       net=100, currency="EUR", settled_at=dt.datetime.now(dt.UTC))
+                yield SettlementRecord(
+                    record_id=f"txn_{n}",
+                    reference=f"ch_{n}",
+                    type="charge",
+                    amount=100,
+                    fee=0,
+                    net=100,
+                    currency="EUR",
+                    settled_at=dt.datetime.now(dt.UTC),
+                )
 
     start, end = period()
     run = reconciliation_run_request(gateway="stripe", period_start=start, period_end=end, enqueue=False)

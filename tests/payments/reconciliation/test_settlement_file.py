@@ -24,24 +24,29 @@ def test_bad_rows_are_rejected_with_line_numbers_and_nothing_is_written(settleme
     paid(2500, charge="ch_ok")
     start, end = period()
     good = settlement_file([row("ch_ok", "charge", "25.00")], name="good.csv")
-    first = reconciliation_run_now(gateway="stripe", period_start=start, period_end=end,
-                                   source=SettlementFileSource(good, "stripe"))
+    first = reconciliation_run_now(
+        gateway="stripe", period_start=start, period_end=end, source=SettlementFileSource(good, "stripe")
+    )
     before = list(ReconciliationItem.objects.values_list("pk", "classification"))
     # and a file with good rows around six bad ones (line 1 is the header)
-    bad = settlement_file([
-        row("ch_ok", "charge", "25.00"),                       # line 2: fine
-        row("ch_1", "charge", "12.345"),                       # 3: too many decimals for EUR
-        row("ch_2", "charge", "10.00", fee="1.00", net="9.50"),  # 4: net is not amount - fee
-        row("ch_3", "charge", "10.00", "XXX"),                 # 5: unknown currency
-        row("ch_4", "transfer", "10.00"),                      # 6: unknown type
-        row("ch_5", "charge", "10.00", settled_at="2001-01-01T00:00:00Z"),  # 7: outside the period
-        row("ch_6", "charge", "10.00", gateway="braintree"),   # 8: another gateway
-        row("ch_7", "charge", "ten", net="ten"),               # 9: not a number
-    ], name="bad.csv")
+    bad = settlement_file(
+        [
+            row("ch_ok", "charge", "25.00"),  # line 2: fine
+            row("ch_1", "charge", "12.345"),  # 3: too many decimals for EUR
+            row("ch_2", "charge", "10.00", fee="1.00", net="9.50"),  # 4: net is not amount - fee
+            row("ch_3", "charge", "10.00", "XXX"),  # 5: unknown currency
+            row("ch_4", "transfer", "10.00"),  # 6: unknown type
+            row("ch_5", "charge", "10.00", settled_at="2001-01-01T00:00:00Z"),  # 7: outside the period
+            row("ch_6", "charge", "10.00", gateway="braintree"),  # 8: another gateway
+            row("ch_7", "charge", "ten", net="ten"),  # 9: not a number
+        ],
+        name="bad.csv",
+    )
     # when
     with pytest.raises(SettlementFileError) as caught:
-        reconciliation_run_now(gateway="stripe", period_start=start, period_end=end,
-                               source=SettlementFileSource(bad, "stripe"))
+        reconciliation_run_now(
+            gateway="stripe", period_start=start, period_end=end, source=SettlementFileSource(bad, "stripe")
+        )
     # then
     assert [line for line, _ in caught.value.errors] == [3, 4, 5, 6, 7, 8, 9]
     assert "line 3: 12.345 has more decimals than EUR allows" in caught.value.detail
@@ -58,8 +63,9 @@ def test_a_file_without_the_required_columns_is_rejected(tmp_path):
     path.write_text("gateway,reference,amount\nstripe,ch_1,1.00\n")
     start, end = period()
     with pytest.raises(SettlementFileError, match="line 1: header lacks column"):
-        reconciliation_run_now(gateway="stripe", period_start=start, period_end=end,
-                               source=SettlementFileSource(path, "stripe"))
+        reconciliation_run_now(
+            gateway="stripe", period_start=start, period_end=end, source=SettlementFileSource(path, "stripe")
+        )
     assert not ReconciliationItem.objects.exists()
 
 
@@ -67,23 +73,43 @@ def test_the_command_reconciles_a_file_and_reports_bad_rows(settlement_file, cap
     paid(2500, charge="ch_cmd")
     start, end = period()
     path = settlement_file([row("ch_cmd", "charge", "25.00")])
-    call_command("reconcile", "--gateway", "stripe", "--date", start.isoformat(), "--days", str((end - start).days),
-                 "--file", str(path))
+    call_command(
+        "reconcile",
+        "--gateway",
+        "stripe",
+        "--date",
+        start.isoformat(),
+        "--days",
+        str((end - start).days),
+        "--file",
+        str(path),
+    )
     assert "1 gateway records, 1 items (matched 1)" in capsys.readouterr().out
     bad = settlement_file([row("ch_cmd", "charge", "-", net="-")], name="bad.csv")
     with pytest.raises(CommandError, match="line 2"):
-        call_command("reconcile", "--gateway", "stripe", "--date", start.isoformat(), "--days", "3",
-                     "--file", str(bad))
+        call_command("reconcile", "--gateway", "stripe", "--date", start.isoformat(), "--days", "3", "--file", str(bad))
 
 
 def _staged_by_sql(path, start, end) -> list[tuple]:
     from payments.reconciliation.csv_sql import settlement_file_stage
 
     run = ReconciliationRun.objects.create(gateway="stripe", period_start=start, period_end=end)
-    assert settlement_file_stage(path=path, gateway="stripe", start=start, end=end, run_id=run.pk, attempt=1) \
-        is not None  # the set-wise path was taken
-    fields = ("record_id", "reference", "type", "amount", "fee", "net", "currency", "exchange_rate", "settled_at",
-              "payout_reference", "line")
+    assert (
+        settlement_file_stage(path=path, gateway="stripe", start=start, end=end, run_id=run.pk, attempt=1) is not None
+    )  # the set-wise path was taken
+    fields = (
+        "record_id",
+        "reference",
+        "type",
+        "amount",
+        "fee",
+        "net",
+        "currency",
+        "exchange_rate",
+        "settled_at",
+        "payout_reference",
+        "line",
+    )
     return sorted(ReconciliationRecord.objects.filter(run=run).values_list(*fields), key=lambda r: r[-1])
 
 
@@ -107,14 +133,30 @@ def test_the_set_wise_loader_accepts_the_same_rows_with_the_same_values_as_the_r
     path = settlement_file(rows)
     # when
     by_sql = _staged_by_sql(path, start, end)
-    by_row = sorted(((r.record_id, r.reference, r.type, r.amount, r.fee, r.net, r.currency, r.exchange_rate,
-                      r.settled_at, r.payout_reference, r.line)
-                     for r in settlement_file_read(path=path, gateway="stripe", start=start, end=end)),
-                    key=lambda r: r[-1])
+    by_row = sorted(
+        (
+            (
+                r.record_id,
+                r.reference,
+                r.type,
+                r.amount,
+                r.fee,
+                r.net,
+                r.currency,
+                r.exchange_rate,
+                r.settled_at,
+                r.payout_reference,
+                r.line,
+            )
+            for r in settlement_file_read(path=path, gateway="stripe", start=start, end=end)
+        ),
+        key=lambda r: r[-1],
+    )
     # then
     assert len(by_sql) == len(rows) == len(by_row)
-    assert [(*r[:7], r[7] and r[7].normalize(), *r[8:]) for r in by_sql] == \
-        [(*r[:7], r[7] and r[7].normalize(), *r[8:]) for r in by_row]
+    assert [(*r[:7], r[7] and r[7].normalize(), *r[8:]) for r in by_sql] == [
+        (*r[:7], r[7] and r[7].normalize(), *r[8:]) for r in by_row
+    ]
     assert by_sql[1][3:7] == (1000, 30, 970, "JPY")
     assert by_sql[6][3] == 1234 and by_sql[6][0] == "txn_9"
 
@@ -127,10 +169,11 @@ def test_a_quoted_file_is_read_row_by_row_with_exact_line_numbers(settlement_fil
     path.write_text(
         "gateway,reference,type,amount,fee,net,currency,settled_at,payout_reference\n"
         f'stripe,ch_q1,charge,25.00,0.00,25.00,EUR,{now},"po,with comma"\n'
-        f'stripe,"ch_\nq2",charge,1.00,0.00,1.00,EUR,{now},\n'   # a quoted line break: lines 3-4
-        f"stripe,ch_q3,charge,1.00,0.00,2.00,EUR,{now},\n"         # line 5: bad net
+        f'stripe,"ch_\nq2",charge,1.00,0.00,1.00,EUR,{now},\n'  # a quoted line break: lines 3-4
+        f"stripe,ch_q3,charge,1.00,0.00,2.00,EUR,{now},\n"  # line 5: bad net
     )
     with pytest.raises(SettlementFileError) as caught:
-        reconciliation_run_now(gateway="stripe", period_start=start, period_end=end,
-                               source=SettlementFileSource(path, "stripe"))
+        reconciliation_run_now(
+            gateway="stripe", period_start=start, period_end=end, source=SettlementFileSource(path, "stripe")
+        )
     assert [line for line, _ in caught.value.errors] == [5]

@@ -19,8 +19,18 @@ C = ReconciliationItem.Classification
 
 
 def _txn(fake, source: str, type_: str, amount: int, fee: int = 0, currency: str = "eur", created=None, **extra):
-    return fake.object("balance_transaction", source=source, type=type_, amount=amount, fee=fee, net=amount - fee,
-                       currency=currency, created=created or int(time.time()), reporting_category=type_, **extra)
+    return fake.object(
+        "balance_transaction",
+        source=source,
+        type=type_,
+        amount=amount,
+        fee=fee,
+        net=amount - fee,
+        currency=currency,
+        created=created or int(time.time()),
+        reporting_category=type_,
+        **extra,
+    )
 
 
 def test_balance_transactions_are_listed_page_after_page_within_the_dates(fake_stripe):
@@ -67,8 +77,9 @@ def test_a_stripe_run_reconciles_charges_fees_refunds_disputes_fx_and_payouts(fa
     run = reconciliation_run_now(gateway="stripe", period_start=start, period_end=end, source=StripeSource(page_size=3))
     # then
     found = {i.reference: i for i in ReconciliationItem.objects.filter(run=run)}
-    assert {ref: found[ref].classification for ref in ("ch_s0", "ch_s1", "ch_s2", "ch_s3", "re_s3", "ch_fx")} \
-        == dict.fromkeys(("ch_s0", "ch_s1", "ch_s2", "ch_s3", "re_s3", "ch_fx"), C.MATCHED)
+    assert {
+        ref: found[ref].classification for ref in ("ch_s0", "ch_s1", "ch_s2", "ch_s3", "re_s3", "ch_fx")
+    } == dict.fromkeys(("ch_s0", "ch_s1", "ch_s2", "ch_s3", "re_s3", "ch_fx"), C.MATCHED)
     assert (found["ch_s1"].gateway_amount, found["ch_s1"].gateway_fee, found["ch_s1"].gateway_net) == (2000, 88, 1912)
     assert found["ch_s0"].payout_reference == payout["id"]
     assert found["ch_fx"].exchange_rate == Decimal("0.92") and found["ch_fx"].ledger_currency == "USD"
@@ -96,7 +107,10 @@ def test_a_payout_whose_charges_net_more_than_it_paid_is_underpaid(fake_stripe):
     run = reconciliation_run_now(gateway="stripe", period_start=start, period_end=end, source=StripeSource())
     item = ReconciliationItem.objects.get(run=run, reference=payout["id"])
     assert (item.classification, item.difference, item.detail) == (
-        C.UNDERPAID, -41, "payout 900 vs the nets it paid out 941")
+        C.UNDERPAID,
+        -41,
+        "payout 900 vs the nets it paid out 941",
+    )
 
 
 def test_gateway_unavailable_fails_the_attempt_and_keeps_the_run_queued_for_a_retry(fake_stripe):
@@ -142,7 +156,9 @@ def test_a_disputes_withdrawal_and_reinstatement_are_matched_each_with_the_fee_b
     items = ReconciliationItem.objects.filter(run=run)
     won_items = {i.ledger_kind: i for i in items.filter(reference="dp_won")}
     assert {kind: (i.classification, i.gateway_fee, i.ledger_fee) for kind, i in won_items.items()} == {
-        "dispute": (C.MATCHED, 1500, 1500), "dispute_reinstated": (C.MATCHED, -1500, -1500)}
+        "dispute": (C.MATCHED, 1500, 1500),
+        "dispute_reinstated": (C.MATCHED, -1500, -1500),
+    }
     # and the fee booked wrong for dp_lost is an exception that says so
     wrong = items.get(reference="dp_lost")
     assert (wrong.classification, wrong.difference, wrong.detail) == (C.UNDERPAID, -500, "fee 2000 vs booked 1500")
