@@ -31,11 +31,12 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(editable=False)
     occurred_at = models.DateTimeField(db_index=True)
     # PROTECT: a user who appears in the trail can be deactivated, never deleted.
+    # No index of its own: the (actor, occurred_at) index below serves every look-up by actor.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=100, db_index=True)
+    action = models.CharField(max_length=100)
     target_type = models.CharField(max_length=100, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=200, blank=True)
@@ -47,7 +48,10 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     # Which AUDIT_CHAIN_KEYS key computed `hash` (the first 8 hex digits of its SHA-256).
     key_id = models.CharField(max_length=16, editable=False)
-    hash = models.CharField(max_length=64, unique=True)
+    # Not indexed: nothing looks an event up by its hash, and the unique (shard, seq) already
+    # stops a chain from forking; an index of random HMACs would cost every append a write
+    # to a random B-tree page.
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-id"]
@@ -55,6 +59,8 @@ class AuditEvent(models.Model):
             models.UniqueConstraint(fields=["shard", "seq"], name="fintech_auditevent_shard_seq_unique"),
         ]
         indexes = [
+            # A plain B-tree (no LIKE twin): the admin filters on whole actions.
+            models.Index(fields=["action"], name="fintech_auditevent_action"),
             models.Index(fields=["target_type", "target_id"]),
             models.Index(fields=["actor", "occurred_at"]),
         ]

@@ -9,11 +9,12 @@ chain from forking. Verification and checkpoints: `fintech.services.audit_verify
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any
 
 import psycopg
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -87,6 +88,36 @@ _APPEND = """
     FROM event WHERE head.id = event.shard
     RETURNING event.id
 """
+# Head, event and the head's move in one statement, for a connection that expects a head:
+# the head this connection moved last, if it still stands where this connection left it
+# (same seq, same hash) and no other transaction holds it. Otherwise nothing is written
+# and the append takes a free head as `_APPEND` does. The casts type the parameters as
+# VALUES would through the target columns.
+_APPEND_TO_EXPECTED_HEAD = """
+    WITH head AS (
+        SELECT id FROM fintech_auditchainhead
+        WHERE id = %s AND seq = %s AND hash = %s
+        FOR UPDATE SKIP LOCKED
+    ), event AS (
+        INSERT INTO fintech_auditevent (
+            shard, seq, occurred_at, actor_id, actor_label, action, target_type, target_id, target_repr,
+            before, after, ip, request_id, outcome, prev_hash, key_id, hash
+        )
+        SELECT %s::smallint, %s::bigint, %s::timestamptz, %s::integer, %s::text, %s::text, %s::text, %s::text,
+            %s::text, %s::jsonb, %s::jsonb, %s::inet, %s::text, %s::text, %s::text, %s::text, %s::text
+        FROM head
+        RETURNING id, shard, seq, hash
+    )
+    UPDATE fintech_auditchainhead AS head SET seq = event.seq, hash = event.hash
+    FROM event WHERE head.id = event.shard
+    RETURNING event.id
+"""
+
+
+# Per database connection, the head it moved last: (shard, seq, hash). A guess only (another
+# writer may have moved that head since, or the transaction rolled back), which the append
+# checks in the database: a wrong guess costs one more statement, never a forked chain.
+_expected_heads: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _json_safe(value: Any) -> Any:
@@ -135,7 +166,10 @@ def audit_event_record(
     link to the same predecessor; writers meanwhile take other shards, never waiting
     unless every head is held, so no caller needs to order its locks around this one.
     If the caller's transaction rolls back, the event and the head's move vanish with it.
-    Two round trips: take a head, then insert the event and move the head in one statement.
+
+    One statement when the head this connection moved last is still where it left it and
+    free (the usual case: each backend prefers its own shard), else two: take a free head,
+    then insert the event and move the head.
     """
     context = request_context.current()
     if actor is None and context.user_id is not None:
@@ -148,39 +182,51 @@ def audit_event_record(
         target_type = target_type or target._meta.label
         target_id = target_id or str(target.pk)
     ring = audit_key_ring()
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor_id=actor_id,
+        actor_label=(actor_label if actor_label is not None else label)[:150],
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id)[:64],
+        target_repr=(str(target) if target is not None else "")[:200],
+        before=_json_safe(before),
+        after=_json_safe(after),
+        ip=context.ip,
+        request_id=context.request_id,
+        outcome=outcome,
+        key_id=ring.primary_id,
+    )
     # No savepoint: an event that cannot be written fails the caller's whole transaction.
     with transaction.atomic(savepoint=False):
         connection.ensure_connection()
         # A server-side-binding cursor on Django's own connection (so in the caller's
-        # transaction): psycopg prepares both statements once per connection, which spares
+        # transaction): psycopg prepares the statements once per connection, which spares
         # the database a parse and plan, and this process the quoting, of every append.
         # Wrapped as Django wraps its own, so query logging and execute wrappers see it.
         with _cursor() as cursor:
-            shard, seq, prev_hash = _head_take(cursor)
-            event = AuditEvent(
-                shard=shard,
-                seq=seq + 1,
-                occurred_at=timezone.now(),
-                actor_id=actor_id,
-                actor_label=(actor_label if actor_label is not None else label)[:150],
-                action=action,
-                target_type=target_type,
-                target_id=str(target_id)[:64],
-                target_repr=(str(target) if target is not None else "")[:200],
-                before=_json_safe(before),
-                after=_json_safe(after),
-                ip=context.ip,
-                request_id=context.request_id,
-                outcome=outcome,
-                prev_hash=prev_hash,
-                key_id=ring.primary_id,
-            )
-            event.hash = compute_hash(event, ring=ring)
-            cursor.execute(_APPEND, _append_params(event))
-            event.pk = cursor.fetchone()[0]
+            row = None
+            wrapper = connections[DEFAULT_DB_ALIAS]
+            expected = _expected_heads.get(wrapper)
+            if expected is not None:
+                _link(event, *expected, ring=ring)
+                cursor.execute(_APPEND_TO_EXPECTED_HEAD, [*expected, *_append_params(event)])
+                row = cursor.fetchone()
+            if row is None:
+                _link(event, *_head_take(cursor), ring=ring)
+                cursor.execute(_APPEND, _append_params(event))
+                row = cursor.fetchone()
+            event.pk = row[0]
+    _expected_heads[wrapper] = (event.shard, event.seq, event.hash)
     event._state.adding = False
     event._state.db = connection.alias
     return event
+
+
+def _link(event: AuditEvent, shard: int, seq: int, prev_hash: str, *, ring) -> None:
+    """Place `event` after `prev_hash`, the head at `seq` of `shard`, and compute its keyed hash."""
+    event.shard, event.seq, event.prev_hash = shard, seq + 1, prev_hash
+    event.hash = compute_hash(event, ring=ring)
 
 
 def _cursor():

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from fintech.audit_chain import CHECKPOINT_FORMAT_V1, Checkpoint, audit_key_ring
 from fintech.models import AuditChainHead, AuditEvent
@@ -94,6 +95,61 @@ def test_eight_concurrent_writers_spread_over_shards_and_every_shard_verifies():
         seqs = sorted(AuditEvent.objects.filter(shard=shard).values_list("seq", flat=True))
         assert seqs == list(range(1, len(seqs) + 1))
         assert AuditChainHead.objects.get(pk=shard).seq == len(seqs)
+
+
+def test_an_append_after_this_connections_last_is_one_statement():
+    # given a connection that appended once
+    audit_event_record(action="tests.shard.first")
+    # when it appends again, its last head still free and where it left it
+    with CaptureQueriesContext(connection) as queries:
+        second = audit_event_record(action="tests.shard.second")
+    # then the head is taken, the event written and the head moved in one statement
+    first = AuditEvent.objects.get(action="tests.shard.first")
+    statements = [q["sql"] for q in queries if q["sql"] not in ("BEGIN", "COMMIT")]
+    assert len(statements) == 1, statements
+    assert (second.shard, second.seq, second.prev_hash) == (first.shard, first.seq + 1, first.hash)
+    assert audit_chain_verify().ok
+
+
+def test_an_append_after_a_rolled_back_one_links_to_the_committed_head():
+    # given an append this connection made in a transaction that rolled back
+    kept = audit_event_record(action="tests.shard.kept")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_event_record(action="tests.shard.rolled_back")
+        raise RuntimeError("the audited change failed")
+    # when it appends again
+    after = audit_event_record(action="tests.shard.after")
+    # then the new event follows the committed head, not the vanished one
+    assert (after.shard, after.seq, after.prev_hash) == (kept.shard, kept.seq + 1, kept.hash)
+    assert not AuditEvent.objects.filter(action="tests.shard.rolled_back").exists()
+    assert audit_chain_verify().ok
+
+
+def test_an_append_after_another_connection_moved_this_connections_last_head_does_not_fork():
+    # given this connection's last event on a shard
+    with in_shard(5):
+        mine = audit_event_record(action="tests.shard.mine")
+    assert mine.shard == 5
+
+    # and another connection's events on the same shard since
+    def other_writer():
+        try:
+            with in_shard(5):
+                audit_event_record(action="tests.shard.other")
+                audit_event_record(action="tests.shard.other")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    thread.join(timeout=30)
+    # when this connection appends to that shard again
+    with in_shard(5):
+        again = audit_event_record(action="tests.shard.again")
+    # then it links to the shard's real head, and the shard runs 1..4 without a fork
+    assert (again.shard, again.seq) == (5, mine.seq + 3)
+    assert sorted(AuditEvent.objects.filter(shard=5).values_list("seq", flat=True)) == [1, 2, 3, 4]
+    assert audit_chain_verify().ok
 
 
 def _edit(events):
