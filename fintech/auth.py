@@ -8,7 +8,6 @@ import time
 from axes.helpers import get_cool_off
 from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.shortcuts import render
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
 
+from fintech.lockout import signin_username
 from fintech.middleware import LAST_SEEN_KEY
 from fintech.models import AuditEvent
 from fintech.services.audit import audit_event_record
@@ -64,8 +64,9 @@ def _audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="fintech.audit.login_failed")
 def _audit_login_failed(sender, credentials, request=None, **kwargs):
-    # Never the password: Django already replaces it, and only the username is kept.
-    username = truncate_to_field(get_user_model(), "username", str(credentials.get("username", "")))
+    # Never the password (Django already replaces it), and never a typed email: a staff
+    # username as typed, anything else as its keyed pseudonym (fintech.lockout.signin_username).
+    username = signin_username(str(credentials.get("username", "")))
     with transaction.atomic():
         audit_event_record(
             action="fintech.auth.login_failed",

@@ -10,6 +10,12 @@ the address's failures over the last day (one minute, then two, four, ... up to
 thirty), so a patient attacker is slowed to the staff rate while a customer who
 mistypes waits a minute.
 
+What a failed sign-in records (axes' attempts and failure log, the audit trail) names a
+staff account by its username, and anything else by a keyed pseudonym of what was typed
+(`signin_username`): customers sign in with their email, which must not sit in clear in
+those tables. The pseudonym of an existing customer's email is its blind index, so an
+officer can still find the failed sign-ins against one customer.
+
 The address is the one DRF throttles by (`REST_FRAMEWORK["NUM_PROXIES"]`): forwarded
 headers count only when the deployment declares its proxies.
 """
@@ -25,6 +31,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
 
+from fintech.models.customers import customer_email_index
+
 STAFF_LOCKOUT = timedelta(minutes=30)
 CUSTOMER_FIRST_LOCKOUT = timedelta(minutes=1)
 CUSTOMER_LONGEST_LOCKOUT = timedelta(minutes=30)
@@ -39,8 +47,30 @@ def client_ip(request) -> str | None:
     return BaseThrottle().get_ident(request)
 
 
+# Marks a pseudonym, so it can never be read as (or collide with) a staff username.
+PSEUDONYM_PREFIX = "email-index:"
+
+
 def _is_staff_username(username: str | None) -> bool:
     return bool(username) and get_user_model().objects.filter(username=username, is_staff=True).exists()
+
+
+def signin_username(typed: str | None) -> str:
+    """What a failed sign-in is recorded under: a staff username as typed, anything else
+    (a customer's email, a guess) as the keyed blind index an email would be stored under."""
+    typed = (typed or "").strip()
+    if not typed or _is_staff_username(typed):
+        return typed
+    return PSEUDONYM_PREFIX + customer_email_index(typed)
+
+
+def signin_username_from_request(request, credentials=None) -> str:
+    """AXES_USERNAME_CALLABLE: the typed username (credentials first, as axes reads it) as `signin_username`."""
+    if credentials:
+        typed = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    else:
+        typed = getattr(request, "data", request.POST).get(settings.AXES_USERNAME_FORM_FIELD)
+    return signin_username(typed if isinstance(typed, str) else None)
 
 
 def lockout_parameters(request, credentials=None) -> list:

@@ -263,6 +263,8 @@ AXES_FAILURE_LIMIT = 10
 AXES_LOCKOUT_PARAMETERS = "fintech.lockout.lockout_parameters"
 AXES_COOLOFF_TIME = "fintech.lockout.lockout_cool_off"
 AXES_CLIENT_IP_CALLABLE = "fintech.lockout.client_ip"
+# Attempts are stored under a staff username or a keyed pseudonym of the typed email.
+AXES_USERNAME_CALLABLE = "fintech.lockout.signin_username_from_request"
 # Each attempt expires on its own cool-off, so a short customer lock never cleans up a
 # staff member's 30-minute one.
 AXES_USE_ATTEMPT_EXPIRATION = True

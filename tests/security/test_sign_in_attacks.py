@@ -7,17 +7,22 @@ the idle timer that started late. Axes keeps its counts in PostgreSQL.
 from __future__ import annotations
 
 import datetime
+import importlib
 
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog
+from django.apps import apps as django_apps
 from freezegun import freeze_time
 
 from fintech import roles
+from fintech.lockout import PSEUDONYM_PREFIX, signin_username
 from fintech.models import AuditEvent
 from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login, current_totp
 
 pytestmark = pytest.mark.django_db
+
+signin_migration = importlib.import_module("fintech.migrations.0010_signin_records_without_typed_emails")
 
 ATTACKER = "203.0.113.7"
 OWNER = "198.51.100.20"
@@ -59,10 +64,53 @@ def test_failed_logins_lock_the_attackers_address_not_the_customers_account(clie
     # then: the attacker's address is locked out ...
     assert statuses[-1] == 429
     assert customer_login(client, username, PASSWORD, ATTACKER).status_code == 429
-    assert AuditEvent.objects.filter(action="fintech.auth.locked_out", actor_label=username).exists()
+    assert AuditEvent.objects.filter(action="fintech.auth.locked_out", actor_label=signin_username(username)).exists()
     # ... and the customer, from their own address, signs in at once
     assert customer_login(client, username, PASSWORD, OWNER).status_code == 302
     assert client.get("/dashboard/", REMOTE_ADDR=OWNER).status_code == 200
+
+
+def test_failed_customer_sign_ins_keep_no_typed_email_but_an_officer_can_find_them(client):
+    # given a customer, and an address that is nobody's
+    customer = CustomerFactory()
+    email, stranger = customer.user.username, "nobody.here@example.org"
+    # when wrong passwords are tried for both
+    for typed in (email, stranger, email):
+        assert customer_login(client, typed, "wrong-password-1", ATTACKER).status_code == 200
+    # then no sign-in record holds either address in clear ...
+    records = [
+        *AuditEvent.objects.values_list("actor_label", "target_id"),
+        *AccessAttempt.objects.values_list("username"),
+        *AccessFailureLog.objects.values_list("username"),
+    ]
+    assert records and not [value for row in records for value in row if "@" in (value or "")]
+    # ... and the customer's failed sign-ins are found under their email's blind index
+    own = signin_username(email)
+    assert own == PSEUDONYM_PREFIX + customer.email_index
+    assert AuditEvent.objects.filter(action="fintech.auth.login_failed", actor_label=own).count() == 2
+    assert AccessFailureLog.objects.filter(username=own).count() == 2
+    assert signin_username(stranger) not in (own, stranger)
+
+
+def test_sign_in_records_written_before_hold_pseudonyms_after_the_migration():
+    # given attempts recorded in clear, one of them beside its pseudonym's counter
+    email, staff_name = "old.typed@example.com", "officer"
+    make_staff(staff_name, roles.ANALYST)
+    AccessAttempt.objects.create(username=email, ip_address=ATTACKER, user_agent="ua", failures_since_start=3)
+    AccessAttempt.objects.create(
+        username=signin_username(email), ip_address=ATTACKER, user_agent="ua", failures_since_start=2
+    )
+    AccessAttempt.objects.create(username=email, ip_address=OWNER, user_agent="ua", failures_since_start=1)
+    AccessFailureLog.objects.create(username=email, ip_address=ATTACKER, user_agent="ua")
+    AccessFailureLog.objects.create(username=staff_name, ip_address=ATTACKER, user_agent="ua")
+    # when the migration runs
+    signin_migration.pseudonymise(django_apps, None)
+    # then no email is left, counts are kept, and staff usernames stay as typed
+    assert not AccessAttempt.objects.filter(username__contains="@").exists()
+    assert not AccessFailureLog.objects.filter(username__contains="@").exists()
+    attempts = dict(AccessAttempt.objects.values_list("ip_address", "failures_since_start"))
+    assert attempts == {ATTACKER: 5, OWNER: 1}
+    assert set(AccessFailureLog.objects.values_list("username", flat=True)) == {signin_username(email), staff_name}
 
 
 def test_a_customer_address_lock_grows_with_its_failures(client):
