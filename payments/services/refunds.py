@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from fintech.money import MoneyError
@@ -165,6 +165,32 @@ def _refund_fail(*, refund: Refund, detail: str, actor=None) -> bool:
         after={"status": "failed", "error": detail},
     )
     return True
+
+
+def refund_gateway_failure_record(*, payment: Payment, reference: str, refund_id: str, reason: str) -> bool:
+    """The gateway failed (or canceled) a refund it had accepted: Stripe's
+    `charge.refund.updated` / `refund.failed`, for instance when the card was closed.
+
+    Our refund still pending: it fails here too and its hold is released, so the money
+    is the customer's to use again. Already failed: nothing changes (a redelivery). Already
+    succeeded (the money moved when the gateway reported it refunded): that entry is not
+    reversed here; the refusal leaves the delivery failed for staff to resolve. A refund
+    we never asked for (made at the gateway) held nothing here and is left to its events.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        refund = locked.refunds.filter(gateway_reference=reference).first()
+        if refund is None and refund_id.isdigit():
+            unlinked = Q(gateway_reference__isnull=True) | Q(gateway_reference=reference)
+            refund = locked.refunds.filter(unlinked, pk=int(refund_id)).first()
+        if refund is None or refund.status == Refund.Status.FAILED:
+            return False
+        if refund.status == Refund.Status.SUCCEEDED:
+            raise StateConflictError(
+                f"refund {refund.pk} succeeded and the gateway now reports {reference} failed ({reason}): "
+                "staff must reverse its entry"
+            )
+        return _refund_fail(refund=refund, detail=f"the gateway failed refund {reference}: {reason}")
 
 
 def refund_confirmed_record(*, refund: Refund, answer: GatewayRefund, actor=None) -> bool:

@@ -43,6 +43,7 @@ from payments.services.disputes import dispute_close, dispute_funds_reinstated, 
 from payments.services.fees import dispute_fee_record, payment_fee_record, payment_fee_recorded
 from payments.services.payments import payment_apply_intent, payment_refunded_total_apply
 from payments.services.payouts import payout_failed, payout_paid, payout_record
+from payments.services.refunds import refund_gateway_failure_record
 
 logger = logging.getLogger(__name__)
 APPLIED, IGNORED = "applied", "ignored"
@@ -342,6 +343,24 @@ def _payout_paid(obj: dict, prefetched: Prefetched) -> Outcome:
     return Outcome(APPLIED) if payout_paid(payout=_payout(obj)) else Outcome(IGNORED, "payout already settled")
 
 
+def _refund_updated(obj: dict, prefetched: Prefetched) -> Outcome:
+    """A refund object's status changed; only a failure or cancellation after acceptance is
+    news here (a success moves money through `charge.refunded`, with the charge's total)."""
+    status = obj.get("status")
+    if status not in ("failed", "canceled"):
+        return Outcome(IGNORED, f"refund {obj['id']} is {status}")
+    payment = _payment_for(intent=_id(obj.get("payment_intent")), charge=_id(obj.get("charge")))
+    if payment is None:
+        return Outcome(IGNORED, f"no payment for refund {obj['id']}")
+    moved = refund_gateway_failure_record(
+        payment=payment,
+        reference=obj["id"],
+        refund_id=str((obj.get("metadata") or {}).get("refund_id", "")),
+        reason=str(obj.get("failure_reason") or status),
+    )
+    return Outcome(APPLIED) if moved else Outcome(IGNORED, f"refund {obj['id']} is not a pending refund of ours")
+
+
 def _payout_failed(obj: dict, prefetched: Prefetched) -> Outcome:
     reason = obj.get("failure_message") or obj.get("failure_code") or "failed"
     moved = payout_failed(payout=_payout(obj), reason=reason)
@@ -355,6 +374,9 @@ HANDLERS: dict[str, Callable[[dict, Prefetched], Outcome]] = {
     "payment_intent.canceled": _intent_event(Payment.Status.CANCELED),
     "charge.updated": _charge_updated,
     "charge.refunded": _charge_refunded,
+    "charge.refund.updated": _refund_updated,
+    "refund.updated": _refund_updated,
+    "refund.failed": _refund_updated,
     "charge.dispute.created": _dispute_created,
     "charge.dispute.closed": _dispute_closed,
     "charge.dispute.funds_withdrawn": _dispute_step(dispute_funds_withdrawn),
