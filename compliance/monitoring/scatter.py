@@ -14,6 +14,7 @@ memory, the stream over the transfers around each new one, gathered with three i
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -42,12 +43,20 @@ def patterns_from(sources: set[str], edges: list[Edge], params: dict) -> list[Pa
     by_source: dict[str, list[Edge]] = defaultdict(list)
     for e in sorted(edges, key=lambda e: (e.ts, e.id)):
         by_source[e.source].append(e)
+    # Each account's outgoing times, in order: a window of its transfers is a bisection away,
+    # so a busy account costs the transfers inside each window, not its whole history per anchor.
+    times = {account: [e.ts for e in out] for account, out in by_source.items()}
     found: dict[tuple[int, ...], Pattern] = {}
     for source in sources:
         out = by_source.get(source, [])
         for i, anchor in enumerate(out):
             end = anchor.ts + window
-            scatter = [e for e in out[i:] if e.ts <= end and e.target != source]
+            # The anchor's payee must pass money on inside the window: most payees (accounts
+            # outside the book, which monitoring never sees paying) end the search here.
+            onward = times.get(anchor.target)
+            if not onward or bisect_right(onward, end) == bisect_left(onward, anchor.ts):
+                continue
+            scatter = [e for e in out[i : bisect_right(times[source], end)] if e.target != source]
             received: dict[str, Edge] = {}
             for e in scatter:
                 received.setdefault(e.target, e)  # the earliest payment to each intermediary
@@ -55,8 +64,12 @@ def patterns_from(sources: set[str], edges: list[Edge], params: dict) -> list[Pa
                 continue
             gathered: dict[str, dict[str, list[Edge]]] = defaultdict(lambda: defaultdict(list))
             for middle, paid in received.items():
-                for e in by_source.get(middle, ()):
-                    if paid.ts <= e.ts <= end and e.target not in (source, middle):
+                forwards = by_source.get(middle, ())
+                if not forwards:
+                    continue
+                at = times[middle]
+                for e in forwards[bisect_left(at, paid.ts) : bisect_right(at, end)]:
+                    if e.target not in (source, middle):
                         gathered[e.target][middle].append(e)
             for forwards in gathered.values():
                 if len(forwards) >= needed and anchor.target in forwards:
