@@ -8,7 +8,7 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from compliance.services.rules import default_rules_ensure
+        from compliance.monitoring.services.rules import default_rules_ensure
 
         post_migrate.connect(default_rules_ensure, sender=self, dispatch_uid="compliance.default_rules_ensure")
         from compliance.receivers import customer_profile_screen

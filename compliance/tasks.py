@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from compliance.services.anomaly import anomaly_model_train
-from compliance.services.monitoring import aml_scan_run
+from compliance.monitoring.services.anomaly import anomaly_model_train
+from compliance.monitoring.services.evaluation import aml_scan_run
 from compliance.services.rescreen import customers_rescreen
 
 

@@ -1,8 +1,6 @@
 from rest_framework import serializers
 
-from compliance.models import Alert
 from compliance.screening.names import ENTITY_TYPE_SPELLINGS
-from compliance.selectors import alerts_evidence_source_ids
 
 
 class ScreeningRequestSerializer(serializers.Serializer):
@@ -35,53 +33,3 @@ class ScreeningResultSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["hit", "clear"])
     threshold = serializers.FloatField()
     matches = ScreeningMatchSerializer(many=True)
-
-
-class AlertListSerializer(serializers.ListSerializer):
-    """Looks up the evidence's source ids for the whole page at once."""
-
-    def to_representation(self, data):
-        alerts = list(data.all() if hasattr(data, "all") else data)
-        self.child.source_ids = alerts_evidence_source_ids(alerts=alerts)
-        return super().to_representation(alerts)
-
-
-class AlertSerializer(serializers.ModelSerializer):
-    customer_id = serializers.CharField(source="customer.external_id", read_only=True)
-    transaction_ids = serializers.SerializerMethodField(
-        help_text="The evidence as the transaction ids the source supplied (an imported file's transaction_id)."
-    )
-    source_ids: dict[int, list[str]] | None = None
-
-    def get_transaction_ids(self, alert) -> list[str]:
-        if self.source_ids is None or alert.pk not in self.source_ids:
-            return alerts_evidence_source_ids(alerts=[alert])[alert.pk]
-        return self.source_ids[alert.pk]
-
-    class Meta:
-        model = Alert
-        fields = (
-            "id",
-            "rule_code",
-            "rule_version",
-            "customer_id",
-            "window_start",
-            "window_end",
-            "transaction_ids",
-            "score",
-            "anomaly_score",
-            "top_features",
-            "status",
-            "created_at",
-        )
-        read_only_fields = fields
-        list_serializer_class = AlertListSerializer
-
-
-class AlertFilterSerializer(serializers.Serializer):
-    """The alert list's query parameters, validated like a body (a NUL or an overlong value
-    is a 400, not a database error)."""
-
-    status = serializers.ChoiceField(choices=Alert.Status.choices, required=False, allow_blank=True)
-    rule = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    customer = serializers.CharField(max_length=64, required=False, allow_blank=True)

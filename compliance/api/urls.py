@@ -1,6 +1,7 @@
 from django.urls import path
 
-from compliance.api.views import AlertListView, ScreeningView
+from compliance.api.views import ScreeningView
+from compliance.monitoring.api import AlertListView
 
 urlpatterns = [
     path("screenings/", ScreeningView.as_view(), name="screenings"),

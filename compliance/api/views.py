@@ -1,19 +1,14 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework.generics import ListAPIView
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.api.permissions import ReadByPost, RoleModelPermissions
+from compliance.api.permissions import ReadByPost
 from compliance.api.serializers import (
-    AlertFilterSerializer,
-    AlertSerializer,
     ScreeningRequestSerializer,
     ScreeningResultSerializer,
 )
-from compliance.models import Alert, SanctionsEntry
-from compliance.selectors import alerts_list
+from compliance.lists.models import SanctionsEntry
 from compliance.services.screening import screen_party
-from fintech.api.reads import AuditedReadsMixin
 
 
 class ScreeningView(APIView):
@@ -41,30 +36,3 @@ class ScreeningView(APIView):
             entity_type=data.get("entity_type") or None,
         )
         return Response(ScreeningResultSerializer(result.as_dict()).data)
-
-
-@extend_schema_view(
-    get=extend_schema(
-        summary="Monitoring alerts, newest first",
-        description="Staff whose role may view alerts (`compliance.view_alert`, as in the admin). "
-        "Filter with `status`, `rule` (rule code) and `customer` (external id).",
-        parameters=[
-            OpenApiParameter("status", str, enum=list(Alert.Status.values)),
-            OpenApiParameter("rule", str),
-            OpenApiParameter("customer", str),
-        ],
-    )
-)
-class AlertListView(AuditedReadsMixin, ListAPIView):
-    """Each page returned is an audit event naming the alerts in it (fintech.api.reads)."""
-
-    permission_classes = [RoleModelPermissions]
-    serializer_class = AlertSerializer
-
-    def get_queryset(self):
-        filters = AlertFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        params = filters.validated_data
-        return alerts_list(
-            status=params.get("status"), rule_code=params.get("rule"), customer_external_id=params.get("customer")
-        )

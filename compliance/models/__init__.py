@@ -1,7 +1,7 @@
-from compliance.models.cases import Case, CaseAttachment, CaseComment, CaseDecision, CaseTransition, SarDraft
+from compliance.cases.models import Case, CaseAttachment, CaseComment, CaseDecision, CaseTransition, SarDraft
+from compliance.lists.models import EntryName, ListSnapshot, SanctionsEntry, SanctionsList
 from compliance.models.hits import ScreeningHit
-from compliance.models.lists import EntryName, ListSnapshot, SanctionsEntry, SanctionsList
-from compliance.models.monitoring import (
+from compliance.monitoring.models import (
     Alert,
     AnomalyModel,
     DeadLetterEvent,

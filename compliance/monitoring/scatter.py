@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 from compliance.monitoring.network import DAY, Edge, query_edges, utc_at
 
 

@@ -26,8 +26,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from compliance.cases.models import Case
 from compliance.cases.services import DECIDE_PERM, TRIAGE_PERM, case_assign, case_close_false_positive
-from compliance.models import Case, Rule, Severity
+from compliance.monitoring.models import Rule, Severity
 from compliance.workplace import pages
 from compliance.workplace.dashboard import AGE_BUCKETS, age_bucket_q
 from compliance.workplace.paginator import EstimatedCountPaginator

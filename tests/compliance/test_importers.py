@@ -2,7 +2,7 @@
 
 import pytest
 
-from compliance.importers import ListFormatError, generic, ofac
+from compliance.lists.importers import ListFormatError, generic, ofac
 from tests.compliance.conftest import SUBSET_DIR
 
 

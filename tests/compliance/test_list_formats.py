@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from compliance.importers import ListFormatError, ftm, un
-from compliance.models import ListSnapshot, SanctionsEntry
+from compliance.lists.importers import ListFormatError, ftm, un
+from compliance.lists.models import ListSnapshot, SanctionsEntry
 from compliance.services.screening import screen_party
 from fintech.models import AuditEvent
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from compliance.demo_data import OFAC_SDN_DIR
-from compliance.models import EntryName, ListSnapshot, SanctionsEntry
-from compliance.selectors import current_snapshot_ids
+from compliance.lists.models import EntryName, ListSnapshot, SanctionsEntry
+from compliance.lists.selectors import current_snapshot_ids
 from fintech.models import AuditEvent
 from tests.compliance.conftest import import_subset
 from tests.compliance.edits import copy_subset, edit_entry

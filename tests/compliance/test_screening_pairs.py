@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.conf import settings
 
-from compliance.importers import ParsedEntry
+from compliance.lists.importers import ParsedEntry
 from compliance.screening.index import NameIndex, name_index_from_entries
 from compliance.screening.matcher import Query, match_name
 

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
-from compliance.models import Alert
+from compliance.monitoring.models import Alert
 from fintech import roles
 from fintech.services.api_clients import api_client_create
 from payments.models import Payment, Refund

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.models import Alert, Case, ScreeningHit
+from compliance.cases.models import Case
+from compliance.models import ScreeningHit
+from compliance.monitoring.models import Alert
 from compliance.services.screening import customer_screen
 from fintech import roles
 from fintech.models import AuditEvent

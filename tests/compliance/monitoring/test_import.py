@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from compliance.models import Alert, MonitoredTransaction
-from compliance.services.imports import transactions_import
-from compliance.services.monitoring import aml_scan_run
+from compliance.monitoring.models import Alert, MonitoredTransaction
+from compliance.monitoring.services.evaluation import aml_scan_run
+from compliance.monitoring.services.imports import transactions_import
 from fintech.models import AuditEvent, Customer, OutboxMessage
 
 pytestmark = pytest.mark.django_db

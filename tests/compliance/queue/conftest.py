@@ -8,7 +8,8 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from compliance.models import Alert, Case
+from compliance.cases.models import Case
+from compliance.monitoring.models import Alert
 from fintech.roles import ANALYST, AUDITOR, COMPLIANCE_OFFICER, PAYMENTS_OPERATIONS
 from tests.factories import PASSWORD, make_staff
 from tests.helpers import admin_login

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.models import Alert, Case, CaseTransition
+from compliance.cases.models import Case, CaseTransition
+from compliance.monitoring.models import Alert
 from fintech.models import AuditEvent
 from fintech.roles import ANALYST, PAYMENTS_OPERATIONS
 from tests.factories import CustomerFactory, make_staff

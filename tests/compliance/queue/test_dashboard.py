@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from compliance.models import Case
+from compliance.cases.models import Case
 from compliance.workplace.dashboard import dashboard_figures
 from fintech.roles import ANALYST
 from tests.factories import CustomerFactory, make_staff

@@ -28,7 +28,7 @@ PAGES = [
 
 def grow(to_alerts: int, workers) -> None:
     """Alerts spread over customers with cases, assigned round-robin, of two rules and severities."""
-    from compliance.models import Alert
+    from compliance.monitoring.models import Alert
 
     while Alert.objects.count() < to_alerts:
         n = Alert.objects.count()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.models import Alert, Case
+from compliance.cases.models import Case
+from compliance.monitoring.models import Alert
 from fintech.roles import ANALYST
 from tests.factories import CustomerFactory, make_staff
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 from compliance.workplace.search import fuzzy_search
 from tests.factories import CustomerFactory
 

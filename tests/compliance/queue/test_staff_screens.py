@@ -10,7 +10,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from compliance.models import Alert, MonitoredTransaction, SarDraft
+from compliance.cases.models import SarDraft
+from compliance.monitoring.models import Alert, MonitoredTransaction
 from tests.factories import CustomerFactory
 
 from .conftest import make_alert, make_case

@@ -64,7 +64,7 @@ class MonitoredTransaction(models.Model):
             models.Index(fields=["account_id", "occurred_at"], name="monitoredtx_account_out"),
             models.Index(fields=["counterparty_account_index", "occurred_at"], name="monitoredtx_counterparty_in"),
             # The nightly scan's late arrivals: rows stored in the period whatever their date
-            # (compliance.services.monitoring.aml_scan_run), without reading the whole table.
+            # (compliance.monitoring.services.evaluation.aml_scan_run), without reading the whole table.
             models.Index(fields=["created_at"], name="monitoredtx_arrived"),
         ]
 
@@ -106,7 +106,7 @@ class Rule(models.Model):
 
 class Alert(models.Model):
     """An alert episode: a rule's pattern for a customer. While open it grows with the pattern
-    (evidence united, window widened, score raised: compliance.services.alerts); `dedupe_key` =
+    (evidence united, window widened, score raised: compliance.monitoring.services.alerts); `dedupe_key` =
     rule, customer and episode number, so the same pattern never opens a second alert while one
     is open, whichever mode (batch scan or stream) or how many deliveries found it."""
 
@@ -142,7 +142,7 @@ class Alert(models.Model):
             models.Index(fields=["created_at", "id"], name="alert_queue_created_idx"),
             models.Index(fields=["rule_code", "severity", "created_at"], name="alert_queue_rule_idx"),
         ]
-        # Monitoring rates the customer's AML risk (compliance.services.alerts); seeing the rating is
+        # Monitoring rates the customer's AML risk (compliance.monitoring.services.alerts); seeing the rating is
         # compliance data like the alerts behind it (fintech.roles.CUSTOMER_RISK_PERM).
         permissions = [("view_customer_risk", "Can see customers' AML risk rating and score")]
 

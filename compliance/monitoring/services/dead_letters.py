@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.models import DeadLetterEvent
 from compliance.monitoring.events import EventError, transaction_fields
+from compliance.monitoring.models import DeadLetterEvent
 from fintech.errors import ConflictError
 from fintech.services.audit import audit_event_record
 

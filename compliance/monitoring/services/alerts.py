@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.cases.services import cases_group_alerts
-from compliance.models import Alert, AnomalyModel
 from compliance.monitoring import anomaly
+from compliance.monitoring.models import Alert, AnomalyModel
 from compliance.monitoring.scan import AlertCandidate, candidates_merge, load_frame
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record

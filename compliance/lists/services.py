@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from compliance.importers import ParsedEntry
-from compliance.models import EntryName, ListSnapshot, SanctionsEntry, SanctionsList
+from compliance.lists.importers import ParsedEntry
+from compliance.lists.models import EntryName, ListSnapshot, SanctionsEntry, SanctionsList
 from compliance.screening.names import comparable_form, sound_form
 from fintech.outbox import outbox_task_enqueue
 from fintech.services.audit import audit_event_record

@@ -22,8 +22,8 @@ import io
 import re
 from pathlib import Path
 
-from compliance.importers import ListFormatError, ParsedEntry
-from compliance.importers.countries import country_code
+from compliance.lists.importers import ListFormatError, ParsedEntry
+from compliance.lists.importers.countries import country_code
 from compliance.screening.names import entity_type_of
 
 COLUMNS = ("uid", "name", "entity_type", "aliases", "programs", "dates_of_birth", "countries", "identifiers", "remarks")

@@ -15,8 +15,8 @@ from pathlib import Path
 # The file is the UN's own publication, read with a parser that resolves no entities and reaches no network.
 from lxml import etree  # nosec B410
 
-from compliance.importers import ListFormatError, ParsedEntry
-from compliance.importers.countries import country_code
+from compliance.lists.importers import ListFormatError, ParsedEntry
+from compliance.lists.importers.countries import country_code
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
 NAME_FIELDS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")

@@ -15,8 +15,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from compliance.importers import ListFormatError, ParsedEntry
-from compliance.importers.countries import country_code
+from compliance.lists.importers import ListFormatError, ParsedEntry
+from compliance.lists.importers.countries import country_code
 
 FILES = ("sdn.csv", "alt.csv", "add.csv")
 # ent_num, name, type, program, title, call_sign, vess_type, tonnage, grt, vess_flag, vess_owner, remarks

@@ -19,7 +19,7 @@ from pathlib import Path
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
-from compliance.importers import ListFormatError, ParsedEntry
+from compliance.lists.importers import ListFormatError, ParsedEntry
 
 ENTITY_TYPES = {"Person": "individual", "Vessel": "vessel", "Airplane": "aircraft"}
 LISTED_SCHEMATA = ("Person", "Organization", "LegalEntity", "Vessel", "Airplane")

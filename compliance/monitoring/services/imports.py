@@ -10,8 +10,8 @@ from typing import IO
 from django.conf import settings
 from django.db import transaction
 
-from compliance.models import MonitoredTransaction
 from compliance.monitoring.events import TEXT_FIELDS, EventError, parse_occurred_at
+from compliance.monitoring.models import MonitoredTransaction
 from compliance.services.import_screening import imported_parties_screen
 from fintech.models import AuditEvent, Customer
 from fintech.money import MoneyError, normalise_currency, to_minor_units

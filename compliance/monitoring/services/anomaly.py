@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from django.db import IntegrityError, transaction
 
-from compliance.models import Alert, AnomalyModel
 from compliance.monitoring import anomaly
+from compliance.monitoring.models import Alert, AnomalyModel
 from compliance.monitoring.scan import AlertCandidate, load_frame
-from compliance.services.alerts import alerts_record
+from compliance.monitoring.services.alerts import alerts_record
 from fintech.services.audit import audit_event_record
 
 MIN_CUSTOMERS = 20
