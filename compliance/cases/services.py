@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from compliance import conf
 from compliance.cases.models import Case, CaseComment, CaseDecision, CaseTransition
-from compliance.models import ScreeningHit
 from compliance.monitoring.models import Alert
+from compliance.screening.models import ScreeningHit
 from fintech.errors import ConflictError, DomainError, ForbiddenError
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record

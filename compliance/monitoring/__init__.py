@@ -10,7 +10,8 @@
 - `services/`: the write use-cases — `evaluation.py` (store and evaluate events, the batch
   scan), `alerts.py` (record candidates as alerts, handed to cases), `anomaly.py` (train and
   score the model), `rules.py` (rule versions, default rules), `dead_letters.py` (replay),
-  `imports.py` (a core-banking CSV of transactions).
+  `imports.py` (a core-banking CSV of transactions) and `imported_parties.py` (the customers
+  and counterparties such a file brings in, screened through screening's door).
 - `selectors.py`, `admin.py`, `api.py` (the partner API's alert list).
 
 Doors elsewhere: the management commands (`run_aml_consumer`, `run_aml_scan`,

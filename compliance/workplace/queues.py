@@ -1,6 +1,6 @@
 """The alert and case queues of the admin: filters, bulk actions and cheap counts.
 
-Mixed into `AlertAdmin` (compliance/admin.py) and `CaseAdmin` (compliance/cases/admin.py).
+Mixed into `AlertAdmin` (compliance/monitoring/admin.py) and `CaseAdmin` (compliance/cases/admin.py).
 Pages stay fast over a million alerts: every filter is an indexed predicate (no
 `SELECT DISTINCT` over the table to build a filter's choices), the list reads only the
 columns it shows, related rows come in the same query, and counts are bounded

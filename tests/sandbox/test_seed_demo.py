@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from banking.models import BankTransaction, PlaidItem, PlaidWebhookEvent, Transfer
 from compliance.cases.models import Case, SarDraft
-from compliance.models import ScreeningHit
 from compliance.monitoring.models import Alert, MonitoredTransaction
+from compliance.screening.models import ScreeningHit
 from fintech.models import AuditEvent
 from ledger.models import JournalEntry
 from ledger.selectors import journal_entry_totals, ledger_balances

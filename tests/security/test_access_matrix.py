@@ -21,7 +21,7 @@ from compliance.monitoring.models import Alert
 from fintech import roles
 from fintech.services.api_clients import api_client_create
 from payments.models import Payment, Refund
-from tests.compliance.queue.conftest import make_alert
+from tests.compliance.workplace.conftest import make_alert
 from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login, api_client_for
 

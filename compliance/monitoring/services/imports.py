@@ -12,7 +12,7 @@ from django.db import transaction
 
 from compliance.monitoring.events import TEXT_FIELDS, EventError, parse_occurred_at
 from compliance.monitoring.models import MonitoredTransaction
-from compliance.services.import_screening import imported_parties_screen
+from compliance.monitoring.services.imported_parties import imported_parties_screen
 from fintech.models import AuditEvent, Customer
 from fintech.money import MoneyError, normalise_currency, to_minor_units
 from fintech.outbox import outbox_events_publish

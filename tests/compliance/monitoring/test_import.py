@@ -79,7 +79,7 @@ def test_a_wrong_header_imports_nothing():
 
 
 def test_created_customers_and_counterparties_are_screened_once_per_file(tmp_path, sdn_subset):
-    from compliance.models import ScreeningHit
+    from compliance.screening.models import ScreeningHit
 
     path = tmp_path / "tx.csv"
     path.write_text(

@@ -4,7 +4,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from compliance.models import ScreeningHit
+from compliance.screening.models import ScreeningHit
 from fintech import roles
 from fintech.services.api_clients import api_client_create
 from tests.factories import UserFactory, make_staff

@@ -1,4 +1,4 @@
-"""Read use-cases of the compliance app."""
+"""Reads of screening: the name index of the current snapshots, and a party's hits."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 
 from compliance.lists.models import EntryName
 from compliance.lists.selectors import current_snapshot_ids
-from compliance.models import ScreeningHit
 from compliance.screening.index import IndexedEntry, NameIndex, cached_index
+from compliance.screening.models import ScreeningHit
 
 
 def name_index_build(snapshot_ids: tuple[int, ...]) -> NameIndex:

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from compliance.models import ScreeningHit
+from compliance.screening.models import ScreeningHit
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from compliance.models import ScreeningHit
+from compliance.screening.models import ScreeningHit
 from compliance.services.screening import customer_screen
 from compliance.tasks import rescreen_customers_task
 from fintech.models import AuditEvent

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.models import ScreeningHit
-from compliance.signals import screening_hit_confirmed
+from compliance.screening.models import ScreeningHit
+from compliance.screening.signals import screening_hit_confirmed
 from fintech.errors import ConflictError, DomainError
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record

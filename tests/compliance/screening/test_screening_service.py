@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from compliance.models import ScreeningHit
-from compliance.services.hits import screening_hit_dismiss
+from compliance.screening.models import ScreeningHit
+from compliance.screening.review import screening_hit_dismiss
 from compliance.services.screening import customer_screen, party_is_blocked, screen_party
 from fintech.models import AuditEvent, Customer
 from fintech.services.customers import customer_sign_up, customer_update
@@ -104,7 +104,7 @@ def test_date_of_birth_and_country_can_clear_a_name_match(sdn_subset):
 
 
 def test_the_name_index_is_loaded_once_per_snapshot(sdn_subset, tmp_path, django_assert_max_num_queries):
-    from compliance.selectors import current_name_index
+    from compliance.screening.selectors import current_name_index
 
     index = current_name_index()
     with django_assert_max_num_queries(1):  # only the current snapshot ids

@@ -10,8 +10,8 @@ from compliance.lists.models import ListSnapshot, SanctionsEntry
 from compliance.services.screening import screen_party
 from fintech.models import AuditEvent
 
-UN_FILE = Path(__file__).resolve().parents[1] / "data/un/UN_consolidated.xml"
-FTM_FILE = Path(__file__).parent / "data/ftm/entities.ftm.json"
+UN_FILE = Path(__file__).resolve().parents[2] / "data/un/UN_consolidated.xml"
+FTM_FILE = Path(__file__).parents[1] / "data/ftm/entities.ftm.json"
 
 
 def test_the_un_list_parses_every_individual_and_entity_with_its_details():

@@ -1,4 +1,4 @@
-"""Signals compliance sends between its own features.
+"""Signals screening sends to the other compliance features.
 
 `screening_hit_confirmed` is sent inside the transaction that confirmed a hit (arguments:
 hit, actor), so screening does not import cases: the cases feature connects
