@@ -46,7 +46,7 @@ def post_worker_init(worker):
     import logging
 
     try:
-        from compliance.selectors import current_name_index
+        from compliance.screening.selectors import current_name_index
 
         current_name_index()
     except Exception:  # noqa: BLE001 - no database yet (migrations pending): the first screening builds it

@@ -210,7 +210,7 @@ def run() -> list[dict]:
                 "met": None,
             }
         )
-        from compliance.models import Case
+        from compliance.cases.models import Case
 
         case = Case.objects.filter(reference__startswith="BQ-O").order_by("pk").first()
         pages = [

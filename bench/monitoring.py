@@ -171,7 +171,7 @@ def _clean(pks: list[int]) -> None:
 
 
 def _quality(injected: dict[str, set[int]], pks: list[int]) -> list[dict]:
-    from compliance.models import Alert
+    from compliance.monitoring.models import Alert
 
     index = {pk: i for i, pk in enumerate(pks)}
     found: dict[str, set[int]] = {}
@@ -197,7 +197,7 @@ def _quality(injected: dict[str, set[int]], pks: list[int]) -> list[dict]:
 def _stream_throughput(pks: list[int], n_events: int, consumers: int, rng: np.random.Generator) -> tuple[float, int]:
     from django.conf import settings
 
-    from compliance.models import MonitoredTransaction
+    from compliance.monitoring.models import MonitoredTransaction
     from compliance.monitoring.stream import EventStream
 
     stream = EventStream.from_url(settings.REDIS_URL, stream=f"bench-tx-{uuid.uuid4().hex}")
@@ -238,7 +238,7 @@ def _stream_throughput(pks: list[int], n_events: int, consumers: int, rng: np.ra
 
 def _consumer_processes(stream, consumers: int) -> float:
     """Run `run_aml_consumer` processes on the stream; seconds from the first decision to an empty backlog."""
-    from compliance.models import MonitoredTransaction
+    from compliance.monitoring.models import MonitoredTransaction
 
     env = {**os.environ, "AML_STREAM": stream.stream}
     manage = Path(__file__).resolve().parent.parent / "manage.py"
@@ -282,7 +282,7 @@ def _consumer_processes(stream, consumers: int) -> float:
 
 def run() -> list[dict]:
     from compliance.monitoring.scan import scan_period
-    from compliance.services.alerts import alerts_record
+    from compliance.monitoring.services.alerts import alerts_record
 
     n_customers = int(os.environ.get("BENCH_AML_CUSTOMERS", 10_000))
     n_tx = int(os.environ.get("BENCH_AML_TRANSACTIONS", 1_000_000))

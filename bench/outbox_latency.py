@@ -53,7 +53,7 @@ def run() -> list[dict]:
     from django.conf import settings
     from django.db import transaction
 
-    from compliance.models import MonitoredTransaction
+    from compliance.monitoring.models import MonitoredTransaction
     from fintech.models import Customer
     from payments.models import Payment
     from payments.services.payments import payment_create, payment_transition

@@ -88,7 +88,7 @@ def _setup():
 def _load_index():
     global _index
     if _index is None:
-        from compliance.importers.ofac import parse_directory
+        from compliance.lists.importers.ofac import parse_directory
         from compliance.screening.index import name_index_from_entries
 
         entries, _ = parse_directory(OFAC_DIR)
@@ -265,7 +265,7 @@ def measure() -> dict:
 
 def screen_party_latency(samples: int = 500) -> float | None:
     """p99 of the real door over the database's current snapshots, if any list was imported there."""
-    from compliance.selectors import current_snapshot_ids
+    from compliance.lists.selectors import current_snapshot_ids
     from compliance.services.screening import screen_party
 
     if not current_snapshot_ids():

@@ -8,10 +8,10 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from compliance.services.rules import default_rules_ensure
+        from compliance.monitoring.services.rules import default_rules_ensure
 
         post_migrate.connect(default_rules_ensure, sender=self, dispatch_uid="compliance.default_rules_ensure")
-        from compliance.receivers import customer_profile_screen
+        from compliance.screening.receivers import customer_profile_screen
         from fintech.roles import ANALYST, COMPLIANCE_OFFICER, register_role_permissions
         from fintech.signals import customer_profile_changed
 
@@ -62,7 +62,7 @@ class ComplianceConfig(AppConfig):
             },
         )
         from compliance.cases.services import screening_hit_confirmed_receiver
-        from compliance.signals import screening_hit_confirmed
+        from compliance.screening.signals import screening_hit_confirmed
 
         # A confirmed hit joins (or opens) the customer's case, in the confirming transaction.
         screening_hit_confirmed.connect(screening_hit_confirmed_receiver, dispatch_uid="compliance.case_for_hit")

@@ -12,13 +12,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from compliance.cases.decisions import case_decision_propose
+from compliance.cases.models import Case, CaseDecision
 from compliance.cases.sar import sar_draft_generate
 from compliance.cases.services import case_assign, case_comment_add, case_transition
 from compliance.demo_data import OFAC_SDN_DIR, OFAC_SDN_SOURCE
-from compliance.importers import ofac
-from compliance.models import Case, CaseDecision, ListSnapshot
-from compliance.services.lists import sanctions_list_import
-from compliance.services.monitoring import aml_scan_run, transactions_upsert
+from compliance.lists.importers import ofac
+from compliance.lists.models import ListSnapshot
+from compliance.lists.services import sanctions_list_import
+from compliance.monitoring.services.evaluation import aml_scan_run, transactions_upsert
 from fintech.models.customers import customer_email_index
 from fintech.selectors import customer_by_email
 

@@ -1,12 +1,18 @@
-"""Thin Celery tasks of the compliance app."""
+"""The compliance app's Celery tasks, thin doors over the features' services (screening's
+re-screen, monitoring's scan and anomaly training).
+
+They stay in this one module, where Celery's autodiscovery looks (`<app>.tasks`), rather than
+in each feature: the import-linter contract "Services do not import tasks" can then forbid
+`compliance.tasks` to every feature package whole. Services enqueue them by their `name=`
+through the outbox, never by import."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from compliance.services.anomaly import anomaly_model_train
-from compliance.services.monitoring import aml_scan_run
-from compliance.services.rescreen import customers_rescreen
+from compliance.monitoring.services.anomaly import anomaly_model_train
+from compliance.monitoring.services.evaluation import aml_scan_run
+from compliance.screening.rescreen import customers_rescreen
 
 
 @shared_task(

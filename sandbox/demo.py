@@ -182,7 +182,9 @@ def seed(out) -> None:
 
 def _summary(out) -> None:
     from banking.models import Transfer
-    from compliance.models import Alert, Case, ScreeningHit
+    from compliance.cases.models import Case
+    from compliance.monitoring.models import Alert
+    from compliance.screening.models import ScreeningHit
     from fintech.money import format_money
     from ledger.selectors import ledger_balances
     from payments.models import Payment, ReconciliationItem, WebhookDelivery

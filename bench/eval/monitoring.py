@@ -151,7 +151,7 @@ def _import_and_scan(rows: list[list[str]], name: str) -> tuple[dict[str, set[st
     """Import `rows` and run the batch scan over them; ({rule: {customer external ids}}, import s, scan s)."""
     from compliance.monitoring.rules import DEFAULT_RULES
     from compliance.monitoring.scan import NETWORK_RULES, ActiveRule, network_period, scan_period
-    from compliance.services.imports import transactions_import
+    from compliance.monitoring.services.imports import transactions_import
     from fintech.models import Customer
 
     buffer = io.StringIO()

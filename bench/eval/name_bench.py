@@ -72,7 +72,7 @@ def load_cases(path: Path = CASES) -> list[Case]:
 
 def screening_scores(cases: list[Case], threshold: float) -> dict:
     """Scores (0-100) of every pair through the product's screening, candidate recall, and timings."""
-    from compliance.importers import ParsedEntry
+    from compliance.lists.importers import ParsedEntry
     from compliance.screening.index import name_index_from_entries
     from compliance.screening.matcher import Query, analyse_query, match_name
 

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from compliance.cases import views
-from compliance.models import Case, SarDraft
+from compliance.cases.models import Case, SarDraft
 from compliance.workplace.queues import CaseQueueMixin
 from fintech.admin import ReadOnlyAdmin, money_column
 from fintech.admin_reads import AuditedReadsAdmin

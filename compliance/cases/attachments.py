@@ -9,8 +9,8 @@ import hashlib
 from django.db import transaction
 
 from compliance import conf
+from compliance.cases.models import Case, CaseAttachment
 from compliance.cases.services import TRIAGE_PERM, CasePermissionError, require_perm
-from compliance.models import Case, CaseAttachment
 from fintech.crypto import key_ring
 from fintech.errors import DomainError
 from fintech.services.audit import audit_event_record

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from compliance.cases.models import Case, CaseDecision
 from compliance.cases.services import (
     DECIDE_PERM,
     CasePermissionError,
@@ -18,7 +19,6 @@ from compliance.cases.services import (
     require_perm,
     require_reason,
 )
-from compliance.models import Case, CaseDecision
 from fintech.errors import ConflictError, DomainError
 from fintech.services.audit import audit_event_record
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from compliance.models import Case, CaseDecision
+from compliance.cases.models import Case, CaseDecision
 
 REASON = {
     "widget": forms.Textarea(attrs={"rows": 2, "cols": 60}),

@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Count, Min, Q, Sum
 
-from compliance.models import Alert, Case, MonitoredTransaction
+from compliance.cases.models import Case
+from compliance.monitoring.models import Alert, MonitoredTransaction
 from fintech.money import format_money
 
 TIMELINE_DAYS = 30

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.cases.decisions import approved_sar_decision
+from compliance.cases.models import Case, SarDraft
 from compliance.cases.services import DECIDE_PERM, CaseTransitionError, _apply_transition, require_perm, require_reason
-from compliance.models import Case, MonitoredTransaction, SanctionsEntry, SarDraft
+from compliance.lists.models import SanctionsEntry
+from compliance.monitoring.models import MonitoredTransaction
 from fintech.errors import ConflictError, DomainError
 from fintech.money import format_money
 from fintech.services.audit import audit_event_record

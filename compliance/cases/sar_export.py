@@ -12,7 +12,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-from compliance.models import SarDraft
+from compliance.cases.models import SarDraft
 from fintech.money import format_money
 
 SCHEMA = "fintech.sar-draft/1"

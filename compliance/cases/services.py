@@ -24,7 +24,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from compliance import conf
-from compliance.models import Alert, Case, CaseComment, CaseDecision, CaseTransition, ScreeningHit
+from compliance.cases.models import Case, CaseComment, CaseDecision, CaseTransition
+from compliance.monitoring.models import Alert
+from compliance.screening.models import ScreeningHit
 from fintech.errors import ConflictError, DomainError, ForbiddenError
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record

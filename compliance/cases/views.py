@@ -27,6 +27,7 @@ from compliance.cases.decisions import (
     case_decision_propose,
     case_decision_reject,
 )
+from compliance.cases.models import Case, CaseAttachment, CaseDecision, SarDraft
 from compliance.cases.page import assignable_staff, case_load, case_page_data
 from compliance.cases.sar import sar_draft_generate, sar_draft_update, sar_file
 from compliance.cases.sar_export import sar_as_dict, sar_as_html, sar_as_pdf
@@ -41,7 +42,6 @@ from compliance.cases.services import (
     case_viewed,
     case_was_escalated,
 )
-from compliance.models import Case, CaseAttachment, CaseDecision, SarDraft
 from fintech.errors import DomainError
 
 VIEW_PERM = "compliance.view_case"

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 
 DAY = 86400
 DEFAULT_PARAMS = {"max_hops": 6, "window_days": 30, "amount_tolerance": 0.1}

@@ -14,8 +14,8 @@ import numpy as np
 import psycopg
 from django.db import connection
 
-from compliance.models import MonitoredTransaction, Rule
 from compliance.monitoring import layering, network, scatter, shared
+from compliance.monitoring.models import MonitoredTransaction, Rule
 from compliance.monitoring.rules import RULES, TxFrame, lookback_seconds
 
 SEVERITY_POINTS = {"low": 25.0, "medium": 50.0, "high": 75.0}
@@ -46,7 +46,7 @@ class AlertCandidate:
     @property
     def episode(self) -> str:
         """The pattern this candidate belongs to: the rule and the customer. An open alert of the same
-        episode grows with it (compliance.services.alerts.alerts_record) instead of a new one a day."""
+        episode grows with it (compliance.monitoring.services.alerts.alerts_record) instead of a new one a day."""
         return f"{self.rule_code}:{self.customer_id}"
 
     @property

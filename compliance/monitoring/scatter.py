@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 from compliance.monitoring.network import DAY, Edge, query_edges, utc_at
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 
 DAY = 86400
 

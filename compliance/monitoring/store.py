@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from django.db import connection
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 
 COLUMNS = [
     "source",

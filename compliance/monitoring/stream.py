@@ -19,9 +19,9 @@ import redis
 from django.db import IntegrityError, transaction
 
 from compliance import conf
-from compliance.models import DeadLetterEvent
 from compliance.monitoring.events import event_from_signal_payload
-from compliance.services.monitoring import events_evaluate
+from compliance.monitoring.models import DeadLetterEvent
+from compliance.monitoring.services.evaluation import events_evaluate
 
 logger = logging.getLogger(__name__)
 

@@ -158,7 +158,7 @@ def clear_index_cache() -> None:
 def name_index_from_entries(
     entries, *, list_code: str, snapshot_id: int = 0, index: NameIndex | None = None
 ) -> NameIndex:
-    """An index straight from parsed entries (`compliance.importers.ParsedEntry`), with no database:
+    """An index straight from parsed entries (`compliance.lists.importers.ParsedEntry`), with no database:
     for benchmarks and evaluation of the matcher. Given an `index`, the entries are added to it."""
     if index is None:
         index = NameIndex(snapshot_ids=(snapshot_id,))

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from compliance import conf
-from compliance.models import ScreeningHit
 from compliance.screening.matcher import Match, Query, match_name
+from compliance.screening.models import ScreeningHit
 from compliance.screening.names import entity_type_of
-from compliance.selectors import current_name_index, open_hits_for_party, party_hit_keys
+from compliance.screening.selectors import current_name_index, open_hits_for_party, party_hit_keys
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
 

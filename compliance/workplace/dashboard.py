@@ -18,7 +18,8 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from compliance.models import Alert, Case
+from compliance.cases.models import Case
+from compliance.monitoring.models import Alert
 
 # (value, label, lower bound in days, upper bound in days)
 AGE_BUCKETS = (

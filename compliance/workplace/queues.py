@@ -1,6 +1,6 @@
 """The alert and case queues of the admin: filters, bulk actions and cheap counts.
 
-Mixed into `AlertAdmin` (compliance/admin.py) and `CaseAdmin` (compliance/cases/admin.py).
+Mixed into `AlertAdmin` (compliance/monitoring/admin.py) and `CaseAdmin` (compliance/cases/admin.py).
 Pages stay fast over a million alerts: every filter is an indexed predicate (no
 `SELECT DISTINCT` over the table to build a filter's choices), the list reads only the
 columns it shows, related rows come in the same query, and counts are bounded
@@ -26,8 +26,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from compliance.cases.models import Case
 from compliance.cases.services import DECIDE_PERM, TRIAGE_PERM, case_assign, case_close_false_positive
-from compliance.models import Case, Rule, Severity
+from compliance.monitoring.models import Rule, Severity
 from compliance.workplace import pages
 from compliance.workplace.dashboard import AGE_BUCKETS, age_bucket_q
 from compliance.workplace.paginator import EstimatedCountPaginator

@@ -17,7 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Count, FloatField, Q
 from django.db.models.functions import Greatest
 
-from compliance.models import Case, MonitoredTransaction
+from compliance.cases.models import Case
+from compliance.monitoring.models import MonitoredTransaction
 from fintech.models import Customer
 
 SIMILARITY = 0.3

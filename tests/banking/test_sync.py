@@ -136,7 +136,7 @@ def test_transactions_of_unknown_accounts_are_counted_not_stored(fake_plaid, lin
 
 
 def test_synced_bank_transactions_reach_aml_monitoring(fake_plaid, linked_item, relay, monitoring_consumer):
-    from compliance.models import DeadLetterEvent, MonitoredTransaction
+    from compliance.monitoring.models import DeadLetterEvent, MonitoredTransaction
 
     item = linked_item()
     account = item.accounts.get(subtype="checking").account_id

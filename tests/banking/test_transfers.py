@@ -213,8 +213,8 @@ def test_transfer_events_move_the_transfer_once(fake_plaid, linked_item):
 
 
 def test_a_hit_cleared_as_a_false_positive_no_longer_blocks(fake_plaid, linked_item, sdn_subset):
-    from compliance.models import ScreeningHit
-    from compliance.services.hits import screening_hit_dismiss
+    from compliance.screening.models import ScreeningHit
+    from compliance.screening.review import screening_hit_dismiss
 
     name = "Joaquin Guzman Loera"
     item = linked_item(customer=None, owner_names=(name,))
@@ -233,7 +233,7 @@ def test_a_hit_cleared_as_a_false_positive_no_longer_blocks(fake_plaid, linked_i
 
 
 def test_a_sanctioned_account_owner_raises_a_hit_on_the_account(fake_plaid, linked_item, sdn_subset):
-    from compliance.models import ScreeningHit
+    from compliance.screening.models import ScreeningHit
 
     item = linked_item(owner_names=("Joaquin Guzman Loera",))
     account = item.accounts.first()

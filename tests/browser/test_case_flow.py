@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.models import Case, CaseDecision
+from compliance.cases.models import Case, CaseDecision
 from fintech import roles
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import suspicious_events

@@ -27,7 +27,7 @@ import urllib.request
 import pytest
 from django_otp.oath import totp
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 from ledger.models import JournalEntry
 from payments.models import Payment
 from sandbox import env as sandbox_env

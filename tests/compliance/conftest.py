@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from compliance.demo_data import OFAC_SDN_DIR
-from compliance.importers import ofac
+from compliance.lists.importers import ofac
+from compliance.lists.services import sanctions_list_import
 from compliance.screening.index import clear_index_cache, name_index_from_entries
-from compliance.services.lists import sanctions_list_import
 
 DATA = Path(__file__).parent / "data"
 SUBSET_DIR = DATA / "ofac_subset"

@@ -31,7 +31,7 @@ from django.db import transaction
 
 from banking.models import BankTransaction, PlaidItem, Transfer, TransferEventCursor
 from banking.services.transfers import transfer_initiate
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 from fintech.models import OutboxMessage
 from fintech.outbox import outbox_task_enqueue
 from ledger.models import JournalEntry

@@ -22,8 +22,8 @@ import psycopg
 import pytest
 import redis as redis_lib
 
-from compliance.models import Alert, MonitoredTransaction
-from compliance.services.imports import transactions_import
+from compliance.monitoring.models import Alert, MonitoredTransaction
+from compliance.monitoring.services.imports import transactions_import
 from fintech.models import AuditEvent, OutboxMessage
 from ledger.models import JournalEntry
 from payments.models import Payment, WebhookDelivery

@@ -22,7 +22,7 @@ import pytest
 import requests
 import stripe
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 from fintech.models import AuditEvent, OutboxMessage
 from ledger.models import JournalEntry
 from payments.models import Payment, WebhookDelivery

@@ -22,7 +22,7 @@ import time
 import pytest
 import requests
 
-from compliance.models import Alert, MonitoredTransaction
+from compliance.monitoring.models import Alert, MonitoredTransaction
 from fintech.models import AuditEvent, OutboxMessage
 from fintech.services.api_clients import api_client_create
 from ledger.models import JournalEntry

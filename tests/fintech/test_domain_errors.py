@@ -4,7 +4,7 @@ import pytest
 
 from banking.errors import BankLinkError, TransferRefusedError
 from compliance.cases.services import CasePermissionError, CaseTransitionError
-from compliance.services.dead_letters import DeadLetterReplayError
+from compliance.monitoring.services.dead_letters import DeadLetterReplayError
 from fintech.api.exceptions import api_exception_handler
 from fintech.errors import DomainError
 from fintech.services.api_clients import ApiClientRefused

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from compliance.models import ListSnapshot
+from compliance.lists.models import ListSnapshot
 from fintech import roles
 from fintech.models import ApiClient, Customer
 from fintech.services.audit import audit_chain_verify

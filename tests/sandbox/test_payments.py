@@ -7,7 +7,7 @@ import pytest
 import stripe
 from django.conf import settings
 
-from compliance.models import MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 from compliance.monitoring.stream import EventStream
 from fintech.models import AuditEvent
 from ledger.models import JournalEntry

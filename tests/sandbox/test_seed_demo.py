@@ -9,7 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from banking.models import BankTransaction, PlaidItem, PlaidWebhookEvent, Transfer
-from compliance.models import Alert, Case, MonitoredTransaction, SarDraft, ScreeningHit
+from compliance.cases.models import Case, SarDraft
+from compliance.monitoring.models import Alert, MonitoredTransaction
+from compliance.screening.models import ScreeningHit
 from fintech.models import AuditEvent
 from ledger.models import JournalEntry
 from ledger.selectors import journal_entry_totals, ledger_balances

@@ -17,11 +17,11 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
-from compliance.models import Alert
+from compliance.monitoring.models import Alert
 from fintech import roles
 from fintech.services.api_clients import api_client_create
 from payments.models import Payment, Refund
-from tests.compliance.queue.conftest import make_alert
+from tests.compliance.workplace.conftest import make_alert
 from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login, api_client_for
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from compliance.cases.decisions import case_decision_approve, case_decision_propose
+from compliance.cases.models import Case, CaseDecision, CaseTransition
 from compliance.cases.sar import sar_draft_generate
 from compliance.cases.services import CaseTransitionError, allowed_transitions, case_transition
-from compliance.models import Case, CaseDecision, CaseTransition
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import alerted_case, login, staff  # noqa: F401  (fixtures)
 

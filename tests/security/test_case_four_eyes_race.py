@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from compliance.cases.decisions import case_decision_approve, case_decision_propose
+from compliance.cases.models import Case, CaseDecision, CaseTransition
 from compliance.cases.services import case_transition
-from compliance.models import Case, CaseDecision, CaseTransition
 from fintech.errors import DomainError
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import alerted_case, staff  # noqa: F401  (fixtures)

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from compliance.models import Alert
+from compliance.monitoring.models import Alert
 from fintech import roles
-from tests.compliance.queue.conftest import make_alert
+from tests.compliance.workplace.conftest import make_alert
 from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login, api_client_for
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.models import Alert, Case, ScreeningHit
+from compliance.cases.models import Case
+from compliance.monitoring.models import Alert
+from compliance.screening.models import ScreeningHit
 from compliance.services.screening import customer_screen
 from fintech import roles
 from fintech.models import AuditEvent
 from tests.compliance.conftest import import_subset
-from tests.compliance.queue.conftest import make_alert, make_case
+from tests.compliance.workplace.conftest import make_alert, make_case
 from tests.factories import PASSWORD, CustomerFactory, make_staff
 from tests.helpers import admin_login, api_client_for
 

@@ -19,8 +19,8 @@ from django.db import connection
 from django.test import override_settings
 from django_otp import device_classes
 
-from compliance.models import Alert, MonitoredTransaction
-from compliance.services.monitoring import aml_scan_run, transactions_upsert
+from compliance.monitoring.models import Alert, MonitoredTransaction
+from compliance.monitoring.services.evaluation import aml_scan_run, transactions_upsert
 from fintech import roles
 from fintech.crypto import generate_key, key_id_of, key_ring
 from fintech.fields import EncryptedTextField

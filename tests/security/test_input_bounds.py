@@ -17,7 +17,7 @@ from fintech import roles
 from fintech.models import AuditEvent
 from payments.models import Payment, WebhookDelivery
 from tests.banking.conftest import fake_plaid, linked_item  # noqa: F401  (fixtures)
-from tests.compliance.queue.conftest import analyst_client  # noqa: F401  (fixture)
+from tests.compliance.workplace.conftest import analyst_client  # noqa: F401  (fixture)
 from tests.factories import CustomerFactory, make_staff
 from tests.helpers import api_client_for
 from tests.payments.conftest import fake_braintree, signed_headers, webhook_secrets  # noqa: F401  (fixtures)

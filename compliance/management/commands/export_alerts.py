@@ -10,7 +10,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from compliance.selectors import alerts_evidence_source_ids, alerts_list
+from compliance.monitoring.selectors import alerts_evidence_source_ids, alerts_list
 from fintech.services.audit import audit_event_record
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.importers import ListFormatError, ftm, generic, ofac, un
-from compliance.services.lists import sanctions_list_import
+from compliance.lists.importers import ListFormatError, ftm, generic, ofac, un
+from compliance.lists.services import sanctions_list_import
 
 GENERIC_HELP = generic.__doc__.split("\n\n", 1)[1]
 

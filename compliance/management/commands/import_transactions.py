@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.services.imports import transactions_import
+from compliance.monitoring.services.imports import transactions_import
 
 
 class Command(BaseCommand):

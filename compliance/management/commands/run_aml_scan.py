@@ -6,7 +6,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.services.monitoring import aml_scan_run
+from compliance.monitoring.services.evaluation import aml_scan_run
 
 
 def parse_day_or_time(text: str) -> datetime.datetime:

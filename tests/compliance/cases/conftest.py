@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from compliance.models import Case
+from compliance.cases.models import Case
 from fintech import roles
 from tests.compliance.monitoring.helpers import T0, days, event, hours, run
 from tests.factories import PASSWORD, CustomerFactory, make_staff

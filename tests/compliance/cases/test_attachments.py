@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from compliance.models import CaseAttachment
+from compliance.cases.models import CaseAttachment
 from fintech.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

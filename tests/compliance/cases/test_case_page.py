@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from compliance.models import Alert, Case
+from compliance.cases.models import Case
+from compliance.monitoring.models import Alert
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import suspicious_events
 from tests.compliance.monitoring.helpers import T0, days, event, hours, run

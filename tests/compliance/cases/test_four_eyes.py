@@ -6,9 +6,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from compliance.cases.decisions import case_decision_approve, case_decision_propose, case_decision_reject
+from compliance.cases.models import Case, CaseDecision
 from compliance.cases.sar import sar_draft_generate, sar_file
 from compliance.cases.services import CasePermissionError, CaseTransitionError, case_transition
-from compliance.models import Case, CaseDecision
 from fintech.errors import ConflictError
 from fintech.models import AuditEvent
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
+from compliance.cases.models import Case
 from compliance.cases.services import case_for_alert, case_transition
-from compliance.models import Alert, Case, ScreeningHit
-from compliance.services.hits import screening_hit_confirm
+from compliance.monitoring.models import Alert
+from compliance.screening.models import ScreeningHit
+from compliance.screening.review import screening_hit_confirm
 from compliance.services.screening import customer_screen
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import suspicious_events

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from compliance.cases.decisions import case_decision_propose
+from compliance.cases.models import Case, CaseComment, CaseDecision
 from compliance.cases.sar import sar_draft_generate
 from compliance.cases.services import case_transition
-from compliance.models import Case, CaseComment, CaseDecision
 
 pytestmark = pytest.mark.django_db
 

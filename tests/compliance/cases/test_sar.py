@@ -8,10 +8,11 @@ import json
 import pytest
 
 from compliance.cases.decisions import case_decision_propose
+from compliance.cases.models import Case, CaseDecision
 from compliance.cases.sar import TYPOLOGIES, sar_draft_generate, sar_draft_update
 from compliance.cases.sar_export import SCHEMA, sar_as_dict, sar_as_html, sar_as_pdf
 from compliance.cases.services import CasePermissionError, CaseTransitionError, case_transition
-from compliance.models import Case, CaseDecision, MonitoredTransaction
+from compliance.monitoring.models import MonitoredTransaction
 from compliance.monitoring.rules import DEFAULT_RULES
 from fintech.errors import ConflictError
 from fintech.models import AuditEvent

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
+from compliance.cases.models import Case, CaseTransition
 from compliance.cases.services import (
     TRANSITIONS,
     CasePermissionError,
@@ -13,7 +14,7 @@ from compliance.cases.services import (
     case_close_false_positive,
     case_transition,
 )
-from compliance.models import Alert, Case, CaseTransition
+from compliance.monitoring.models import Alert
 from fintech.errors import DomainError
 from fintech.models import AuditEvent
 
@@ -118,7 +119,7 @@ def test_cases_cannot_be_assigned_to_someone_who_cannot_work_them(alerted_case, 
 
 
 def test_bulk_close_as_false_positive_closes_new_and_in_review_but_not_escalated(alerted_case, staff):
-    from compliance.models import Alert as A
+    from compliance.monitoring.models import Alert as A
     from tests.compliance.cases.conftest import suspicious_events
     from tests.compliance.monitoring.helpers import run
     from tests.factories import CustomerFactory

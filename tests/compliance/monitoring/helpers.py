@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import itertools
 
-from compliance.models import Alert
-from compliance.services.monitoring import aml_scan_run, events_evaluate, transactions_upsert
+from compliance.monitoring.models import Alert
+from compliance.monitoring.services.evaluation import aml_scan_run, events_evaluate, transactions_upsert
 
 T0 = datetime.datetime(2026, 6, 1, 10, 0, tzinfo=datetime.UTC)
 _ids = itertools.count(1)

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compliance.models import Alert, AnomalyModel
 from compliance.monitoring import anomaly
+from compliance.monitoring.models import Alert, AnomalyModel
 from compliance.monitoring.scan import load_frame
-from compliance.services.anomaly import anomaly_scan, feature_windows
+from compliance.monitoring.services.anomaly import anomaly_scan, feature_windows
 from compliance.tasks import train_anomaly_model_task
 from fintech.models import AuditEvent
 from tests.compliance.monitoring.helpers import T0, days, event, hours, run
@@ -70,7 +70,7 @@ def test_too_few_customers_train_nothing(db):
 
 
 def test_both_modes_raise_the_anomaly_alert_on_the_same_data(book):
-    from compliance.models import MonitoredTransaction
+    from compliance.monitoring.models import MonitoredTransaction
     from tests.compliance.monitoring.helpers import run as feed
 
     train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(30)).isoformat())
@@ -86,7 +86,7 @@ def test_both_modes_raise_the_anomaly_alert_on_the_same_data(book):
 
 
 def test_a_retrained_model_is_picked_up_by_a_running_process(book):
-    from compliance.services.anomaly import current_model
+    from compliance.monitoring.services.anomaly import current_model
 
     train_anomaly_model_task(start=(T0 - days(1)).isoformat(), end=(T0 + days(30)).isoformat())
     first = current_model()
@@ -97,7 +97,7 @@ def test_a_retrained_model_is_picked_up_by_a_running_process(book):
 
 def test_training_and_scoring_use_the_same_thirty_day_window():
     # given: 30 customers with the same steady habits over four months, nothing strange
-    from compliance.services.monitoring import transactions_upsert
+    from compliance.monitoring.services.evaluation import transactions_upsert
 
     events = []
     for i, c in enumerate(CustomerFactory.create_batch(30)):

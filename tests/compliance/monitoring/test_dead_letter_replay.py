@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.models import Alert, DeadLetterEvent, MonitoredTransaction
+from compliance.monitoring.models import Alert, DeadLetterEvent, MonitoredTransaction
 from compliance.monitoring.stream import EventStream
 from fintech.models import AuditEvent
 from fintech.roles import ANALYST, COMPLIANCE_OFFICER

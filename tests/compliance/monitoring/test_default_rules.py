@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.db.models.signals import post_migrate
 
-from compliance.models import Rule
+from compliance.monitoring.models import Rule
 from compliance.monitoring.rules import DEFAULT_RULES
 
 

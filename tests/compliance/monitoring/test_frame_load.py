@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from compliance.monitoring.scan import load_frame
-from compliance.services.monitoring import transactions_upsert
+from compliance.monitoring.services.evaluation import transactions_upsert
 from tests.compliance.monitoring.helpers import T0, event
 from tests.factories import CustomerFactory
 

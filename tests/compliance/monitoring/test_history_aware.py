@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.models import Alert
+from compliance.monitoring.models import Alert
 from fintech.models import Customer
 from tests.compliance.monitoring.helpers import T0, days, event, hours, run
 from tests.factories import CustomerFactory

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from compliance.models import Alert, MonitoredTransaction
-from compliance.services.imports import transactions_import
-from compliance.services.monitoring import aml_scan_run
+from compliance.monitoring.models import Alert, MonitoredTransaction
+from compliance.monitoring.services.evaluation import aml_scan_run
+from compliance.monitoring.services.imports import transactions_import
 from fintech.models import AuditEvent, Customer, OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_a_wrong_header_imports_nothing():
 
 
 def test_created_customers_and_counterparties_are_screened_once_per_file(tmp_path, sdn_subset):
-    from compliance.models import ScreeningHit
+    from compliance.screening.models import ScreeningHit
 
     path = tmp_path / "tx.csv"
     path.write_text(

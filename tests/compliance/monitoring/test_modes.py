@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from compliance.models import Alert, MonitoredTransaction
-from compliance.services.monitoring import aml_scan_run, events_evaluate
+from compliance.monitoring.models import Alert, MonitoredTransaction
+from compliance.monitoring.services.evaluation import aml_scan_run, events_evaluate
 from tests.compliance.monitoring.helpers import T0, days, event, hours, run
 from tests.factories import CustomerFactory
 

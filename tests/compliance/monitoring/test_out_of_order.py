@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.models import Alert, MonitoredTransaction
-from compliance.services.monitoring import events_evaluate
+from compliance.monitoring.models import Alert, MonitoredTransaction
+from compliance.monitoring.services.evaluation import events_evaluate
 from tests.compliance.monitoring.helpers import T0, hours
 from tests.compliance.monitoring.helpers import event as tx
 from tests.factories import CustomerFactory

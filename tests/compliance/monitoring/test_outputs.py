@@ -10,7 +10,7 @@ import redis as redis_lib
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from compliance.models import Alert, DeadLetterEvent, MonitoredTransaction, Rule
+from compliance.monitoring.models import Alert, DeadLetterEvent, MonitoredTransaction, Rule
 from fintech import roles
 from fintech.events import publish_transaction_event
 from fintech.models import AuditEvent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.models import Alert, Rule
+from compliance.monitoring.models import Alert, Rule
 from fintech.models import AuditEvent, Customer
 from tests.compliance.monitoring.helpers import T0, days, event, hours, run
 from tests.factories import CustomerFactory

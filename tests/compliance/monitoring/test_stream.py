@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from compliance.models import Alert, DeadLetterEvent, MonitoredTransaction
+from compliance.monitoring.models import Alert, DeadLetterEvent, MonitoredTransaction
 from compliance.monitoring.stream import EventStream
 from tests.compliance.monitoring.helpers import T0, event, hours
 from tests.factories import CustomerFactory

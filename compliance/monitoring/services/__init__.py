@@ -1,0 +1,1 @@
+"""Monitoring's write use-cases, one module per kind of work (see `compliance.monitoring`)."""
