@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from fintech.gateway_secret_policy import GATEWAY_SECRETS, gateway_secret_problems
 from fintech.key_policy import production_key_problems
-from fintech.provider_settings import PROVIDER_SETTINGS, gateway_secret_problems
 
 # fintech.E001, E002, E003: one stable id per key, whatever else is wrong.
 CHECKED_KEYS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "AUDIT_CHAIN_KEYS")
@@ -42,7 +42,8 @@ def gateway_secrets_check(app_configs, **kwargs) -> list[Error]:
     """An enabled gateway (any of its settings set) whose secrets are missing or placeholders
     fails the deploy check: its webhooks would all be refused, or its calls all fail, with
     customers' money in flight (production itself refuses them earlier, in settings)."""
-    values = {name: getattr(settings, name) for name in PROVIDER_SETTINGS}
+    names = {name for spec in GATEWAY_SECRETS.values() for name in (*spec["enabled_by"], *spec["secrets"])}
+    values = {name: getattr(settings, name) for name in names}
     return [
         Error(
             f"{gateway.capitalize()} is enabled but: " + "; ".join(found),

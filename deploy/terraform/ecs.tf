@@ -35,7 +35,7 @@ module "web" {
   source  = "./modules/ecs_process"
   name    = "${var.name}-web"
   process = "web"
-  command = ["gunicorn", "fintech.wsgi", "--config", "gunicorn.conf.py"]
+  command = ["gunicorn", "config.wsgi", "--config", "gunicorn.conf.py"]
 
   environment = local.app_environment
   secrets     = local.app_secrets
@@ -65,7 +65,7 @@ module "worker" {
   source  = "./modules/ecs_process"
   name    = "${var.name}-worker"
   process = "worker"
-  command = ["celery", "-A", "fintech", "worker", "--loglevel", "INFO"]
+  command = ["celery", "-A", "config", "worker", "--loglevel", "INFO"]
 
   environment = local.app_environment
   secrets     = local.app_secrets
@@ -75,7 +75,7 @@ module "worker" {
   min_count = var.processes["worker"].min_count
   max_count = var.processes["worker"].max_count
   # The worker answers a ping over the broker: connected and consuming.
-  health_check_command = ["sh", "-c", "celery -A fintech inspect ping --destination celery@$HOSTNAME --timeout 10 | grep -q pong"]
+  health_check_command = ["sh", "-c", "celery -A config inspect ping --destination celery@$HOSTNAME --timeout 10 | grep -q pong"]
 
   cluster_arn                = local.process_defaults.cluster_arn
   image                      = local.process_defaults.image
@@ -94,7 +94,7 @@ module "beat" {
   source    = "./modules/ecs_process"
   name      = "${var.name}-beat"
   process   = "beat"
-  command   = ["celery", "-A", "fintech", "beat", "--loglevel", "INFO", "--schedule", "/app/var/run/celerybeat-schedule"]
+  command   = ["celery", "-A", "config", "beat", "--loglevel", "INFO", "--schedule", "/app/var/run/celerybeat-schedule"]
   singleton = true
 
   environment = local.app_environment

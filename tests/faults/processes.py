@@ -303,7 +303,7 @@ def gunicorn(env: dict[str, str], logdir: Path, port: int) -> AppProcess:
             sys.executable,
             "-m",
             "gunicorn",
-            "fintech.wsgi",
+            "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -7,8 +7,9 @@ import secrets
 
 import pytest
 
-from fintech.provider_settings import gateway_secret_problems, provider_settings
-from tests.fintech.test_production_settings import PRODUCTION, manage
+from fintech.gateway_secret_policy import gateway_secret_problems
+from fintech.provider_settings import provider_settings
+from tests.config.test_production_settings import PRODUCTION, manage
 
 
 def _stripe_key() -> str:

@@ -7,7 +7,7 @@ import pytest
 import stripe
 from celery.result import allow_join_result
 
-from fintech.celery import app as celery_app
+from config.celery import app as celery_app
 from payments.models import Payment, WebhookDelivery
 from payments.services.payments import payment_create, payment_submit
 from payments.tasks import apply_webhook_delivery

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from fintech.settings import _DEV_AUDIT_CHAIN_KEY, _DEV_BLIND_INDEX_KEY, _DEV_FIELD_KEY, _DEV_SECRET_KEY
-from tests.fintech.test_production_settings import PRODUCTION, manage
+from config.settings import _DEV_AUDIT_CHAIN_KEY, _DEV_BLIND_INDEX_KEY, _DEV_FIELD_KEY, _DEV_SECRET_KEY
+from tests.config.test_production_settings import PRODUCTION, manage
 
 
 def test_production_refuses_to_start_with_the_committed_secret_key():

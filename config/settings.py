@@ -28,9 +28,10 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config.production_env import REQUIRED_AT_BOOT
+from fintech.gateway_secret_policy import gateway_secret_problems
 from fintech.key_policy import production_key_problems
-from fintech.production_env import REQUIRED_AT_BOOT
-from fintech.provider_settings import gateway_secret_problems, provider_settings
+from fintech.provider_settings import provider_settings
 from fintech.sandbox_policy import sandbox_settings_in
 from sandbox.env import SANDBOX_ENV
 
@@ -54,7 +55,7 @@ _DEV_BLIND_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LW5vdC1mb3ItcHJvZA=="  #
 _DEV_AUDIT_CHAIN_KEY = "ZGV2LW9ubHktYXVkaXQtY2hhaW4ta2V5LW5vdC1wcm9kIQ=="  # noqa: S105
 COMMITTED_KEYS = frozenset({_DEV_SECRET_KEY, _DEV_FIELD_KEY, _DEV_BLIND_INDEX_KEY, _DEV_AUDIT_CHAIN_KEY})
 
-# The deployments are checked against the same list (fintech/production_env.py).
+# The deployments are checked against the same list (config/production_env.py).
 REQUIRED_IN_PRODUCTION = REQUIRED_AT_BOOT
 if PRODUCTION:
     missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="")]
@@ -145,9 +146,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "fintech.urls"
-WSGI_APPLICATION = "fintech.wsgi.application"
-ASGI_APPLICATION = "fintech.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -246,6 +247,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The customer dashboard's sections, in order: each app's template, with the customer in
+# its context (the core's page includes them by these names, so it loads no app's tags).
+CUSTOMER_DASHBOARD_SECTIONS = ["payments/_dashboard_section.html", "banking/_dashboard_section.html"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
