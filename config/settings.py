@@ -177,6 +177,10 @@ if PRODUCTION and (gateway_problems := gateway_secret_problems(provider_settings
         + "; ".join(problem for found in gateway_problems.values() for problem in found)
     )
 
+# Sanctions screening for the apps that move money (fintech/party_screening.py, the port):
+# the module that implements it. Checked at start-up (fintech.E007).
+PARTY_SCREENING = "compliance.services.screening"
+
 # --- Database, Redis, cache, Celery ----------------------------------------------------
 # PostgreSQL and Redis everywhere, never a stand-in: the code has no other path to fall back to.
 _missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.str(name, default="")]

@@ -1,4 +1,5 @@
-"""System checks of the project's own security settings (`manage.py check --deploy`)."""
+"""System checks of the core's settings: the security settings (`manage.py check --deploy`)
+and the screening port's implementation (every `manage.py check`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.core.checks import Error, Tags, register
 
 from fintech.gateway_secret_policy import GATEWAY_SECRETS, gateway_secret_problems
 from fintech.key_policy import production_key_problems
+from fintech.party_screening import party_screening_implementation
 
 # fintech.E001, E002, E003: one stable id per key, whatever else is wrong.
 CHECKED_KEYS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "AUDIT_CHAIN_KEYS")
@@ -52,4 +54,31 @@ def gateway_secrets_check(app_configs, **kwargs) -> list[Error]:
             id=GATEWAY_CHECK_IDS[gateway],
         )
         for gateway, found in gateway_secret_problems(values).items()
+    ]
+
+
+@register()
+def party_screening_check(app_configs, **kwargs) -> list[Error]:
+    """The screening port's implementation (settings.PARTY_SCREENING) imports and offers both
+    functions. Without it every transfer would be refused as unscreened and no bank item
+    could be linked; this way `manage.py check` and `migrate` (which every deployment runs
+    before its processes start) fail and say why (fintech.E007)."""
+    try:
+        implementation = party_screening_implementation()
+    except (ImportError, AttributeError, TypeError) as exc:
+        problem = f"PARTY_SCREENING does not name an importable module: {exc}"
+    else:
+        missing = [
+            name for name in ("screen_party", "party_is_blocked") if not callable(getattr(implementation, name, None))
+        ]
+        if not missing:
+            return []
+        problem = f"PARTY_SCREENING ({settings.PARTY_SCREENING}) lacks " + ", ".join(missing)
+    return [
+        Error(
+            problem,
+            hint="Name the module that implements fintech.party_screening.PartyScreening "
+            "(compliance's screening service).",
+            id="fintech.E007",
+        )
     ]
