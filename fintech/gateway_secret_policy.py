@@ -54,7 +54,7 @@ def _secret_problem(name: str, value: str, prefixes: tuple[str, ...]) -> str | N
 
 def gateway_secret_problems(values: Mapping[str, Any]) -> dict[str, list[str]]:
     """Per enabled gateway, why its secrets cannot be production's; empty when they can.
-    `values` are the typed settings (`provider_settings(...)` or `django.conf.settings`)."""
+    `values` are the typed settings: as read at start-up, or `django.conf.settings`."""
     problems: dict[str, list[str]] = {}
     for gateway, spec in GATEWAY_SECRETS.items():
         if not any(values.get(name) for name in spec["enabled_by"]):

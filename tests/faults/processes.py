@@ -328,7 +328,7 @@ def celery_worker(env: dict[str, str], logdir: Path, *, concurrency: int = 1) ->
             "-m",
             "celery",
             "-A",
-            "fintech",
+            "config",
             "worker",
             "--pool",
             "prefork",
