@@ -159,6 +159,16 @@ SETTING_DEFINITIONS: dict[str, Setting] = {
         "database host cannot write (docs/security/auditchain.md)",
         shown="`$VAR_DIR/audit/checkpoints.jsonl`",
     ),
+    # --- The web process (gunicorn.conf.py reads these; gunicorn's, not Django's)
+    "WEB_BIND": Setting(_text, "127.0.0.1:8000", "address gunicorn listens on", django_setting=False),
+    "WEB_CONCURRENCY": Setting(_integer, 2, "gunicorn worker processes", django_setting=False),
+    "WEB_THREADS": Setting(_integer, 4, "threads per gunicorn worker", django_setting=False),
+    "WEB_ACCESS_LOG": Setting(
+        _text,
+        "-",
+        "where access log lines go: `-` (stdout), a path, or empty for none",
+        django_setting=False,
+    ),
     # --- PostgreSQL, Redis, Celery, the outbox
     "DATABASE_URL": Setting(
         _text,
