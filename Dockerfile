@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for every process of the product; the command picks the process:
-#   web       gunicorn fintech.wsgi --config gunicorn.conf.py        (the default)
-#   worker    celery -A fintech worker --loglevel INFO
-#   beat      celery -A fintech beat --loglevel INFO --schedule /app/var/run/celerybeat-schedule  (exactly one)
+#   web       gunicorn config.wsgi --config gunicorn.conf.py        (the default)
+#   worker    celery -A config worker --loglevel INFO
+#   beat      celery -A config beat --loglevel INFO --schedule /app/var/run/celerybeat-schedule  (exactly one)
 #   relay     python manage.py run_outbox_relay
 #   aml       python manage.py run_aml_consumer
 #   migrate   python manage.py migrate --noinput                      (one-off task)
@@ -45,7 +45,7 @@ COPY --from=builder /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DJANGO_SETTINGS_MODULE=fintech.settings \
+    DJANGO_SETTINGS_MODULE=config.settings \
     DJANGO_ENV=production \
     VAR_DIR=/app/var \
     WEB_BIND=0.0.0.0:8000
@@ -58,7 +58,7 @@ COPY --chown=root:root . /app
 # volumes in production (deploy/compose.yaml, deploy/terraform).
 RUN DJANGO_ENV=development DATABASE_URL=postgres://build@127.0.0.1:1/build REDIS_URL=redis://127.0.0.1:1/0 \
       python manage.py collectstatic --noinput --verbosity 0 \
- && python -m compileall -q fintech ledger payments banking compliance sandbox \
+ && python -m compileall -q config fintech ledger payments banking compliance sandbox \
  && install -d -o fintech -g fintech -m 0750 /app/var/audit /app/var/run \
  && chmod 0755 /app/deploy/docker-entrypoint.sh
 # By number, so a runtime that checks for a non-root user (runAsNonRoot) can tell.
@@ -69,4 +69,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "/app/deploy/healthcheck.py"]
 ENTRYPOINT ["/app/deploy/docker-entrypoint.sh"]
-CMD ["gunicorn", "fintech.wsgi", "--config", "gunicorn.conf.py"]
+CMD ["gunicorn", "config.wsgi", "--config", "gunicorn.conf.py"]

@@ -77,7 +77,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive fintech ledger payments banking compliance bench
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive config fintech ledger payments banking compliance bench
 	$(BIN)/python .ci/secrets_baseline.py --check
 	$(ENGINES) -- $(BIN)/python manage.py makemigrations --check --dry-run
 

@@ -3,10 +3,8 @@
 The master loads the name-analysis data before it forks the workers (`when_ready`); each worker
 freezes its imported heap out of the garbage collector (`post_worker_init`).
 
-WEB_BIND           address to listen on (default 127.0.0.1:8000)
-WEB_CONCURRENCY    worker processes (default: 2)
-WEB_THREADS        threads per worker (default 4)
-WEB_ACCESS_LOG     where access log lines go: "-" (stdout, the default) or a path; empty: none
+WEB_BIND, WEB_CONCURRENCY, WEB_THREADS and WEB_ACCESS_LOG are defined, with their defaults,
+in config/setting_definitions.py (docs/configuration.md lists them).
 
 Access lines are written by fintech.access_log.AccessLogger: the combined format plus
 the time taken and the request id.
@@ -14,13 +12,17 @@ the time taken and the request id.
 
 import os
 
-bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+from config.setting_definitions import settings_from_environment
+
+_web = settings_from_environment(os.environ, names=["WEB_BIND", "WEB_CONCURRENCY", "WEB_THREADS", "WEB_ACCESS_LOG"])
+
+bind = _web["WEB_BIND"]
+workers = _web["WEB_CONCURRENCY"]
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = _web["WEB_THREADS"]
 keepalive = 30
 graceful_timeout = 5
-accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+accesslog = _web["WEB_ACCESS_LOG"] or None
 logger_class = "fintech.access_log.AccessLogger"
 
 

@@ -2,7 +2,7 @@
 `override_settings` (a fake Plaid, a lower limit) takes effect at once.
 
 Every setting is defined once, with its type, default and meaning, in
-`fintech/provider_settings.py` (PLAID_*, TRANSFER_*); what is here are product constants.
+`config/setting_definitions.py` (PLAID_*, TRANSFER_*); what is here are product constants.
 All transfer amounts are minor units of TRANSFER_CURRENCY.
 """
 

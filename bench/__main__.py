@@ -29,7 +29,7 @@ BENCHMARKS = [
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fintech.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Measured as production runs: without DEBUG, which keeps every SQL statement with its
     # parameters in memory (the development default). The processes a benchmark starts
     # (gunicorn, AML consumers, the reconciling child) inherit it.

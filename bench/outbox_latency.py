@@ -63,7 +63,7 @@ def run() -> list[dict]:
     # Both read AML_STREAM at start: the relay sends transaction events there, the consumer reads it.
     relay = _start(["run_outbox_relay"], env)
     consumer = _start(["run_aml_consumer", "--name", "bench-latency", "--block-ms", "1000"], env)
-    previous_stream, settings.TRANSACTION_EVENT_STREAM = settings.TRANSACTION_EVENT_STREAM, stream
+    previous_stream, settings.AML_STREAM = settings.AML_STREAM, stream
     committed: dict[str, float] = {}
     try:
         customer = Customer.objects.create(external_id=f"bench-latency-{uuid.uuid4().hex[:8]}", legal_name="Bench")
@@ -94,7 +94,7 @@ def run() -> list[dict]:
             )
             time.sleep(0.5)
     finally:
-        settings.TRANSACTION_EVENT_STREAM = previous_stream
+        settings.AML_STREAM = previous_stream
         _stop(relay)
         _stop(consumer)
         import redis

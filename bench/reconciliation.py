@@ -188,7 +188,7 @@ def child(path: str) -> None:
     """The timed part, alone in its process so that its peak RSS is its own."""
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fintech.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from payments.reconciliation.runs import reconciliation_run_now
     from payments.reconciliation.sources import SettlementFileSource

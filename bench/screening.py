@@ -81,7 +81,7 @@ _index = None
 def _setup():
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fintech.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
 
 

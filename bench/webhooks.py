@@ -150,14 +150,14 @@ def _gunicorn(port: int, secret: str) -> subprocess.Popen:
         **os.environ,
         "STRIPE_WEBHOOK_SECRETS": secret,
         "DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "fintech.settings"),
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
     }
     return subprocess.Popen(  # noqa: S603  # nosec B603 - our own interpreter, fixed arguments
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "fintech.wsgi",
+            "config.wsgi",
             "--config",
             str(ROOT / "gunicorn.conf.py"),
             "--bind",

@@ -2,7 +2,7 @@
 `override_settings` (a lower threshold, a smaller attachment limit) takes effect at once.
 
 Every setting is defined once, with its type, default and meaning, in
-`fintech/provider_settings.py` (SCREENING_*, AML_*, COMPLIANCE_*).
+`config/setting_definitions.py` (SCREENING_*, AML_*, COMPLIANCE_*).
 
 SCREENING_THRESHOLD: final score (0-100) at or above which a match is a hit. The score
 is the name model's 0-100 confidence that two names are the same party's, moved by the

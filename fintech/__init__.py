@@ -1,3 +1,2 @@
-from fintech.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The core app (label `fintech`): customers, the audit trail, encryption, money, events,
+the outbox and the API base. The project package is `config/`; this app imports no other."""

@@ -2,7 +2,7 @@
 
 Payments and banking call `publish_transaction_event` inside the transaction that moves
 the money: the event is an outbox row (docs/outbox.md), so it reaches the Redis stream
-`settings.TRANSACTION_EVENT_STREAM` if and only if the movement committed, however the
+`settings.AML_STREAM` if and only if the movement committed, however the
 process dies afterwards. Compliance's consumers read the stream. The payload holds plain
 types only. `direction` is seen from the customer's account (with us, or at their bank):
 "in" when money arrives there, "out" when it leaves. `occurred_at` is ISO 8601 with an
@@ -59,7 +59,7 @@ def transaction_event_record(payload: dict[str, Any]) -> None:
     customer's (customer_id None) has nothing to monitor per customer and is not sent."""
     if payload.get("customer_id") is None:
         return
-    outbox_event_publish(stream=settings.TRANSACTION_EVENT_STREAM, event=payload)
+    outbox_event_publish(stream=settings.AML_STREAM, event=payload)
 
 
 def publish_transaction_event(**fields: Any) -> None:

@@ -1,8 +1,7 @@
-from importlib.util import find_spec
+"""The core's pages: customer accounts (sign-up, sign-in, password reset), the customer
+dashboard and the health probes. The project's URLconf (config/urls.py) includes them."""
 
-from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from fintech.views import accounts, customers, health
 
@@ -29,22 +28,6 @@ urlpatterns = [
     path("", customers.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("admin/", admin.site.urls),
     path("accounts/", include(accounts_patterns)),
     path("dashboard/", include(customer_patterns)),
-    path("api/v1/", include("fintech.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The split view serves its start-up script as a file: no inline script, so the CSP holds.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
-
-# Each app's customer pages and webhook endpoints, included by name so that the core
-# imports no app module.
-for app in ("payments", "banking", "compliance"):
-    if find_spec(f"{app}.urls"):
-        urlpatterns.append(path("", include(f"{app}.urls")))
-
-handler400 = "fintech.views.errors.bad_request"
-handler403 = "fintech.views.errors.permission_denied"
-handler404 = "fintech.views.errors.page_not_found"
-handler500 = "fintech.views.errors.server_error"

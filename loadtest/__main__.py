@@ -120,7 +120,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "fintech.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_ENV": "development",
         "DEBUG": "0",  # no SQL recording, real error pages: measure what production runs
         "DATABASE_URL": database_url,
@@ -157,7 +157,7 @@ def main() -> int:
                     python,
                     "-m",
                     "gunicorn",
-                    "fintech.wsgi",
+                    "config.wsgi",
                     "--bind",
                     f"127.0.0.1:{port}",
                     "--workers",
@@ -221,7 +221,7 @@ def main() -> int:
     finally:
         _stop(load)
         _stop(web)
-    _run([python, "-m", "celery", "-A", "fintech", "purge", "-f"], env, timeout=120)  # the load's own queue
+    _run([python, "-m", "celery", "-A", "config", "purge", "-f"], env, timeout=120)  # the load's own queue
     if not stats_file.exists():
         print(f"no statistics were written; see {OUT / 'locust.log'}", file=sys.stderr)
         return 1

@@ -2,7 +2,7 @@
 `override_settings` (a fake gateway, a rotated webhook secret) takes effect at once.
 
 Every setting is defined once, with its type, default and meaning, in
-`fintech/provider_settings.py`; what is here are product constants and what is derived
+`config/setting_definitions.py`; what is here are product constants and what is derived
 from the settings (is a gateway configured, the Braintree credentials as one value).
 """
 

@@ -54,10 +54,10 @@ class Sandbox:
 
     def settings(self) -> dict:
         """`environ()` as typed Django settings, for `override_settings(**box.settings())`."""
-        from fintech.provider_settings import provider_settings
+        from config.setting_definitions import settings_from_environment
 
         environ = self.environ()
-        return provider_settings(environ, names=environ)
+        return settings_from_environment(environ, names=environ)
 
     def _servers(self):
         return zip(("stripe", "braintree", "plaid"), (self.stripe, self.braintree, self.plaid), self.ports, strict=True)

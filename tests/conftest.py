@@ -74,7 +74,7 @@ class PublishedTransactionEvents:
         from fintech.models import OutboxMessage
 
         rows = OutboxMessage.objects.filter(
-            pk__gt=self._after, kind=OutboxMessage.Kind.STREAM, destination=django_settings.TRANSACTION_EVENT_STREAM
+            pk__gt=self._after, kind=OutboxMessage.Kind.STREAM, destination=django_settings.AML_STREAM
         )
         return list(rows.order_by("pk").values_list("payload", flat=True))
 

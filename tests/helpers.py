@@ -95,13 +95,15 @@ def recorded_tasks():
     found.extend((destination, payload["args"]) for destination, payload in rows.values_list("destination", "payload"))
 
 
-def provider_settings_set(settings, monkeypatch, environ: dict[str, str]) -> None:
-    """Set provider settings (fintech/provider_settings.py) for one test, given as environment
-    text: in this process through Django's settings (what the code reads), and in the
-    environment, so the workers and servers the test starts read the same values at start-up."""
-    from fintech.provider_settings import provider_settings
+def settings_set_from_env(settings, monkeypatch, environ: dict[str, str]) -> None:
+    """Set settings for one test, given as the text of environment variables and parsed by
+    their definitions (config/setting_definitions.py), as a deployment states them. This
+    process reads them through Django's settings (pytest-django's `settings` fixture); they
+    are also exported, for this test only, to the environment the processes it starts
+    inherit (the workers and relays of tests/faults/), which read settings at start-up."""
+    from config.setting_definitions import settings_from_environment
 
-    for name, value in provider_settings(environ, names=environ).items():
+    for name, value in settings_from_environment(environ, names=environ).items():
         setattr(settings, name, value)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)

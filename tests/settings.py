@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_ENV", "test")
 
-from fintech.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: E402,F403
 
 # Tests create many users; the real hasher would dominate the run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303

@@ -12,9 +12,9 @@ from banking import plaid
 from banking.errors import BankLinkError
 from banking.models import BankAccount, PlaidItem
 from banking.plaid.types import LinkToken
-from compliance.services.screening import screen_party
 from fintech.models import Customer
 from fintech.outbox import outbox_task_enqueue
+from fintech.party_screening import screen_party
 from fintech.services.audit import audit_event_record
 
 logger = logging.getLogger(__name__)

@@ -23,9 +23,9 @@ from banking.errors import TransferRefusedError
 from banking.models import BankAccount, PlaidItem, Transfer, TransferCheck, TransferEventCursor
 from banking.services.owner_names import NameMatch, owner_name_match
 from banking.services.transfer_ledger import SETTLED, transfer_hold_place, transfer_ledger_post
-from compliance.services.screening import party_is_blocked, screen_party
 from fintech.models import AuditEvent, Customer
 from fintech.money import format_money, normalise_currency
+from fintech.party_screening import party_is_blocked, screen_party
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
 from ledger.selectors import available_balance
@@ -106,8 +106,9 @@ def _customer_active(transfer: Transfer) -> CheckResult:
 
 
 def _sanctions(transfer: Transfer) -> CheckResult:
-    """Screen the customer through compliance's one door, then ask whether any hit is
-    open (pending review or confirmed) for the customer or the account's owners.
+    """Screen the customer through the screening port (fintech/party_screening.py, which
+    compliance implements), then ask whether any hit is open (pending review or confirmed)
+    for the customer or the account's owners.
 
     The decision alone is not the gate: a match an analyst cleared as a false positive
     still scores as a match, and must not block the customer for ever. If screening

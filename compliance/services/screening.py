@@ -4,7 +4,8 @@
 type) against the current snapshot of every list. Given a `party` (a model
 instance: a customer, a counterparty), it also records new matches as pending
 `ScreeningHit`s for analysts. `party_is_blocked()` tells whether a party's outgoing
-money must stop. Payments and banking import only this module.
+money must stop. Payments and banking reach it through the core's port
+(fintech/party_screening.py; settings.PARTY_SCREENING names this module).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # What every product process is given: the same settings module runs in each, so each
-# gets every variable production requires (fintech/production_env.py; checked by
+# gets every variable production requires (config/production_env.py; checked by
 # tests/deploy/test_terraform_environment.py). Plain values here; secrets by reference.
 
 locals {

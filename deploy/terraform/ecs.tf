@@ -17,13 +17,15 @@ resource "aws_cloudwatch_log_group" "app" {
   kms_key_id        = aws_kms_key.logs.arn
 }
 
+# What every process shares; each module block below adds only what is its own.
 locals {
-  process_defaults = {
+  process_platform = {
     cluster_arn                = aws_ecs_cluster.this.arn
     image                      = var.image
     execution_role_arn         = aws_iam_role.execution.arn
     task_role_arn              = aws_iam_role.task.arn
     log_group_name             = aws_cloudwatch_log_group.app.name
+    region                     = var.region
     subnet_ids                 = module.vpc.private_subnets
     security_group_ids         = [aws_security_group.app.id]
     checkpoint_file_system_id  = aws_efs_file_system.checkpoints.id
@@ -35,7 +37,7 @@ module "web" {
   source  = "./modules/ecs_process"
   name    = "${var.name}-web"
   process = "web"
-  command = ["gunicorn", "fintech.wsgi", "--config", "gunicorn.conf.py"]
+  command = ["gunicorn", "config.wsgi", "--config", "gunicorn.conf.py"]
 
   environment = local.app_environment
   secrets     = local.app_secrets
@@ -47,16 +49,7 @@ module "web" {
   target_group_arn     = aws_lb_target_group.web.arn
   health_check_command = ["python", "/app/deploy/healthcheck.py"]
 
-  cluster_arn                = local.process_defaults.cluster_arn
-  image                      = local.process_defaults.image
-  execution_role_arn         = local.process_defaults.execution_role_arn
-  task_role_arn              = local.process_defaults.task_role_arn
-  log_group_name             = local.process_defaults.log_group_name
-  region                     = var.region
-  subnet_ids                 = local.process_defaults.subnet_ids
-  security_group_ids         = local.process_defaults.security_group_ids
-  checkpoint_file_system_id  = local.process_defaults.checkpoint_file_system_id
-  checkpoint_access_point_id = local.process_defaults.checkpoint_access_point_id
+  platform = local.process_platform
 
   depends_on = [aws_lb_listener.https]
 }
@@ -65,7 +58,7 @@ module "worker" {
   source  = "./modules/ecs_process"
   name    = "${var.name}-worker"
   process = "worker"
-  command = ["celery", "-A", "fintech", "worker", "--loglevel", "INFO"]
+  command = ["celery", "-A", "config", "worker", "--loglevel", "INFO"]
 
   environment = local.app_environment
   secrets     = local.app_secrets
@@ -75,18 +68,9 @@ module "worker" {
   min_count = var.processes["worker"].min_count
   max_count = var.processes["worker"].max_count
   # The worker answers a ping over the broker: connected and consuming.
-  health_check_command = ["sh", "-c", "celery -A fintech inspect ping --destination celery@$HOSTNAME --timeout 10 | grep -q pong"]
+  health_check_command = ["sh", "-c", "celery -A config inspect ping --destination celery@$HOSTNAME --timeout 10 | grep -q pong"]
 
-  cluster_arn                = local.process_defaults.cluster_arn
-  image                      = local.process_defaults.image
-  execution_role_arn         = local.process_defaults.execution_role_arn
-  task_role_arn              = local.process_defaults.task_role_arn
-  log_group_name             = local.process_defaults.log_group_name
-  region                     = var.region
-  subnet_ids                 = local.process_defaults.subnet_ids
-  security_group_ids         = local.process_defaults.security_group_ids
-  checkpoint_file_system_id  = local.process_defaults.checkpoint_file_system_id
-  checkpoint_access_point_id = local.process_defaults.checkpoint_access_point_id
+  platform = local.process_platform
 }
 
 # Exactly one: two beats would send every periodic task twice.
@@ -94,7 +78,7 @@ module "beat" {
   source    = "./modules/ecs_process"
   name      = "${var.name}-beat"
   process   = "beat"
-  command   = ["celery", "-A", "fintech", "beat", "--loglevel", "INFO", "--schedule", "/app/var/run/celerybeat-schedule"]
+  command   = ["celery", "-A", "config", "beat", "--loglevel", "INFO", "--schedule", "/app/var/run/celerybeat-schedule"]
   singleton = true
 
   environment = local.app_environment
@@ -103,16 +87,7 @@ module "beat" {
   cpu    = var.processes["beat"].cpu
   memory = var.processes["beat"].memory
 
-  cluster_arn                = local.process_defaults.cluster_arn
-  image                      = local.process_defaults.image
-  execution_role_arn         = local.process_defaults.execution_role_arn
-  task_role_arn              = local.process_defaults.task_role_arn
-  log_group_name             = local.process_defaults.log_group_name
-  region                     = var.region
-  subnet_ids                 = local.process_defaults.subnet_ids
-  security_group_ids         = local.process_defaults.security_group_ids
-  checkpoint_file_system_id  = local.process_defaults.checkpoint_file_system_id
-  checkpoint_access_point_id = local.process_defaults.checkpoint_access_point_id
+  platform = local.process_platform
 }
 
 # The outbox relay: several may run (rows are claimed with SKIP LOCKED).
@@ -130,16 +105,7 @@ module "relay" {
   min_count = var.processes["relay"].min_count
   max_count = var.processes["relay"].max_count
 
-  cluster_arn                = local.process_defaults.cluster_arn
-  image                      = local.process_defaults.image
-  execution_role_arn         = local.process_defaults.execution_role_arn
-  task_role_arn              = local.process_defaults.task_role_arn
-  log_group_name             = local.process_defaults.log_group_name
-  region                     = var.region
-  subnet_ids                 = local.process_defaults.subnet_ids
-  security_group_ids         = local.process_defaults.security_group_ids
-  checkpoint_file_system_id  = local.process_defaults.checkpoint_file_system_id
-  checkpoint_access_point_id = local.process_defaults.checkpoint_access_point_id
+  platform = local.process_platform
 }
 
 # AML stream consumers: more tasks join the same consumer group `aml`.
@@ -157,16 +123,7 @@ module "aml" {
   min_count = var.processes["aml"].min_count
   max_count = var.processes["aml"].max_count
 
-  cluster_arn                = local.process_defaults.cluster_arn
-  image                      = local.process_defaults.image
-  execution_role_arn         = local.process_defaults.execution_role_arn
-  task_role_arn              = local.process_defaults.task_role_arn
-  log_group_name             = local.process_defaults.log_group_name
-  region                     = var.region
-  subnet_ids                 = local.process_defaults.subnet_ids
-  security_group_ids         = local.process_defaults.security_group_ids
-  checkpoint_file_system_id  = local.process_defaults.checkpoint_file_system_id
-  checkpoint_access_point_id = local.process_defaults.checkpoint_access_point_id
+  platform = local.process_platform
 }
 
 # One-off, run before each release as the tables' owner, then the runtime role's grants
@@ -184,14 +141,5 @@ module "migrate" {
   cpu    = 512
   memory = 1024
 
-  cluster_arn                = local.process_defaults.cluster_arn
-  image                      = local.process_defaults.image
-  execution_role_arn         = local.process_defaults.execution_role_arn
-  task_role_arn              = local.process_defaults.task_role_arn
-  log_group_name             = local.process_defaults.log_group_name
-  region                     = var.region
-  subnet_ids                 = local.process_defaults.subnet_ids
-  security_group_ids         = local.process_defaults.security_group_ids
-  checkpoint_file_system_id  = local.process_defaults.checkpoint_file_system_id
-  checkpoint_access_point_id = local.process_defaults.checkpoint_access_point_id
+  platform = local.process_platform
 }

@@ -1,15 +1,8 @@
-"""`/api/v1/`: each app adds its routes here (the core imports no app: it includes
-each app's `api.urls` module by name, when the app has one)."""
+"""The core's routes of `/api/v1/`; the project's URLconf (config/urls.py) includes them
+beside each app's `api.urls`, under the one `api` namespace."""
 
-from importlib.util import find_spec
-
-from django.urls import include, path
+from django.urls import path
 
 from fintech.api.views import WhoAmIView
 
-app_name = "api"
-
 urlpatterns = [path("me/", WhoAmIView.as_view(), name="me")]
-for app in ("payments", "banking", "compliance"):
-    if find_spec(f"{app}.api") and find_spec(f"{app}.api.urls"):
-        urlpatterns.append(path("", include(f"{app}.api.urls")))

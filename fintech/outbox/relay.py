@@ -24,11 +24,14 @@ from datetime import timedelta
 
 import orjson
 import redis
+
+# The project's Celery app (config/celery.py, created before any app module is imported);
+# the core reaches it as Celery's current app because it imports nothing of the project.
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fintech.celery import app as celery_app
 from fintech.models import OutboxMessage
 
 logger = logging.getLogger(__name__)

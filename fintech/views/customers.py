@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -17,4 +18,7 @@ def dashboard(request):
     customer = Customer.objects.filter(user=request.user).first()
     if customer is None:
         raise PermissionDenied("This page is for customers.")
-    return render(request, "customers/dashboard.html", {"customer": customer})
+    # Each app's section is its own template (loading its own tags), named by the project's
+    # settings: the core's page knows no app.
+    context = {"customer": customer, "dashboard_sections": settings.CUSTOMER_DASHBOARD_SECTIONS}
+    return render(request, "customers/dashboard.html", context)

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
+from celery import current_app as celery_app
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
-
-from fintech.celery import app as celery_app
 
 
 @require_GET

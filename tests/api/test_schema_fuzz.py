@@ -12,8 +12,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from config.wsgi import application
 from fintech.services.api_clients import api_client_create
-from fintech.wsgi import application
 from tests.factories import CustomerFactory
 
 # Loaded at collection: producing the schema reads no database. (schemathesis'

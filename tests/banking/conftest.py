@@ -12,7 +12,7 @@ from payments.models import Payment
 from payments.services.payments import payment_create, payment_transition
 from sandbox.plaid_server import CLIENT_ID, SECRET, FakePlaidServer
 from tests.factories import CustomerFactory
-from tests.helpers import provider_settings_set
+from tests.helpers import settings_set_from_env
 
 OWNER = "Alberta Bobbeth Charleson"
 INSTITUTION = "ins_109512"
@@ -22,7 +22,7 @@ INSTITUTION = "ins_109512"
 def fake_plaid(settings, monkeypatch):
     """The fake Plaid API, with the adapter talking to it through the real SDK."""
     server = FakePlaidServer().start()
-    provider_settings_set(
+    settings_set_from_env(
         settings, monkeypatch, {"PLAID_HOST": server.url, "PLAID_CLIENT_ID": CLIENT_ID, "PLAID_SECRET": SECRET}
     )
     yield server

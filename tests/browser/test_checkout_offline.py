@@ -12,7 +12,7 @@ from sandbox import braintree_server as fake_bt
 from sandbox.braintree_server import FakeBraintreeServer
 from sandbox.stripe_server import FakeStripeServer
 from tests.factories import PASSWORD, CustomerFactory
-from tests.helpers import provider_settings_set
+from tests.helpers import settings_set_from_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PROVIDER_SCRIPTS = ("https://js.stripe.com/**", "https://js.braintreegateway.com/**")
@@ -35,7 +35,7 @@ def gateways(settings, monkeypatch):
         "BRAINTREE_PRIVATE_KEY": fake_bt.PRIVATE_KEY,
         "BRAINTREE_MERCHANT_ACCOUNTS": "EUR=fake_eur,USD=fake_usd",
     }
-    provider_settings_set(settings, monkeypatch, env)
+    settings_set_from_env(settings, monkeypatch, env)
     yield stripe, braintree
     stripe.stop()
     braintree.stop()

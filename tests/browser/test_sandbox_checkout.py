@@ -13,7 +13,7 @@ from payments.models import Payment, WebhookDelivery
 from payments.tasks import apply_webhook_delivery
 from sandbox.run import Sandbox
 from tests.browser.customer import customer_pays_by_card, customer_signs_up
-from tests.helpers import provider_settings_set
+from tests.helpers import settings_set_from_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def sandbox(live_server, tmp_path, settings, monkeypatch):
     box = Sandbox(state_dir=tmp_path / "sandbox", webhook_base=live_server.url, ports=(0, 0, 0)).start()
-    provider_settings_set(settings, monkeypatch, box.environ())
+    settings_set_from_env(settings, monkeypatch, box.environ())
     yield box
     box.stop()
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import hcl2
 import yaml
 
-from fintech.production_env import SECRETS, production_variables
+from config.production_env import SECRETS, production_variables
 
 PROCESS_MODULE = "./modules/ecs_process"
 _LOCAL_REFERENCE = re.compile(r"^\$\{local\.([A-Za-z0-9_]+)\}$")

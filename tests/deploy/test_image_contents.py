@@ -17,8 +17,8 @@ _LOADED_PACKAGES = """
 import json, sys, django
 from pathlib import Path
 django.setup()
-import fintech.urls, fintech.celery
-fintech.celery.app.loader.import_default_modules()
+import config.urls, config.celery
+config.celery.app.loader.import_default_modules()
 root = Path.cwd().resolve()
 # The virtualenv may live inside the checkout (make's .venv): installed packages are not ours.
 environment = Path(sys.prefix).resolve()
@@ -39,7 +39,7 @@ def _allowed() -> set[str]:
 def test_every_package_the_product_loads_is_in_the_image():
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "fintech.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_ENV": "development",
         "VAR_DIR": str(ROOT / "var"),
     }
@@ -55,7 +55,7 @@ def test_every_package_the_product_loads_is_in_the_image():
         ).stdout
     )
 
-    assert {"fintech", "ledger", "payments", "banking", "compliance", "sandbox"} <= set(loaded)
+    assert {"config", "fintech", "ledger", "payments", "banking", "compliance", "sandbox"} <= set(loaded)
     assert set(loaded) - _allowed() == set()
 
 

@@ -1,5 +1,5 @@
 """Issue #22 item 4: every task definition (and compose service) that runs the product is
-given every variable production requires (fintech/production_env.py, the list settings.py
+given every variable production requires (config/production_env.py, the list settings.py
 enforces), secrets from the secret store; exactly one beat; every process present."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fintech.production_env import REQUIRED_AT_BOOT, SECRETS, production_variables
+from config.production_env import REQUIRED_AT_BOOT, SECRETS, production_variables
 from tests.deploy.deployments import (
     compose_missing_variables,
     compose_product_services,
@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "deploy" / "terraform"
 COMPOSE = ROOT / "deploy" / "compose.yaml"
 PROCESS_COMMANDS = {
-    "web": ["gunicorn", "fintech.wsgi"],
-    "worker": ["celery", "-A", "fintech", "worker"],
-    "beat": ["celery", "-A", "fintech", "beat"],
+    "web": ["gunicorn", "config.wsgi"],
+    "worker": ["celery", "-A", "config", "worker"],
+    "beat": ["celery", "-A", "config", "beat"],
     "relay": ["python", "manage.py", "run_outbox_relay"],
     "aml": ["python", "manage.py", "run_aml_consumer"],
 }

@@ -7,8 +7,9 @@ import secrets
 
 import pytest
 
-from fintech.provider_settings import gateway_secret_problems, provider_settings
-from tests.fintech.test_production_settings import PRODUCTION, manage
+from config.setting_definitions import settings_from_environment
+from fintech.gateway_secret_policy import gateway_secret_problems
+from tests.config.test_production_settings import PRODUCTION, manage
 
 
 def _stripe_key() -> str:
@@ -20,11 +21,11 @@ def _webhook_secret() -> str:
 
 
 def test_a_gateway_nobody_configured_is_off_and_needs_no_secrets():
-    assert gateway_secret_problems(provider_settings({})) == {}
+    assert gateway_secret_problems(settings_from_environment({})) == {}
 
 
 def test_real_looking_secrets_pass():
-    values = provider_settings(
+    values = settings_from_environment(
         {
             "STRIPE_API_KEY": _stripe_key(),
             "STRIPE_WEBHOOK_SECRETS": _webhook_secret(),
@@ -48,7 +49,7 @@ def test_real_looking_secrets_pass():
     ],
 )
 def test_an_enabled_gateway_with_a_missing_or_placeholder_secret_is_named(environ, gateway, problem):
-    found = gateway_secret_problems(provider_settings(environ))
+    found = gateway_secret_problems(settings_from_environment(environ))
 
     assert any(problem in text for text in found[gateway]), found
 
@@ -56,7 +57,7 @@ def test_an_enabled_gateway_with_a_missing_or_placeholder_secret_is_named(enviro
 def test_one_placeholder_among_rotated_webhook_secrets_is_refused():
     environ = {"STRIPE_API_KEY": _stripe_key(), "STRIPE_WEBHOOK_SECRETS": f"{_webhook_secret()},whsec_xxx"}
 
-    assert gateway_secret_problems(provider_settings(environ)) == {
+    assert gateway_secret_problems(settings_from_environment(environ)) == {
         "stripe": ["STRIPE_WEBHOOK_SECRETS looks like a placeholder, not a secret the provider issued"]
     }
 

@@ -1,7 +1,7 @@
 import pytest
 from django.test import override_settings
 
-from fintech.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.factories import PASSWORD, make_staff
 from tests.helpers import admin_login
 

@@ -6,7 +6,7 @@ option that puts it back is `reject_on_worker_lost`; the *setting* of the same m
 `task_reject_on_worker_lost`, and passing that name to `@shared_task` is silently ignored.
 """
 
-from fintech.celery import app
+from config.celery import app
 
 OUTBOX_SENT = {  # docs/outbox.md: the tasks services record in the outbox
     "payments.apply_webhook_delivery",

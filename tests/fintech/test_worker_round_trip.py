@@ -24,7 +24,7 @@ def worker_queue():
             "-m",
             "celery",
             "-A",
-            "fintech",
+            "config",
             "worker",
             "-Q",
             queue,

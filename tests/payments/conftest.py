@@ -7,14 +7,14 @@ import pytest
 import stripe
 from celery.result import allow_join_result
 
-from fintech.celery import app as celery_app
+from config.celery import app as celery_app
 from payments.models import Payment, WebhookDelivery
 from payments.services.payments import payment_create, payment_submit
 from payments.tasks import apply_webhook_delivery
 from sandbox.braintree_server import FakeBraintreeServer
 from sandbox.stripe_server import FakeStripeServer
 from tests.factories import CustomerFactory
-from tests.helpers import provider_settings_set
+from tests.helpers import settings_set_from_env
 
 WEBHOOK_SECRETS = ("whsec_old_secret", "whsec_new_secret")
 
@@ -23,7 +23,7 @@ WEBHOOK_SECRETS = ("whsec_old_secret", "whsec_new_secret")
 def fake_stripe(settings, monkeypatch):
     """The fake Stripe API, with the adapter configured to talk to it through the real SDK."""
     server = FakeStripeServer().start()
-    provider_settings_set(
+    settings_set_from_env(
         settings,
         monkeypatch,
         {
@@ -43,7 +43,7 @@ def fake_braintree(settings, monkeypatch):
     from sandbox import braintree_server as fake
 
     server = FakeBraintreeServer(merchant_accounts={"fake_usd": "USD", "fake_eur": "EUR"}).start()
-    provider_settings_set(
+    settings_set_from_env(
         settings,
         monkeypatch,
         {
@@ -78,7 +78,7 @@ def eager_tasks():
 
 @pytest.fixture(autouse=True)
 def webhook_secrets(settings, monkeypatch):
-    provider_settings_set(settings, monkeypatch, {"STRIPE_WEBHOOK_SECRETS": ",".join(WEBHOOK_SECRETS)})
+    settings_set_from_env(settings, monkeypatch, {"STRIPE_WEBHOOK_SECRETS": ",".join(WEBHOOK_SECRETS)})
     return WEBHOOK_SECRETS
 
 

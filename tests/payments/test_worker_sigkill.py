@@ -63,7 +63,7 @@ def prefork_worker(tmp_path):
                 "-m",
                 "celery",
                 "-A",
-                "fintech",
+                "config",
                 "worker",
                 "-Q",
                 queue,

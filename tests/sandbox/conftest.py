@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from sandbox.run import Sandbox
-from tests.helpers import provider_settings_set
+from tests.helpers import settings_set_from_env
 
 
 @pytest.fixture
@@ -13,7 +13,7 @@ def sandbox(tmp_path, settings, monkeypatch):
     (`sandbox.poster.drain(deliver_in_process)`), and the SDKs pointed at it as
     development settings point them."""
     box = Sandbox(state_dir=tmp_path / "sandbox", threaded=False, ports=(0, 0, 0)).start()
-    provider_settings_set(settings, monkeypatch, box.environ())
+    settings_set_from_env(settings, monkeypatch, box.environ())
     cache.clear()  # Plaid's webhook verification key is cached per key id
     yield box
     box.stop()

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.fintech.test_production_settings import PRODUCTION, ROOT, manage
+from tests.config.test_production_settings import PRODUCTION, ROOT, manage
 
 
 def test_production_refuses_to_start_pointed_at_the_sandbox():

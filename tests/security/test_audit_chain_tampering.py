@@ -24,8 +24,8 @@ from django.test import override_settings
 from fintech.audit_chain import audit_key_id, canonical_fields, event_mac, shard_genesis
 from fintech.models import AuditChainHead, AuditEvent
 from fintech.services.audit import audit_chain_verify, audit_checkpoint_write, audit_event_record
+from tests.config.test_production_settings import PRODUCTION, manage
 from tests.fintech.test_audit_chain import triggers_disabled, write_events
-from tests.fintech.test_production_settings import PRODUCTION, manage
 
 upgrade = importlib.import_module("fintech.migrations.0004_audit_chain_keyed_hmac")
 

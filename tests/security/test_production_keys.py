@@ -12,12 +12,12 @@ import os
 
 import pytest
 
-from fintech.settings import _DEV_AUDIT_CHAIN_KEY, _DEV_BLIND_INDEX_KEY, _DEV_FIELD_KEY, _DEV_SECRET_KEY
-from tests.fintech.test_production_settings import PRODUCTION, manage
+from config.setting_definitions import DEV_AUDIT_CHAIN_KEY, DEV_BLIND_INDEX_KEY, DEV_FIELD_KEY, DEV_SECRET_KEY
+from tests.config.test_production_settings import PRODUCTION, manage
 
 
 def test_production_refuses_to_start_with_the_committed_secret_key():
-    result = manage("check", **{**PRODUCTION, "SECRET_KEY": _DEV_SECRET_KEY})
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": DEV_SECRET_KEY})
     assert result.returncode != 0
     assert "refuses these keys: SECRET_KEY is the development key committed to the repository" in result.stderr
 
@@ -25,21 +25,21 @@ def test_production_refuses_to_start_with_the_committed_secret_key():
 def test_production_refuses_to_start_with_the_committed_field_encryption_key():
     # also as the second, decrypt-only key of a rotation
     result = manage(
-        "check", **{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": f"{PRODUCTION['FIELD_ENCRYPTION_KEYS']},{_DEV_FIELD_KEY}"}
+        "check", **{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": f"{PRODUCTION['FIELD_ENCRYPTION_KEYS']},{DEV_FIELD_KEY}"}
     )
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS holds a key that is the development key committed" in result.stderr
 
 
 def test_production_refuses_to_start_with_the_committed_blind_index_key():
-    result = manage("check", **{**PRODUCTION, "BLIND_INDEX_KEY": _DEV_BLIND_INDEX_KEY})
+    result = manage("check", **{**PRODUCTION, "BLIND_INDEX_KEY": DEV_BLIND_INDEX_KEY})
     assert result.returncode != 0
     assert "BLIND_INDEX_KEY is the development key committed to the repository" in result.stderr
 
 
 def test_production_refuses_to_start_with_the_committed_audit_chain_key():
     # a forger holding the public development key could recompute the keyed chain
-    result = manage("check", **{**PRODUCTION, "AUDIT_CHAIN_KEYS": _DEV_AUDIT_CHAIN_KEY})
+    result = manage("check", **{**PRODUCTION, "AUDIT_CHAIN_KEYS": DEV_AUDIT_CHAIN_KEY})
     assert result.returncode != 0
     assert "AUDIT_CHAIN_KEYS holds a key that is the development key committed" in result.stderr
 

@@ -139,7 +139,7 @@ def _import_batch(batch: list[dict], summary: ImportSummary) -> tuple[list[int],
     # committed with the rows, which the stream consumers decide like any other movement (finding
     # the row already stored, they evaluate it against its customer's history as of its time).
     outbox_events_publish(
-        stream=settings.TRANSACTION_EVENT_STREAM,
+        stream=settings.AML_STREAM,
         events=[_event(row) for row in rows],
         sealed=[{"counterparty_account": row.counterparty_account} for row in rows],
     )

@@ -1,9 +1,10 @@
 from importlib import import_module
-from importlib.util import find_spec
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import module_has_submodule
 
 
 class Command(BaseCommand):
@@ -16,9 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo never runs with DJANGO_ENV=production")
-        # The core first, then every project app that has a `demo` module.
+        # Every app of this project (a top-level package, not a library) with a `demo` module, in
+        # INSTALLED_APPS order: the core first.
         for config in apps.get_app_configs():
-            if config.name in ("fintech", "payments", "banking", "compliance") and find_spec(f"{config.name}.demo"):
+            if Path(config.path).resolve().parent == settings.BASE_DIR and module_has_submodule(config.module, "demo"):
                 import_module(f"{config.name}.demo").seed(self.stdout)
         # Last: it needs the customers, staff and the sanctions list the apps' demos load.
         import_module("sandbox.demo").seed(self.stdout)

@@ -9,7 +9,7 @@ locals {
 
   container = {
     name                   = var.process
-    image                  = var.image
+    image                  = var.platform.image
     command                = var.command
     essential              = true
     user                   = "10001:10001"
@@ -38,8 +38,8 @@ locals {
     logConfiguration = {
       logDriver = "awslogs"
       options = {
-        awslogs-group         = var.log_group_name
-        awslogs-region        = var.region
+        awslogs-group         = var.platform.log_group_name
+        awslogs-region        = var.platform.region
         awslogs-stream-prefix = var.process
       }
     }
@@ -52,8 +52,8 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = var.cpu
   memory                   = var.memory
-  execution_role_arn       = var.execution_role_arn
-  task_role_arn            = var.task_role_arn
+  execution_role_arn       = var.platform.execution_role_arn
+  task_role_arn            = var.platform.task_role_arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -73,10 +73,10 @@ resource "aws_ecs_task_definition" "this" {
   volume {
     name = "audit"
     efs_volume_configuration {
-      file_system_id     = var.checkpoint_file_system_id
+      file_system_id     = var.platform.checkpoint_file_system_id
       transit_encryption = "ENABLED"
       authorization_config {
-        access_point_id = var.checkpoint_access_point_id
+        access_point_id = var.platform.checkpoint_access_point_id
         iam             = "ENABLED"
       }
     }
@@ -87,7 +87,7 @@ resource "aws_ecs_service" "this" {
   count = var.service ? 1 : 0
 
   name                   = var.name
-  cluster                = var.cluster_arn
+  cluster                = var.platform.cluster_arn
   task_definition        = aws_ecs_task_definition.this.arn
   desired_count          = local.desired_count
   launch_type            = "FARGATE"
@@ -105,8 +105,8 @@ resource "aws_ecs_service" "this" {
   }
 
   network_configuration {
-    subnets          = var.subnet_ids
-    security_groups  = var.security_group_ids
+    subnets          = var.platform.subnet_ids
+    security_groups  = var.platform.security_group_ids
     assign_public_ip = false
   }
 
@@ -130,7 +130,7 @@ resource "aws_ecs_service" "this" {
 resource "aws_appautoscaling_target" "this" {
   count              = local.autoscaled ? 1 : 0
   service_namespace  = "ecs"
-  resource_id        = "service/${element(split("/", var.cluster_arn), 1)}/${aws_ecs_service.this[0].name}"
+  resource_id        = "service/${element(split("/", var.platform.cluster_arn), 1)}/${aws_ecs_service.this[0].name}"
   scalable_dimension = "ecs:service:DesiredCount"
   min_capacity       = var.min_count
   max_capacity       = var.max_count

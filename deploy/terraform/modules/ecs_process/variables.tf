@@ -8,14 +8,20 @@ variable "process" {
   type        = string
 }
 
-variable "cluster_arn" {
-  description = "ECS cluster the service runs in."
-  type        = string
-}
-
-variable "image" {
-  description = "The product's image, by digest."
-  type        = string
+variable "platform" {
+  description = "What every process shares: the cluster, the image, the roles, the logs, the network and the audit checkpoint store (the root's local.process_platform)."
+  type = object({
+    cluster_arn                = string
+    image                      = string
+    execution_role_arn         = string
+    task_role_arn              = string
+    log_group_name             = string
+    region                     = string
+    subnet_ids                 = list(string)
+    security_group_ids         = list(string)
+    checkpoint_file_system_id  = string
+    checkpoint_access_point_id = string
+  })
 }
 
 variable "command" {
@@ -41,46 +47,6 @@ variable "cpu" {
 variable "memory" {
   description = "Fargate memory of the task, MiB."
   type        = number
-}
-
-variable "execution_role_arn" {
-  description = "Role ECS uses to pull the image, read the secrets and write logs."
-  type        = string
-}
-
-variable "task_role_arn" {
-  description = "Role the process itself runs as."
-  type        = string
-}
-
-variable "log_group_name" {
-  description = "CloudWatch log group of the container's output."
-  type        = string
-}
-
-variable "region" {
-  description = "Region of the log group."
-  type        = string
-}
-
-variable "subnet_ids" {
-  description = "Private subnets the tasks run in."
-  type        = list(string)
-}
-
-variable "security_group_ids" {
-  description = "Security groups of the tasks."
-  type        = list(string)
-}
-
-variable "checkpoint_file_system_id" {
-  description = "EFS file system of the audit checkpoint store, mounted at /app/var/audit."
-  type        = string
-}
-
-variable "checkpoint_access_point_id" {
-  description = "EFS access point (uid 10001) of the audit checkpoint store."
-  type        = string
 }
 
 variable "health_check_command" {

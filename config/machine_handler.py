@@ -7,7 +7,7 @@ static files) does nothing for it but costs about a sixth of the web process's C
 delivery. So the WSGI application sends those paths to a second Django handler built
 with `MACHINE_MIDDLEWARE` only (request id and the security headers and HTTPS
 redirect), and every other path to Django's usual handler. The machine handler resolves
-against `fintech.machine_urls` (the apps' URLconfs only); both answer with the same
+against `config.machine_urls` (the apps' URLconfs only); both answer with the same
 error views.
 """
 
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
 MACHINE_PATH_PREFIXES = ("/webhooks/",)
-MACHINE_URLCONF = "fintech.machine_urls"
+MACHINE_URLCONF = "config.machine_urls"
 MACHINE_MIDDLEWARE = [
     "fintech.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -1,18 +1,21 @@
 """Settings for the fintech back-office.
 
 How the settings are layered:
-1. Everything is read from the process environment (and from a `.env` file in the
-   project root, if one exists) through django-environ, with a typed default.
+1. Every setting that comes from the process environment (or from a `.env` file in the
+   project root, if one exists) is defined once, with its parser, default and meaning, in
+   config/setting_definitions.py, and read here once, at start-up. Nothing else reads the
+   environment; docs/configuration.md lists them all (generated from the definitions).
 2. DATABASE_URL (PostgreSQL) and REDIS_URL are required in every profile: one code path,
    the one production runs. In development `make run` / `make test` (that is,
    `python -m tools.engines -- CMD`) start embedded ones when they are unset. The other
    defaults are development-only keys.
 3. `DJANGO_ENV` selects the profile: `development` (default), `test` (set by the
-   test suite), or `production`. Production refuses to boot when a secret is missing,
-   refuses `DEBUG`, and turns on every transport-security setting so that
+   test suite), or `production`. Production refuses to boot when a required variable or an
+   enabled gateway's secret is missing or a placeholder, refuses the development keys and
+   `DEBUG`, and turns on every transport-security setting so that
    `manage.py check --deploy --fail-level WARNING` reports nothing.
-4. The providers' settings (Stripe, Braintree, Plaid), transfer limits and reconciliation
-   are defined once, typed, in fintech/provider_settings.py and land here as settings.
+4. Below, the settings that are code, not deployment choices (apps, middleware, Celery's
+   options, the beat schedule, password rules, security headers, logging).
 Celery is never switched to eager mode by the settings: eager mode is only ever set
 explicitly by a test that wants it.
 """
@@ -21,84 +24,66 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from pathlib import Path
 
 import csp.constants as csp
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config.production_env import REQUIRED_AT_BOOT
+from config.setting_definitions import BASE_DIR, COMMITTED_KEYS, django_settings, settings_from_environment
+from fintech.gateway_secret_policy import gateway_secret_problems
 from fintech.key_policy import production_key_problems
-from fintech.production_env import REQUIRED_AT_BOOT
-from fintech.provider_settings import gateway_secret_problems, provider_settings
 from fintech.sandbox_policy import sandbox_settings_in
 from sandbox.env import SANDBOX_ENV
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
-
-env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DJANGO_ENV = env.str("DJANGO_ENV", default="development")
-if DJANGO_ENV not in {"development", "test", "production"}:
-    raise ImproperlyConfigured(f"DJANGO_ENV must be development, test or production, not {DJANGO_ENV!r}")
-PRODUCTION = DJANGO_ENV == "production"
+_profile = settings_from_environment(os.environ, names=["DJANGO_ENV", "DEBUG", "SANDBOX"])
+PRODUCTION = _profile["DJANGO_ENV"] == "production"
 
-# Development-only material. Production refuses to start with any of these missing
-# from the environment, or set to one of these, or too short (fintech/key_policy.py), so
-# these values can never protect real data.
-_DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-used-in-production-0123456789"  # noqa: S105  # nosec B105
-_DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="  # base64 of 32 bytes  # noqa: S105
-_DEV_BLIND_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LW5vdC1mb3ItcHJvZA=="  # noqa: S105
-_DEV_AUDIT_CHAIN_KEY = "ZGV2LW9ubHktYXVkaXQtY2hhaW4ta2V5LW5vdC1wcm9kIQ=="  # noqa: S105
-COMMITTED_KEYS = frozenset({_DEV_SECRET_KEY, _DEV_FIELD_KEY, _DEV_BLIND_INDEX_KEY, _DEV_AUDIT_CHAIN_KEY})
-
-# The deployments are checked against the same list (fintech/production_env.py).
+# The deployments are checked against the same list (config/production_env.py). Present in
+# the environment, not merely defaulted: the defaults are development-only values.
 REQUIRED_IN_PRODUCTION = REQUIRED_AT_BOOT
 if PRODUCTION:
-    missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="")]
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not os.environ.get(name, "").strip()]
     if missing:
         raise ImproperlyConfigured("DJANGO_ENV=production refuses to start without: " + ", ".join(missing))
-    if env.bool("DEBUG", default=False):
+    if _profile["DEBUG"]:
         raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=1")
     if sandboxed := sandbox_settings_in(os.environ):
         raise ImproperlyConfigured(
             "DJANGO_ENV=production refuses the development sandbox's gateways: " + ", ".join(sandboxed)
         )
-elif DJANGO_ENV == "development" and env.bool("SANDBOX", default=True):
+elif _profile["DJANGO_ENV"] == "development" and _profile["SANDBOX"]:
     # Development talks to the local sandbox (`python -m sandbox`, started by `make run`)
     # unless a variable says otherwise; SANDBOX=0 leaves the providers' own defaults.
     for _name, _value in SANDBOX_ENV.items():
         os.environ.setdefault(_name, _value)
 
-DEBUG = False if PRODUCTION else env.bool("DEBUG", default=DJANGO_ENV == "development")
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Every setting defined in config/setting_definitions.py, as a Django setting of its name
+# (DJANGO_ENV, DEBUG, SECRET_KEY, the keys, the gateways, limits, compliance...); the
+# inputs that are not settings of their own are composed below.
+_values = settings_from_environment(os.environ)
+globals().update(django_settings(_values))
 
-# Field encryption: comma-separated base64 32-byte keys; the first encrypts, all decrypt.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY])
-# HMAC key for blind indexes (lookup-by-value of encrypted fields). Rotating it means
-# recomputing every index, so it is kept apart from the encryption keys.
-BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_DEV_BLIND_INDEX_KEY)
-# Audit chain: comma-separated base64 keys (32+ bytes), newest first. The first keys new
-# events and signs checkpoints; every listed key verifies, so old segments still verify
-# after rotation. Kept out of the database so its owner cannot recompute the chain.
-AUDIT_CHAIN_KEYS = env.list("AUDIT_CHAIN_KEYS", default=[_DEV_AUDIT_CHAIN_KEY])
-# Signed checkpoints of the chain head, appended, never rewritten. In production this is
-# a file on storage the database host cannot write (see docs/security/auditchain.md).
-AUDIT_CHECKPOINT_PATH = Path(env.str("AUDIT_CHECKPOINT_PATH", default=str(VAR_DIR / "audit" / "checkpoints.jsonl")))
 if PRODUCTION and (
     key_problems := production_key_problems(
-        secret_key=SECRET_KEY,
-        field_keys=FIELD_ENCRYPTION_KEYS,
-        blind_index_key=BLIND_INDEX_KEY,
-        audit_chain_keys=AUDIT_CHAIN_KEYS,
+        secret_key=_values["SECRET_KEY"],
+        field_keys=_values["FIELD_ENCRYPTION_KEYS"],
+        blind_index_key=_values["BLIND_INDEX_KEY"],
+        audit_chain_keys=_values["AUDIT_CHAIN_KEYS"],
         committed_keys=COMMITTED_KEYS,
     )
 ):
     raise ImproperlyConfigured("DJANGO_ENV=production refuses these keys: " + "; ".join(key_problems.values()))
+# Production refuses an enabled gateway whose secrets are missing or placeholders (and
+# `check --deploy` reports it: fintech.E005 Stripe, fintech.E006 Plaid).
+if PRODUCTION and (gateway_problems := gateway_secret_problems(_values)):
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production refuses these gateway secrets: "
+        + "; ".join(problem for found in gateway_problems.values() for problem in found)
+    )
 
 INSTALLED_APPS = [
     "fintech.apps.StaffAdminConfig",
@@ -145,9 +130,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "fintech.urls"
-WSGI_APPLICATION = "fintech.wsgi.application"
-ASGI_APPLICATION = "fintech.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -164,42 +149,28 @@ TEMPLATES = [
     },
 ]
 
-# --- Payment and bank providers, transfer limits, reconciliation, compliance -------------
-# One definition per setting (name, type, default, meaning) in fintech/provider_settings.py;
-# code reads them from django.conf.settings at call time, so tests override them with
-# override_settings. Production refuses an enabled gateway whose secrets are missing or
-# placeholders (and `check --deploy` reports it: fintech.E005 Stripe, fintech.E006 Plaid).
-globals().update(provider_settings(os.environ))
-if PRODUCTION and (gateway_problems := gateway_secret_problems(provider_settings(os.environ))):
-    raise ImproperlyConfigured(
-        "DJANGO_ENV=production refuses these gateway secrets: "
-        + "; ".join(problem for found in gateway_problems.values() for problem in found)
-    )
+# Sanctions screening for the apps that move money (fintech/party_screening.py, the port):
+# the module that implements it. Checked at start-up (fintech.E007).
+PARTY_SCREENING = "compliance.services.screening"
 
 # --- Database, Redis, cache, Celery ----------------------------------------------------
 # PostgreSQL and Redis everywhere, never a stand-in: the code has no other path to fall back to.
-_missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.str(name, default="")]
+_missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if not _values[name]]
 if _missing_services:
     raise ImproperlyConfigured(
         f"{' and '.join(_missing_services)} must be set (PostgreSQL and Redis). For development, "
         "`make run` or `python -m tools.engines -- CMD` starts embedded ones (see docs/development.md)"
     )
+VAR_DIR = _values["VAR_DIR"]
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": environ.Env.db_url_config(_values["DATABASE_URL"])}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", _values["DB_CONN_MAX_AGE"])
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-# The outbox (docs/outbox.md): sent messages are kept this long for inspection, then purged.
-OUTBOX_RETENTION_SECONDS = env.int("OUTBOX_RETENTION_SECONDS", default=7 * 24 * 3600)
-# The Redis stream the transaction events go to: AML_STREAM, the one compliance's consumer group reads.
-TRANSACTION_EVENT_STREAM = provider_settings(os.environ, names=["AML_STREAM"])["AML_STREAM"]
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _values["REDIS_URL"]}}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_SERIALIZER = "json"
@@ -246,14 +217,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The customer dashboard's sections, in order: each app's template, with the customer in
+# its context (the core's page includes them by these names, so it loads no app's tags).
+CUSTOMER_DASHBOARD_SECTIONS = ["payments/_dashboard_section.html", "banking/_dashboard_section.html"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
-
-# How many reverse proxies in front of the app each append to X-Forwarded-For. 0 (the
-# default) trusts no forwarded header: the caller is REMOTE_ADDR. Throttles, lockouts
-# and the audit trail all read the address through fintech.lockout.client_ip.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Sign-in lockout (docs/security/auth.md): ten failures lock a staff *username* for 30
 # minutes from anywhere (PCI DSS 8.3.4), and lock the *source address* for staff and
@@ -276,31 +245,11 @@ AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "fintech.auth.lockout_response"
 AXES_VERBOSE = False
 
-STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
-CUSTOMER_SESSION_IDLE_SECONDS = env.int("CUSTOMER_SESSION_IDLE_SECONDS", default=30 * 60)
-# The youngest a customer may be on the day they sign up (legal capacity to contract).
-CUSTOMER_MINIMUM_AGE = env.int("CUSTOMER_MINIMUM_AGE", default=18)
-SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute cap; the idle timeouts above are shorter
+# STAFF_SESSION_IDLE_SECONDS and CUSTOMER_SESSION_IDLE_SECONDS end idle sessions sooner.
+SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute cap; the idle timeouts are shorter
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 OTP_TOTP_ISSUER = "Fintech Back-office"
-# A staff member's API token lasts this long (a partner's lasts until revoked).
-STAFF_API_TOKEN_HOURS = env.int("STAFF_API_TOKEN_HOURS", default=8)
-
-# --- Email (sign-up confirmation, password reset) ------------------------------------
-# Production sends through SMTP (EMAIL_HOST etc.); development prints mail to the console.
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
-)
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=587)
-EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Fintech <no-reply@localhost>")
 
 # --- Django REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {
@@ -315,12 +264,12 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
-        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+        "anon": _values["API_THROTTLE_ANON"],
+        "user": _values["API_THROTTLE_USER"],
         # Invalid API tokens per address; past it every token from there gets 429.
-        "auth_failure": env.str("API_THROTTLE_AUTH_FAILURE", default="20/minute"),
+        "auth_failure": _values["API_THROTTLE_AUTH_FAILURE"],
     },
-    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "NUM_PROXIES": _values["TRUSTED_PROXY_COUNT"],
     "DEFAULT_PAGINATION_CLASS": "fintech.api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -348,12 +297,6 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Request bodies ---------------------------------------------------------------------
-# The ceiling on any body read into memory: forms (Django), the API's parsers and the
-# webhooks' raw bodies (fintech/json_input.py). 1 MiB is far above any gateway event (a
-# Stripe event is a few kilobytes); uploaded files are not counted (Django streams them).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
-
 # --- Internationalisation, static files ---------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -374,7 +317,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = _values["SECURE_SSL_REDIRECT"]
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = 63072000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -404,7 +347,6 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging: JSON lines with the request id; secrets are redacted ----------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -426,12 +368,12 @@ LOGGING = {
             "filters": ["request_id", "redact"],
         },
     },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console"], "level": _values["LOG_LEVEL"]},
     "loggers": {
         # Django's default configuration gives these their own plain-text handlers: naming
         # them here removes those, so each line is logged once, as JSON, by the root.
-        "django": {"level": LOG_LEVEL},
-        "django.server": {"level": LOG_LEVEL},
+        "django": {"level": _values["LOG_LEVEL"]},
+        "django.server": {"level": _values["LOG_LEVEL"]},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "stripe": {"level": "WARNING"},

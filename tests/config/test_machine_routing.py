@@ -1,5 +1,5 @@
 """The WSGI entry routes `/webhooks/` to the lean machine handler, which resolves against
-the apps' URLconfs only (fintech/machine_urls.py): every app's webhook endpoint is
+the apps' URLconfs only (config/machine_urls.py): every app's webhook endpoint is
 reachable there, and anything else under the prefix is the site's JSON 404."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from fintech.wsgi import application
+from config.wsgi import application
 
 
 def _call(method: str, path: str, body: bytes = b"") -> tuple[int, dict, bytes]:

@@ -1,6 +1,6 @@
 """PostgreSQL and Redis are required in every profile: there is no stand-in to fall back to."""
 
-from tests.fintech.test_production_settings import manage
+from tests.config.test_production_settings import manage
 
 
 def test_without_database_and_redis_urls_nothing_starts_and_the_error_says_how_to_get_them():

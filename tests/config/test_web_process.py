@@ -1,4 +1,4 @@
-"""The web process as production runs it: gunicorn with gunicorn.conf.py and fintech.wsgi.
+"""The web process as production runs it: gunicorn with gunicorn.conf.py and config.wsgi.
 
 Two things only a real server shows: gateway webhooks go through the lean machine
 stack (request id and security headers, none of the browser middleware) while pages
@@ -52,7 +52,7 @@ def web(tmp_path, redis_url):
     )
     process = AppProcess(
         "gunicorn",
-        [sys.executable, "-m", "gunicorn", "fintech.wsgi", "--config", str(ROOT / "gunicorn.conf.py")],
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", str(ROOT / "gunicorn.conf.py")],
         env,
         tmp_path,
     )

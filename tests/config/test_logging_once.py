@@ -20,7 +20,7 @@ Client().get("/no-such-page/", HTTP_X_REQUEST_ID="req-newcomer-0001")
 
 
 def test_a_django_warning_is_logged_once_with_its_request_id():
-    env = {**os.environ, "DJANGO_ENV": "development", "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "fintech.settings"}
+    env = {**os.environ, "DJANGO_ENV": "development", "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}
     done = subprocess.run(
         [sys.executable, "-c", REQUEST], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
     )
