@@ -266,7 +266,7 @@ def measure() -> dict:
 def screen_party_latency(samples: int = 500) -> float | None:
     """p99 of the real door over the database's current snapshots, if any list was imported there."""
     from compliance.lists.selectors import current_snapshot_ids
-    from compliance.services.screening import screen_party
+    from compliance.screening.services import screen_party
 
     if not current_snapshot_ids():
         return None

@@ -151,7 +151,7 @@ TEMPLATES = [
 
 # Sanctions screening for the apps that move money (fintech/party_screening.py, the port):
 # the module that implements it. Checked at start-up (fintech.E007).
-PARTY_SCREENING = "compliance.services.screening"
+PARTY_SCREENING = "compliance.screening.services"
 
 # --- Database, Redis, cache, Celery ----------------------------------------------------
 # PostgreSQL and Redis everywhere, never a stand-in: the code has no other path to fall back to.

@@ -2,9 +2,8 @@
 
 - The matcher, pure computation over names (no writes): `names.py` (analysis on `rigour`),
   `index.py` (the in-memory index of the current snapshots), `matcher.py` (explainable scores).
-- THE ONE DOOR for every other app, `compliance/services/screening.py` (still at the path
-  banking imports it by): `screen_party` (screen a name; given a party, record new matches as
-  pending hits), `party_is_blocked`, `customer_screen`.
+- `services.py`: THE ONE DOOR for every other app — `screen_party` (screen a name; given a
+  party, record new matches as pending hits), `party_is_blocked`, `customer_screen`.
 - `models.py` (`ScreeningHit`), `review.py` (an officer confirms or dismisses a hit),
   `rescreen.py` (every customer after a list import), `selectors.py` (the name index, a
   party's hits).

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from compliance.api.permissions import ReadByPost
 from compliance.lists.models import SanctionsEntry
 from compliance.screening.names import ENTITY_TYPE_SPELLINGS
-from compliance.services.screening import screen_party
+from compliance.screening.services import screen_party
 
 
 class ScreeningRequestSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compliance.services.screening import customer_screen
+from compliance.screening.services import customer_screen
 
 
 def customer_profile_screen(sender, customer, created: bool = False, **kwargs) -> None:

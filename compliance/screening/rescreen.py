@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compliance.lists.models import ListSnapshot
-from compliance.services.screening import customer_screen
+from compliance.screening.services import customer_screen
 from fintech.models import Customer
 from fintech.services.audit import audit_event_record
 

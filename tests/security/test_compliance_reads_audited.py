@@ -10,7 +10,7 @@ import pytest
 from compliance.cases.models import Case
 from compliance.monitoring.models import Alert
 from compliance.screening.models import ScreeningHit
-from compliance.services.screening import customer_screen
+from compliance.screening.services import customer_screen
 from fintech import roles
 from fintech.models import AuditEvent
 from tests.compliance.conftest import import_subset

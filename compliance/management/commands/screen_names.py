@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from compliance.screening.names import ENTITY_TYPE_SPELLINGS, entity_type_of
-from compliance.services.screening import screen_party
+from compliance.screening.services import screen_party
 
 
 def parse_row(row: dict) -> dict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Min
 
 from compliance.monitoring.models import MonitoredTransaction
-from compliance.services.screening import customer_screen, screen_party
+from compliance.screening.services import customer_screen, screen_party
 from fintech.models import Customer
 
 

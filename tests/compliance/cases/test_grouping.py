@@ -10,7 +10,7 @@ from compliance.cases.services import case_for_alert, case_transition
 from compliance.monitoring.models import Alert
 from compliance.screening.models import ScreeningHit
 from compliance.screening.review import screening_hit_confirm
-from compliance.services.screening import customer_screen
+from compliance.screening.services import customer_screen
 from fintech.models import AuditEvent
 from tests.compliance.cases.conftest import suspicious_events
 from tests.compliance.monitoring.helpers import T0, days, event, run

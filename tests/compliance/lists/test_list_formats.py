@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from compliance.lists.importers import ListFormatError, ftm, un
 from compliance.lists.models import ListSnapshot, SanctionsEntry
-from compliance.services.screening import screen_party
+from compliance.screening.services import screen_party
 from fintech.models import AuditEvent
 
 UN_FILE = Path(__file__).resolve().parents[2] / "data/un/UN_consolidated.xml"

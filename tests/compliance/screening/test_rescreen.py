@@ -3,7 +3,7 @@
 import pytest
 
 from compliance.screening.models import ScreeningHit
-from compliance.services.screening import customer_screen
+from compliance.screening.services import customer_screen
 from compliance.tasks import rescreen_customers_task
 from fintech.models import AuditEvent
 from tests.compliance.conftest import import_subset

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission
 
 from compliance.screening.models import ScreeningHit
 from compliance.screening.review import screening_hit_confirm, screening_hit_dismiss
+from compliance.screening.services import customer_screen, party_is_blocked
 from compliance.screening.signals import screening_hit_confirmed
-from compliance.services.screening import customer_screen, party_is_blocked
 from fintech.errors import ConflictError, DomainError
 from fintech.models import AuditEvent, Customer
 from fintech.roles import ANALYST, AUDITOR

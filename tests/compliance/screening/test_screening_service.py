@@ -6,7 +6,7 @@ import pytest
 
 from compliance.screening.models import ScreeningHit
 from compliance.screening.review import screening_hit_dismiss
-from compliance.services.screening import customer_screen, party_is_blocked, screen_party
+from compliance.screening.services import customer_screen, party_is_blocked, screen_party
 from fintech.models import AuditEvent, Customer
 from fintech.services.customers import customer_sign_up, customer_update
 from tests.compliance.conftest import import_subset
