@@ -1,11 +1,10 @@
 import json
-import threading
 from contextlib import contextmanager
 
 import psycopg
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 
 from fintech.audit_chain import shard_genesis
 from fintech.models import AuditChainHead, AuditEvent
@@ -13,6 +12,7 @@ from fintech.services.audit import audit_chain_verify, audit_checkpoint_write, a
 from fintech.tasks import audit_checkpoint_write as audit_checkpoint_write_task
 from fintech.tasks import verify_audit_chain as verify_audit_chain_task
 from tests.factories import CustomerFactory
+from tests.helpers import thread_race
 
 
 @contextmanager
@@ -135,26 +135,13 @@ def test_reordered_rows_are_caught():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_do_not_fork_the_chain():
     writers, per_writer = 6, 15
-    barrier = threading.Barrier(writers)
-    errors = []
 
     def write():
-        try:
-            barrier.wait()
-            for i in range(per_writer):
-                with transaction.atomic():
-                    audit_event_record(action="tests.concurrent.write", after={"i": i})
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for i in range(per_writer):
+            with transaction.atomic():
+                audit_event_record(action="tests.concurrent.write", after={"i": i})
 
-    threads = [threading.Thread(target=write) for _ in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert thread_race([write] * writers, timeout=60) == [None] * writers
     assert AuditEvent.objects.count() == writers * per_writer
     assert audit_chain_verify().ok
 

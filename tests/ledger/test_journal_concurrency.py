@@ -11,6 +11,7 @@ from fintech.models import AuditEvent
 from ledger.models import JournalEntry, LedgerAccount
 from ledger.services.journal import PostingLine, customer_balance_account_get, journal_entry_post, ledger_account_get
 from tests.factories import CustomerFactory
+from tests.helpers import thread_race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,29 +76,15 @@ def test_racing_posts_of_one_idempotency_key_post_one_entry_with_one_audit_event
     customer = CustomerFactory()
     payment_lines(customer, 1)
     racers = 4
-    barrier, results, errors = threading.Barrier(racers), [], []
 
     def post():
-        try:
-            barrier.wait()
-            with transaction.atomic():
-                results.append(
-                    journal_entry_post(
-                        lines=payment_lines(customer, 900), description="race", idempotency_key="payment-race"
-                    ).pk
-                )
-        except Exception as exc:  # asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            return journal_entry_post(
+                lines=payment_lines(customer, 900), description="race", idempotency_key="payment-race"
+            ).pk
 
-    threads = [threading.Thread(target=post) for _ in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    results = thread_race([post] * racers, timeout=60)
     entry = JournalEntry.objects.get(idempotency_key="payment-race")
-    assert results == [entry.pk] * racers
+    assert results == [entry.pk] * racers  # no exception, one entry for all
     assert entry.postings.count() == 2
     assert AuditEvent.objects.filter(action="payments.journal_entry.posted", target_id=str(entry.pk)).count() == 1
