@@ -22,7 +22,7 @@ from fintech.services.audit import audit_event_record
 def bank_account_owner_verify(*, account: BankAccount, actor) -> bool:
     """Verify the owner name waiting for review on `account`; False if none waits."""
     with transaction.atomic():
-        locked = BankAccount.objects.select_for_update().select_related("item__customer").get(pk=account.pk)
+        locked = BankAccount.objects.select_for_update(of=("self",)).select_related("item__customer").get(pk=account.pk)
         if locked.owner_review != BankAccount.OwnerReview.PENDING:
             return False
         customer = locked.item.customer

@@ -234,7 +234,7 @@ def narrative_for(ev: Evidence, subject: dict, categories: list[dict]) -> str:
 def sar_draft_generate(case: Case, *, actor) -> SarDraft:
     """Draft (or redraft, while not filed and not up for approval) the SAR of an escalated case."""
     require_perm(actor, DECIDE_PERM, "draft SARs")
-    locked = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
     if locked.state != Case.State.ESCALATED:
         raise CaseTransitionError("A SAR is drafted from an escalated case.")
     existing = SarDraft.objects.filter(case=locked).first()

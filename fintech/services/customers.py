@@ -105,7 +105,11 @@ def customer_update(*, customer: Customer, actor, changes: dict[str, Any]) -> Cu
     """Apply profile changes; audited with before/after. Screening listens to the signal,
     sent only when a field screening matches on changed (a risk rating, a status or an
     email change is no reason to screen the name again)."""
-    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    # NO KEY UPDATE, as PostgreSQL's own UPDATE of non-key columns takes: it serialises
+    # profile changes but, unlike FOR UPDATE, does not block the foreign-key checks of rows
+    # that merely reference the customer (a monitoring batch committing its alerts while
+    # another rerates the same customer would otherwise deadlock with it).
+    locked = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
     before = customer_snapshot(locked)
     screened_before = [getattr(locked, name) for name in SCREENED_FIELDS]
     for name, value in changes.items():
