@@ -184,6 +184,12 @@ def run() -> list[dict]:
             "met": None,
         },
         {
+            "name": "posting service / plain INSERTs, same run",
+            "value": round(result.rate / plain.rate, 2) if plain.rate else 0,
+            "unit": "ratio",
+            "met": None,
+        },
+        {
             "name": "ledger entries without their audit event",
             "value": unaudited,
             "unit": "entries",

@@ -190,6 +190,14 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Statements run through a server-binding cursor (`fintech/db_cursor.py`, the audit append) are
+# prepared once they have run this many times on a connection, so the database stops parsing and
+# planning them. Django turns preparing off unless told; DB_PREPARE_THRESHOLD=off does the same
+# (a transaction-pooling PgBouncer older than 1.21, or one without max_prepared_statements).
+_prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "prepare_threshold", None if _prepare_threshold == "off" else int(_prepare_threshold)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")
