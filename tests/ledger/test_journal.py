@@ -150,3 +150,18 @@ def test_postgres_deferred_trigger_refuses_a_posting_added_to_an_entry_already_p
         Posting.objects.create(entry=entry, account=clearing, amount=5, currency="EUR")
     # then the entry is as it was posted
     assert sorted(Posting.objects.filter(entry=entry).values_list("amount", flat=True)) == [-1000, 1000]
+
+
+@pytest.mark.django_db
+def test_the_entry_statement_is_prepared_once_per_connection():
+    # when (DB_PREPARE_THRESHOLD, 5 by default: prepared on the sixth run)
+    for n in range(7):
+        _post(key=f"prepared-{n}", amount=1000 + n)
+    # then the database plans it once for this connection, not once per entry
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%INSERT INTO payments_journalentry%"],
+        )
+        assert cursor.fetchone()[0] == 1
+    assert JournalEntry.objects.filter(idempotency_key__startswith="prepared-").count() == 7
