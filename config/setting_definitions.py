@@ -47,6 +47,11 @@ def _number(value: str) -> float:
     return float(value.strip())
 
 
+def _prepare_threshold(value: str) -> int | None:
+    """A count of runs, or `off` (None: psycopg never prepares)."""
+    return None if value.strip().lower() == "off" else _integer(value)
+
+
 def _flag(value: str) -> bool:
     """1/0, true/false, yes/no, on/off (django-environ's spellings); anything else is a mistake."""
     lowered = value.strip().lower()
@@ -179,6 +184,14 @@ SETTING_DEFINITIONS: dict[str, Setting] = {
     ),
     "DB_CONN_MAX_AGE": Setting(
         _integer, 60, "seconds a database connection is kept for reuse (DATABASES' CONN_MAX_AGE)", django_setting=False
+    ),
+    "DB_PREPARE_THRESHOLD": Setting(
+        _prepare_threshold,
+        5,
+        "statements run through a server-binding cursor (the ledger's posting, the audit append) are prepared on a "
+        "connection after this many runs; `off` behind a transaction-pooling PgBouncer older than 1.21 (or without "
+        "`max_prepared_statements`)",
+        django_setting=False,
     ),
     "REDIS_URL": Setting(
         _text,

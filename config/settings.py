@@ -168,6 +168,11 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
 DATABASES["default"].setdefault("CONN_MAX_AGE", _values["DB_CONN_MAX_AGE"])
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Statements run through a server-binding cursor (`fintech/db_cursor.py`, the audit append) are
+# prepared once they have run this many times on a connection, so the database stops parsing and
+# planning them. Django turns preparing off unless told; DB_PREPARE_THRESHOLD=off does the same
+# (a transaction-pooling PgBouncer older than 1.21, or one without max_prepared_statements).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", _values["DB_PREPARE_THRESHOLD"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _values["REDIS_URL"]}}

@@ -157,7 +157,9 @@ def _fetch_binary_row(sql: str, params: dict) -> tuple:
     connection (the same transaction)."""
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
+        # Never prepared (DB_PREPARE_THRESHOLD): a prepared statement may settle on a generic plan,
+        # blind to how wide the time window is, and planning is nothing beside the scan itself.
+        cursor.execute(sql, params, binary=True, prepare=False)
         return cursor.fetchone()
 
 

@@ -12,7 +12,6 @@ import json
 import weakref
 from typing import Any
 
-import psycopg
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from psycopg.types.json import Jsonb
 
 from fintech import request_context
 from fintech.audit_chain import AUDIT_SHARDS, audit_key_ring, shard_genesis
+from fintech.db_cursor import server_binding_cursor
 from fintech.models import AuditEvent
 from fintech.services.audit_verify import (
     AuditChainBroken,
@@ -199,12 +199,11 @@ def audit_event_record(
     )
     # No savepoint: an event that cannot be written fails the caller's whole transaction.
     with transaction.atomic(savepoint=False):
-        connection.ensure_connection()
         # A server-side-binding cursor on Django's own connection (so in the caller's
         # transaction): psycopg prepares the statements once per connection, which spares
         # the database a parse and plan, and this process the quoting, of every append.
         # Wrapped as Django wraps its own, so query logging and execute wrappers see it.
-        with _cursor() as cursor:
+        with server_binding_cursor() as cursor:
             row = None
             wrapper = connections[DEFAULT_DB_ALIAS]
             expected = _expected_heads.get(wrapper)
@@ -227,11 +226,6 @@ def _link(event: AuditEvent, shard: int, seq: int, prev_hash: str, *, ring) -> N
     """Place `event` after `prev_hash`, the head at `seq` of `shard`, and compute its keyed hash."""
     event.shard, event.seq, event.prev_hash = shard, seq + 1, prev_hash
     event.hash = compute_hash(event, ring=ring)
-
-
-def _cursor():
-    raw = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def _append_params(event: AuditEvent) -> list:

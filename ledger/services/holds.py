@@ -19,6 +19,7 @@ from fintech.models import Customer
 from fintech.money import format_money, normalise_currency
 from fintech.services.audit import audit_event_record
 from fintech.truncation import truncate_to_field
+from ledger.account_cache import account_ids
 from ledger.errors import InsufficientFundsError
 from ledger.models import LedgerAccount, LedgerHold
 from ledger.selectors import account_available_balance
@@ -31,8 +32,16 @@ def customer_balance_account_lock(*, customer: Customer, currency: str) -> Ledge
     this lock: it is the one lock that serialises them. Take it after the row of the
     business record (payment, transfer), so two movements of one customer lock in the
     same order."""
-    account = customer_balance_account_get(customer=customer, currency=currency)
-    return LedgerAccount.objects.select_for_update(of=("self",)).get(pk=account.pk)
+    currency = normalise_currency(currency)
+    accounts = LedgerAccount.objects.select_for_update(of=("self",))
+    # By identity, not by a remembered id (ledger.account_cache): the row locked is the
+    # customer's account as the database has it now.
+    account = accounts.filter(code=LedgerAccount.CUSTOMER_BALANCES, currency=currency, customer=customer).first()
+    if account is None:  # first use (or a remembered id whose row is gone): create it, then lock it
+        account_ids.forget((LedgerAccount.CUSTOMER_BALANCES, currency, customer.pk))
+        customer_balance_account_get(customer=customer, currency=currency)
+        account = accounts.get(code=LedgerAccount.CUSTOMER_BALANCES, currency=currency, customer=customer)
+    return account
 
 
 def ledger_hold_place(

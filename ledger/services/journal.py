@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
+from fintech.db_cursor import server_binding_cursor
 from fintech.models import Customer
 from fintech.money import normalise_currency
 from fintech.services.audit import audit_event_record
+from ledger.account_cache import AccountIdentity, account_ids
 from ledger.errors import UnbalancedEntryError
 from ledger.models import JournalEntry, LedgerAccount
 
@@ -30,19 +33,50 @@ class PostingLine:
     amount: int
 
 
-def ledger_account_get(*, code: str, currency: str) -> LedgerAccount:
-    """The account `code` in `currency`, created on first use for the standard codes."""
-    currency = normalise_currency(currency)
+# The fields an account from the cache is built with; the others load if read.
+_CACHED_FIELDS = ("id", "code", "currency", "customer_id")
+
+
+def _identity(account: LedgerAccount) -> AccountIdentity:
+    return (account.code, account.currency, account.customer_id)
+
+
+def _account_cached(identity: AccountIdentity) -> LedgerAccount | None:
+    pk = account_ids.get(identity)
+    if pk is None:
+        return None
+    return LedgerAccount.from_db(DEFAULT_DB_ALIAS, _CACHED_FIELDS, (pk, *identity))
+
+
+def _account_learnt(account: LedgerAccount) -> LedgerAccount:
+    account_ids.learn(_identity(account), account.pk)
+    return account
+
+
+def _account_fetch(*, code: str, currency: str, customer: Customer | None) -> LedgerAccount:
+    """From the database: the standard accounts and customers' balance accounts are
+    created on first use, any other must exist."""
     kind = LedgerAccount.STANDARD_KINDS.get(code)
     if kind is None:
-        return LedgerAccount.objects.get(code=code, currency=currency, customer=None)
+        return LedgerAccount.objects.get(code=code, currency=currency, customer=customer)
+    name = f"Customer balance {customer.external_id}" if customer is not None else code.replace("_", " ").capitalize()
     account, _ = LedgerAccount.objects.get_or_create(
-        code=code,
-        currency=currency,
-        customer=None,
-        defaults={"kind": kind, "name": code.replace("_", " ").capitalize()},
+        code=code, currency=currency, customer=customer, defaults={"kind": kind, "name": name}
     )
     return account
+
+
+def ledger_account_get(*, code: str, currency: str) -> LedgerAccount:
+    """The account `code` in `currency`, created on first use for the standard codes.
+
+    Served from the process's `account_ids` once known (no query); see `ledger.account_cache`
+    for why a remembered id never posts to the wrong account.
+    """
+    currency = normalise_currency(currency)
+    cached = _account_cached((code, currency, None))
+    if cached is not None:
+        return cached
+    return _account_learnt(_account_fetch(code=code, currency=currency, customer=None))
 
 
 def customer_balance_account_get(*, customer: Customer | None, currency: str) -> LedgerAccount:
@@ -50,17 +84,22 @@ def customer_balance_account_get(*, customer: Customer | None, currency: str) ->
 
     Every posting that changes what the business owes one customer goes here, so the
     customer's balance is the account's balance. Without a customer (a payment from no
-    one we know), the unattributed pooled account.
+    one we know), the unattributed pooled account. Cached as `ledger_account_get` is.
     """
     if customer is None:
         return ledger_account_get(code=LedgerAccount.CUSTOMER_BALANCES, currency=currency)
-    account, _ = LedgerAccount.objects.get_or_create(
-        code=LedgerAccount.CUSTOMER_BALANCES,
-        currency=normalise_currency(currency),
-        customer=customer,
-        defaults={"kind": LedgerAccount.Kind.LIABILITY, "name": f"Customer balance {customer.external_id}"},
-    )
-    return account
+    currency = normalise_currency(currency)
+    cached = _account_cached((LedgerAccount.CUSTOMER_BALANCES, currency, customer.pk))
+    if cached is not None:
+        return cached
+    return _account_learnt(_account_fetch(code=LedgerAccount.CUSTOMER_BALANCES, currency=currency, customer=customer))
+
+
+def _account_refetch(account: LedgerAccount) -> LedgerAccount:
+    """The account that now has `account`'s identity, from the database (its id is stale)."""
+    account_ids.forget(_identity(account))
+    customer = None if account.customer_id is None else Customer.objects.get(pk=account.customer_id)
+    return _account_learnt(_account_fetch(code=account.code, currency=account.currency, customer=customer))
 
 
 def _check_lines(lines: Sequence[PostingLine]) -> None:
@@ -78,43 +117,50 @@ def _check_lines(lines: Sequence[PostingLine]) -> None:
         )
 
 
-def _entry_insert(
-    *, lines: Sequence[PostingLine], description: str, idempotency_key: str, reverses: JournalEntry | None
-) -> JournalEntry | None:
-    """Insert the entry and its postings in one statement, unless its idempotency key is
-    taken (then None, and nothing is written).
+@lru_cache(maxsize=16)
+def _entry_insert_statement(line_count: int) -> str:
+    """The entry and its postings in one statement, written only if every line's account id
+    still has the identity (code, currency, customer) it carries and the idempotency key is
+    free. Returns (lines whose account matched, the new entry's id or NULL).
+
+    Only placeholders are formatted in: one per posting line, so the text is the same for
+    every entry of as many lines, and psycopg prepares it. The tables keep their payments_
+    names (see ledger.models).
+    """
+    lines = ", ".join(["(%s::bigint, %s::varchar, %s::varchar, %s::bigint, %s::bigint)"] * line_count)
+    return (
+        f"WITH line (account_id, code, currency, customer_id, amount) AS (VALUES {lines}),"  # noqa: S608  # nosec B608
+        " known AS ("
+        "  SELECT count(*) AS accounts FROM line JOIN payments_ledgeraccount AS account"
+        "  ON account.id = line.account_id AND account.code = line.code AND account.currency = line.currency"
+        "  AND account.customer_id IS NOT DISTINCT FROM line.customer_id"
+        " ), entry AS ("
+        "  INSERT INTO payments_journalentry (description, idempotency_key, reverses_id, posted_at)"
+        "  SELECT %s::varchar, %s::varchar, %s::bigint, %s::timestamptz FROM known WHERE known.accounts = %s::bigint"
+        "  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+        " ), postings AS ("
+        "  INSERT INTO payments_posting (entry_id, account_id, amount, currency)"
+        "  SELECT entry.id, line.account_id, line.amount, line.currency FROM entry, line"
+        " ) SELECT known.accounts, (SELECT id FROM entry) FROM known"
+    )
+
+
+def _entry_insert(*, lines: Sequence[PostingLine], entry: JournalEntry) -> tuple[bool, int | None]:
+    """Insert `entry` and its postings: (every account matched, the entry's id). Writes
+    nothing when an account does not match or the idempotency key is taken (id None).
 
     A concurrent transaction holding the same key makes this wait for its outcome, as the
     unique index does: if it commits, this one gets None and reads the entry it posted.
     """
-    entry = JournalEntry(
-        description=description[:200], idempotency_key=idempotency_key, reverses=reverses, posted_at=timezone.now()
-    )
-    values = ", ".join(["(%s::bigint, %s::bigint, %s::varchar)"] * len(lines))
-    params: list = [entry.description, entry.idempotency_key, entry.reverses_id, entry.posted_at]
+    params: list = []
     for line in lines:
-        params += [line.account.pk, line.amount, line.account.currency]
-    # Only placeholders are formatted in: one "(%s, %s, %s)" per posting line. The tables
-    # keep their payments_ names (see ledger.models).
-    statement = (
-        "WITH entry AS ("  # noqa: S608  # nosec B608
-        " INSERT INTO payments_journalentry (description, idempotency_key, reverses_id, posted_at)"
-        " VALUES (%s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
-        "), postings AS ("
-        " INSERT INTO payments_posting (entry_id, account_id, amount, currency)"
-        " SELECT entry.id, line.account_id, line.amount, line.currency"
-        f" FROM entry, (VALUES {values}) AS line (account_id, amount, currency)"
-        ") SELECT id FROM entry"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    entry.pk = row[0]
-    entry._state.adding = False
-    entry._state.db = connection.alias
-    return entry
+        account = line.account
+        params += [account.pk, account.code, account.currency, account.customer_id, line.amount]
+    params += [entry.description, entry.idempotency_key, entry.reverses_id, entry.posted_at, len(lines)]
+    with server_binding_cursor() as cursor:
+        cursor.execute(_entry_insert_statement(len(lines)), params)
+        matched, entry_id = cursor.fetchone()
+    return matched == len(lines), entry_id
 
 
 def journal_entry_post(
@@ -129,16 +175,29 @@ def journal_entry_post(
 
     Posting the same key again returns the entry already posted and writes nothing
     (the unique key is the guard, not a prior lookup), so a retried effect cannot
-    move money twice.
+    move money twice. A line whose account id no longer names the account it was looked
+    up as (a stale cache, see `ledger.account_cache`) posts to the account that has its
+    identity now.
     """
     _check_lines(lines)
+    entry = JournalEntry(
+        description=description[:200], idempotency_key=idempotency_key, reverses=reverses, posted_at=timezone.now()
+    )
     # No savepoints: a posting that fails fails the caller's whole transaction (an entry is
     # never half-posted), and the idempotency key is claimed with ON CONFLICT DO NOTHING, not
-    # by catching the IntegrityError. The entry and its postings are one statement.
+    # by catching the IntegrityError. The entry and its postings are one statement; one that
+    # found a stale account wrote nothing, so it is simply run again.
     with transaction.atomic(savepoint=False):
-        entry = _entry_insert(lines=lines, description=description, idempotency_key=idempotency_key, reverses=reverses)
-        if entry is None:
+        matched, entry.pk = _entry_insert(lines=lines, entry=entry)
+        if not matched:
+            lines = [PostingLine(_account_refetch(line.account), line.amount) for line in lines]
+            matched, entry.pk = _entry_insert(lines=lines, entry=entry)
+            if not matched:
+                raise LedgerAccount.DoesNotExist("a posting's account vanished while it was posted")
+        if entry.pk is None:
             return JournalEntry.objects.get(idempotency_key=idempotency_key)
+        entry._state.adding = False
+        entry._state.db = DEFAULT_DB_ALIAS
         # The action keeps the name it had while the ledger was part of payments: the
         # trail is evidence, and a query by action must find events from either side.
         audit_event_record(

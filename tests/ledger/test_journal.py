@@ -138,3 +138,30 @@ def test_postgres_deferred_trigger_refuses_an_entry_without_postings():
 def test_postgres_balanced_entry_commits():
     entry = _post(key="committed")
     assert JournalEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_deferred_trigger_refuses_a_posting_added_to_an_entry_already_posted():
+    # given a balanced entry, committed
+    entry = _post(key="posted")
+    clearing, _ = _accounts()
+    # when a later transaction adds a posting to it (inserts are not caught by the immutability trigger)
+    with pytest.raises(IntegrityError, match=f"journal entry {entry.pk} does not balance in EUR"), transaction.atomic():
+        Posting.objects.create(entry=entry, account=clearing, amount=5, currency="EUR")
+    # then the entry is as it was posted
+    assert sorted(Posting.objects.filter(entry=entry).values_list("amount", flat=True)) == [-1000, 1000]
+
+
+@pytest.mark.django_db
+def test_the_entry_statement_is_prepared_once_per_connection():
+    # when (DB_PREPARE_THRESHOLD, 5 by default: prepared on the sixth run)
+    for n in range(7):
+        _post(key=f"prepared-{n}", amount=1000 + n)
+    # then the database plans it once for this connection, not once per entry
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%INSERT INTO payments_journalentry%"],
+        )
+        assert cursor.fetchone()[0] == 1
+    assert JournalEntry.objects.filter(idempotency_key__startswith="prepared-").count() == 7
