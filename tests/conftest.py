@@ -26,6 +26,19 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture
+def audit_shard_heads():
+    """The audit shard heads the migration creates. A transactional test's flush removes them,
+    and the first audited write would then recreate them inside its own transaction, so
+    concurrent writers (or a lock timeout) would wait on that insert: tests that race writers
+    create them first."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("fintech.migrations.0007_audit_chain_shards").heads_split(apps, None)
+
+
+@pytest.fixture
 def redis_url() -> str:
     return django_settings.REDIS_URL
 

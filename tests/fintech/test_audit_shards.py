@@ -1,12 +1,10 @@
 """The audit trail's shards: writers do not wait for each other, and tampering with any
 shard, or with the checkpoints that link them, is caught."""
 
-import importlib
 import json
 import threading
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
@@ -17,17 +15,9 @@ from fintech.services.audit import audit_chain_verify, audit_checkpoint_write, a
 from tests.fintech.test_audit_chain import in_shard, triggers_disabled
 from tests.helpers import thread_race
 
-shards = importlib.import_module("fintech.migrations.0007_audit_chain_shards")
-
 # Transactional: each append commits on its own, as audited writes do, so another
 # connection can hold the other shards' heads in between.
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def heads():
-    """The shard heads the migration creates (a transactional test's flush removes them)."""
-    shards.heads_split(apps, None)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audit_shard_heads")]
 
 
 def events_in(shard: int, n: int) -> list[AuditEvent]:

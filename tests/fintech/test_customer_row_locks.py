@@ -3,11 +3,9 @@ merely reference the customer (payments, alerts, monitored transactions) still c
 a monitoring batch raising a customer's risk cannot deadlock with another committing rows
 for the same customer."""
 
-import importlib
 import threading
 
 import pytest
-from django.apps import apps
 from django.db import connection, connections, transaction
 
 from fintech.services.customers import customer_update
@@ -15,16 +13,7 @@ from payments.models import Payment
 from payments.services.payments import payment_create
 from tests.factories import CustomerFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-shards = importlib.import_module("fintech.migrations.0007_audit_chain_shards")
-
-
-@pytest.fixture(autouse=True)
-def heads():
-    """The audit shard heads the migration creates (a transactional test's flush removes
-    them, and two writers creating them at once would wait on each other's insert)."""
-    shards.heads_split(apps, None)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audit_shard_heads")]
 
 
 def test_a_row_referencing_a_customer_commits_while_the_customer_is_being_updated():

@@ -1,10 +1,8 @@
 """Concurrent postings: one entry per idempotency key, and no wait on the shared clearing account."""
 
-import importlib
 import threading
 
 import pytest
-from django.apps import apps
 from django.db import connection, connections, transaction
 
 from fintech.models import AuditEvent
@@ -13,15 +11,7 @@ from ledger.services.journal import PostingLine, customer_balance_account_get, j
 from tests.factories import CustomerFactory
 from tests.helpers import thread_race
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def audit_shard_heads():
-    """The audit shard heads the migration creates (a transactional test's flush removes them;
-    recreated by the first audited write otherwise, inside its transaction, which would make
-    the other writers wait for it to commit)."""
-    importlib.import_module("fintech.migrations.0007_audit_chain_shards").heads_split(apps, None)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audit_shard_heads")]
 
 
 def payment_lines(customer, amount: int) -> list[PostingLine]:
